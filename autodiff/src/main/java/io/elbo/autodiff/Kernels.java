@@ -1,0 +1,132 @@
+package io.elbo.autodiff;
+
+/**
+ * The compute kernels behind every op, over flat row-major arrays ({@code A} is {@code float[]} or
+ * {@code double[]}). Two implementations sit behind this one interface, as in Lucene's
+ * {@code VectorUtilSupport}: {@link ScalarKernels64}, the float64 scalar reference, and
+ * {@link VectorKernels32}, float32 written with the JDK Vector API. Ops (and their derivatives)
+ * are written once, in {@link Ops}, against this interface.
+ *
+ * <p>Unless stated otherwise a kernel reads {@code n} elements and writes {@code n} elements; the
+ * output may alias an input.
+ */
+public interface Kernels<A> {
+    Kernels<float[]> FLOAT32 = new VectorKernels32();
+    Kernels<double[]> FLOAT64 = new ScalarKernels64();
+
+    /** Comparisons produce masks: 1 where true, 0 where false. */
+    enum Comparison { GT, GE, LT, LE, EQ }
+
+    A allocate(int n);
+
+    double get(A a, int i);
+
+    void set(A a, int i, double v);
+
+    void fill(A out, double value, int n);
+
+    // ---- unary: out[i] = f(x[i]) ----
+    void neg(A x, A out, int n);
+
+    void exp(A x, A out, int n);
+
+    void log(A x, A out, int n);
+
+    void log1p(A x, A out, int n);
+
+    void sqrt(A x, A out, int n);
+
+    void abs(A x, A out, int n);
+
+    /** max(x, 0). */
+    void relu(A x, A out, int n);
+
+    /** 1 / (1 + e^-x), without overflow for large |x|. */
+    void sigmoid(A x, A out, int n);
+
+    void tanh(A x, A out, int n);
+
+    /** log(1 + e^x) computed as max(x, 0) + log1p(e^-|x|): finite for every finite x. */
+    void softplus(A x, A out, int n);
+
+    /** -1, 0 or 1. */
+    void sign(A x, A out, int n);
+
+    void floor(A x, A out, int n);
+
+    /** x^p for a constant exponent p. */
+    void powScalar(A x, double p, A out, int n);
+
+    /** min(max(x, lo), hi). */
+    void clamp(A x, double lo, double hi, A out, int n);
+
+    // ---- binary, on arrays of equal length: out[i] = f(a[i], b[i]) ----
+    void add(A a, A b, A out, int n);
+
+    void sub(A a, A b, A out, int n);
+
+    void mul(A a, A b, A out, int n);
+
+    void div(A a, A b, A out, int n);
+
+    void pow(A a, A b, A out, int n);
+
+    /** out[i] = 1 if a[i] (op) b[i] else 0. */
+    void compare(Comparison op, A a, A b, A out, int n);
+
+    /** out[i] = mask[i] != 0 ? a[i] : b[i]. */
+    void where(A mask, A a, A b, A out, int n);
+
+    // ---- movement and reduction over strided index spaces ----
+
+    /**
+     * For every index i of {@code shape}: {@code dst[dstOff + i·dstStrides] = src[srcOff + i·srcStrides]}.
+     * A stride of 0 repeats (broadcast); permuted strides transpose.
+     */
+    void copy(A src, int srcOff, int[] srcStrides, int[] shape, A dst, int dstOff, int[] dstStrides);
+
+    /** For every index i of {@code shape} (the source's, contiguous): {@code dst[i·dstStrides] += src[i]}. */
+    void sumInto(A src, int[] shape, A dst, int[] dstStrides);
+
+    /** For every index i of {@code shape}: {@code dst[i·dstStrides] = max(dst[..], src[i])}. */
+    void maxInto(A src, int[] shape, A dst, int[] dstStrides);
+
+    /**
+     * C = op(A)·op(B), with C an m×n row-major block at {@code cOff}. op(A) is m×k: A is stored as
+     * m×k, or as k×m when {@code transA}; op(B) is k×n: B is stored as k×n, or as n×k when
+     * {@code transB}. No transpose is ever materialised.
+     */
+    void matmul(A a, int aOff, boolean transA, A b, int bOff, boolean transB, A c, int cOff, int m, int n, int k);
+
+    /** Calls {@code run} once per innermost run of a strided index space (the odometer of both kernels). */
+    interface Run {
+        void run(int src, int dst, int length, int srcStride, int dstStride);
+    }
+
+    static void forEachRun(int[] shape, int srcOff, int[] srcStrides, int dstOff, int[] dstStrides, Run run) {
+        int rank = shape.length;
+        if (rank == 0) {
+            run.run(srcOff, dstOff, 1, 0, 0);
+            return;
+        }
+        for (int d : shape) if (d == 0) return;
+        int inner = shape[rank - 1];
+        int[] idx = new int[rank];
+        int s = srcOff, d = dstOff;
+        while (true) {
+            run.run(s, d, inner, srcStrides[rank - 1], dstStrides[rank - 1]);
+            int ax = rank - 2;
+            while (ax >= 0) {
+                idx[ax]++;
+                s += srcStrides[ax];
+                d += dstStrides[ax];
+                if (idx[ax] < shape[ax]) break;
+                s -= srcStrides[ax] * shape[ax];
+                d -= dstStrides[ax] * shape[ax];
+                idx[ax] = 0;
+                ax--;
+            }
+            if (ax < 0) return;
+        }
+    }
+}

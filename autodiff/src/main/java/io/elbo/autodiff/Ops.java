@@ -1,0 +1,581 @@
+package io.elbo.autodiff;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The op table. Each differentiable op computes its output with a {@link Kernels kernel}, then
+ * records itself on the {@link Tape} with its vector-Jacobian product written right under the
+ * forward line, in the notation of PyTorch's {@code derivatives.yaml}: {@code g} is the incoming
+ * gradient ∂L/∂out, {@code out} the saved result. Every VJP is written with these same ops, so
+ * with {@code createGraph} a gradient is itself on the tape and can be differentiated again.
+ *
+ * <p>Binary elementwise ops follow NumPy broadcasting; their VJPs return gradients in the
+ * broadcast shape and the tape sums them back to each input's shape in one place
+ * ({@link #sumToShape}). Ties and kinks are decided explicitly: relu'(0) = 0, |x|'(0) = 0, and
+ * {@link #max} splits the gradient equally between tied maxima.
+ *
+ * <p>Groups: unary, binary, comparisons, reductions, movement, matmul, compositions (which have
+ * no derivative rule of their own), losses.
+ */
+public final class Ops {
+    private Ops() {}
+
+    // ================================================================ helpers
+
+    @FunctionalInterface
+    private interface UnaryKernel {
+        void apply(Kernels<Object> k, Object x, Object out, int n);
+    }
+
+    @FunctionalInterface
+    private interface BinaryKernel {
+        void apply(Kernels<Object> k, Object a, Object b, Object out, int n);
+    }
+
+    private static Tensor map(Tensor x, UnaryKernel f) {
+        Tensor out = Tensor.empty(x.dtype, x.shape);
+        f.apply(x.dtype.kernels(), x.data, out.data, x.numel);
+        return out;
+    }
+
+    /** Applies a binary kernel under NumPy broadcasting (inputs are expanded in the forward only). */
+    private static Tensor zip(String op, Tensor a, Tensor b, BinaryKernel f) {
+        checkDType(op, a, b);
+        int[] shape = Shape.broadcast(op, a.shape, b.shape);
+        Tensor out = Tensor.empty(a.dtype, shape);
+        f.apply(a.dtype.kernels(), broadcastData(a, shape), broadcastData(b, shape), out.data, out.numel);
+        return out;
+    }
+
+    /** The data of {@code x} laid out in the broadcast shape (the data itself when already so). */
+    private static Object broadcastData(Tensor x, int[] shape) {
+        if (Arrays.equals(x.shape, shape)) return x.data;
+        Kernels<Object> k = x.dtype.kernels();
+        Object d = k.allocate(Shape.numel(shape));
+        k.copy(x.data, 0, Shape.broadcastStrides(x.shape, shape), shape, d, 0, Shape.strides(shape));
+        return d;
+    }
+
+    static void checkDType(String op, Tensor a, Tensor b) {
+        if (a.dtype != b.dtype) {
+            throw new ShapeException(op + ": " + a.dtype + " " + Shape.str(a.shape) + " and " + b.dtype + " "
+                    + Shape.str(b.shape) + ": dtypes differ (convert one with to(dtype))");
+        }
+    }
+
+    /** A 0-dimensional constant with the dtype of {@code like}. */
+    public static Tensor scalarLike(double value, Tensor like) {
+        return Tensor.scalar(value, like.dtype);
+    }
+
+    /** A constant computed without recording (masks and other values whose derivative is zero). */
+    private static Tensor constant(java.util.function.Supplier<Tensor> f) {
+        try (var off = Tape.noGrad()) {
+            return f.get();
+        }
+    }
+
+    // ================================================================ unary
+
+    /** out = -x. ∂out/∂x = -1: {@code -g}. */
+    public static Tensor neg(Tensor x) {
+        Tensor out = map(x, Kernels::neg);
+        return Tape.record("neg", out, (g, i) -> neg(g), x);
+    }
+
+    /** out = eˣ. ∂out/∂x = eˣ: {@code g·out}. */
+    public static Tensor exp(Tensor x) {
+        Tensor out = map(x, Kernels::exp);
+        return Tape.record("exp", out, (g, i) -> mul(g, out), x);
+    }
+
+    /** out = ln x. ∂out/∂x = 1/x: {@code g / x}. */
+    public static Tensor log(Tensor x) {
+        Tensor out = map(x, Kernels::log);
+        return Tape.record("log", out, (g, i) -> div(g, x), x);
+    }
+
+    /** out = ln(1 + x), accurate for small x. ∂out/∂x = 1/(1 + x): {@code g / (1 + x)}. */
+    public static Tensor log1p(Tensor x) {
+        Tensor out = map(x, Kernels::log1p);
+        return Tape.record("log1p", out, (g, i) -> div(g, add(x, scalarLike(1, x))), x);
+    }
+
+    /** out = √x. ∂out/∂x = 1/(2√x): {@code g / (2·out)}. */
+    public static Tensor sqrt(Tensor x) {
+        Tensor out = map(x, Kernels::sqrt);
+        return Tape.record("sqrt", out, (g, i) -> div(g, mul(out, scalarLike(2, x))), x);
+    }
+
+    /** out = |x|. ∂out/∂x = sign(x), with sign(0) = 0: {@code g·sign(x)}. */
+    public static Tensor abs(Tensor x) {
+        Tensor out = map(x, Kernels::abs);
+        return Tape.record("abs", out, (g, i) -> mul(g, constant(() -> sign(x))), x);
+    }
+
+    /** out = max(x, 0). ∂out/∂x = [x > 0] (so relu'(0) = 0): {@code g·[x > 0]}. */
+    public static Tensor relu(Tensor x) {
+        Tensor out = map(x, Kernels::relu);
+        return Tape.record("relu", out, (g, i) -> mul(g, gt(x, scalarLike(0, x))), x);
+    }
+
+    /** out = σ(x) = 1/(1 + e⁻ˣ). ∂out/∂x = σ(x)(1 − σ(x)): {@code g·out·(1 − out)}. */
+    public static Tensor sigmoid(Tensor x) {
+        Tensor out = map(x, Kernels::sigmoid);
+        return Tape.record("sigmoid", out, (g, i) -> mul(g, mul(out, sub(scalarLike(1, x), out))), x);
+    }
+
+    /** out = tanh x. ∂out/∂x = 1 − tanh²x: {@code g·(1 − out²)}. */
+    public static Tensor tanh(Tensor x) {
+        Tensor out = map(x, Kernels::tanh);
+        return Tape.record("tanh", out, (g, i) -> mul(g, sub(scalarLike(1, x), mul(out, out))), x);
+    }
+
+    /**
+     * out = softplus(x) = ln(1 + eˣ), computed as max(x, 0) + ln(1 + e^−|x|) so it never overflows.
+     * ∂out/∂x = σ(x): {@code g·σ(x)}.
+     */
+    public static Tensor softplus(Tensor x) {
+        Tensor out = map(x, Kernels::softplus);
+        return Tape.record("softplus", out, (g, i) -> mul(g, sigmoid(x)), x);
+    }
+
+    /** out = sign(x) ∈ {−1, 0, 1}. Piecewise constant: no derivative rule (back-propagating through it throws). */
+    public static Tensor sign(Tensor x) {
+        return Tape.record("sign", map(x, Kernels::sign), null, x);
+    }
+
+    /** out = ⌊x⌋. Piecewise constant: no derivative rule (back-propagating through it throws). */
+    public static Tensor floor(Tensor x) {
+        return Tape.record("floor", map(x, Kernels::floor), null, x);
+    }
+
+    /** out = xᵖ for a constant p. ∂out/∂x = p·xᵖ⁻¹: {@code g·p·x^(p−1)}. */
+    public static Tensor pow(Tensor x, double p) {
+        Tensor out = Tensor.empty(x.dtype, x.shape);
+        x.dtype.kernels().powScalar(x.data, p, out.data, x.numel);
+        return Tape.record("pow", out, (g, i) -> p == 0 ? mul(g, scalarLike(0, x))
+                : mul(g, mul(scalarLike(p, x), pow(x, p - 1))), x);
+    }
+
+    /** out = min(max(x, lo), hi). ∂out/∂x = [lo ≤ x ≤ hi] (PyTorch's convention at the bounds). */
+    public static Tensor clamp(Tensor x, double lo, double hi) {
+        if (!(lo <= hi)) throw new ShapeException("clamp: lower bound " + lo + " exceeds upper bound " + hi);
+        Tensor out = Tensor.empty(x.dtype, x.shape);
+        x.dtype.kernels().clamp(x.data, lo, hi, out.data, x.numel);
+        return Tape.record("clamp", out, (g, i) -> mul(g, constant(() ->
+                mul(ge(x, scalarLike(lo, x)), le(x, scalarLike(hi, x))))), x);
+    }
+
+    /** out = x converted to {@code dtype}. ∂out/∂x = 1: {@code g} converted back. */
+    public static Tensor cast(Tensor x, DType dtype) {
+        if (x.dtype == dtype) return x;
+        Tensor out = Tensor.fromArray(dtype, x.toDoubleArray(), x.shape);
+        return Tape.record("cast", out, (g, i) -> cast(g, x.dtype), x);
+    }
+
+    // ================================================================ binary (broadcasting)
+
+    /** out = a + b. ∂/∂a = 1, ∂/∂b = 1: {@code g}, {@code g}. */
+    public static Tensor add(Tensor a, Tensor b) {
+        Tensor out = zip("add", a, b, Kernels::add);
+        return Tape.record("add", out, (g, i) -> g, a, b);
+    }
+
+    /** out = a − b. ∂/∂a = 1, ∂/∂b = −1: {@code g}, {@code −g}. */
+    public static Tensor sub(Tensor a, Tensor b) {
+        Tensor out = zip("sub", a, b, Kernels::sub);
+        return Tape.record("sub", out, (g, i) -> i == 0 ? g : neg(g), a, b);
+    }
+
+    /** out = a·b. ∂/∂a = b, ∂/∂b = a: {@code g·b}, {@code g·a}. */
+    public static Tensor mul(Tensor a, Tensor b) {
+        Tensor out = zip("mul", a, b, Kernels::mul);
+        return Tape.record("mul", out, (g, i) -> i == 0 ? mul(g, b) : mul(g, a), a, b);
+    }
+
+    /** out = a / b. ∂/∂a = 1/b, ∂/∂b = −a/b²: {@code g / b}, {@code −g·out / b}. */
+    public static Tensor div(Tensor a, Tensor b) {
+        Tensor out = zip("div", a, b, Kernels::div);
+        return Tape.record("div", out, (g, i) -> i == 0 ? div(g, b) : neg(div(mul(g, out), b)), a, b);
+    }
+
+    /**
+     * out = aᵇ (elementwise). ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a: {@code g·b·a^(b−1)}, {@code g·out·ln a}
+     * (the second needs a > 0).
+     */
+    public static Tensor pow(Tensor a, Tensor b) {
+        Tensor out = zip("pow", a, b, Kernels::pow);
+        return Tape.record("pow", out, (g, i) -> i == 0
+                ? mul(g, mul(b, pow(a, sub(b, scalarLike(1, b)))))
+                : mul(g, mul(out, log(a))), a, b);
+    }
+
+    // ================================================================ comparisons (constants, never recorded)
+
+    private static Tensor compare(String op, Kernels.Comparison c, Tensor a, Tensor b) {
+        return zip(op, a, b, (k, x, y, o, n) -> k.compare(c, x, y, o, n));
+    }
+
+    /** [a > b] as 1/0 values; a constant (no gradient flows through a comparison). */
+    public static Tensor gt(Tensor a, Tensor b) { return compare("gt", Kernels.Comparison.GT, a, b); }
+
+    /** [a ≥ b] as 1/0 values; a constant. */
+    public static Tensor ge(Tensor a, Tensor b) { return compare("ge", Kernels.Comparison.GE, a, b); }
+
+    /** [a &lt; b] as 1/0 values; a constant. */
+    public static Tensor lt(Tensor a, Tensor b) { return compare("lt", Kernels.Comparison.LT, a, b); }
+
+    /** [a ≤ b] as 1/0 values; a constant. */
+    public static Tensor le(Tensor a, Tensor b) { return compare("le", Kernels.Comparison.LE, a, b); }
+
+    /** [a = b] as 1/0 values; a constant. */
+    public static Tensor eq(Tensor a, Tensor b) { return compare("eq", Kernels.Comparison.EQ, a, b); }
+
+    /**
+     * out = mask ≠ 0 ? a : b, all three broadcast together. The mask is a constant.
+     * ∂/∂a = [mask], ∂/∂b = [¬mask]: {@code where(mask, g, 0)}, {@code where(mask, 0, g)}.
+     */
+    public static Tensor where(Tensor mask, Tensor a, Tensor b) {
+        checkDType("where", a, b);
+        checkDType("where", mask, a);
+        int[] shape = Shape.broadcast("where", mask.shape, Shape.broadcast("where", a.shape, b.shape));
+        Tensor out = Tensor.empty(a.dtype, shape);
+        a.dtype.kernels().where(broadcastData(mask, shape), broadcastData(a, shape), broadcastData(b, shape), out.data, out.numel);
+        Tensor zero = scalarLike(0, a);
+        return Tape.record("where", out, (g, i) -> i == 0 ? where(mask, g, zero) : where(mask, zero, g), a, b);
+    }
+
+    // ================================================================ reductions
+
+    private static boolean[] axesMask(String op, int rank, int... axes) {
+        boolean[] r = new boolean[rank];
+        if (axes.length == 0) Arrays.fill(r, true);
+        for (int a : axes) {
+            int ax = Shape.axis(op, a, rank);
+            if (r[ax] && axes.length > 0) throw new ShapeException(op + ": axis " + a + " given twice");
+            r[ax] = true;
+        }
+        return r;
+    }
+
+    /** The sum of all elements, as a 0-dimensional tensor. */
+    public static Tensor sum(Tensor x) {
+        return sum(x, false);
+    }
+
+    /**
+     * out = Σ x over the given axes (all axes when none are given); keepDims leaves them as size 1.
+     * ∂out/∂x = 1 on every summed element: {@code expand(g, x.shape)}.
+     */
+    public static Tensor sum(Tensor x, boolean keepDims, int... axes) {
+        boolean[] reduce = axesMask("sum", x.rank(), axes);
+        int[] keep = Shape.reduced(x.shape, reduce);
+        Tensor out = Tensor.empty(x.dtype, keep);
+        x.dtype.kernels().sumInto(x.data, x.shape, out.data, Shape.broadcastStrides(keep, x.shape));
+        Tensor result = keepDims ? out : new Tensor(x.dtype, Shape.squeezed(x.shape, reduce), out.data);
+        return Tape.record("sum", result, (g, i) -> expand(reshape(g, keep), x.shape), x);
+    }
+
+    /** The mean of all elements. */
+    public static Tensor mean(Tensor x) {
+        return mean(x, false);
+    }
+
+    /** out = (1/n)·Σ x over the axes, n the number of elements summed. A composition of sum and mul. */
+    public static Tensor mean(Tensor x, boolean keepDims, int... axes) {
+        boolean[] reduce = axesMask("mean", x.rank(), axes);
+        long n = 1;
+        for (int i = 0; i < reduce.length; i++) if (reduce[i]) n *= x.shape[i];
+        return mul(sum(x, keepDims, axes), scalarLike(1.0 / n, x));
+    }
+
+    /**
+     * out = max x over the axes. ∂out/∂x = [x = max]/(number of tied maxima): the gradient is split
+     * equally between ties: {@code g·[x = out] / Σ[x = out]}.
+     */
+    public static Tensor max(Tensor x, boolean keepDims, int... axes) {
+        boolean[] reduce = axesMask("max", x.rank(), axes);
+        if (x.numel == 0) throw new ShapeException("max: empty tensor " + Shape.str(x.shape));
+        int[] keep = Shape.reduced(x.shape, reduce);
+        Tensor out = Tensor.full(Double.NEGATIVE_INFINITY, x.dtype, keep);
+        x.dtype.kernels().maxInto(x.data, x.shape, out.data, Shape.broadcastStrides(keep, x.shape));
+        Tensor result = keepDims ? out : new Tensor(x.dtype, Shape.squeezed(x.shape, reduce), out.data);
+        return Tape.record("max", result, (g, i) -> {
+            Tensor ties = constant(() -> eq(x, out));
+            Tensor count = constant(() -> sum(ties, true, axes));
+            return div(mul(reshape(g, keep), ties), count);
+        }, x);
+    }
+
+    /**
+     * out = log Σ exp(x) along an axis, computed as m + log Σ exp(x − m) with m the (constant) max, so
+     * it is finite for inputs up to ±1e4 in both dtypes. A composition: its gradient is the softmax
+     * exp(x − out), which is 0, not NaN, where an entry is −∞.
+     */
+    public static Tensor logSumExp(Tensor x, int axis, boolean keepDims) {
+        int ax = Shape.axis("logSumExp", axis, x.rank());
+        Tensor m = constant(() -> {
+            Tensor mx = max(x, true, ax);
+            // A row of −∞ (or +∞) gives a non-finite max: shift by 0 instead, as PyTorch does.
+            Tensor finite = eq(sub(mx, mx), scalarLike(0, x));
+            return where(finite, mx, scalarLike(0, x));
+        });
+        Tensor lse = add(log(sum(exp(sub(x, m)), true, ax)), m);
+        return keepDims ? lse : reshape(lse, Shape.squeezed(x.shape, axesMask("logSumExp", x.rank(), ax)));
+    }
+
+    /** Sums a gradient of a broadcast shape back to {@code shape}: the one place broadcasting is undone. */
+    static Tensor sumToShape(Tensor g, int[] shape) {
+        return Arrays.equals(g.shape, shape) ? g : sumTo(g, shape);
+    }
+
+    /**
+     * out = x summed down to {@code shape}, the inverse of broadcasting: leading axes and axes where
+     * {@code shape} has 1 are summed. ∂out/∂x: {@code expand(g, x.shape)}.
+     */
+    public static Tensor sumTo(Tensor x, int[] shape) {
+        if (!Shape.broadcastsTo(shape, x.shape)) {
+            throw new ShapeException("sumTo: " + Shape.str(x.shape) + " cannot be summed to " + Shape.str(shape));
+        }
+        Tensor out = Tensor.empty(x.dtype, shape);
+        x.dtype.kernels().sumInto(x.data, x.shape, out.data, Shape.broadcastStrides(shape, x.shape));
+        return Tape.record("sumTo", out, (g, i) -> expand(g, x.shape), x);
+    }
+
+    // ================================================================ movement
+
+    /**
+     * The same data with a new shape (one entry may be −1 to be inferred); no copy.
+     * ∂out/∂x: {@code reshape(g, x.shape)}.
+     */
+    public static Tensor reshape(Tensor x, int... shape) {
+        int[] s = shape.clone();
+        int infer = -1, known = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1 && infer < 0) infer = i;
+            else if (s[i] < 0) throw new ShapeException("reshape: " + Shape.str(x.shape) + " to " + Shape.str(shape) + ": invalid dimension " + s[i]);
+            else known *= s[i];
+        }
+        if (infer >= 0) {
+            if (known == 0 || x.numel % known != 0) {
+                throw new ShapeException("reshape: " + Shape.str(x.shape) + " to " + Shape.str(shape) + ": cannot infer -1");
+            }
+            s[infer] = x.numel / known;
+        }
+        if (Shape.numel(s) != x.numel) {
+            throw new ShapeException("reshape: " + Shape.str(x.shape) + " (" + x.numel + " elements) to "
+                    + Shape.str(shape) + " (" + Shape.numel(s) + " elements)");
+        }
+        if (Arrays.equals(s, x.shape)) return x;
+        Tensor out = new Tensor(x.dtype, s, x.data);
+        return Tape.record("reshape", out, (g, i) -> reshape(g, x.shape), x);
+    }
+
+    /**
+     * Axes reordered: out.shape[i] = x.shape[perm[i]]. ∂out/∂x: {@code permute(g, perm⁻¹)}.
+     */
+    public static Tensor permute(Tensor x, int... perm) {
+        int r = x.rank();
+        if (perm.length != r) throw new ShapeException("permute: " + Arrays.toString(perm) + " for shape " + Shape.str(x.shape));
+        int[] inverse = new int[r];
+        boolean[] seen = new boolean[r];
+        int[] shape = new int[r], srcStrides = new int[r], xs = Shape.strides(x.shape);
+        for (int i = 0; i < r; i++) {
+            int p = Shape.axis("permute", perm[i], r);
+            if (seen[p]) throw new ShapeException("permute: " + Arrays.toString(perm) + " is not a permutation");
+            seen[p] = true;
+            inverse[p] = i;
+            shape[i] = x.shape[p];
+            srcStrides[i] = xs[p];
+        }
+        Tensor out = Tensor.empty(x.dtype, shape);
+        x.dtype.kernels().copy(x.data, 0, srcStrides, shape, out.data, 0, Shape.strides(shape));
+        return Tape.record("permute", out, (g, i) -> permute(g, inverse), x);
+    }
+
+    /** Swaps two axes (a {@link #permute}). */
+    public static Tensor transpose(Tensor x, int axis0, int axis1) {
+        int[] perm = new int[x.rank()];
+        for (int i = 0; i < perm.length; i++) perm[i] = i;
+        int a = Shape.axis("transpose", axis0, x.rank()), b = Shape.axis("transpose", axis1, x.rank());
+        perm[a] = b;
+        perm[b] = a;
+        return permute(x, perm);
+    }
+
+    /**
+     * x broadcast to {@code shape} (NumPy rules), alias broadcastTo. ∂out/∂x: {@code sumTo(g, x.shape)}.
+     */
+    public static Tensor expand(Tensor x, int... shape) {
+        if (!Shape.broadcastsTo(x.shape, shape)) {
+            throw new ShapeException("expand: " + Shape.str(x.shape) + " cannot be broadcast to " + Shape.str(shape));
+        }
+        if (Arrays.equals(x.shape, shape)) return x;
+        Tensor out = new Tensor(x.dtype, shape.clone(), broadcastData(x, shape));
+        return Tape.record("expand", out, (g, i) -> sumTo(g, x.shape), x);
+    }
+
+    /** Alias of {@link #expand}, by NumPy's name. */
+    public static Tensor broadcastTo(Tensor x, int... shape) {
+        return expand(x, shape);
+    }
+
+    /**
+     * The elements start ≤ i &lt; end along an axis. ∂out/∂x: {@code g} placed back, zeros elsewhere:
+     * {@code pad(g, axis, start, dim − end)}.
+     */
+    public static Tensor slice(Tensor x, int axis, int start, int end) {
+        int ax = Shape.axis("slice", axis, x.rank());
+        int dim = x.shape[ax];
+        if (start < 0 || end > dim || start > end) {
+            throw new ShapeException("slice: [" + start + ", " + end + ") out of range for axis " + axis
+                    + " of size " + dim + " in " + Shape.str(x.shape));
+        }
+        int[] shape = x.shape.clone();
+        shape[ax] = end - start;
+        int[] xs = Shape.strides(x.shape);
+        Tensor out = Tensor.empty(x.dtype, shape);
+        x.dtype.kernels().copy(x.data, start * xs[ax], xs, shape, out.data, 0, Shape.strides(shape));
+        return Tape.record("slice", out, (g, i) -> pad(g, ax, start, dim - end), x);
+    }
+
+    /**
+     * x with {@code before} zeros in front and {@code after} zeros behind along an axis.
+     * ∂out/∂x: {@code slice(g, axis, before, before + x.shape[axis])}.
+     */
+    public static Tensor pad(Tensor x, int axis, int before, int after) {
+        int ax = Shape.axis("pad", axis, x.rank());
+        if (before < 0 || after < 0) throw new ShapeException("pad: negative padding " + before + ", " + after);
+        int[] shape = x.shape.clone();
+        shape[ax] += before + after;
+        int[] os = Shape.strides(shape);
+        Tensor out = Tensor.empty(x.dtype, shape);
+        x.dtype.kernels().copy(x.data, 0, Shape.strides(x.shape), x.shape, out.data, before * os[ax], os);
+        return Tape.record("pad", out, (g, i) -> slice(g, ax, before, before + x.shape[ax]), x);
+    }
+
+    /**
+     * The tensors joined along an axis; all other dimensions must agree. ∂out/∂xᵢ: the slice of
+     * {@code g} that xᵢ occupies.
+     */
+    public static Tensor concat(int axis, List<Tensor> xs) {
+        if (xs.isEmpty()) throw new ShapeException("concat: no tensors");
+        Tensor first = xs.get(0);
+        int ax = Shape.axis("concat", axis, first.rank());
+        int[] shape = first.shape.clone();
+        shape[ax] = 0;
+        for (Tensor x : xs) {
+            checkDType("concat", first, x);
+            boolean ok = x.rank() == first.rank();
+            for (int d = 0; ok && d < shape.length; d++) ok = d == ax || x.shape[d] == first.shape[d];
+            if (!ok) {
+                throw new ShapeException("concat: " + Shape.str(first.shape) + " and " + Shape.str(x.shape)
+                        + " differ outside axis " + axis);
+            }
+            shape[ax] += x.shape[ax];
+        }
+        Tensor out = Tensor.empty(first.dtype, shape);
+        int[] os = Shape.strides(shape);
+        int[] offsets = new int[xs.size()];
+        int off = 0;
+        for (int t = 0; t < xs.size(); t++) {
+            Tensor x = xs.get(t);
+            offsets[t] = off;
+            first.dtype.kernels().copy(x.data, 0, Shape.strides(x.shape), x.shape, out.data, off * os[ax], os);
+            off += x.shape[ax];
+        }
+        Tensor[] inputs = xs.toArray(new Tensor[0]);
+        return Tape.record("concat", out, (g, i) -> slice(g, ax, offsets[i], offsets[i] + inputs[i].shape[ax]), inputs);
+    }
+
+    /** {@link #concat(int, List)} with varargs. */
+    public static Tensor concat(int axis, Tensor... xs) {
+        return concat(axis, List.of(xs));
+    }
+
+    // ================================================================ matmul
+
+    /** Matrix product of the last two axes; leading (batch) axes broadcast. */
+    public static Tensor matmul(Tensor a, Tensor b) {
+        return matmul(a, b, false, false);
+    }
+
+    /**
+     * out = op(a)·op(b) over the last two axes, op(t) = tᵀ when its flag is set (the transpose is
+     * never materialised); leading batch axes broadcast. With C = op(A)·op(B):
+     * ∂L/∂A = g·op(B)ᵀ (stored back as Aᵀ's layout when transA), ∂L/∂B = op(A)ᵀ·g (likewise) —
+     * each again a matmul with flags, so no transpose is ever copied:
+     * <pre>
+     *   ∂A = transA ? matmul(B, g, transB, true) : matmul(g, B, false, !transB)
+     *   ∂B = transB ? matmul(g, A, true, transA) : matmul(A, g, !transA, false)
+     * </pre>
+     */
+    public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
+        checkDType("matmul", a, b);
+        if (a.rank() < 2 || b.rank() < 2) {
+            throw new ShapeException("matmul: " + Shape.str(a.shape) + " x " + Shape.str(b.shape)
+                    + ": both operands need at least 2 dimensions");
+        }
+        int ra = a.rank(), rb = b.rank();
+        int m = transA ? a.shape[ra - 1] : a.shape[ra - 2];
+        int k = transA ? a.shape[ra - 2] : a.shape[ra - 1];
+        int k2 = transB ? b.shape[rb - 1] : b.shape[rb - 2];
+        int n = transB ? b.shape[rb - 2] : b.shape[rb - 1];
+        if (k != k2) {
+            throw new ShapeException("matmul: " + Shape.str(a.shape) + (transA ? "ᵀ" : "") + " x " + Shape.str(b.shape)
+                    + (transB ? "ᵀ" : "") + ": inner dimensions " + k + " and " + k2 + " differ");
+        }
+        int[] aBatch = Arrays.copyOf(a.shape, ra - 2), bBatch = Arrays.copyOf(b.shape, rb - 2);
+        int[] batch = Shape.broadcast("matmul", aBatch, bBatch);
+        int[] shape = Arrays.copyOf(batch, batch.length + 2);
+        shape[batch.length] = m;
+        shape[batch.length + 1] = n;
+        Tensor out = Tensor.empty(a.dtype, shape);
+        int[] aStr = Shape.broadcastStrides(aBatch, batch), bStr = Shape.broadcastStrides(bBatch, batch);
+        int count = Shape.numel(batch);
+        Kernels<Object> kern = a.dtype.kernels();
+        for (int t = 0; t < count; t++) {
+            int rem = t, ao = 0, bo = 0;
+            for (int d = batch.length - 1; d >= 0; d--) {
+                int idx = rem % batch[d];
+                rem /= batch[d];
+                ao += idx * aStr[d];
+                bo += idx * bStr[d];
+            }
+            kern.matmul(a.data, ao * m * k, transA, b.data, bo * k * n, transB, out.data, t * m * n, m, n, k);
+        }
+        return Tape.record("matmul", out, (g, i) -> i == 0
+                ? (transA ? matmul(b, g, transB, true) : matmul(g, b, false, !transB))
+                : (transB ? matmul(g, a, true, transA) : matmul(a, g, !transA, false)), a, b);
+    }
+
+    // ================================================================ compositions (no rule of their own)
+
+    /** x² as x·x. */
+    public static Tensor square(Tensor x) {
+        return mul(x, x);
+    }
+
+    /** log σ(x) = −softplus(−x): finite for every finite x. */
+    public static Tensor logSigmoid(Tensor x) {
+        return neg(softplus(neg(x)));
+    }
+
+    // ================================================================ losses
+
+    /**
+     * Elementwise binary cross-entropy on logits: ℓ(x, t) = −[t·log σ(x) + (1 − t)·log(1 − σ(x))],
+     * computed as softplus(x) − x·t (never a log of a sigmoid), so it is finite for every finite
+     * logit. ∂ℓ/∂x = σ(x) − t, ∂ℓ/∂t = −x. Not reduced: sum or average it as the model requires.
+     */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor targets) {
+        return sub(softplus(logits), mul(logits, targets));
+    }
+
+    /** Mean squared error: mean((a − b)²) over all elements, a 0-dimensional tensor. */
+    public static Tensor mse(Tensor a, Tensor b) {
+        return mean(square(sub(a, b)));
+    }
+}

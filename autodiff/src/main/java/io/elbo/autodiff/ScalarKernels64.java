@@ -1,0 +1,122 @@
+package io.elbo.autodiff;
+
+import java.util.Arrays;
+
+/** The float64 reference kernels: plain loops over {@code double[]} with {@link Math}. */
+final class ScalarKernels64 implements Kernels<double[]> {
+
+    @Override public double[] allocate(int n) { return new double[n]; }
+
+    @Override public double get(double[] a, int i) { return a[i]; }
+
+    @Override public void set(double[] a, int i, double v) { a[i] = v; }
+
+    @Override public void fill(double[] out, double value, int n) { Arrays.fill(out, 0, n, value); }
+
+    @Override public void neg(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = -x[i]; }
+
+    @Override public void exp(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.exp(x[i]); }
+
+    @Override public void log(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.log(x[i]); }
+
+    @Override public void log1p(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.log1p(x[i]); }
+
+    @Override public void sqrt(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); }
+
+    @Override public void abs(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.abs(x[i]); }
+
+    @Override public void relu(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0.0; }
+
+    @Override public void sigmoid(double[] x, double[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            double v = x[i];
+            if (v >= 0) {
+                out[i] = 1.0 / (1.0 + Math.exp(-v));
+            } else {
+                double e = Math.exp(v);
+                out[i] = e / (1.0 + e);
+            }
+        }
+    }
+
+    @Override public void tanh(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.tanh(x[i]); }
+
+    @Override public void softplus(double[] x, double[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] = Math.max(x[i], 0.0) + Math.log1p(Math.exp(-Math.abs(x[i])));
+    }
+
+    @Override public void sign(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.signum(x[i]); }
+
+    @Override public void floor(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.floor(x[i]); }
+
+    @Override public void powScalar(double[] x, double p, double[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] = Math.pow(x[i], p);
+    }
+
+    @Override public void clamp(double[] x, double lo, double hi, double[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] = Math.min(Math.max(x[i], lo), hi);
+    }
+
+    @Override public void add(double[] a, double[] b, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = a[i] + b[i]; }
+
+    @Override public void sub(double[] a, double[] b, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = a[i] - b[i]; }
+
+    @Override public void mul(double[] a, double[] b, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = a[i] * b[i]; }
+
+    @Override public void div(double[] a, double[] b, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = a[i] / b[i]; }
+
+    @Override public void pow(double[] a, double[] b, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.pow(a[i], b[i]); }
+
+    @Override public void compare(Comparison op, double[] a, double[] b, double[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            boolean t = switch (op) {
+                case GT -> a[i] > b[i];
+                case GE -> a[i] >= b[i];
+                case LT -> a[i] < b[i];
+                case LE -> a[i] <= b[i];
+                case EQ -> a[i] == b[i];
+            };
+            out[i] = t ? 1.0 : 0.0;
+        }
+    }
+
+    @Override public void where(double[] mask, double[] a, double[] b, double[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] = mask[i] != 0 ? a[i] : b[i];
+    }
+
+    @Override public void copy(double[] src, int srcOff, int[] srcStrides, int[] shape, double[] dst, int dstOff, int[] dstStrides) {
+        Kernels.forEachRun(shape, srcOff, srcStrides, dstOff, dstStrides, (s, d, len, ss, ds) -> {
+            for (int i = 0; i < len; i++) dst[d + i * ds] = src[s + i * ss];
+        });
+    }
+
+    @Override public void sumInto(double[] src, int[] shape, double[] dst, int[] dstStrides) {
+        Kernels.forEachRun(shape, 0, Shape.strides(shape), 0, dstStrides, (s, d, len, ss, ds) -> {
+            for (int i = 0; i < len; i++) dst[d + i * ds] += src[s + i];
+        });
+    }
+
+    @Override public void maxInto(double[] src, int[] shape, double[] dst, int[] dstStrides) {
+        Kernels.forEachRun(shape, 0, Shape.strides(shape), 0, dstStrides, (s, d, len, ss, ds) -> {
+            for (int i = 0; i < len; i++) {
+                double v = src[s + i];
+                if (v > dst[d + i * ds] || Double.isNaN(v)) dst[d + i * ds] = v;
+            }
+        });
+    }
+
+    @Override public void matmul(double[] a, int aOff, boolean transA, double[] b, int bOff, boolean transB,
+                                 double[] c, int cOff, int m, int n, int k) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double acc = 0;
+                for (int p = 0; p < k; p++) {
+                    double aip = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
+                    double bpj = transB ? b[bOff + j * k + p] : b[bOff + p * n + j];
+                    acc += aip * bpj;
+                }
+                c[cOff + i * n + j] = acc;
+            }
+        }
+    }
+}

@@ -1,0 +1,343 @@
+package io.elbo.autodiff;
+
+import java.util.Arrays;
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
+
+/**
+ * An n-dimensional, row-major array of float32 or float64 values, with an optional gradient.
+ *
+ * <p>The data is one flat primitive array ({@code float[]} or {@code double[]}); there is no object
+ * per element. A tensor that {@linkplain #requiresGrad() requires gradients} has every op applied
+ * to it recorded on the thread's {@link Tape}; {@link #backward()} then fills {@link #grad()} of the
+ * leaves. The op methods here are one-line shortcuts for {@link Ops}, where each op's forward and
+ * derivative are written side by side.
+ */
+public final class Tensor {
+    final DType dtype;
+    final int[] shape;
+    final Object data;
+    final int numel;
+
+    boolean requiresGrad;
+    /** The op that produced this tensor ("leaf" for a tensor made from data). */
+    String op = "leaf";
+    /** Absolute position of the producing entry on the tape; -1 for a leaf. */
+    long tapeIndex = -1;
+    Tensor grad;
+
+    Tensor(DType dtype, int[] shape, Object data) {
+        this.dtype = dtype;
+        this.shape = shape;
+        this.data = data;
+        this.numel = Shape.numel(shape);
+    }
+
+    static Tensor empty(DType dtype, int[] shape) {
+        return new Tensor(dtype, shape.clone(), dtype.kernels().allocate(Shape.numel(shape)));
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    /** A float64 tensor holding a copy of {@code values}, with the given shape (default: 1-D). */
+    public static Tensor of(double[] values, int... shape) {
+        return fromArray(DType.FLOAT64, values, shape);
+    }
+
+    /** A float32 tensor holding a copy of {@code values}, with the given shape (default: 1-D). */
+    public static Tensor of(float[] values, int... shape) {
+        int[] s = shape.length == 0 ? new int[] {values.length} : shape.clone();
+        checkCount(values.length, s);
+        return new Tensor(DType.FLOAT32, s, values.clone());
+    }
+
+    /** A float64 matrix from rows of equal length. */
+    public static Tensor of(double[][] rows) {
+        int m = rows.length, n = m == 0 ? 0 : rows[0].length;
+        double[] flat = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            if (rows[i].length != n) {
+                throw new ShapeException("of: row " + i + " has " + rows[i].length + " values, row 0 has " + n);
+            }
+            System.arraycopy(rows[i], 0, flat, i * n, n);
+        }
+        return new Tensor(DType.FLOAT64, new int[] {m, n}, flat);
+    }
+
+    /** A tensor of the given dtype from double values (rounded to float for float32). */
+    public static Tensor fromArray(DType dtype, double[] values, int... shape) {
+        int[] s = shape.length == 0 ? new int[] {values.length} : shape.clone();
+        checkCount(values.length, s);
+        Tensor t = empty(dtype, s);
+        Kernels<Object> k = dtype.kernels();
+        for (int i = 0; i < values.length; i++) k.set(t.data, i, values[i]);
+        return t;
+    }
+
+    private static void checkCount(int count, int[] shape) {
+        if (count != Shape.numel(shape)) {
+            throw new ShapeException("of: " + count + " values do not fill shape " + Shape.str(shape)
+                    + " (" + Shape.numel(shape) + " elements)");
+        }
+    }
+
+    /** A 0-dimensional tensor. */
+    public static Tensor scalar(double value, DType dtype) {
+        return full(value, dtype);
+    }
+
+    /** A 0-dimensional float64 tensor. */
+    public static Tensor scalar(double value) {
+        return full(value, DType.FLOAT64);
+    }
+
+    public static Tensor full(double value, DType dtype, int... shape) {
+        Tensor t = empty(dtype, shape);
+        dtype.kernels().fill(t.data, value, t.numel);
+        return t;
+    }
+
+    public static Tensor zeros(DType dtype, int... shape) {
+        return empty(dtype, shape);
+    }
+
+    public static Tensor ones(DType dtype, int... shape) {
+        return full(1.0, dtype, shape);
+    }
+
+    /** start, start + step, ... while below {@code end} (or above, for a negative step). */
+    public static Tensor arange(double start, double end, double step, DType dtype) {
+        if (step == 0 || !Double.isFinite(start) || !Double.isFinite(end) || !Double.isFinite(step)) {
+            throw new ShapeException("arange: need finite start, end and a non-zero step, got "
+                    + start + ", " + end + ", " + step);
+        }
+        int n = (int) Math.max(0, Math.ceil((end - start) / step));
+        Tensor t = empty(dtype, new int[] {n});
+        for (int i = 0; i < n; i++) dtype.kernels().set(t.data, i, start + i * step);
+        return t;
+    }
+
+    public static Tensor arange(int n, DType dtype) {
+        return arange(0, n, 1, dtype);
+    }
+
+    /** Independent standard normal values from a seeded Commons RNG source (ziggurat sampler). */
+    public static Tensor randn(UniformRandomProvider rng, DType dtype, int... shape) {
+        Tensor t = empty(dtype, shape);
+        ZigguratSampler.NormalizedGaussian gauss = ZigguratSampler.NormalizedGaussian.of(rng);
+        Kernels<Object> k = dtype.kernels();
+        for (int i = 0; i < t.numel; i++) k.set(t.data, i, gauss.sample());
+        return t;
+    }
+
+    /** Independent values uniform in [lo, hi) from a seeded Commons RNG source. */
+    public static Tensor uniform(UniformRandomProvider rng, double lo, double hi, DType dtype, int... shape) {
+        Tensor t = empty(dtype, shape);
+        Kernels<Object> k = dtype.kernels();
+        for (int i = 0; i < t.numel; i++) k.set(t.data, i, lo + (hi - lo) * rng.nextDouble());
+        return t;
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public DType dtype() { return dtype; }
+
+    public int[] shape() { return shape.clone(); }
+
+    public int dim(int axis) { return shape[Shape.axis("dim", axis, shape.length)]; }
+
+    public int rank() { return shape.length; }
+
+    public int numel() { return numel; }
+
+    /** The name of the op that produced this tensor, or "leaf". */
+    public String op() { return op; }
+
+    /** The value of a one-element tensor. */
+    public double item() {
+        if (numel != 1) throw new ShapeException("item: tensor of shape " + Shape.str(shape) + " has " + numel + " elements, not 1");
+        return dtype.kernels().get(data, 0);
+    }
+
+    /** The element at a multi-index. */
+    public double get(int... index) {
+        if (index.length != shape.length) {
+            throw new ShapeException("get: index of rank " + index.length + " for shape " + Shape.str(shape));
+        }
+        int flat = 0;
+        int[] st = Shape.strides(shape);
+        for (int i = 0; i < index.length; i++) {
+            if (index[i] < 0 || index[i] >= shape[i]) {
+                throw new ShapeException("get: index " + Arrays.toString(index) + " out of bounds for shape " + Shape.str(shape));
+            }
+            flat += index[i] * st[i];
+        }
+        return dtype.kernels().get(data, flat);
+    }
+
+    /** A copy of the values as doubles, row-major. */
+    public double[] toDoubleArray() {
+        double[] out = new double[numel];
+        Kernels<Object> k = dtype.kernels();
+        for (int i = 0; i < numel; i++) out[i] = k.get(data, i);
+        return out;
+    }
+
+    /** A copy of the values as floats, row-major. */
+    public float[] toFloatArray() {
+        float[] out = new float[numel];
+        Kernels<Object> k = dtype.kernels();
+        for (int i = 0; i < numel; i++) out[i] = (float) k.get(data, i);
+        return out;
+    }
+
+    /** The backing float32 array itself (no copy), for kernels and optimisers. */
+    public float[] floatData() {
+        if (dtype != DType.FLOAT32) throw new ShapeException("floatData: tensor is " + dtype);
+        return (float[]) data;
+    }
+
+    /** The backing float64 array itself (no copy), for kernels and optimisers. */
+    public double[] doubleData() {
+        if (dtype != DType.FLOAT64) throw new ShapeException("doubleData: tensor is " + dtype);
+        return (double[]) data;
+    }
+
+    // ---------------------------------------------------------------- gradients
+
+    public boolean requiresGrad() { return requiresGrad; }
+
+    /** Marks this leaf as a variable: ops on it are recorded and {@link #backward()} fills its grad. */
+    public Tensor requiresGrad(boolean value) {
+        if (!isLeaf()) {
+            throw new IllegalStateException("requiresGrad: only leaves can be marked; this tensor was produced by '"
+                    + op + "' (use detach() for a new leaf)");
+        }
+        requiresGrad = value;
+        return this;
+    }
+
+    /** Shortcut for {@code requiresGrad(true)}. */
+    public Tensor variable() { return requiresGrad(true); }
+
+    public boolean isLeaf() { return tapeIndex < 0; }
+
+    /** The accumulated gradient of a leaf after {@link #backward()}, or null. */
+    public Tensor grad() { return grad; }
+
+    public void zeroGrad() { grad = null; }
+
+    /** The same values as a new leaf that does not require gradients; shares the data. */
+    public Tensor detach() {
+        return new Tensor(dtype, shape, data);
+    }
+
+    /** Back-propagates from this scalar: seeds d(this)/d(this) = 1 and fills the leaves' grads. */
+    public void backward() {
+        Tape.backward(this, null, false, false);
+    }
+
+    /** Back-propagates with an explicit seed gradient (needed when this tensor is not a scalar). */
+    public void backward(Tensor seed) {
+        Tape.backward(this, seed, false, false);
+    }
+
+    // ---------------------------------------------------------------- op shortcuts (see Ops)
+
+    public Tensor add(Tensor b) { return Ops.add(this, b); }
+    public Tensor add(double b) { return Ops.add(this, Ops.scalarLike(b, this)); }
+    public Tensor sub(Tensor b) { return Ops.sub(this, b); }
+    public Tensor sub(double b) { return Ops.sub(this, Ops.scalarLike(b, this)); }
+    public Tensor mul(Tensor b) { return Ops.mul(this, b); }
+    public Tensor mul(double b) { return Ops.mul(this, Ops.scalarLike(b, this)); }
+    public Tensor div(Tensor b) { return Ops.div(this, b); }
+    public Tensor div(double b) { return Ops.div(this, Ops.scalarLike(b, this)); }
+    public Tensor neg() { return Ops.neg(this); }
+    public Tensor pow(double p) { return Ops.pow(this, p); }
+    public Tensor pow(Tensor p) { return Ops.pow(this, p); }
+    public Tensor exp() { return Ops.exp(this); }
+    public Tensor log() { return Ops.log(this); }
+    public Tensor log1p() { return Ops.log1p(this); }
+    public Tensor sqrt() { return Ops.sqrt(this); }
+    public Tensor abs() { return Ops.abs(this); }
+    public Tensor square() { return Ops.square(this); }
+    public Tensor relu() { return Ops.relu(this); }
+    public Tensor sigmoid() { return Ops.sigmoid(this); }
+    public Tensor tanh() { return Ops.tanh(this); }
+    public Tensor softplus() { return Ops.softplus(this); }
+    public Tensor logSigmoid() { return Ops.logSigmoid(this); }
+    public Tensor clamp(double lo, double hi) { return Ops.clamp(this, lo, hi); }
+    public Tensor logSumExp(int axis, boolean keepDims) { return Ops.logSumExp(this, axis, keepDims); }
+    public Tensor sum() { return Ops.sum(this); }
+    public Tensor sum(boolean keepDims, int... axes) { return Ops.sum(this, keepDims, axes); }
+    public Tensor mean() { return Ops.mean(this); }
+    public Tensor mean(boolean keepDims, int... axes) { return Ops.mean(this, keepDims, axes); }
+    public Tensor max(boolean keepDims, int... axes) { return Ops.max(this, keepDims, axes); }
+    public Tensor matmul(Tensor b) { return Ops.matmul(this, b); }
+    public Tensor transpose(int axis0, int axis1) { return Ops.transpose(this, axis0, axis1); }
+    public Tensor permute(int... perm) { return Ops.permute(this, perm); }
+    public Tensor reshape(int... newShape) { return Ops.reshape(this, newShape); }
+    public Tensor expand(int... newShape) { return Ops.expand(this, newShape); }
+    public Tensor slice(int axis, int start, int end) { return Ops.slice(this, axis, start, end); }
+    public Tensor to(DType target) { return Ops.cast(this, target); }
+
+    // ---------------------------------------------------------------- printing
+
+    /** Values shown in full up to this many elements; beyond it, the first and last 3 of each axis. */
+    static final int SUMMARY_THRESHOLD = 1000;
+    private static final int EDGE = 3;
+
+    /**
+     * {@code tensor([[1., 2.], [3., 4.]], shape=[2, 2], dtype=float32)}, with "..." in place of the
+     * middle of each axis when the tensor has more than 1000 elements, and the op that made it
+     * (and "requires grad") when it is on the tape.
+     */
+    @Override
+    public String toString() {
+        double[] v = toDoubleArray();
+        boolean summarise = numel > SUMMARY_THRESHOLD;
+        boolean integral = true;
+        double maxAbs = 0;
+        for (double x : v) {
+            if (Double.isFinite(x)) {
+                integral &= x == Math.rint(x);
+                maxAbs = Math.max(maxAbs, Math.abs(x));
+            }
+        }
+        integral &= maxAbs < 1e15;
+        boolean sci = !integral && (maxAbs >= 1e5 || (maxAbs < 1e-3 && maxAbs > 0));
+        StringBuilder sb = new StringBuilder("tensor(");
+        appendAxis(sb, v, 0, 0, Shape.strides(shape), summarise, integral, sci);
+        sb.append(", shape=").append(Shape.str(shape)).append(", dtype=").append(dtype);
+        if (requiresGrad) sb.append(isLeaf() ? ", requiresGrad" : ", op=" + op);
+        return sb.append(')').toString();
+    }
+
+    private void appendAxis(StringBuilder sb, double[] v, int axis, int offset, int[] strides,
+                            boolean summarise, boolean integral, boolean sci) {
+        if (axis == shape.length) {
+            sb.append(format(v[offset], integral, sci));
+            return;
+        }
+        sb.append('[');
+        int n = shape[axis];
+        for (int i = 0; i < n; i++) {
+            if (summarise && n > 2 * EDGE && i == EDGE) {
+                sb.append("...");
+                i = n - EDGE - 1;
+                sb.append(axis == shape.length - 1 ? ", " : ",\n" + " ".repeat(8 + axis));
+                continue;
+            }
+            appendAxis(sb, v, axis + 1, offset + i * strides[axis], strides, summarise, integral, sci);
+            if (i < n - 1) sb.append(axis == shape.length - 1 ? ", " : ",\n" + " ".repeat(8 + axis));
+        }
+        sb.append(']');
+    }
+
+    private static String format(double x, boolean integral, boolean sci) {
+        if (Double.isNaN(x)) return "nan";
+        if (Double.isInfinite(x)) return x > 0 ? "inf" : "-inf";
+        if (integral) return (long) x + ".";
+        return sci ? String.format("%.4e", x) : String.format("%.4f", x);
+    }
+}

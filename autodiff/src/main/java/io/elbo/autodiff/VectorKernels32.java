@@ -1,0 +1,300 @@
+package io.elbo.autodiff;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import static jdk.incubator.vector.VectorOperators.ABS;
+import static jdk.incubator.vector.VectorOperators.EXP;
+import static jdk.incubator.vector.VectorOperators.LOG;
+import static jdk.incubator.vector.VectorOperators.LOG1P;
+import static jdk.incubator.vector.VectorOperators.NEG;
+import static jdk.incubator.vector.VectorOperators.POW;
+import static jdk.incubator.vector.VectorOperators.SQRT;
+import static jdk.incubator.vector.VectorOperators.TANH;
+
+/**
+ * float32 kernels written with the JDK Vector API. Each loop is the Lucene shape: a body over
+ * {@code S.loopBound(n)} then one masked step for the tail, so any size works. Each op has its
+ * own method with its {@code VectorOperators} constant in the loop: the JIT intrinsifies
+ * transcendental lanewise ops only when the operator is a constant there.
+ */
+final class VectorKernels32 implements Kernels<float[]> {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+
+    @Override public float[] allocate(int n) { return new float[n]; }
+
+    @Override public double get(float[] a, int i) { return a[i]; }
+
+    @Override public void set(float[] a, int i, double v) { a[i] = (float) v; }
+
+    @Override public void fill(float[] out, double value, int n) { Arrays.fill(out, 0, n, (float) value); }
+
+    private static FloatVector load(float[] x, int i, VectorMask<Float> m) {
+        return FloatVector.fromArray(S, x, i, m);
+    }
+
+    @Override public void neg(float[] x, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(NEG).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(NEG).intoArray(out, i, m); }
+    }
+
+    @Override public void exp(float[] x, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(EXP).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(EXP).intoArray(out, i, m); }
+    }
+
+    @Override public void log(float[] x, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(LOG).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(LOG).intoArray(out, i, m); }
+    }
+
+    @Override public void log1p(float[] x, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(LOG1P).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(LOG1P).intoArray(out, i, m); }
+    }
+
+    @Override public void sqrt(float[] x, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(SQRT).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(SQRT).intoArray(out, i, m); }
+    }
+
+    @Override public void abs(float[] x, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(ABS).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(ABS).intoArray(out, i, m); }
+    }
+
+    @Override public void relu(float[] x, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) relu(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); relu(load(x, i, m)).intoArray(out, i, m); }
+    }
+
+    private static FloatVector relu(FloatVector v) {
+        return v.blend(0f, v.compare(VectorOperators.GT, 0f).not());
+    }
+
+    @Override public void sigmoid(float[] x, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) sigmoid(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); sigmoid(load(x, i, m)).intoArray(out, i, m); }
+    }
+
+    /** 1/(1+e^-x): e^-x overflows to +inf for x < -88, giving exactly 0, never NaN. */
+    private static FloatVector sigmoid(FloatVector v) {
+        return v.broadcast(1f).div(v.lanewise(NEG).lanewise(EXP).add(1f));
+    }
+
+    @Override public void tanh(float[] x, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(TANH).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(TANH).intoArray(out, i, m); }
+    }
+
+    @Override public void softplus(float[] x, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) softplus(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); softplus(load(x, i, m)).intoArray(out, i, m); }
+    }
+
+    /** max(x, 0) + log1p(e^-|x|). */
+    private static FloatVector softplus(FloatVector v) {
+        return v.max(0f).add(v.lanewise(ABS).lanewise(NEG).lanewise(EXP).lanewise(LOG1P));
+    }
+
+    @Override public void sign(float[] x, float[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] = Math.signum(x[i]);
+    }
+
+    @Override public void floor(float[] x, float[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] = (float) Math.floor(x[i]);
+    }
+
+    @Override public void powScalar(float[] x, double p, float[] out, int n) {
+        float fp = (float) p;
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(POW, fp).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(POW, fp).intoArray(out, i, m); }
+    }
+
+    @Override public void clamp(float[] x, double lo, double hi, float[] out, int n) {
+        float l = (float) lo, h = (float) hi;
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).max(l).min(h).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).max(l).min(h).intoArray(out, i, m); }
+    }
+
+    @Override public void add(float[] a, float[] c, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, c, i)).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(a, i, m).add(load(c, i, m)).intoArray(out, i, m); }
+    }
+
+    @Override public void sub(float[] a, float[] c, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, a, i).sub(FloatVector.fromArray(S, c, i)).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(a, i, m).sub(load(c, i, m)).intoArray(out, i, m); }
+    }
+
+    @Override public void mul(float[] a, float[] c, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, a, i).mul(FloatVector.fromArray(S, c, i)).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(a, i, m).mul(load(c, i, m)).intoArray(out, i, m); }
+    }
+
+    @Override public void div(float[] a, float[] c, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, a, i).div(FloatVector.fromArray(S, c, i)).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(a, i, m).div(load(c, i, m)).intoArray(out, i, m); }
+    }
+
+    @Override public void pow(float[] a, float[] c, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, a, i).lanewise(POW, FloatVector.fromArray(S, c, i)).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(a, i, m).lanewise(POW, load(c, i, m)).intoArray(out, i, m); }
+    }
+
+    @Override public void compare(Comparison op, float[] a, float[] c, float[] out, int n) {
+        VectorOperators.Comparison cmp = switch (op) {
+            case GT -> VectorOperators.GT;
+            case GE -> VectorOperators.GE;
+            case LT -> VectorOperators.LT;
+            case LE -> VectorOperators.LE;
+            case EQ -> VectorOperators.EQ;
+        };
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) {
+            zero.blend(1f, FloatVector.fromArray(S, a, i).compare(cmp, FloatVector.fromArray(S, c, i))).intoArray(out, i);
+        }
+        if (i < n) {
+            var m = S.indexInRange(i, n);
+            zero.blend(1f, load(a, i, m).compare(cmp, load(c, i, m))).intoArray(out, i, m);
+        }
+    }
+
+    @Override public void where(float[] mask, float[] a, float[] c, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) {
+            var t = FloatVector.fromArray(S, mask, i).compare(VectorOperators.NE, 0f);
+            FloatVector.fromArray(S, c, i).blend(FloatVector.fromArray(S, a, i), t).intoArray(out, i);
+        }
+        if (i < n) {
+            var m = S.indexInRange(i, n);
+            var t = load(mask, i, m).compare(VectorOperators.NE, 0f);
+            load(c, i, m).blend(load(a, i, m), t).intoArray(out, i, m);
+        }
+    }
+
+    @Override public void copy(float[] src, int srcOff, int[] srcStrides, int[] shape, float[] dst, int dstOff, int[] dstStrides) {
+        Kernels.forEachRun(shape, srcOff, srcStrides, dstOff, dstStrides, (s, d, len, ss, ds) -> {
+            if (ss == 1 && ds == 1) {
+                System.arraycopy(src, s, dst, d, len);
+            } else if (ss == 0 && ds == 1) {
+                Arrays.fill(dst, d, d + len, src[s]);
+            } else {
+                for (int i = 0; i < len; i++) dst[d + i * ds] = src[s + i * ss];
+            }
+        });
+    }
+
+    @Override public void sumInto(float[] src, int[] shape, float[] dst, int[] dstStrides) {
+        Kernels.forEachRun(shape, 0, Shape.strides(shape), 0, dstStrides, (s, d, len, ss, ds) -> {
+            if (ds == 0) {
+                dst[d] += sum(src, s, len);
+            } else if (ds == 1) {
+                add(src, s, dst, d, len);
+            } else {
+                for (int i = 0; i < len; i++) dst[d + i * ds] += src[s + i];
+            }
+        });
+    }
+
+    /** Sum of x[off, off+len) with L partial sums, then a fixed-order lane reduction. */
+    static float sum(float[] x, int off, int len) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int b = S.loopBound(len); i < b; i += L) acc = acc.add(FloatVector.fromArray(S, x, off + i));
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) s += x[off + i];
+        return s;
+    }
+
+    /** dst[d..d+len) += src[s..s+len). */
+    private static void add(float[] src, int s, float[] dst, int d, int len) {
+        int i = 0;
+        for (int b = S.loopBound(len); i < b; i += L) {
+            FloatVector.fromArray(S, dst, d + i).add(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
+        }
+        for (; i < len; i++) dst[d + i] += src[s + i];
+    }
+
+    @Override public void maxInto(float[] src, int[] shape, float[] dst, int[] dstStrides) {
+        Kernels.forEachRun(shape, 0, Shape.strides(shape), 0, dstStrides, (s, d, len, ss, ds) -> {
+            for (int i = 0; i < len; i++) {
+                float v = src[s + i];
+                if (v > dst[d + i * ds] || Float.isNaN(v)) dst[d + i * ds] = v;
+            }
+        });
+    }
+
+    @Override public void matmul(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB,
+                                 float[] c, int cOff, int m, int n, int k) {
+        if (!transB) {
+            // C[i,:] = sum_p op(A)[i,p] * B[p,:], an FMA over rows of B.
+            for (int i = 0; i < m; i++) {
+                int ci = cOff + i * n;
+                Arrays.fill(c, ci, ci + n, 0f);
+                for (int p = 0; p < k; p++) {
+                    float aip = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
+                    axpy(aip, b, bOff + p * n, c, ci, n);
+                }
+            }
+        } else if (!transA) {
+            // C[i,j] = dot(A[i,:], B[j,:]): both rows contiguous.
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    c[cOff + i * n + j] = dot(a, aOff + i * k, b, bOff + j * k, k);
+                }
+            }
+        } else {
+            // C = Aᵀ·Bᵀ: column j of C is sum_p B[j,p] * A[p,:], built in a row then stored down the column.
+            float[] col = new float[m];
+            for (int j = 0; j < n; j++) {
+                Arrays.fill(col, 0f);
+                for (int p = 0; p < k; p++) axpy(b[bOff + j * k + p], a, aOff + p * m, col, 0, m);
+                for (int i = 0; i < m; i++) c[cOff + i * n + j] = col[i];
+            }
+        }
+    }
+
+    /** y[yOff..+len) += alpha * x[xOff..+len). */
+    private static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        int i = 0;
+        for (int b = S.loopBound(len); i < b; i += L) {
+            FloatVector.fromArray(S, x, xOff + i).fma(va, FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < len; i++) y[yOff + i] += alpha * x[xOff + i];
+    }
+
+    private static float dot(float[] x, int xOff, float[] y, int yOff, int len) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int b = S.loopBound(len); i < b; i += L) {
+            acc = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) s += x[xOff + i] * y[yOff + i];
+        return s;
+    }
+}
