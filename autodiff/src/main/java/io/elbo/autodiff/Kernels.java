@@ -46,6 +46,10 @@ public interface Kernels<A> {
 
     void tanh(A x, A out, int n);
 
+    void sin(A x, A out, int n);
+
+    void cos(A x, A out, int n);
+
     /** log(1 + e^x) computed as max(x, 0) + log1p(e^-|x|): finite for every finite x. */
     void softplus(A x, A out, int n);
 

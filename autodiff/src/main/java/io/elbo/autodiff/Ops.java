@@ -132,6 +132,18 @@ public final class Ops {
         return Tape.record("tanh", out, (g, i) -> mul(g, sub(scalarLike(1, x), mul(out, out))), x);
     }
 
+    /** out = sin x. ∂out/∂x = cos x: {@code g·cos x}. */
+    public static Tensor sin(Tensor x) {
+        Tensor out = map(x, Kernels::sin);
+        return Tape.record("sin", out, (g, i) -> mul(g, cos(x)), x);
+    }
+
+    /** out = cos x. ∂out/∂x = −sin x: {@code −g·sin x}. */
+    public static Tensor cos(Tensor x) {
+        Tensor out = map(x, Kernels::cos);
+        return Tape.record("cos", out, (g, i) -> neg(mul(g, sin(x))), x);
+    }
+
     /**
      * out = softplus(x) = ln(1 + eˣ), computed as max(x, 0) + ln(1 + e^−|x|) so it never overflows.
      * ∂out/∂x = σ(x): {@code g·σ(x)}.

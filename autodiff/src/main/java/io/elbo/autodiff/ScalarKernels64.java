@@ -41,6 +41,10 @@ final class ScalarKernels64 implements Kernels<double[]> {
 
     @Override public void tanh(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.tanh(x[i]); }
 
+    @Override public void sin(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.sin(x[i]); }
+
+    @Override public void cos(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.cos(x[i]); }
+
     @Override public void softplus(double[] x, double[] out, int n) {
         for (int i = 0; i < n; i++) out[i] = Math.max(x[i], 0.0) + Math.log1p(Math.exp(-Math.abs(x[i])));
     }

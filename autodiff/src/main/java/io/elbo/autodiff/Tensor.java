@@ -264,6 +264,8 @@ public final class Tensor {
     public Tensor relu() { return Ops.relu(this); }
     public Tensor sigmoid() { return Ops.sigmoid(this); }
     public Tensor tanh() { return Ops.tanh(this); }
+    public Tensor sin() { return Ops.sin(this); }
+    public Tensor cos() { return Ops.cos(this); }
     public Tensor softplus() { return Ops.softplus(this); }
     public Tensor logSigmoid() { return Ops.logSigmoid(this); }
     public Tensor clamp(double lo, double hi) { return Ops.clamp(this, lo, hi); }

@@ -7,11 +7,13 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static jdk.incubator.vector.VectorOperators.ABS;
+import static jdk.incubator.vector.VectorOperators.COS;
 import static jdk.incubator.vector.VectorOperators.EXP;
 import static jdk.incubator.vector.VectorOperators.LOG;
 import static jdk.incubator.vector.VectorOperators.LOG1P;
 import static jdk.incubator.vector.VectorOperators.NEG;
 import static jdk.incubator.vector.VectorOperators.POW;
+import static jdk.incubator.vector.VectorOperators.SIN;
 import static jdk.incubator.vector.VectorOperators.SQRT;
 import static jdk.incubator.vector.VectorOperators.TANH;
 
@@ -98,6 +100,18 @@ final class VectorKernels32 implements Kernels<float[]> {
         int i = 0;
         for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(TANH).intoArray(out, i);
         if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(TANH).intoArray(out, i, m); }
+    }
+
+    @Override public void sin(float[] x, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(SIN).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(SIN).intoArray(out, i, m); }
+    }
+
+    @Override public void cos(float[] x, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(COS).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(COS).intoArray(out, i, m); }
     }
 
     @Override public void softplus(float[] x, float[] out, int n) {

@@ -1,0 +1,182 @@
+package io.elbo.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every float32 Vector API kernel against the float64 scalar reference, at odd sizes (so the
+ * masked tail and sizes below one vector are exercised), with a size-scaled tolerance. The
+ * reference runs on the float32 inputs widened to double, so only the kernel's error is measured.
+ */
+class KernelsTest {
+    static final Kernels<float[]> F32 = Kernels.FLOAT32;
+    static final Kernels<double[]> F64 = Kernels.FLOAT64;
+    /** float32 unit roundoff. */
+    static final double U = Math.ulp(1.0f) / 2;
+
+    static float[] random(Random r, int n, double lo, double hi) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) (lo + (hi - lo) * r.nextDouble());
+        return x;
+    }
+
+    static double[] widen(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) d[i] = x[i];
+        return d;
+    }
+
+    /** Elementwise: within 8 float32 ulps of the reference (relative), or 1e-6 absolute near zero. */
+    static void assertClose(String op, double[] ref, float[] got, double absFloor) {
+        for (int i = 0; i < ref.length; i++) {
+            double tol = 16 * U * Math.abs(ref[i]) + absFloor;
+            if (Double.isNaN(ref[i]) != Float.isNaN(got[i])
+                    || (!Double.isInfinite(ref[i]) && Math.abs(ref[i] - got[i]) > tol)
+                    || (Double.isInfinite(ref[i]) && ref[i] != got[i])) {
+                fail(op + " at " + i + " of " + ref.length + ": float32 " + got[i] + ", float64 " + ref[i] + ", tol " + tol);
+            }
+        }
+    }
+
+    interface Unary32 { void run(float[] x, float[] out, int n); }
+    interface Unary64 { void run(double[] x, double[] out, int n); }
+
+    static void unary(String op, int n, double lo, double hi, Unary32 f32, Unary64 f64) {
+        float[] x = random(new Random(n * 31L + op.hashCode()), n, lo, hi);
+        float[] got = new float[n];
+        double[] ref = new double[n];
+        f32.run(x, got, n);
+        f64.run(widen(x), ref, n);
+        assertClose(op, ref, got, 1e-6);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
+    void unaryKernelsMatchTheFloat64Reference(int n) {
+        unary("neg", n, -10, 10, F32::neg, F64::neg);
+        unary("exp", n, -80, 80, F32::exp, F64::exp);
+        unary("log", n, 1e-30, 1e30, F32::log, F64::log);
+        unary("log1p", n, -0.999, 100, F32::log1p, F64::log1p);
+        unary("sqrt", n, 0, 1e6, F32::sqrt, F64::sqrt);
+        unary("abs", n, -10, 10, F32::abs, F64::abs);
+        unary("relu", n, -10, 10, F32::relu, F64::relu);
+        unary("sigmoid", n, -100, 100, F32::sigmoid, F64::sigmoid);
+        unary("tanh", n, -20, 20, F32::tanh, F64::tanh);
+        unary("sin", n, -10, 10, F32::sin, F64::sin);
+        unary("cos", n, -10, 10, F32::cos, F64::cos);
+        unary("softplus", n, -1e4, 1e4, F32::softplus, F64::softplus);
+        unary("softplus (small)", n, -20, 20, F32::softplus, F64::softplus);
+        unary("sign", n, -10, 10, F32::sign, F64::sign);
+        unary("floor", n, -10, 10, F32::floor, F64::floor);
+        unary("pow 2.5", n, 0, 10, (x, o, m) -> F32.powScalar(x, 2.5, o, m), (x, o, m) -> F64.powScalar(x, 2.5, o, m));
+        unary("pow -1", n, 0.1, 10, (x, o, m) -> F32.powScalar(x, -1, o, m), (x, o, m) -> F64.powScalar(x, -1, o, m));
+        unary("clamp", n, -10, 10, (x, o, m) -> F32.clamp(x, -2, 3, o, m), (x, o, m) -> F64.clamp(x, -2, 3, o, m));
+    }
+
+    interface Binary32 { void run(float[] a, float[] b, float[] out, int n); }
+    interface Binary64 { void run(double[] a, double[] b, double[] out, int n); }
+
+    static void binary(String op, int n, double lo, double hi, Binary32 f32, Binary64 f64) {
+        Random r = new Random(n * 17L + op.hashCode());
+        float[] a = random(r, n, lo, hi), b = random(r, n, lo, hi);
+        if (n > 2) b[1] = a[1]; // a tie, for the comparisons
+        float[] got = new float[n];
+        double[] ref = new double[n];
+        f32.run(a, b, got, n);
+        f64.run(widen(a), widen(b), ref, n);
+        assertClose(op, ref, got, 1e-6);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
+    void binaryKernelsMatchTheFloat64Reference(int n) {
+        binary("add", n, -10, 10, F32::add, F64::add);
+        binary("sub", n, -10, 10, F32::sub, F64::sub);
+        binary("mul", n, -10, 10, F32::mul, F64::mul);
+        binary("div", n, 0.5, 10, F32::div, F64::div);
+        binary("pow", n, 0.1, 4, F32::pow, F64::pow);
+        for (Kernels.Comparison c : Kernels.Comparison.values()) {
+            binary(c.name(), n, -1, 1, (a, b, o, m) -> F32.compare(c, a, b, o, m), (a, b, o, m) -> F64.compare(c, a, b, o, m));
+        }
+        binary("where", n, -1, 1, (a, b, o, m) -> F32.where(a, a, b, o, m), (a, b, o, m) -> F64.where(a, a, b, o, m));
+    }
+
+    /** Sums: error bounded by n·u·Σ|x| (the classic recursive-summation bound), scaled by 2. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
+    void reductionsMatchTheFloat64Reference(int n) {
+        Random r = new Random(n);
+        int[][] shapes = {{n}, {3, n}, {n, 3}, {2, n, 5}};
+        for (int[] shape : shapes) {
+            float[] x = random(r, Shape.numel(shape), -5, 5);
+            for (int axis = -1; axis < shape.length; axis++) {
+                boolean[] reduce = new boolean[shape.length];
+                if (axis < 0) java.util.Arrays.fill(reduce, true); else reduce[axis] = true;
+                int[] keep = Shape.reduced(shape, reduce);
+                int[] strides = Shape.broadcastStrides(keep, shape);
+                float[] s32 = new float[Shape.numel(keep)];
+                double[] s64 = new double[s32.length];
+                F32.sumInto(x, shape, s32, strides);
+                F64.sumInto(widen(x), shape, s64, strides);
+                double count = (double) x.length / s32.length, sumAbs = 5 * count;
+                for (int i = 0; i < s32.length; i++) {
+                    assertEquals(s64[i], s32[i], 2 * count * U * sumAbs + 1e-6, "sum " + Shape.str(shape) + " axis " + axis);
+                }
+                float[] m32 = new float[s32.length];
+                double[] m64 = new double[s32.length];
+                java.util.Arrays.fill(m32, Float.NEGATIVE_INFINITY);
+                java.util.Arrays.fill(m64, Double.NEGATIVE_INFINITY);
+                F32.maxInto(x, shape, m32, strides);
+                F64.maxInto(widen(x), shape, m64, strides);
+                for (int i = 0; i < m32.length; i++) assertEquals(m64[i], m32[i], 0.0, "max");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 7, 13, 31, 259})
+    void matmulMatchesTheFloat64ReferenceInAllFourLayouts(int n) {
+        Random r = new Random(n);
+        int[][] mnk = {{n, 5, 3}, {3, n, 7}, {7, 3, n}, {n, n, n % 64 + 1}};
+        for (int[] d : mnk) {
+            int m = d[0], nn = d[1], k = d[2];
+            float[] a = random(r, m * k, -1, 1), b = random(r, k * nn, -1, 1);
+            for (int layout = 0; layout < 4; layout++) {
+                boolean ta = (layout & 1) != 0, tb = (layout & 2) != 0;
+                float[] c32 = new float[m * nn + 3];
+                double[] c64 = new double[m * nn + 3];
+                F32.matmul(a, 0, ta, b, 0, tb, c32, 3, m, nn, k);
+                F64.matmul(widen(a), 0, ta, widen(b), 0, tb, c64, 3, m, nn, k);
+                double sumAbs = k; // |a|, |b| <= 1
+                for (int i = 3; i < c32.length; i++) {
+                    assertEquals(c64[i], c32[i], 2 * k * U * sumAbs + 1e-6,
+                            "matmul m=" + m + " n=" + nn + " k=" + k + " transA=" + ta + " transB=" + tb);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
+    void stridedCopyMatchesTheFloat64Reference(int n) {
+        Random r = new Random(n);
+        float[] x = random(r, 3 * n, -1, 1); // shape [3, n]
+        int[] transposed = {1, n}; // read [3, n] as its transpose [n, 3]
+        int[] outShape = {n, 3};
+        float[] y32 = new float[3 * n];
+        double[] y64 = new double[3 * n];
+        F32.copy(x, 0, transposed, outShape, y32, 0, Shape.strides(outShape));
+        F64.copy(widen(x), 0, transposed, outShape, y64, 0, Shape.strides(outShape));
+        assertClose("copy", y64, y32, 0);
+        int[] bshape = {4, n};
+        float[] e32 = new float[4 * n];
+        double[] e64 = new double[4 * n];
+        F32.copy(x, 0, new int[] {0, 1}, bshape, e32, 0, Shape.strides(bshape));
+        F64.copy(widen(x), 0, new int[] {0, 1}, bshape, e64, 0, Shape.strides(bshape));
+        assertClose("broadcast copy", e64, e32, 0);
+    }
+}

@@ -1,0 +1,236 @@
+package io.elbo.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class TapeTest {
+    @AfterEach
+    void emptyTape() {
+        Tape.clear();
+    }
+
+    @Test
+    void aValueUsedTwiceGetsBothContributions_bIsAPlusA_cIsBPlusB_givesDcDaFour() {
+        Tensor a = Tensor.scalar(-4.0).variable();
+        Tensor b = a.add(a);
+        Tensor c = b.add(b);
+        c.backward();
+        assertEquals(4.0, a.grad().item());
+    }
+
+    @Test
+    void aChainOf100000OpsBackPropagatesWithoutRecursion() {
+        Tensor x = Tensor.scalar(1.0).variable();
+        Tensor y = x;
+        for (int i = 0; i < 100_000; i++) y = y.mul(1.00001);
+        assertEquals(100_000, Tape.size());
+        y.backward();
+        assertEquals(Math.pow(1.00001, 100_000), x.grad().item(), 1e-9);
+        assertEquals(0, Tape.size(), "backward consumes the tape");
+    }
+
+    @Test
+    void gradientsAccumulateAcrossBackwardCallsUntilZeroGrad() {
+        Tensor x = Tensor.of(new double[] {1, 2}).variable();
+        x.mul(x).sum().backward();
+        x.mul(x).sum().backward();
+        assertArrayEquals(new double[] {4, 8}, x.grad().toDoubleArray());
+        x.zeroGrad();
+        assertNull(x.grad());
+        x.mul(3).sum().backward();
+        assertArrayEquals(new double[] {3, 3}, x.grad().toDoubleArray());
+    }
+
+    @Test
+    void aNonScalarOutputNeedsAnExplicitSeed() {
+        Tensor x = Tensor.of(new double[] {1, 2, 3}).variable();
+        Tensor y = x.exp();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, y::backward);
+        assertTrue(e.getMessage().contains("grad can be implicitly created only for scalar outputs"), e.getMessage());
+        assertTrue(e.getMessage().contains("[3]"), e.getMessage());
+        x.exp().backward(Tensor.of(new double[] {1, 0, 2}));
+        assertArrayEquals(new double[] {Math.E, 0, 2 * Math.exp(3)}, x.grad().toDoubleArray(), 1e-12);
+    }
+
+    @Test
+    void nothingIsRecordedInANoGradScope() {
+        Tensor x = Tensor.scalar(2.0).variable();
+        Tensor y;
+        try (var off = Tape.noGrad()) {
+            y = x.mul(x);
+        }
+        assertFalse(y.requiresGrad());
+        assertEquals(0, Tape.size());
+        assertTrue(x.mul(x).requiresGrad(), "recording resumes after the scope");
+    }
+
+    @Test
+    void detachCutsTheGraph() {
+        Tensor x = Tensor.scalar(3.0).variable();
+        Tensor y = x.mul(x).detach().mul(x); // d/dx (c·x) with c = 9 held constant
+        y.backward();
+        assertEquals(9.0, x.grad().item());
+    }
+
+    @Test
+    void functionalGradReturnsGradientsForChosenInputsWithoutTouchingOthers() {
+        Tensor a = Tensor.scalar(2.0).variable();
+        Tensor b = Tensor.scalar(5.0).variable();
+        Tensor unused = Tensor.of(new double[] {1, 2}).variable();
+        Tensor h = a.mul(b);
+        Tensor y = h.mul(a); // a²b
+        List<Tensor> g = Tape.grad(y, List.of(a, h, unused), null, false, false);
+        assertEquals(2 * 2 * 5, g.get(0).item()); // 2ab
+        assertEquals(2, g.get(1).item()); // ∂(h·a)/∂h = a
+        assertArrayEquals(new double[] {0, 0}, g.get(2).toDoubleArray());
+        assertNull(a.grad());
+        assertNull(b.grad());
+    }
+
+    @Test
+    void backwardTwiceNeedsRetainGraph() {
+        Tensor x = Tensor.scalar(2.0).variable();
+        Tensor y = x.mul(x);
+        Tape.backward(y, null, false, true);
+        Tape.backward(y, null, false, false);
+        assertEquals(8.0, x.grad().item());
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("already consumed"), e.getMessage());
+    }
+
+    @Test
+    void anOpWithoutADerivativeRuleThrowsNamingTheOpAndInput() {
+        Tensor x = Tensor.of(new double[] {1.5, -2}).variable();
+        Tensor y = Ops.floor(x).mul(x).sum();
+        NoDerivativeException e = assertThrows(NoDerivativeException.class, y::backward);
+        assertTrue(e.getMessage().startsWith("floor: no derivative rule for input 0 (shape [2])"), e.getMessage());
+    }
+
+    @Test
+    void reluHasDerivativeZeroAtZero() {
+        Tensor x = Tensor.of(new double[] {-1, 0, 2}).variable();
+        x.relu().sum().backward();
+        assertArrayEquals(new double[] {0, 0, 1}, x.grad().toDoubleArray());
+    }
+
+    @Test
+    void absHasDerivativeZeroAtZero() {
+        Tensor x = Tensor.of(new double[] {-1, 0, 2}).variable();
+        x.abs().sum().backward();
+        assertArrayEquals(new double[] {-1, 0, 1}, x.grad().toDoubleArray());
+    }
+
+    @Test
+    void maxSplitsTheGradientEquallyBetweenTies() {
+        Tensor x = Tensor.of(new double[] {3, 1, 3, 3, 2, 0}, 2, 3).variable();
+        x.max(false, 1).sum().backward();
+        assertArrayEquals(new double[] {0.5, 0, 0.5, 1, 0, 0}, x.grad().toDoubleArray());
+        Tensor y = Tensor.of(new double[] {7, 7, 7, 7}).variable();
+        y.max(false).backward();
+        assertArrayEquals(new double[] {0.25, 0.25, 0.25, 0.25}, y.grad().toDoubleArray());
+    }
+
+    @Test
+    void secondDerivativeOfTanhMatchesItsClosedForm() {
+        for (double v : new double[] {-2, -0.3, 0, 0.7, 3}) {
+            Tensor x = Tensor.scalar(v).variable();
+            Tensor dy = Tape.grad(x.tanh(), List.of(x), null, true, true).get(0);
+            Tensor d2y = Tape.grad(dy, List.of(x)).get(0);
+            double t = Math.tanh(v);
+            assertEquals(1 - t * t, dy.item(), 1e-15);
+            assertEquals(-2 * t * (1 - t * t), d2y.item(), 1e-14, "tanh'' at " + v);
+        }
+    }
+
+    /**
+     * A Hessian-vector product of a small MLP loss, L(W) = ½‖tanh(X·W)·v − y‖², against the closed
+     * form assembled by hand: with Z = XW, H = tanh Z, r = Hv − y, ∂L/∂W = Xᵀ[(r vᵀ) ⊙ (1 − H²)]
+     * and the directional derivative of that along U is
+     * Xᵀ[((XU)(1 − H²)v) vᵀ... computed elementwise below.
+     */
+    @Test
+    void hessianVectorProductOfASmallMlpLossMatchesTheClosedForm() {
+        double[][] xd = {{0.5, -1.0, 0.3}, {1.2, 0.4, -0.7}, {-0.2, 0.9, 1.1}, {0.8, -0.5, 0.0}};
+        double[] wv = {0.1, -0.4, 0.7, 0.2, -0.3, 0.5};
+        double[] ud = {0.3, 0.2, -0.1, 0.6, -0.5, 0.4};
+        double[] vd = {1.5, -0.8};
+        double[] yd = {0.2, -0.1, 0.4, 0.0};
+        Tensor x = Tensor.of(xd);
+        Tensor w = Tensor.of(wv, 3, 2).variable();
+        Tensor u = Tensor.of(ud, 3, 2);
+        Tensor v = Tensor.of(vd, 2, 1);
+        Tensor y = Tensor.of(yd, 4, 1);
+        Tensor loss = x.matmul(w).tanh().matmul(v).sub(y).square().sum().mul(0.5);
+        Tensor g = Tape.grad(loss, List.of(w), null, true, true).get(0);
+        Tensor hvp = Tape.grad(g.mul(u).sum(), List.of(w)).get(0);
+
+        // Closed form. Z = XW, H = tanh Z, S = 1 − H², r = Hv − y.
+        // G = Xᵀ[(r vᵀ) ⊙ S]. Along U: Ż = XU, Ḣ = S ⊙ Ż, ṙ = Ḣv, Ṡ = −2 H ⊙ Ḣ,
+        // Ġ = Xᵀ[(ṙ vᵀ) ⊙ S + (r vᵀ) ⊙ Ṡ].
+        int n = 4, d = 3, h = 2;
+        double[][] z = new double[n][h], zd = new double[n][h];
+        for (int i = 0; i < n; i++) for (int j = 0; j < h; j++) for (int k = 0; k < d; k++) {
+            z[i][j] += xd[i][k] * wv[k * h + j];
+            zd[i][j] += xd[i][k] * ud[k * h + j];
+        }
+        double[] r = new double[n], rd = new double[n];
+        double[][] hh = new double[n][h], s = new double[n][h], hd = new double[n][h], sd = new double[n][h];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < h; j++) {
+                hh[i][j] = Math.tanh(z[i][j]);
+                s[i][j] = 1 - hh[i][j] * hh[i][j];
+                hd[i][j] = s[i][j] * zd[i][j];
+                sd[i][j] = -2 * hh[i][j] * hd[i][j];
+                r[i] += hh[i][j] * vd[j];
+                rd[i] += hd[i][j] * vd[j];
+            }
+            r[i] -= yd[i];
+        }
+        double[] expected = new double[d * h];
+        for (int k = 0; k < d; k++) for (int j = 0; j < h; j++) for (int i = 0; i < n; i++) {
+            expected[k * h + j] += xd[i][k] * (rd[i] * vd[j] * s[i][j] + r[i] * vd[j] * sd[i][j]);
+        }
+        assertArrayEquals(expected, hvp.toDoubleArray(), 1e-13);
+    }
+
+    @Test
+    void broadcastGradientsAreSummedBackToEachInputsShape() {
+        Tensor a = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3).variable();
+        Tensor b = Tensor.of(new double[] {10, 20, 30}).variable();
+        Tensor c = Tensor.of(new double[] {2, 3}, 2, 1).variable();
+        a.add(b).mul(c).sum().backward();
+        assertArrayEquals(new double[] {2, 2, 2, 3, 3, 3}, a.grad().toDoubleArray());
+        assertArrayEquals(new int[] {3}, b.grad().shape());
+        assertArrayEquals(new double[] {5, 5, 5}, b.grad().toDoubleArray());
+        assertArrayEquals(new int[] {2, 1}, c.grad().shape());
+        assertArrayEquals(new double[] {66, 75}, c.grad().toDoubleArray());
+    }
+
+    @Test
+    void leavesWithoutRequiresGradGetNoGradient() {
+        Tensor a = Tensor.scalar(2.0);
+        Tensor b = Tensor.scalar(3.0).variable();
+        a.mul(b).backward();
+        assertNull(a.grad());
+        assertEquals(2.0, b.grad().item());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> a.mul(a).backward());
+        assertTrue(e.getMessage().contains("does not require a gradient"), e.getMessage());
+    }
+
+    @Test
+    void requiresGradIsOnlyForLeaves() {
+        Tensor y = Tensor.scalar(2.0).variable().exp();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> y.requiresGrad(true));
+        assertTrue(e.getMessage().contains("'exp'"), e.getMessage());
+        assertSame(DType.FLOAT64, y.detach().dtype());
+    }
+}
