@@ -51,6 +51,12 @@ public final class Tensor {
         return new Tensor(DType.FLOAT32, s, values.clone());
     }
 
+    /** A float64 tensor of exactly {@code shape} (which may be [] for a scalar) holding a copy of {@code values}. */
+    public static Tensor of(int[] shape, double[] values) {
+        checkCount(values.length, shape);
+        return new Tensor(DType.FLOAT64, shape.clone(), values.clone());
+    }
+
     /** A float64 matrix from rows of equal length. */
     public static Tensor of(double[][] rows) {
         int m = rows.length, n = m == 0 ? 0 : rows[0].length;

@@ -1,0 +1,408 @@
+package io.elbo.autodiff;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
+
+/**
+ * The spec of every differentiable op: its reverse-mode gradient equals central differences in
+ * float64 ({@link GradCheck}: full Jacobian, random direction, determinism, zero seed, shapes),
+ * over generated shapes (scalars, size-1 axes, broadcast pairs) and values over wide ranges.
+ * Smooth ops are also checked to second order. {@code Statistics.coverage} proves the edge
+ * shapes are really generated.
+ */
+class OpGradientProperties {
+
+    // ------------------------------------------------------------------ generators
+
+    static Arbitrary<int[]> shapes(int minRank, int maxRank) {
+        return Arbitraries.integers().between(minRank, maxRank)
+                .flatMap(r -> Arbitraries.integers().between(1, 4).array(int[].class).ofSize(r));
+    }
+
+    /** Doubles with 10 decimal places (jqwik's default scale of 2 would make ties and exact zeros common). */
+    static Arbitrary<Double> decimals(double lo, double hi) {
+        return Arbitraries.doubles().between(lo, hi).ofScale(10);
+    }
+
+    static Arbitrary<Tensor> tensors(Arbitrary<int[]> shapes, Arbitrary<Double> values) {
+        return shapes.flatMap(s -> values.list().ofSize(Shape.numel(s))
+                .map(v -> Tensor.of(s, v.stream().mapToDouble(Double::doubleValue).toArray())));
+    }
+
+    /** Values on a wide symmetric range, with 0 and small magnitudes mixed in. */
+    static Arbitrary<Double> wide(double limit) {
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(6, decimals(-limit, limit)),
+                net.jqwik.api.Tuple.of(2, decimals(-1, 1)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.just(0.0)));
+    }
+
+    /** Positive values spread over six orders of magnitude (log-uniform). */
+    static Arbitrary<Double> positive(double lo, double hi) {
+        return decimals(0, 1).map(u -> Math.exp(Math.log(lo) + u * (Math.log(hi) - Math.log(lo))));
+    }
+
+    /** Values at least {@code gap} away from zero (for ops with a kink at 0). */
+    static Arbitrary<Double> awayFromZero(double limit, double gap) {
+        return decimals(gap, limit).flatMap(v -> Arbitraries.of(v, -v));
+    }
+
+    /**
+     * Two shapes that broadcast together: the second is the first with some leading axes dropped
+     * and some axes set to 1; the order is then chosen at random.
+     */
+    static Arbitrary<int[][]> broadcastShapes() {
+        return shapes(0, 3).flatMap(s -> Arbitraries.integers().between(0, s.length).flatMap(drop ->
+                Arbitraries.of(true, false).list().ofSize(s.length - drop).flatMap(ones ->
+                        Arbitraries.of(true, false).map(swap -> {
+                            int[] t = Arrays.copyOfRange(s, drop, s.length);
+                            for (int i = 0; i < t.length; i++) if (ones.get(i)) t[i] = 1;
+                            return swap ? new int[][] {t, s} : new int[][] {s, t};
+                        }))));
+    }
+
+    static Arbitrary<Tensor[]> pairs(Arbitrary<Double> a, Arbitrary<Double> b) {
+        return broadcastShapes().flatMap(sh -> Combinators.combine(
+                tensors(Arbitraries.just(sh[0]), a), tensors(Arbitraries.just(sh[1]), b)).as((x, y) -> new Tensor[] {x, y}));
+    }
+
+    /** Collects rank and size-1 axes; checks rank 3 and size-1 axes (and scalars, when generated) occur. */
+    static void coverShapes(Tensor... xs) {
+        for (Tensor x : xs) {
+            Statistics.label("rank").collect(x.rank());
+            boolean sizeOne = false;
+            for (int d : x.shape) sizeOne |= d == 1;
+            Statistics.label("has a size-1 axis").collect(sizeOne);
+        }
+        Statistics.label("rank").coverage(c -> c.check(3).count(n -> n > 0));
+        Statistics.label("has a size-1 axis").coverage(c -> c.check(true).count(n -> n > 0));
+    }
+
+    /** {@link #coverShapes} for generators that include rank 0: scalars must occur too. */
+    static void coverShapesAndScalars(Tensor... xs) {
+        coverShapes(xs);
+        Statistics.label("rank").coverage(c -> c.check(0).count(n -> n > 0));
+    }
+
+    static void coverBroadcast(Tensor a, Tensor b) {
+        coverShapesAndScalars(a, b);
+        String kind = Arrays.equals(a.shape, b.shape) ? "same shape" : a.rank() != b.rank() ? "ranks differ" : "size-1 broadcast";
+        Statistics.label("broadcast").collect(kind);
+        Statistics.label("broadcast").coverage(c -> {
+            c.check("same shape").count(n -> n > 0);
+            c.check("ranks differ").count(n -> n > 0);
+            c.check("size-1 broadcast").count(n -> n > 0);
+        });
+    }
+
+    static void check(String op, boolean secondOrder, GradCheck.Fn fn, Tensor... xs) {
+        GradCheck.of(op, fn).secondOrder(secondOrder).check(xs);
+    }
+
+    // ------------------------------------------------------------------ unary
+
+    @Provide Arbitrary<Tensor> wide20() { return tensors(shapes(0, 3), wide(20)); }
+
+    @Provide Arbitrary<Tensor> wide50() { return tensors(shapes(0, 3), wide(50)); }
+
+    @Provide Arbitrary<Tensor> positives() { return tensors(shapes(0, 3), positive(1e-3, 1e3)); }
+
+    @Provide Arbitrary<Tensor> aboveMinusOne() { return tensors(shapes(0, 3), positive(1e-3, 1e3).map(v -> v - 0.999)); }
+
+    @Provide Arbitrary<Tensor> kinked() { return tensors(shapes(0, 3), awayFromZero(20, 1e-3)); }
+
+    @Property(tries = 60)
+    void negGradientMatchesCentralDifferences(@ForAll("wide50") Tensor x) {
+        coverShapesAndScalars(x);
+        check("neg", false, in -> in[0].neg(), x);
+    }
+
+    @Property(tries = 60)
+    void expGradientMatchesCentralDifferences(@ForAll("wide20") Tensor x) {
+        coverShapesAndScalars(x);
+        check("exp", true, in -> in[0].exp(), x);
+    }
+
+    @Property(tries = 60)
+    void logGradientMatchesCentralDifferences(@ForAll("positives") Tensor x) {
+        coverShapesAndScalars(x);
+        check("log", true, in -> in[0].log(), x);
+    }
+
+    @Property(tries = 60)
+    void log1pGradientMatchesCentralDifferences(@ForAll("aboveMinusOne") Tensor x) {
+        coverShapesAndScalars(x);
+        check("log1p", true, in -> in[0].log1p(), x);
+    }
+
+    @Property(tries = 60)
+    void sqrtGradientMatchesCentralDifferences(@ForAll("positives") Tensor x) {
+        coverShapesAndScalars(x);
+        check("sqrt", true, in -> in[0].sqrt(), x);
+    }
+
+    @Property(tries = 60)
+    void absGradientMatchesCentralDifferencesAwayFromZero(@ForAll("kinked") Tensor x) {
+        coverShapesAndScalars(x);
+        check("abs", false, in -> in[0].abs(), x);
+    }
+
+    @Property(tries = 60)
+    void squareGradientMatchesCentralDifferences(@ForAll("wide50") Tensor x) {
+        coverShapesAndScalars(x);
+        check("square", true, in -> in[0].square(), x);
+    }
+
+    @Property(tries = 60)
+    void reluGradientMatchesCentralDifferencesAwayFromZero(@ForAll("kinked") Tensor x) {
+        coverShapesAndScalars(x);
+        check("relu", false, in -> in[0].relu(), x);
+    }
+
+    @Property(tries = 60)
+    void sigmoidGradientMatchesCentralDifferences(@ForAll("wide20") Tensor x) {
+        coverShapesAndScalars(x);
+        check("sigmoid", true, in -> in[0].sigmoid(), x);
+    }
+
+    @Property(tries = 60)
+    void tanhGradientMatchesCentralDifferences(@ForAll("wide20") Tensor x) {
+        coverShapesAndScalars(x);
+        check("tanh", true, in -> in[0].tanh(), x);
+    }
+
+    @Property(tries = 60)
+    void sinAndCosGradientsMatchCentralDifferences(@ForAll("wide20") Tensor x) {
+        coverShapesAndScalars(x);
+        check("sin", true, in -> in[0].sin(), x);
+        check("cos", true, in -> in[0].cos(), x);
+    }
+
+    @Property(tries = 60)
+    void softplusGradientMatchesCentralDifferences(@ForAll("wide50") Tensor x) {
+        coverShapesAndScalars(x);
+        check("softplus", true, in -> in[0].softplus(), x);
+    }
+
+    @Property(tries = 60)
+    void logSigmoidGradientMatchesCentralDifferences(@ForAll("wide50") Tensor x) {
+        coverShapesAndScalars(x);
+        check("logSigmoid", true, in -> in[0].logSigmoid(), x);
+    }
+
+    @Property(tries = 60)
+    void powWithAConstantExponentGradientMatchesCentralDifferences(
+            @ForAll("positives") Tensor x, @ForAll("exponents") double p) {
+        coverShapesAndScalars(x);
+        check("pow(x, " + p + ")", true, in -> in[0].pow(p), x);
+    }
+
+    @Provide Arbitrary<Double> exponents() {
+        return Arbitraries.of(-2.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0, 1.7);
+    }
+
+    @Property(tries = 60)
+    void clampGradientMatchesCentralDifferencesAwayFromTheBounds(@ForAll("kinked") Tensor x) {
+        coverShapesAndScalars(x);
+        Tensor y = Tensor.of(x.shape, Arrays.stream(x.toDoubleArray()).map(v -> Math.abs(v - 2) < 1e-3 ? v + 0.01 : v).toArray());
+        check("clamp", false, in -> in[0].clamp(-5, 2), y);
+    }
+
+    // ------------------------------------------------------------------ binary, broadcasting
+
+    @Provide Arbitrary<Tensor[]> widePairs() { return pairs(wide(20), wide(20)); }
+
+    @Provide Arbitrary<Tensor[]> divisionPairs() { return pairs(wide(20), awayFromZero(50, 0.1)); }
+
+    /**
+     * Bases in [0.1, 10], exponents in [−2, 2]: values stay below 100. Wider (0.01^−3 = 10⁶) makes
+     * broadcast sums of second derivatives cancel terms of 10⁷, and central differences (the
+     * oracle) lose 1e-3 to roundoff there, failing on the oracle's error rather than ours.
+     */
+    @Provide Arbitrary<Tensor[]> powerPairs() { return pairs(positive(0.1, 10), decimals(-2, 2)); }
+
+    @Property(tries = 80)
+    void addGradientMatchesCentralDifferencesUnderBroadcasting(@ForAll("widePairs") Tensor[] ab) {
+        coverBroadcast(ab[0], ab[1]);
+        check("add", false, in -> in[0].add(in[1]), ab);
+    }
+
+    @Property(tries = 80)
+    void subGradientMatchesCentralDifferencesUnderBroadcasting(@ForAll("widePairs") Tensor[] ab) {
+        coverBroadcast(ab[0], ab[1]);
+        check("sub", false, in -> in[0].sub(in[1]), ab);
+    }
+
+    @Property(tries = 80)
+    void mulGradientMatchesCentralDifferencesUnderBroadcasting(@ForAll("widePairs") Tensor[] ab) {
+        coverBroadcast(ab[0], ab[1]);
+        check("mul", true, in -> in[0].mul(in[1]), ab);
+    }
+
+    @Property(tries = 80)
+    void divGradientMatchesCentralDifferencesUnderBroadcasting(@ForAll("divisionPairs") Tensor[] ab) {
+        coverBroadcast(ab[0], ab[1]);
+        check("div", true, in -> in[0].div(in[1]), ab);
+    }
+
+    @Property(tries = 80)
+    void powGradientMatchesCentralDifferencesUnderBroadcasting(@ForAll("powerPairs") Tensor[] ab) {
+        coverBroadcast(ab[0], ab[1]);
+        check("pow", true, in -> in[0].pow(in[1]), ab);
+    }
+
+    @Property(tries = 60)
+    void whereGradientMatchesCentralDifferencesUnderBroadcasting(@ForAll("widePairs") Tensor[] ab) {
+        coverBroadcast(ab[0], ab[1]);
+        Tensor mask = Ops.gt(ab[0], Tensor.scalar(0.0));
+        check("where", false, in -> Ops.where(mask, in[0], in[1]), ab);
+    }
+
+    @Property(tries = 60)
+    void bceWithLogitsGradientMatchesCentralDifferences(@ForAll("bcePairs") Tensor[] xt) {
+        coverBroadcast(xt[0], xt[1]);
+        check("binaryCrossEntropyWithLogits", true, in -> Ops.binaryCrossEntropyWithLogits(in[0], in[1]), xt);
+    }
+
+    @Provide Arbitrary<Tensor[]> bcePairs() { return pairs(wide(30), decimals(0, 1)); }
+
+    @Property(tries = 60)
+    void mseGradientMatchesCentralDifferences(@ForAll("widePairs") Tensor[] ab) {
+        coverBroadcast(ab[0], ab[1]);
+        check("mse", true, in -> Ops.mse(in[0], in[1]), ab);
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    @Provide Arbitrary<Tensor> rank1to3() { return tensors(shapes(1, 3), wide(20)); }
+
+    @Provide Arbitrary<Tensor> distinct() {
+        // Values on a grid of spacing 0.5 plus a small per-element jitter: no two are within 1e-3.
+        return shapes(1, 3).flatMap(s -> Arbitraries.integers().between(0, 9999).set().ofSize(Shape.numel(s))
+                .map(set -> {
+                    double[] v = set.stream().mapToDouble(i -> (i - 5000) * 0.5e-2 + 1e-4 * (i % 7)).toArray();
+                    return Tensor.of(s, v);
+                }));
+    }
+
+    static List<int[]> axisSubsets(int rank) {
+        List<int[]> out = new ArrayList<>();
+        for (int mask = 0; mask < (1 << rank); mask++) {
+            int[] axes = new int[Integer.bitCount(mask)];
+            for (int i = 0, j = 0; i < rank; i++) if ((mask & (1 << i)) != 0) axes[j++] = i;
+            out.add(axes);
+        }
+        return out;
+    }
+
+    @Property(tries = 40)
+    void sumAndMeanGradientsMatchCentralDifferencesForEveryAxisSet(@ForAll("rank1to3") Tensor x, @ForAll boolean keepDims) {
+        coverShapes(x);
+        for (int[] axes : axisSubsets(x.rank())) {
+            check("sum" + Arrays.toString(axes), false, in -> in[0].sum(keepDims, axes), x);
+            check("mean" + Arrays.toString(axes), false, in -> in[0].mean(keepDims, axes), x);
+        }
+    }
+
+    @Property(tries = 40)
+    void maxGradientMatchesCentralDifferencesWithoutTies(@ForAll("distinct") Tensor x, @ForAll boolean keepDims) {
+        coverShapes(x);
+        for (int[] axes : axisSubsets(x.rank())) {
+            check("max" + Arrays.toString(axes), false, in -> in[0].max(keepDims, axes), x);
+        }
+    }
+
+    @Property(tries = 60)
+    void logSumExpGradientMatchesCentralDifferences(@ForAll("rank1to3") Tensor x, @ForAll boolean keepDims) {
+        coverShapes(x);
+        for (int axis = 0; axis < x.rank(); axis++) {
+            int ax = axis;
+            check("logSumExp axis " + ax, true, in -> in[0].logSumExp(ax, keepDims), x);
+        }
+    }
+
+    // ------------------------------------------------------------------ movement
+
+    @Property(tries = 40)
+    void permuteAndTransposeGradientsMatchCentralDifferences(@ForAll("rank1to3") Tensor x) {
+        coverShapes(x);
+        int r = x.rank();
+        int[] reversed = new int[r];
+        for (int i = 0; i < r; i++) reversed[i] = r - 1 - i;
+        check("permute", false, in -> in[0].permute(reversed).mul(Tensor.arange(1, 1 + x.numel(), 1, DType.FLOAT64)
+                .reshape(in[0].permute(reversed).shape())), x);
+        check("transpose", false, in -> in[0].transpose(0, r - 1).square(), x);
+    }
+
+    @Property(tries = 40)
+    void reshapeAndExpandGradientsMatchCentralDifferences(@ForAll("wide20") Tensor x) {
+        coverShapesAndScalars(x);
+        check("reshape", false, in -> in[0].reshape(-1).square(), x);
+        int[] big = new int[x.rank() + 1];
+        big[0] = 3;
+        for (int i = 0; i < x.rank(); i++) big[i + 1] = x.shape[i] == 1 ? 2 : x.shape[i];
+        check("expand", false, in -> in[0].expand(big).mul(Tensor.arange(1, 1 + Shape.numel(big), 1, DType.FLOAT64).reshape(big)), x);
+        check("sumTo", false, in -> Ops.sumTo(in[0].expand(big).square(), x.shape), x);
+    }
+
+    @Property(tries = 60)
+    void sliceAndPadGradientsMatchCentralDifferences(@ForAll("rank1to3") Tensor x, @ForAll("fractions") double f) {
+        coverShapes(x);
+        int axis = x.rank() - 1, dim = x.shape[axis];
+        int start = (int) (f * dim), end = Math.min(dim, start + 1 + (int) (f * 3));
+        check("slice", false, in -> in[0].slice(axis, start, end).square(), x);
+        check("pad", false, in -> Ops.pad(in[0], 0, 1, 2).square(), x);
+    }
+
+    @Provide Arbitrary<Double> fractions() { return decimals(0, 0.999); }
+
+    @Property(tries = 60)
+    void concatGradientMatchesCentralDifferences(@ForAll("rank1to3") Tensor x, @ForAll("rank1to3") Tensor y) {
+        coverShapes(x, y);
+        int axis = x.rank() - 1;
+        int[] ys = x.shape.clone();
+        ys[axis] = y.shape[y.rank() - 1];
+        Tensor y2 = Tensor.of(ys, Arrays.copyOf(y.toDoubleArray(), Shape.numel(ys)));
+        check("concat", false, in -> Ops.concat(axis, in[0], in[1], in[0]).square(), x, y2);
+    }
+
+    // ------------------------------------------------------------------ matmul
+
+    @Provide Arbitrary<Tensor[]> matmulPairs() {
+        Arbitrary<Integer> d = Arbitraries.integers().between(1, 4);
+        Arbitrary<int[]> batch = Arbitraries.of(new int[0], new int[] {1}, new int[] {2}, new int[] {3, 2}, new int[] {2, 1});
+        return Combinators.combine(d, d, d, batch, batch, Arbitraries.integers().between(0, 3)).flatAs((m, k, n, ba, bb, layout) -> {
+            boolean ta = (layout & 1) != 0, tb = (layout & 2) != 0;
+            int[] bBatch = bb.length == 2 && ba.length == 2 ? new int[] {ba[0] == 3 ? 1 : 3, ba[1]} : bb;
+            if (bBatch.length == 2 && ba.length == 2 && ba[0] != 1 && bBatch[0] != 1 && ba[0] != bBatch[0]) bBatch = ba;
+            int[] as = concat(ba, ta ? new int[] {k, m} : new int[] {m, k});
+            int[] bs = concat(bBatch, tb ? new int[] {n, k} : new int[] {k, n});
+            return Combinators.combine(tensors(Arbitraries.just(as), wide(3)), tensors(Arbitraries.just(bs), wide(3)))
+                    .as((a, b) -> new Tensor[] {a, b, Tensor.scalar(layout)});
+        });
+    }
+
+    static int[] concat(int[] a, int[] b) {
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Property(tries = 100)
+    void matmulGradientMatchesCentralDifferencesInEveryLayoutAndBatchBroadcast(@ForAll("matmulPairs") Tensor[] abl) {
+        int layout = (int) abl[2].item();
+        boolean ta = (layout & 1) != 0, tb = (layout & 2) != 0;
+        Statistics.label("layout").collect((ta ? "Aᵀ" : "A") + "·" + (tb ? "Bᵀ" : "B"));
+        Statistics.label("batched").collect(abl[0].rank() > 2 || abl[1].rank() > 2);
+        Statistics.label("batched").coverage(c -> c.check(true).count(n -> n > 0));
+        check("matmul", true, in -> Ops.matmul(in[0], in[1], ta, tb), abl[0], abl[1]);
+    }
+}
