@@ -305,15 +305,17 @@ public final class Tensor {
         double[] v = toDoubleArray();
         boolean summarise = numel > SUMMARY_THRESHOLD;
         boolean integral = true;
-        double maxAbs = 0;
+        double maxAbs = 0, minAbs = Double.POSITIVE_INFINITY;
         for (double x : v) {
             if (Double.isFinite(x)) {
                 integral &= x == Math.rint(x);
                 maxAbs = Math.max(maxAbs, Math.abs(x));
+                if (x != 0) minAbs = Math.min(minAbs, Math.abs(x));
             }
         }
         integral &= maxAbs < 1e15;
-        boolean sci = !integral && (maxAbs >= 1e5 || (maxAbs < 1e-3 && maxAbs > 0));
+        // PyTorch's rule: scientific notation when magnitudes are extreme or span over 3 decades.
+        boolean sci = !integral && maxAbs > 0 && (maxAbs >= 1e8 || minAbs < 1e-4 || maxAbs / minAbs > 1000);
         StringBuilder sb = new StringBuilder("tensor(");
         appendAxis(sb, v, 0, 0, Shape.strides(shape), summarise, integral, sci);
         sb.append(", shape=").append(Shape.str(shape)).append(", dtype=").append(dtype);

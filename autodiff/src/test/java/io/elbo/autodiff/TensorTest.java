@@ -1,0 +1,107 @@
+package io.elbo.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.apache.commons.rng.simple.RandomSource;
+import org.junit.jupiter.api.Test;
+
+class TensorTest {
+    @Test
+    void matmulNamesTheOpAndBothShapesWhenInnerDimensionsDiffer() {
+        Tensor a = Tensor.zeros(DType.FLOAT32, 3, 4), b = Tensor.zeros(DType.FLOAT32, 5, 2);
+        ShapeException e = assertThrows(ShapeException.class, () -> a.matmul(b));
+        assertEquals("matmul: [3, 4] x [5, 2]: inner dimensions 4 and 5 differ", e.getMessage());
+    }
+
+    @Test
+    void elementwiseOpsNameTheOpAndBothShapesWhenTheyCannotBroadcast() {
+        Tensor a = Tensor.zeros(DType.FLOAT64, 2, 3), b = Tensor.zeros(DType.FLOAT64, 4);
+        ShapeException e = assertThrows(ShapeException.class, () -> a.mul(b));
+        assertEquals("mul: [2, 3] and [4]: cannot broadcast (dimension 3 vs 4)", e.getMessage());
+    }
+
+    @Test
+    void mixingDtypesIsAnErrorNamingBoth() {
+        ShapeException e = assertThrows(ShapeException.class,
+                () -> Tensor.zeros(DType.FLOAT32, 2).add(Tensor.zeros(DType.FLOAT64, 2)));
+        assertTrue(e.getMessage().startsWith("add: float32 [2] and float64 [2]: dtypes differ"), e.getMessage());
+    }
+
+    @Test
+    void otherShapeErrorsNameTheOp() {
+        Tensor x = Tensor.zeros(DType.FLOAT64, 2, 3);
+        assertEquals("reshape: [2, 3] (6 elements) to [4] (4 elements)",
+                assertThrows(ShapeException.class, () -> x.reshape(4)).getMessage());
+        assertEquals("sum: axis 2 out of range for rank 2",
+                assertThrows(ShapeException.class, () -> x.sum(false, 2)).getMessage());
+        assertEquals("slice: [1, 5) out of range for axis 1 of size 3 in [2, 3]",
+                assertThrows(ShapeException.class, () -> x.slice(1, 1, 5)).getMessage());
+        assertEquals("expand: [2, 3] cannot be broadcast to [3, 3]",
+                assertThrows(ShapeException.class, () -> x.expand(3, 3)).getMessage());
+        assertEquals("concat: [2, 3] and [3, 3] differ outside axis 1",
+                assertThrows(ShapeException.class, () -> Ops.concat(1, x, Tensor.zeros(DType.FLOAT64, 3, 3))).getMessage());
+        assertEquals("matmul: [3] x [3, 2]: both operands need at least 2 dimensions",
+                assertThrows(ShapeException.class, () -> Tensor.zeros(DType.FLOAT64, 3).matmul(Tensor.zeros(DType.FLOAT64, 3, 2))).getMessage());
+        assertEquals("of: 5 values do not fill shape [2, 3] (6 elements)",
+                assertThrows(ShapeException.class, () -> Tensor.of(new double[5], 2, 3)).getMessage());
+    }
+
+    @Test
+    void toStringShowsValuesShapeAndDtype() {
+        assertEquals("tensor([[1., 2.],\n        [3., 4.]], shape=[2, 2], dtype=float32)",
+                Tensor.of(new float[] {1, 2, 3, 4}, 2, 2).toString());
+        assertEquals("tensor(0.5000, shape=[], dtype=float64)", Tensor.scalar(0.5).toString());
+        assertEquals("tensor([1.0000e-05, 2.0000e+00], shape=[2], dtype=float64)", Tensor.of(new double[] {1e-5, 2}).toString());
+        assertEquals("tensor([nan, -inf, 1.], shape=[3], dtype=float64)",
+                Tensor.of(new double[] {Double.NaN, Double.NEGATIVE_INFINITY, 1}).toString());
+        Tensor x = Tensor.scalar(2.0).variable();
+        assertEquals("tensor(2., shape=[], dtype=float64, requiresGrad)", x.toString());
+        assertEquals("tensor(4., shape=[], dtype=float64, op=mul)", x.mul(x).toString());
+        Tape.clear();
+    }
+
+    @Test
+    void toStringTruncatesLargeTensors() {
+        String s = Tensor.arange(3000, DType.FLOAT64).reshape(3, 1000).toString();
+        assertEquals("tensor([[0., 1., 2., ..., 997., 998., 999.],\n"
+                + "        [1000., 1001., 1002., ..., 1997., 1998., 1999.],\n"
+                + "        [2000., 2001., 2002., ..., 2997., 2998., 2999.]], shape=[3, 1000], dtype=float64)", s);
+        assertTrue(Tensor.zeros(DType.FLOAT32, 50, 50).toString().contains("..."));
+    }
+
+    @Test
+    void creation() {
+        assertArrayEquals(new double[] {0, 0.5, 1, 1.5}, Tensor.arange(0, 2, 0.5, DType.FLOAT64).toDoubleArray());
+        assertArrayEquals(new double[] {3, 3, 3}, Tensor.full(3, DType.FLOAT32, 3).toDoubleArray());
+        assertArrayEquals(new double[] {1, 1}, Tensor.ones(DType.FLOAT64, 2).toDoubleArray());
+        assertArrayEquals(new int[] {}, Tensor.scalar(1.0).shape());
+        assertEquals(7.0, Tensor.of(new int[] {}, new double[] {7}).item());
+        assertArrayEquals(new double[] {1, 2, 3, 4}, Tensor.of(new double[][] {{1, 2}, {3, 4}}).toDoubleArray());
+        assertEquals(4.0, Tensor.of(new double[][] {{1, 2}, {3, 4}}).get(1, 1));
+    }
+
+    @Test
+    void randomTensorsAreReproducibleFromTheSeedAndHaveTheRightMoments() {
+        Tensor a = Tensor.randn(RandomSource.XO_RO_SHI_RO_128_PP.create(5L), DType.FLOAT64, 100_000);
+        Tensor b = Tensor.randn(RandomSource.XO_RO_SHI_RO_128_PP.create(5L), DType.FLOAT64, 100_000);
+        assertArrayEquals(a.toDoubleArray(), b.toDoubleArray());
+        assertEquals(0, a.mean().item(), 0.02); // 5 standard errors of 1/√1e5
+        assertEquals(1, a.square().mean().item(), 0.03);
+        Tensor u = Tensor.uniform(RandomSource.XO_RO_SHI_RO_128_PP.create(5L), -2, 4, DType.FLOAT32, 100_000);
+        assertEquals(1, u.mean().item(), 0.03);
+        double min = -u.neg().max(false).item(), max = u.max(false).item();
+        assertTrue(min >= -2 && min < -1.99 && max < 4 && max > 3.99, "uniform range [" + min + ", " + max + "]");
+    }
+
+    @Test
+    void castAndReshapeKeepValuesAndGradients() {
+        Tensor x = Tensor.of(new double[] {1.5, -2.25}).variable();
+        Tensor y = x.to(DType.FLOAT32);
+        assertEquals(DType.FLOAT32, y.dtype());
+        y.mul(y).sum().to(DType.FLOAT64).backward();
+        assertArrayEquals(new double[] {3, -4.5}, x.grad().toDoubleArray());
+    }
+}
