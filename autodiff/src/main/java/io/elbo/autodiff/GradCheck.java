@@ -138,6 +138,9 @@ public final class GradCheck {
             analytic[r] = new double[xs.length][];
             for (int i = 0; i < xs.length; i++) analytic[r][i] = g.get(i).toDoubleArray();
         }
+        String worst = null;
+        double worstRatio = 1;
+        int failures = 0;
         for (int i = 0; i < xs.length; i++) {
             double[] x = xs[i].doubleData();
             for (int j = 0; j < x.length; j++) {
@@ -151,14 +154,20 @@ public final class GradCheck {
                     double numeric = (plus[r] - minus[r]) / (2 * eps);
                     double a = analytic[r][i][j];
                     double tol = atol + rtol * Math.abs(numeric);
-                    if (!(Math.abs(a - numeric) <= tol) && !(Double.isInfinite(a) && a == numeric)) {
-                        throw fail("input " + i + " element " + index(xs[i].shape, j) + " (output element "
+                    double diff = Math.abs(a - numeric);
+                    if (diff <= tol || (Double.isInfinite(a) && a == numeric)) continue;
+                    failures++;
+                    double ratio = Double.isNaN(diff) ? Double.POSITIVE_INFINITY : diff / tol;
+                    if (worst == null || ratio > worstRatio) {
+                        worstRatio = ratio;
+                        worst = "input " + i + " element " + index(xs[i].shape, j) + " (output element "
                                 + index(y0.shape, r) + "): analytic " + a + ", numeric " + numeric
-                                + " (|difference| " + Math.abs(a - numeric) + " > tolerance " + tol + ")");
+                                + " (|difference| " + diff + " > tolerance " + tol + ")";
                     }
                 }
             }
         }
+        if (worst != null) throw fail(failures + " Jacobian entries differ; the worst is " + worst);
     }
 
     private void checkRandomDirection(Tensor[] xs, Tensor c, Tensor[] t) {
