@@ -102,10 +102,7 @@ final class ScalarKernels64 implements Kernels<double[]> {
 
     @Override public void maxInto(double[] src, int[] shape, double[] dst, int[] dstStrides) {
         Kernels.forEachRun(shape, 0, Shape.strides(shape), 0, dstStrides, (s, d, len, ss, ds) -> {
-            for (int i = 0; i < len; i++) {
-                double v = src[s + i];
-                if (v > dst[d + i * ds] || Double.isNaN(v)) dst[d + i * ds] = v;
-            }
+            for (int i = 0; i < len; i++) dst[d + i * ds] = Math.max(dst[d + i * ds], src[s + i]);
         });
     }
 

@@ -126,11 +126,30 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void sign(float[] x, float[] out, int n) {
-        for (int i = 0; i < n; i++) out[i] = Math.signum(x[i]);
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) sign(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); sign(load(x, i, m)).intoArray(out, i, m); }
+    }
+
+    /** 1 where x > 0, −1 where x &lt; 0, x itself (±0 or NaN) elsewhere, as Math.signum. */
+    private static FloatVector sign(FloatVector v) {
+        return v.blend(1f, v.compare(VectorOperators.GT, 0f)).blend(-1f, v.compare(VectorOperators.LT, 0f));
     }
 
     @Override public void floor(float[] x, float[] out, int n) {
-        for (int i = 0; i < n; i++) out[i] = (float) Math.floor(x[i]);
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) floor(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); floor(load(x, i, m)).intoArray(out, i, m); }
+    }
+
+    /**
+     * ⌊x⌋ as truncation toward zero, minus 1 where that rounded a negative value up. Floats of
+     * magnitude 2²³ or more (and ±∞, NaN) are already integral and pass through unchanged.
+     */
+    private static FloatVector floor(FloatVector v) {
+        FloatVector t = (FloatVector) v.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
+        FloatVector roundedUp = FloatVector.zero(S).blend(1f, t.compare(VectorOperators.GT, v));
+        return t.sub(roundedUp).blend(v, v.lanewise(ABS).compare(VectorOperators.GE, 0x1p23f).or(v.test(VectorOperators.IS_NAN)));
     }
 
     @Override public void powScalar(float[] x, double p, float[] out, int n) {
@@ -254,11 +273,28 @@ final class VectorKernels32 implements Kernels<float[]> {
 
     @Override public void maxInto(float[] src, int[] shape, float[] dst, int[] dstStrides) {
         Kernels.forEachRun(shape, 0, Shape.strides(shape), 0, dstStrides, (s, d, len, ss, ds) -> {
-            for (int i = 0; i < len; i++) {
-                float v = src[s + i];
-                if (v > dst[d + i * ds] || Float.isNaN(v)) dst[d + i * ds] = v;
+            if (ds == 0) {
+                dst[d] = Math.max(dst[d], max(src, s, len));
+            } else if (ds == 1) {
+                int i = 0;
+                for (int b = S.loopBound(len); i < b; i += L) {
+                    FloatVector.fromArray(S, dst, d + i).max(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
+                }
+                for (; i < len; i++) dst[d + i] = Math.max(dst[d + i], src[s + i]);
+            } else {
+                for (int i = 0; i < len; i++) dst[d + i * ds] = Math.max(dst[d + i * ds], src[s + i]);
             }
         });
+    }
+
+    /** max of x[off, off+len) (NaN if any is NaN, as Math.max). */
+    static float max(float[] x, int off, int len) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (int b = S.loopBound(len); i < b; i += L) acc = acc.max(FloatVector.fromArray(S, x, off + i));
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < len; i++) m = Math.max(m, x[off + i]);
+        return m;
     }
 
     @Override public void matmul(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB,

@@ -72,9 +72,29 @@ class KernelsTest {
         unary("softplus (small)", n, -20, 20, F32::softplus, F64::softplus);
         unary("sign", n, -10, 10, F32::sign, F64::sign);
         unary("floor", n, -10, 10, F32::floor, F64::floor);
+        unary("floor (large)", n, -1e9, 1e9, F32::floor, F64::floor);
         unary("pow 2.5", n, 0, 10, (x, o, m) -> F32.powScalar(x, 2.5, o, m), (x, o, m) -> F64.powScalar(x, 2.5, o, m));
         unary("pow -1", n, 0.1, 10, (x, o, m) -> F32.powScalar(x, -1, o, m), (x, o, m) -> F64.powScalar(x, -1, o, m));
         unary("clamp", n, -10, 10, (x, o, m) -> F32.clamp(x, -2, 3, o, m), (x, o, m) -> F64.clamp(x, -2, 3, o, m));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
+    void specialValuesMatchTheFloat64Reference(int n) {
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0.0f, 0f, -0.5f, 0.5f, -1f, 1e30f, -1e30f,
+            0x1p23f + 1, -0x1p23f - 1, 2.5f, -2.5f};
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = special[i % special.length];
+        double[] ref = new double[n];
+        float[] got = new float[n];
+        Unary32[] f32 = {F32::sign, F32::floor, F32::abs, F32::neg, F32::relu};
+        Unary64[] f64 = {F64::sign, F64::floor, F64::abs, F64::neg, F64::relu};
+        String[] names = {"sign", "floor", "abs", "neg", "relu"};
+        for (int k = 0; k < names.length; k++) {
+            f32[k].run(x, got, n);
+            f64[k].run(widen(x), ref, n);
+            assertClose(names[k] + " on special values", ref, got, 0);
+        }
     }
 
     interface Binary32 { void run(float[] a, float[] b, float[] out, int n); }
