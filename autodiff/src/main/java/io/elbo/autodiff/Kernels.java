@@ -102,6 +102,29 @@ public interface Kernels<A> {
      */
     void matmul(A a, int aOff, boolean transA, A b, int bOff, boolean transB, A c, int cOff, int m, int n, int k);
 
+    // ---- optimiser updates, in place (PyTorch 1.13's formulas and operation order) ----
+
+    /**
+     * One SGD step: d = g + λ·p; with momentum μ: buf = (first ? d : μ·buf + (1 − τ)·d) and
+     * d = nesterov ? d + μ·buf : buf; then p ← p − lr·d. {@code buf} is unused when μ = 0.
+     */
+    void sgdStep(A p, A g, A buf, int n, double lr, double momentum, double dampening, double weightDecay,
+                 boolean nesterov, boolean first);
+
+    /**
+     * One Adam step (AdamW when {@code decoupled}): AdamW first decays p ← p·(1 − lr·λ), Adam instead
+     * uses g ← g + λ·p; then m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², and
+     * p ← p − (lr/c₁)·m / (√v/√c₂ + ε), with the bias corrections c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ.
+     */
+    void adamStep(A p, A g, A m, A v, int n, double lr, double beta1, double beta2, double eps, double weightDecay,
+                  boolean decoupled, double biasCorrection1, double biasCorrection2Sqrt);
+
+    /** Σ x², accumulated in double. */
+    double sumOfSquares(A x, int n);
+
+    /** x ← c·x. */
+    void scale(A x, double c, int n);
+
     /** Calls {@code run} once per innermost run of a strided index space (the odometer of both kernels). */
     interface Run {
         void run(int src, int dst, int length, int srcStride, int dstStride);

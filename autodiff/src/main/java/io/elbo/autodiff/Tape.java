@@ -130,10 +130,15 @@ public final class Tape {
      */
     public static void backward(Tensor output, Tensor seed, boolean createGraph, boolean retainGraph) {
         Map<Tensor, Tensor> grads = current().propagate("backward", output, seed, createGraph, Set.of(), retainGraph);
+        // A rule may hand one array to several inputs (add passes g on to both). Each leaf gets a
+        // buffer of its own, so that in-place updates of one grad (clipping) never touch another.
+        Set<Object> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
+        if (seed != null) handedOut.add(seed.data);
         for (Map.Entry<Tensor, Tensor> e : grads.entrySet()) {
             Tensor leaf = e.getKey();
             if (!leaf.isLeaf() || !leaf.requiresGrad) continue;
             Tensor g = createGraph ? e.getValue() : e.getValue().detach();
+            if (!createGraph && !handedOut.add(g.data)) g = g.copy();
             if (leaf.grad == null) {
                 leaf.grad = g;
             } else if (createGraph) {

@@ -233,6 +233,13 @@ public final class Tensor {
 
     public void zeroGrad() { grad = null; }
 
+    /** A new leaf with a copy of the data, not requiring gradients. */
+    public Tensor copy() {
+        Tensor t = empty(dtype, shape);
+        System.arraycopy(data, 0, t.data, 0, numel);
+        return t;
+    }
+
     /** The same values as a new leaf that does not require gradients; shares the data. */
     public Tensor detach() {
         return new Tensor(dtype, shape, data);

@@ -297,6 +297,86 @@ final class VectorKernels32 implements Kernels<float[]> {
         return m;
     }
 
+    @Override public void sgdStep(float[] p, float[] g, float[] buf, int n, double lr, double momentum,
+                                  double dampening, double weightDecay, boolean nesterov, boolean first) {
+        float lrF = (float) -lr, mu = (float) momentum, keep = (float) (1 - dampening), wd = (float) weightDecay;
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) {
+            FloatVector pv = FloatVector.fromArray(S, p, i);
+            FloatVector d = FloatVector.fromArray(S, g, i);
+            if (wd != 0) d = pv.mul(wd).add(d);
+            if (mu != 0) {
+                FloatVector bv = first ? d : FloatVector.fromArray(S, buf, i).mul(mu).add(d.mul(keep));
+                bv.intoArray(buf, i);
+                d = nesterov ? bv.mul(mu).add(d) : bv;
+            }
+            d.mul(lrF).add(pv).intoArray(p, i);
+        }
+        for (; i < n; i++) {
+            float d = wd != 0 ? g[i] + wd * p[i] : g[i];
+            if (mu != 0) {
+                buf[i] = first ? d : buf[i] * mu + keep * d;
+                d = nesterov ? d + mu * buf[i] : buf[i];
+            }
+            p[i] = p[i] + lrF * d;
+        }
+    }
+
+    @Override public void adamStep(float[] p, float[] g, float[] m, float[] v, int n, double lr, double beta1,
+                                   double beta2, double eps, double weightDecay, boolean decoupled,
+                                   double biasCorrection1, double biasCorrection2Sqrt) {
+        float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (1 - beta1), c2 = (float) (1 - beta2);
+        float e = (float) eps, wd = (float) weightDecay, decay = (float) (1 - lr * weightDecay);
+        float negStep = (float) (-lr / biasCorrection1), bc2 = (float) biasCorrection2Sqrt;
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) {
+            FloatVector pv = FloatVector.fromArray(S, p, i);
+            FloatVector gv = FloatVector.fromArray(S, g, i);
+            if (decoupled) pv = pv.mul(decay);
+            else if (wd != 0) gv = pv.mul(wd).add(gv);
+            FloatVector mv = FloatVector.fromArray(S, m, i).mul(b1).add(gv.mul(c1));
+            FloatVector vv = FloatVector.fromArray(S, v, i).mul(b2).add(gv.mul(gv).mul(c2));
+            mv.intoArray(m, i);
+            vv.intoArray(v, i);
+            FloatVector denom = vv.lanewise(SQRT).div(bc2).add(e);
+            mv.div(denom).mul(negStep).add(pv).intoArray(p, i);
+        }
+        for (; i < n; i++) {
+            float gi = g[i];
+            if (decoupled) p[i] = p[i] * decay;
+            else if (wd != 0) gi = gi + wd * p[i];
+            m[i] = m[i] * b1 + c1 * gi;
+            v[i] = v[i] * b2 + c2 * gi * gi;
+            float denom = (float) Math.sqrt(v[i]) / bc2 + e;
+            p[i] = p[i] + negStep * (m[i] / denom);
+        }
+    }
+
+    @Override public double sumOfSquares(float[] x, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        double s = 0;
+        int i = 0;
+        // Partial sums in float lanes, flushed to double every 1024 elements to bound the error.
+        for (int b = S.loopBound(n); i < b; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, i);
+            acc = xv.fma(xv, acc);
+            if ((i / L) % 1024 == 1023) {
+                s += acc.reduceLanes(VectorOperators.ADD);
+                acc = FloatVector.zero(S);
+            }
+        }
+        s += acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += (double) x[i] * x[i];
+        return s;
+    }
+
+    @Override public void scale(float[] x, double c, int n) {
+        float cf = (float) c;
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).mul(cf).intoArray(x, i);
+        for (; i < n; i++) x[i] *= cf;
+    }
+
     @Override public void matmul(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB,
                                  float[] c, int cOff, int m, int n, int k) {
         if (!transB) {

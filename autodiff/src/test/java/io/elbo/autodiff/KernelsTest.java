@@ -182,6 +182,34 @@ class KernelsTest {
 
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
+    void optimiserKernelsMatchTheFloat64Reference(int n) {
+        Random r = new Random(n);
+        for (int variant = 0; variant < 4; variant++) {
+            boolean nesterov = variant == 1, decoupled = variant == 2;
+            double wd = variant == 0 ? 0 : 0.01, momentum = variant == 3 ? 0 : 0.9;
+            float[] p = random(r, n, -1, 1), g = random(r, n, -1, 1), b = random(r, n, -1, 1);
+            float[] m = random(r, n, -0.1, 0.1), v = random(r, n, 0, 0.01);
+            double[] p64 = widen(p), b64 = widen(b), m64 = widen(m), v64 = widen(v);
+            F32.sgdStep(p, g, b, n, 0.1, momentum, 0.1, wd, nesterov, variant == 3);
+            F64.sgdStep(p64, widen(g), b64, n, 0.1, momentum, 0.1, wd, nesterov, variant == 3);
+            assertClose("sgdStep " + variant, p64, p, 1e-6);
+            assertClose("sgdStep buffer " + variant, b64, b, 1e-6);
+            F32.adamStep(p, g, m, v, n, 1e-3, 0.9, 0.999, 1e-8, wd, decoupled, 1 - 0.9 * 0.9, Math.sqrt(1 - 0.999 * 0.999));
+            F64.adamStep(p64, widen(g), m64, v64, n, 1e-3, 0.9, 0.999, 1e-8, wd, decoupled, 1 - 0.9 * 0.9, Math.sqrt(1 - 0.999 * 0.999));
+            assertClose("adamStep " + variant, p64, p, 1e-6);
+            assertClose("adamStep m " + variant, m64, m, 1e-7);
+            assertClose("adamStep v " + variant, v64, v, 1e-8);
+        }
+        float[] x = random(r, n, -3, 3);
+        assertEquals(F64.sumOfSquares(widen(x), n), F32.sumOfSquares(x, n), 2 * n * U * 9 * n);
+        double[] x64 = widen(x);
+        F32.scale(x, 0.37, n);
+        F64.scale(x64, 0.37, n);
+        assertClose("scale", x64, x, 0);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
     void stridedCopyMatchesTheFloat64Reference(int n) {
         Random r = new Random(n);
         float[] x = random(r, 3 * n, -1, 1); // shape [3, n]

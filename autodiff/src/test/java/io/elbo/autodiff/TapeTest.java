@@ -214,6 +214,17 @@ class TapeTest {
     }
 
     @Test
+    void eachLeafGetsAGradientBufferOfItsOwnEvenWhenARulePassesOneArrayToSeveralInputs() {
+        Tensor a = Tensor.of(new double[] {1, 2}).variable();
+        Tensor b = Tensor.of(new double[] {3, 4}).variable();
+        Tensor seed = Tensor.of(new double[] {1, 1});
+        a.add(b).backward(seed); // add hands g to both inputs
+        a.grad().doubleData()[0] = 100;
+        assertEquals(1.0, b.grad().get(0), "scaling one leaf's grad in place leaves the other alone");
+        assertEquals(1.0, seed.get(0), "nor does it touch the seed");
+    }
+
+    @Test
     void leavesWithoutRequiresGradGetNoGradient() {
         Tensor a = Tensor.scalar(2.0);
         Tensor b = Tensor.scalar(3.0).variable();
