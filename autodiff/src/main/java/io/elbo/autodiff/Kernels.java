@@ -17,6 +17,11 @@ public interface Kernels<A> {
     /** Comparisons produce masks: 1 where true, 0 where false. */
     enum Comparison { GT, GE, LT, LE, EQ }
 
+    /** The kernels of a dtype, over its array type ({@code float[]} or {@code double[]}, as Object). */
+    static Kernels<Object> of(DType dtype) {
+        return dtype.kernels();
+    }
+
     A allocate(int n);
 
     double get(A a, int i);

@@ -197,6 +197,14 @@ public final class Tensor {
         return out;
     }
 
+    /**
+     * The backing array itself ({@code float[]} or {@code double[]}, no copy), to pass to
+     * {@link Kernels#of(DType)}'s kernels, e.g. for in-place optimiser updates.
+     */
+    public Object storage() {
+        return data;
+    }
+
     /** The backing float32 array itself (no copy), for kernels and optimisers. */
     public float[] floatData() {
         if (dtype != DType.FLOAT32) throw new ShapeException("floatData: tensor is " + dtype);

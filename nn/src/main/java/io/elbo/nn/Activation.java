@@ -1,0 +1,44 @@
+package io.elbo.nn;
+
+import io.elbo.autodiff.Tensor;
+import java.util.function.UnaryOperator;
+
+/** An elementwise activation as a module (no parameters): ReLU, Tanh, Sigmoid, Softplus. */
+public final class Activation extends Module {
+    private final String name;
+    private final UnaryOperator<Tensor> f;
+
+    private Activation(String name, UnaryOperator<Tensor> f) {
+        this.name = name;
+        this.f = f;
+    }
+
+    public static Activation relu() { return new Activation("ReLU", Tensor::relu); }
+
+    public static Activation tanh() { return new Activation("Tanh", Tensor::tanh); }
+
+    public static Activation sigmoid() { return new Activation("Sigmoid", Tensor::sigmoid); }
+
+    public static Activation softplus() { return new Activation("Softplus", Tensor::softplus); }
+
+    /** By name, case-insensitive: relu, tanh, sigmoid, softplus. */
+    public static Activation named(String name) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "relu" -> relu();
+            case "tanh" -> tanh();
+            case "sigmoid" -> sigmoid();
+            case "softplus" -> softplus();
+            default -> throw new IllegalArgumentException("unknown activation '" + name + "' (relu, tanh, sigmoid, softplus)");
+        };
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return f.apply(x);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,134 @@
+package io.elbo.nn;
+
+import io.elbo.autodiff.Kernels;
+import io.elbo.autodiff.Tensor;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adam and AdamW with bias correction, with PyTorch's update (1.13, {@code torch.optim.Adam},
+ * {@code AdamW}). At step t of a parameter:
+ * <pre>
+ *   Adam:  g ← g + λ·p            AdamW: p ← p·(1 − lr·λ)
+ *   m ← β₁·m + (1 − β₁)·g
+ *   v ← β₂·v + (1 − β₂)·g²
+ *   p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+ * </pre>
+ */
+public final class Adam extends Optimizer {
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private final boolean decoupled;
+    private final Tensor[] m;
+    private final Tensor[] v;
+    private final long[] steps;
+
+    private Adam(List<Parameter> params, double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
+        super(params, lr);
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("Adam: betas must lie in [0, 1), got " + beta1 + ", " + beta2);
+        }
+        if (!(eps >= 0) || !(weightDecay >= 0)) throw new IllegalArgumentException("Adam: invalid eps " + eps + " or weight decay " + weightDecay);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.decoupled = decoupled;
+        m = new Tensor[this.params.size()];
+        v = new Tensor[this.params.size()];
+        steps = new long[this.params.size()];
+    }
+
+    /** Adam with PyTorch's defaults: β = (0.9, 0.999), ε = 1e-8, no weight decay. */
+    public static Adam adam(List<Parameter> params, double lr) {
+        return new Adam(params, lr, 0.9, 0.999, 1e-8, 0, false);
+    }
+
+    public static Adam adam(List<Parameter> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
+        return new Adam(params, lr, beta1, beta2, eps, weightDecay, false);
+    }
+
+    /** AdamW (decoupled weight decay) with PyTorch's defaults: β = (0.9, 0.999), ε = 1e-8, λ = 0.01. */
+    public static Adam adamW(List<Parameter> params, double lr) {
+        return new Adam(params, lr, 0.9, 0.999, 1e-8, 0.01, true);
+    }
+
+    public static Adam adamW(List<Parameter> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
+        return new Adam(params, lr, beta1, beta2, eps, weightDecay, true);
+    }
+
+    @Override
+    public void step() {
+        for (int i = 0; i < params.size(); i++) {
+            Parameter p = params.get(i);
+            Tensor g = p.grad();
+            if (g == null) continue;
+            Tensor value = p.value();
+            if (m[i] == null) {
+                m[i] = Tensor.zeros(value.dtype(), value.shape());
+                v[i] = Tensor.zeros(value.dtype(), value.shape());
+            }
+            long t = ++steps[i];
+            double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
+            Kernels.of(value.dtype()).adamStep(value.storage(), g.storage(), m[i].storage(), v[i].storage(), value.numel(),
+                    lr, beta1, beta2, eps, weightDecay, decoupled, bc1, Math.sqrt(bc2));
+        }
+    }
+
+    @Override public String kind() { return decoupled ? "adamw" : "adam"; }
+
+    @Override
+    public Map<String, Tensor> stateTensors() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (int i = 0; i < m.length; i++) {
+            if (m[i] == null) continue;
+            out.put(i + ".exp_avg", m[i]);
+            out.put(i + ".exp_avg_sq", v[i]);
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, String> stateMetadata() {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("lr", Double.toString(lr));
+        out.put("betas", beta1 + "," + beta2);
+        out.put("eps", Double.toString(eps));
+        out.put("weight_decay", Double.toString(weightDecay));
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < steps.length; i++) s.append(i == 0 ? "" : ",").append(steps[i]);
+        out.put("steps", s.toString());
+        return out;
+    }
+
+    @Override
+    public Map<String, int[]> expectedState(Map<String, String> metadata) {
+        Map<String, int[]> out = new LinkedHashMap<>();
+        for (int i = 0; i < params.size(); i++) {
+            out.put(i + ".exp_avg", shapeOf(params.get(i)));
+            out.put(i + ".exp_avg_sq", shapeOf(params.get(i)));
+        }
+        return out;
+    }
+
+    @Override
+    public void loadState(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        String[] s = metadata.getOrDefault("steps", "").split(",");
+        if (s.length != steps.length) {
+            throw new IllegalArgumentException("optimizer state has " + s.length + " step counts for " + steps.length + " parameters");
+        }
+        for (int i = 0; i < steps.length; i++) {
+            steps[i] = Long.parseLong(s[i].trim());
+            Tensor a = tensors.get(i + ".exp_avg"), b = tensors.get(i + ".exp_avg_sq");
+            if ((a == null) != (b == null) || (a == null) != (steps[i] == 0)) {
+                throw new IllegalArgumentException("optimizer state of parameter " + i + " is incomplete");
+            }
+            m[i] = a == null ? null : a.copy();
+            v[i] = b == null ? null : b.copy();
+        }
+        lr = Double.parseDouble(metadata.getOrDefault("lr", Double.toString(lr)));
+    }
+}

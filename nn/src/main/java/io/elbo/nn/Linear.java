@@ -1,0 +1,49 @@
+package io.elbo.nn;
+
+import io.elbo.autodiff.DType;
+import io.elbo.autodiff.Ops;
+import io.elbo.autodiff.Tensor;
+import org.apache.commons.rng.UniformRandomProvider;
+
+/**
+ * y = x·Wᵀ + b, with W of shape [out, in] (PyTorch's layout) and b of shape [out]. The product
+ * uses matmul's transpose flag: Wᵀ is never copied. Initialised as PyTorch's {@code nn.Linear}:
+ * W and b uniform in ±1/√in (Kaiming-uniform with a = √5).
+ */
+public final class Linear extends Module {
+    private final Parameter weight;
+    private final Parameter bias;
+    private final int in;
+    private final int out;
+
+    public Linear(int in, int out, UniformRandomProvider rng, DType dtype) {
+        this(in, out, true, rng, dtype);
+    }
+
+    public Linear(int in, int out, boolean withBias, UniformRandomProvider rng, DType dtype) {
+        if (in <= 0 || out <= 0) throw new IllegalArgumentException("Linear: sizes must be positive, got " + in + " -> " + out);
+        this.in = in;
+        this.out = out;
+        weight = registerParameter("weight", Init.kaimingUniform(rng, Math.sqrt(5), dtype, out, in));
+        bias = withBias ? registerParameter("bias", Init.uniform(rng, 1 / Math.sqrt(in), dtype, out)) : null;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        Tensor y = Ops.matmul(x, weight.value(), false, true);
+        return bias == null ? y : y.add(bias.value());
+    }
+
+    public Parameter weight() { return weight; }
+
+    public Parameter bias() { return bias; }
+
+    public int inFeatures() { return in; }
+
+    public int outFeatures() { return out; }
+
+    @Override
+    public String toString() {
+        return "Linear(" + in + " -> " + out + (bias == null ? ", no bias" : "") + ")";
+    }
+}

@@ -1,0 +1,96 @@
+package io.elbo.nn;
+
+import io.elbo.autodiff.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A building block of networks: it owns named parameters and named child modules, in the order
+ * they were registered, and maps an input tensor to an output tensor. Parameter names are
+ * dotted paths ("0.weight", "encoder.2.bias"), stable across runs, as in PyTorch's
+ * {@code named_parameters()}; checkpoints use them.
+ */
+public abstract class Module {
+    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    /** The forward pass. */
+    public abstract Tensor forward(Tensor input);
+
+    protected final Parameter registerParameter(String name, Tensor initial) {
+        checkName(name);
+        Parameter p = new Parameter(initial);
+        parameters.put(name, p);
+        return p;
+    }
+
+    protected final <M extends Module> M registerModule(String name, M child) {
+        checkName(name);
+        children.put(name, child);
+        return child;
+    }
+
+    private void checkName(String name) {
+        if (name.isEmpty() || name.contains(".")) throw new IllegalArgumentException("Module: invalid name '" + name + "'");
+        if (parameters.containsKey(name) || children.containsKey(name)) {
+            throw new IllegalArgumentException("Module: name '" + name + "' registered twice");
+        }
+    }
+
+    /** Every parameter of this module and its descendants, by dotted name, in registration order. */
+    public final Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        collect("", out);
+        return Collections.unmodifiableMap(out);
+    }
+
+    private void collect(String prefix, Map<String, Parameter> out) {
+        parameters.forEach((n, p) -> out.put(prefix + n, p));
+        children.forEach((n, c) -> c.collect(prefix + n + ".", out));
+    }
+
+    /** The parameters in {@link #namedParameters()} order. */
+    public final List<Parameter> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    /** The direct children, by name. */
+    public final Map<String, Module> children() {
+        return Collections.unmodifiableMap(children);
+    }
+
+    /** The number of trainable scalars. */
+    public final long parameterCount() {
+        long n = 0;
+        for (Parameter p : namedParameters().values()) n += p.numel();
+        return n;
+    }
+
+    public final void zeroGrad() {
+        for (Parameter p : namedParameters().values()) p.zeroGrad();
+    }
+
+    /** Training mode (the default); modules whose behaviour differs at evaluation look at it. */
+    public final Module train() {
+        return setTraining(true);
+    }
+
+    /** Evaluation mode, for this module and all its descendants. */
+    public final Module eval() {
+        return setTraining(false);
+    }
+
+    private Module setTraining(boolean value) {
+        training = value;
+        for (Module c : children.values()) c.setTraining(value);
+        return this;
+    }
+
+    public final boolean isTraining() {
+        return training;
+    }
+}

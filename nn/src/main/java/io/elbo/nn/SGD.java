@@ -1,0 +1,108 @@
+package io.elbo.nn;
+
+import io.elbo.autodiff.Kernels;
+import io.elbo.autodiff.Tensor;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stochastic gradient descent with PyTorch's update (1.13, {@code torch.optim.SGD}):
+ * <pre>
+ *   d = g + λ·p                                   (weight decay λ)
+ *   buf = d on the first step, else μ·buf + (1 − τ)·d   (momentum μ, dampening τ)
+ *   d = d + μ·buf if Nesterov, else buf
+ *   p ← p − lr·d
+ * </pre>
+ */
+public final class SGD extends Optimizer {
+    private double momentum;
+    private double dampening;
+    private double weightDecay;
+    private boolean nesterov;
+    private final Tensor[] buffers;
+
+    public SGD(List<Parameter> params, double lr) {
+        super(params, lr);
+        buffers = new Tensor[this.params.size()];
+    }
+
+    public SGD momentum(double value) {
+        if (!(value >= 0)) throw new IllegalArgumentException("SGD: invalid momentum " + value);
+        momentum = value;
+        return check();
+    }
+
+    public SGD dampening(double value) {
+        dampening = value;
+        return check();
+    }
+
+    public SGD weightDecay(double value) {
+        if (!(value >= 0)) throw new IllegalArgumentException("SGD: invalid weight decay " + value);
+        weightDecay = value;
+        return this;
+    }
+
+    public SGD nesterov(boolean value) {
+        nesterov = value;
+        return check();
+    }
+
+    private SGD check() {
+        if (nesterov && (momentum <= 0 || dampening != 0)) {
+            throw new IllegalArgumentException("SGD: Nesterov momentum requires a momentum and zero dampening");
+        }
+        return this;
+    }
+
+    @Override
+    public void step() {
+        for (int i = 0; i < params.size(); i++) {
+            Parameter p = params.get(i);
+            Tensor g = p.grad();
+            if (g == null) continue;
+            Tensor v = p.value();
+            boolean first = buffers[i] == null;
+            if (first && momentum != 0) buffers[i] = Tensor.zeros(v.dtype(), v.shape());
+            Kernels.of(v.dtype()).sgdStep(v.storage(), g.storage(), momentum != 0 ? buffers[i].storage() : null,
+                    v.numel(), lr, momentum, dampening, weightDecay, nesterov, first);
+        }
+    }
+
+    @Override public String kind() { return "sgd"; }
+
+    @Override
+    public Map<String, Tensor> stateTensors() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (int i = 0; i < buffers.length; i++) if (buffers[i] != null) out.put(i + ".momentum_buffer", buffers[i]);
+        return out;
+    }
+
+    @Override
+    public Map<String, String> stateMetadata() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("lr", Double.toString(lr));
+        m.put("momentum", Double.toString(momentum));
+        m.put("dampening", Double.toString(dampening));
+        m.put("weight_decay", Double.toString(weightDecay));
+        m.put("nesterov", Boolean.toString(nesterov));
+        return m;
+    }
+
+    @Override
+    public Map<String, int[]> expectedState(Map<String, String> metadata) {
+        Map<String, int[]> out = new LinkedHashMap<>();
+        for (int i = 0; i < params.size(); i++) out.put(i + ".momentum_buffer", shapeOf(params.get(i)));
+        return out;
+    }
+
+    @Override
+    public void loadState(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        for (int i = 0; i < buffers.length; i++) {
+            Tensor t = tensors.get(i + ".momentum_buffer");
+            buffers[i] = t == null ? null : t.copy();
+        }
+        lr = Double.parseDouble(metadata.getOrDefault("lr", Double.toString(lr)));
+    }
+}
