@@ -120,15 +120,20 @@ public final class Adam extends Optimizer {
         if (s.length != steps.length) {
             throw new IllegalArgumentException("optimizer state has " + s.length + " step counts for " + steps.length + " parameters");
         }
+        long[] parsed = new long[steps.length];
         for (int i = 0; i < steps.length; i++) {
-            steps[i] = Long.parseLong(s[i].trim());
+            parsed[i] = Long.parseLong(s[i].trim());
             Tensor a = tensors.get(i + ".exp_avg"), b = tensors.get(i + ".exp_avg_sq");
-            if ((a == null) != (b == null) || (a == null) != (steps[i] == 0)) {
-                throw new IllegalArgumentException("optimizer state of parameter " + i + " is incomplete");
+            if (parsed[i] < 0 || (a == null) != (b == null) || (a == null) != (parsed[i] == 0)) {
+                throw new IllegalArgumentException("the state of parameter " + i + " is incomplete");
             }
-            m[i] = a == null ? null : a.copy();
-            v[i] = b == null ? null : b.copy();
         }
-        lr = Double.parseDouble(metadata.getOrDefault("lr", Double.toString(lr)));
+        double newLr = Double.parseDouble(metadata.getOrDefault("lr", Double.toString(lr)));
+        for (int i = 0; i < steps.length; i++) {
+            steps[i] = parsed[i];
+            m[i] = parsed[i] == 0 ? null : tensors.get(i + ".exp_avg").copy();
+            v[i] = parsed[i] == 0 ? null : tensors.get(i + ".exp_avg_sq").copy();
+        }
+        setLr(newLr);
     }
 }

@@ -99,10 +99,11 @@ public final class SGD extends Optimizer {
 
     @Override
     public void loadState(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        double newLr = Double.parseDouble(metadata.getOrDefault("lr", Double.toString(lr)));
         for (int i = 0; i < buffers.length; i++) {
             Tensor t = tensors.get(i + ".momentum_buffer");
             buffers[i] = t == null ? null : t.copy();
         }
-        lr = Double.parseDouble(metadata.getOrDefault("lr", Double.toString(lr)));
+        setLr(newLr);
     }
 }

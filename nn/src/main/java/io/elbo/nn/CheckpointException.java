@@ -1,0 +1,16 @@
+package io.elbo.nn;
+
+import java.io.IOException;
+
+/** A checkpoint file that cannot be read or does not fit the model; the message names the tensor and the problem. */
+public final class CheckpointException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public CheckpointException(String message) {
+        super(message);
+    }
+
+    public CheckpointException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
