@@ -186,7 +186,8 @@ public final class SafeTensors {
             List<Declared> declared = parseHeader(path, json, dataLength, metadata);
 
             Map<String, Entry> entries = new LinkedHashMap<>();
-            ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+            // One reusable chunk, no larger than the data itself: allocation stays bounded by the file.
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(8, dataLength))).order(ByteOrder.LITTLE_ENDIAN);
             for (Declared d : declared) entries.put(d.name(), readEntry(ch, buf, d, dataStart, path));
             return new Contents(entries, metadata);
         } catch (CheckpointException e) {
@@ -282,7 +283,7 @@ public final class SafeTensors {
         }
         if (end - begin != bytes) {
             throw new CheckpointException(where + ": " + dtype + " " + java.util.Arrays.toString(shape) + " needs "
-                    + (bytes > dataLength ? "more than " + dataLength : bytes) + " bytes, data_offsets give " + (end - begin));
+                    + (bytes == Long.MAX_VALUE ? "over 2^63" : Long.toString(bytes)) + " bytes, data_offsets give " + (end - begin));
         }
         long numel = bytes / dtype.size;
         if (numel > Integer.MAX_VALUE - 8) throw new CheckpointException(where + ": " + numel + " elements is too many");
@@ -312,7 +313,7 @@ public final class SafeTensors {
             return new Entry(Dtype.U8, d.shape(), null, b.array());
         }
         Tensor t = Tensor.zeros(d.dtype() == Dtype.F32 ? DType.FLOAT32 : DType.FLOAT64, d.shape());
-        int per = CHUNK / d.dtype().size;
+        int per = buf.capacity() / d.dtype().size;
         for (int i = 0; i < count; i += per) {
             int k = Math.min(per, count - i);
             buf.clear().limit(k * d.dtype().size);
