@@ -7,21 +7,18 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static jdk.incubator.vector.VectorOperators.ABS;
-import static jdk.incubator.vector.VectorOperators.COS;
-import static jdk.incubator.vector.VectorOperators.EXP;
-import static jdk.incubator.vector.VectorOperators.LOG;
-import static jdk.incubator.vector.VectorOperators.LOG1P;
 import static jdk.incubator.vector.VectorOperators.NEG;
-import static jdk.incubator.vector.VectorOperators.POW;
-import static jdk.incubator.vector.VectorOperators.SIN;
 import static jdk.incubator.vector.VectorOperators.SQRT;
-import static jdk.incubator.vector.VectorOperators.TANH;
 
 /**
  * float32 kernels written with the JDK Vector API. Each loop is the Lucene shape: a body over
- * {@code S.loopBound(n)} then one masked step for the tail, so any size works. Each op has its
- * own method with its {@code VectorOperators} constant in the loop: the JIT intrinsifies
- * transcendental lanewise ops only when the operator is a constant there.
+ * {@code S.loopBound(n)} then one masked step for the tail, so any size works.
+ *
+ * <p>Every kernel gives the same bits whether it runs interpreted or compiled, so runs and resumed
+ * runs are reproducible: transcendental functions come from {@link VectorMath} (polynomials in
+ * exactly rounded operations) rather than {@code lanewise(EXP)} and friends, whose compiled and
+ * interpreted results can differ in the last bit; sums of lanes use a fixed order. sin, cos and pow,
+ * rare in training, use {@link StrictMath} per element.
  */
 final class VectorKernels32 implements Kernels<float[]> {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -47,20 +44,20 @@ final class VectorKernels32 implements Kernels<float[]> {
 
     @Override public void exp(float[] x, float[] out, int n) {
         int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(EXP).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(EXP).intoArray(out, i, m); }
+        for (int b = S.loopBound(n); i < b; i += L) VectorMath.exp(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); VectorMath.exp(load(x, i, m)).intoArray(out, i, m); }
     }
 
     @Override public void log(float[] x, float[] out, int n) {
         int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(LOG).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(LOG).intoArray(out, i, m); }
+        for (int b = S.loopBound(n); i < b; i += L) VectorMath.log(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); VectorMath.log(load(x, i, m)).intoArray(out, i, m); }
     }
 
     @Override public void log1p(float[] x, float[] out, int n) {
         int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(LOG1P).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(LOG1P).intoArray(out, i, m); }
+        for (int b = S.loopBound(n); i < b; i += L) VectorMath.log1p(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); VectorMath.log1p(load(x, i, m)).intoArray(out, i, m); }
     }
 
     @Override public void sqrt(float[] x, float[] out, int n) {
@@ -93,25 +90,21 @@ final class VectorKernels32 implements Kernels<float[]> {
 
     /** 1/(1+e^-x): e^-x overflows to +inf for x < -88, giving exactly 0, never NaN. */
     private static FloatVector sigmoid(FloatVector v) {
-        return v.broadcast(1f).div(v.lanewise(NEG).lanewise(EXP).add(1f));
+        return v.broadcast(1f).div(VectorMath.exp(v.neg()).add(1f));
     }
 
     @Override public void tanh(float[] x, float[] out, int n) {
         int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(TANH).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(TANH).intoArray(out, i, m); }
+        for (int b = S.loopBound(n); i < b; i += L) VectorMath.tanh(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); VectorMath.tanh(load(x, i, m)).intoArray(out, i, m); }
     }
 
     @Override public void sin(float[] x, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(SIN).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(SIN).intoArray(out, i, m); }
+        for (int i = 0; i < n; i++) out[i] = (float) StrictMath.sin(x[i]);
     }
 
     @Override public void cos(float[] x, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(COS).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(COS).intoArray(out, i, m); }
+        for (int i = 0; i < n; i++) out[i] = (float) StrictMath.cos(x[i]);
     }
 
     @Override public void softplus(float[] x, float[] out, int n) {
@@ -122,7 +115,7 @@ final class VectorKernels32 implements Kernels<float[]> {
 
     /** max(x, 0) + log1p(e^-|x|). */
     private static FloatVector softplus(FloatVector v) {
-        return v.max(0f).add(v.lanewise(ABS).lanewise(NEG).lanewise(EXP).lanewise(LOG1P));
+        return v.max(0f).add(VectorMath.log1p(VectorMath.exp(v.lanewise(ABS).neg())));
     }
 
     @Override public void sign(float[] x, float[] out, int n) {
@@ -138,25 +131,17 @@ final class VectorKernels32 implements Kernels<float[]> {
 
     @Override public void floor(float[] x, float[] out, int n) {
         int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) floor(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); floor(load(x, i, m)).intoArray(out, i, m); }
+        for (int b = S.loopBound(n); i < b; i += L) VectorMath.floor(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < n) { var m = S.indexInRange(i, n); VectorMath.floor(load(x, i, m)).intoArray(out, i, m); }
     }
 
-    /**
-     * ⌊x⌋ as truncation toward zero, minus 1 where that rounded a negative value up. Floats of
-     * magnitude 2²³ or more (and ±∞, NaN) are already integral and pass through unchanged.
-     */
-    private static FloatVector floor(FloatVector v) {
-        FloatVector t = (FloatVector) v.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
-        FloatVector roundedUp = FloatVector.zero(S).blend(1f, t.compare(VectorOperators.GT, v));
-        return t.sub(roundedUp).blend(v, v.lanewise(ABS).compare(VectorOperators.GE, 0x1p23f).or(v.test(VectorOperators.IS_NAN)));
-    }
 
     @Override public void powScalar(float[] x, double p, float[] out, int n) {
-        float fp = (float) p;
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(POW, fp).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(POW, fp).intoArray(out, i, m); }
+        if (p == 2) {
+            mul(x, x, out, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) out[i] = (float) StrictMath.pow(x[i], p);
     }
 
     @Override public void clamp(float[] x, double lo, double hi, float[] out, int n) {
@@ -191,9 +176,7 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void pow(float[] a, float[] c, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, a, i).lanewise(POW, FloatVector.fromArray(S, c, i)).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(a, i, m).lanewise(POW, load(c, i, m)).intoArray(out, i, m); }
+        for (int i = 0; i < n; i++) out[i] = (float) StrictMath.pow(a[i], c[i]);
     }
 
     @Override public void compare(Comparison op, float[] a, float[] c, float[] out, int n) {
@@ -257,7 +240,7 @@ final class VectorKernels32 implements Kernels<float[]> {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (int b = S.loopBound(len); i < b; i += L) acc = acc.add(FloatVector.fromArray(S, x, off + i));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sumLanes(acc);
         for (; i < len; i++) s += x[off + i];
         return s;
     }
@@ -361,11 +344,11 @@ final class VectorKernels32 implements Kernels<float[]> {
             FloatVector xv = FloatVector.fromArray(S, x, i);
             acc = xv.fma(xv, acc);
             if ((i / L) % 1024 == 1023) {
-                s += acc.reduceLanes(VectorOperators.ADD);
+                s += VectorMath.sumLanes(acc);
                 acc = FloatVector.zero(S);
             }
         }
-        s += acc.reduceLanes(VectorOperators.ADD);
+        s += VectorMath.sumLanes(acc);
         for (; i < n; i++) s += (double) x[i] * x[i];
         return s;
     }
@@ -423,7 +406,7 @@ final class VectorKernels32 implements Kernels<float[]> {
         for (int b = S.loopBound(len); i < b; i += L) {
             acc = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sumLanes(acc);
         for (; i < len; i++) s += x[xOff + i] * y[yOff + i];
         return s;
     }
