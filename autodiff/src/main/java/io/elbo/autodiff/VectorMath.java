@@ -4,6 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Transcendental functions on float vectors built only from exactly rounded IEEE operations (add,
@@ -112,10 +114,29 @@ final class VectorMath {
                 .or(v.test(VectorOperators.IS_NAN)));
     }
 
-    /** Σ of the lanes in lane order: the same bits everywhere (reduceLanes(ADD) may use any order). */
+    /** Rotations by L/2, L/4, ..., 1 lanes, for {@link #sumLanes}. */
+    private static final VectorShuffle<Float>[] HALVINGS = halvings();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halvings() {
+        VectorSpecies<Float> s = VectorKernels32.S;
+        int levels = Integer.numberOfTrailingZeros(s.length());
+        VectorShuffle<Float>[] out = new VectorShuffle[levels];
+        for (int k = 0, w = s.length() / 2; k < levels; k++, w /= 2) {
+            int width = w;
+            out[k] = VectorShuffle.fromOp(s, i -> (i + width) % s.length());
+        }
+        return out;
+    }
+
+    /**
+     * Σ of the lanes in one fixed order, a halving tree (lane i + lane i+L/2, then +L/4, ...), written
+     * as lanewise adds of rotated vectors so neither the JIT nor the interpreter can reorder it.
+     * (reduceLanes(ADD) may use any order; and a plain loop over {@code lane(i)} was seen compiled by
+     * JDK 25's C2 into such a reduction in some contexts, changing the last bits.)
+     */
     static float sumLanes(FloatVector v) {
-        float s = 0;
-        for (int i = 0; i < v.length(); i++) s += v.lane(i);
-        return s;
+        for (VectorShuffle<Float> h : HALVINGS) v = v.add(v.rearrange(h));
+        return v.lane(0);
     }
 }

@@ -40,6 +40,8 @@ public final class KernelDigest {
         float[] c = new float[31 * 29];
         K.matmul(x, 0, false, y, 0, true, c, 0, 31, 29, 33); d.put("matmul A·Bᵀ", hash(c));
         K.matmul(x, 0, false, y, 0, false, c, 0, 31, 29, 33); d.put("matmul A·B", hash(c));
+        K.matmul(x, 0, false, y, 0, true, c, 0, 16, 16, 16); d.put("matmul A·Bᵀ k=16", hash(c));
+        K.matmul(x, 0, true, y, 0, false, c, 0, 16, 16, 16); d.put("matmul Aᵀ·B k=16", hash(c));
         d.put("sumOfSquares", Double.hashCode(K.sumOfSquares(x, n)));
         float[] p = x.clone(), m = new float[n], v = new float[n];
         for (int t = 1; t <= 3; t++) {
