@@ -1,0 +1,41 @@
+package io.elbo.vae;
+
+import io.elbo.autodiff.Ops;
+import io.elbo.autodiff.Tape;
+import io.elbo.autodiff.Tensor;
+import org.apache.commons.rng.UniformRandomProvider;
+
+/**
+ * Bernoulli distributions parameterised by logits ℓ (p = σ(ℓ)), elementwise. Targets may be grey
+ * values in [0, 1] (the "continuous Bernoulli" convention of the PyTorch VAE example, without its
+ * normaliser).
+ */
+public final class Bernoulli {
+    private final Tensor logits;
+
+    public Bernoulli(Tensor logits) {
+        this.logits = logits;
+    }
+
+    public Tensor logits() { return logits; }
+
+    /** p = σ(ℓ). */
+    public Tensor mean() { return logits.sigmoid(); }
+
+    /**
+     * log p(x) = x·log σ(ℓ) + (1 − x)·log(1 − σ(ℓ)) = −BCEWithLogits(ℓ, x) = −(softplus(ℓ) − x·ℓ):
+     * never a log of a sigmoid, finite for every finite logit. Elementwise.
+     */
+    public Tensor logProb(Tensor x) {
+        return Ops.binaryCrossEntropyWithLogits(logits, x).neg();
+    }
+
+    /** A 0/1 sample (no gradient). */
+    public Tensor sample(UniformRandomProvider rng) {
+        try (var off = Tape.noGrad()) {
+            Tensor u = Tensor.uniform(rng, 0, 1, logits.dtype(), logits.shape());
+            return Ops.lt(u, mean());
+        }
+    }
+
+}
