@@ -1,5 +1,8 @@
 package io.elbo.vae;
 
+import io.elbo.autodiff.Ops;
+import io.elbo.autodiff.Tensor;
+
 /**
  * The linear-Gaussian model (probabilistic PCA): z ~ N(0, I_K), x | z ~ N(Wz + b, σ²I_D). Everything
  * is closed form: p(x) = N(b, WWᵀ + σ²I), the posterior p(z|x) = N(M⁻¹Wᵀ(x − b)/σ², M⁻¹) with
@@ -17,6 +20,22 @@ public final class LinearGaussian implements LatentModel {
         this.w = w;
         this.b = b;
         this.sigma2 = sigma2;
+    }
+
+    /**
+     * log p(x, z) for a batch of latent samples z of shape [L, K], as a differentiable float64
+     * tensor of shape [L]: −½[K log 2π + ‖z‖²] − ½[D log(2πσ²) + ‖x − b − Wz‖²/σ²].
+     */
+    public Tensor logJoint(double[] x, Tensor z) {
+        int d = dataDim(), k = latentDim();
+        double[] wf = new double[d * k];
+        for (int i = 0; i < d; i++) System.arraycopy(w[i], 0, wf, i * k, k);
+        Tensor wt = Tensor.of(new int[] {d, k}, wf);
+        Tensor mean = Ops.matmul(z, wt, false, true).add(Tensor.of(new int[] {d}, b));
+        Tensor r = Tensor.of(new int[] {d}, x).sub(mean);
+        Tensor logLik = r.square().sum(false, 1).mul(-0.5 / sigma2).sub(0.5 * d * Math.log(2 * Math.PI * sigma2));
+        Tensor logPrior = z.square().sum(false, 1).mul(-0.5).sub(0.5 * k * Normal.LOG_2PI);
+        return logLik.add(logPrior);
     }
 
     /** The seeds' exercise 2: p(z) = N(0, 1), p(x|z) = N(z, 0.5). */
