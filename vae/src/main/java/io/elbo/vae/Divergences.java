@@ -45,12 +45,12 @@ public final class Divergences {
      * KL(q ‖ p) ≈ (1/n) Σ [log q(zᵢ) − log p(zᵢ)], zᵢ ~ q, summed over all elements of a sample;
      * works for any pair with rsample and logProb.
      */
-    public static Estimate klMonteCarlo(Normal q, Normal p, UniformRandomProvider rng, int n) {
+    public static Estimate klMonteCarlo(Distribution q, Distribution p, UniformRandomProvider rng, int n) {
         if (n < 2) throw new IllegalArgumentException("klMonteCarlo: need at least 2 samples, got " + n);
         double sum = 0, sumSq = 0;
         try (var off = Tape.noGrad()) {
             for (int i = 0; i < n; i++) {
-                Tensor z = q.sample(rng);
+                Tensor z = q.rsample(rng);
                 double d = q.logProb(z).sum().item() - p.logProb(z).sum().item();
                 sum += d;
                 sumSq += d * d;

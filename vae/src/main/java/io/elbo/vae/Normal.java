@@ -12,7 +12,7 @@ import org.apache.commons.rng.UniformRandomProvider;
  * so {@link #rsample} and {@link #logProb} are differentiable in them. σ is positive by construction
  * when built from a log-variance or a softplus.
  */
-public final class Normal {
+public final class Normal implements Distribution {
     /** Log-variances are clamped to this range before exponentiating: σ² in [e⁻³⁰, e²⁰]. */
     public static final double MIN_LOG_VAR = -30, MAX_LOG_VAR = 20;
     static final double LOG_2PI = Math.log(2 * Math.PI);
@@ -89,6 +89,7 @@ public final class Normal {
     public int[] shape() { return loc.shape(); }
 
     /** A reparameterised sample μ + σ·ε with ε ~ N(0, I): differentiable in μ and σ. */
+    @Override
     public Tensor rsample(UniformRandomProvider rng) {
         Tensor eps = Tensor.randn(rng, loc.dtype(), loc.shape());
         return loc.add(scale.mul(eps));
@@ -111,6 +112,7 @@ public final class Normal {
     }
 
     /** log N(x; μ, σ²) = −(x − μ)²/(2σ²) − log σ − ½ log 2π, elementwise (x may broadcast). */
+    @Override
     public Tensor logProb(Tensor x) {
         Tensor z = x.sub(loc).div(scale);
         return z.square().mul(-0.5).sub(logScale).sub(0.5 * LOG_2PI);

@@ -1,0 +1,273 @@
+package io.elbo.vae;
+
+import io.elbo.autodiff.DType;
+import io.elbo.autodiff.Ops;
+import io.elbo.autodiff.Tape;
+import io.elbo.autodiff.Tensor;
+import io.elbo.nn.Activation;
+import io.elbo.nn.Linear;
+import io.elbo.nn.MLP;
+import io.elbo.nn.Module;
+import io.elbo.nn.Optimizer;
+import io.elbo.nn.Parameter;
+import io.elbo.nn.Sequential;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.commons.rng.UniformRandomProvider;
+
+/**
+ * A variational autoencoder. The encoder q(z|x) = N(μ(x), diag σ²(x)) is an MLP with two linear
+ * heads, μ and log σ²; the decoder p(x|z) is an MLP to Bernoulli logits, or to the mean of a
+ * Gaussian with a fixed σ or a learned log σ (shared, or one per pixel); the prior is p(z) = N(0, I).
+ *
+ * <p>Reductions, everywhere: log-densities are <b>summed over a datum's dimensions</b> (pixels,
+ * latent coordinates) and <b>averaged over the batch</b> (and over the L samples of z). So
+ * {@link Terms#elbo()} is in nats per datum, the number papers and PyTorch's example report.
+ */
+public final class VAE extends Module {
+    /** The decoder's likelihood. */
+    public enum Likelihood { BERNOULLI, GAUSSIAN_FIXED, GAUSSIAN_SHARED, GAUSSIAN_PER_PIXEL }
+
+    /** The architecture. */
+    public record Config(int inputDim, int[] hidden, int latent, String activation, Likelihood likelihood, double fixedSigma, DType dtype) {
+        public Config {
+            if (inputDim <= 0 || latent <= 0) throw new IllegalArgumentException("VAE: input and latent sizes must be positive");
+            for (int h : hidden) if (h <= 0) throw new IllegalArgumentException("VAE: hidden widths must be positive, got " + Arrays.toString(hidden));
+            if (likelihood == Likelihood.GAUSSIAN_FIXED && !(fixedSigma > 0)) {
+                throw new IllegalArgumentException("VAE: a fixed Gaussian σ must be positive, got " + fixedSigma);
+            }
+            Activation.named(activation); // validates the name
+            hidden = hidden.clone();
+        }
+
+        /** The model of PyTorch's VAE example: 784 → 400 → (20, 20); 20 → 400 → 784 logits, ReLU. */
+        public static Config pytorchExample() {
+            return new Config(784, new int[] {400}, 20, "relu", Likelihood.BERNOULLI, 1, DType.FLOAT32);
+        }
+    }
+
+    private final Config config;
+    private final Sequential encoderBody;
+    private final Linear muHead;
+    private final Linear logVarHead;
+    private final Sequential decoder;
+    private final Parameter logSigma;
+
+    public VAE(Config config, UniformRandomProvider rng) {
+        this.config = config;
+        Supplier<Activation> act = () -> Activation.named(config.activation());
+        int[] h = config.hidden();
+        int[] encWidths = new int[h.length + 1];
+        encWidths[0] = config.inputDim();
+        System.arraycopy(h, 0, encWidths, 1, h.length);
+        int last = encWidths[encWidths.length - 1];
+        // The encoder body ends with an activation (each hidden layer has one); the heads are linear.
+        List<io.elbo.nn.Module> body = new ArrayList<>();
+        if (h.length > 0) {
+            body.addAll(MLP.of(rng, config.dtype(), encWidths).activation(act).outputActivation(act).build().layers());
+        }
+        encoderBody = registerModule("encoder", new Sequential(body));
+        muHead = registerModule("mu", new Linear(last, config.latent(), rng, config.dtype()));
+        logVarHead = registerModule("logvar", new Linear(last, config.latent(), rng, config.dtype()));
+        int[] decWidths = new int[h.length + 2];
+        decWidths[0] = config.latent();
+        for (int i = 0; i < h.length; i++) decWidths[i + 1] = h[h.length - 1 - i];
+        decWidths[decWidths.length - 1] = config.inputDim();
+        decoder = registerModule("decoder", MLP.of(rng, config.dtype(), decWidths).activation(act).build());
+        logSigma = switch (config.likelihood()) {
+            case GAUSSIAN_SHARED -> registerParameter("log_sigma", Tensor.zeros(config.dtype(), 1));
+            case GAUSSIAN_PER_PIXEL -> registerParameter("log_sigma", Tensor.zeros(config.dtype(), config.inputDim()));
+            default -> null;
+        };
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** The encoder's two heads, μ(x) and log σ²(x), each [B, latent]. */
+    public record Encoding(Tensor mu, Tensor logVar) {
+        public Normal posterior() {
+            return Normal.fromLogVar(mu, logVar);
+        }
+    }
+
+    public Encoding encode(Tensor x) {
+        if (x.rank() != 2 || x.dim(1) != config.inputDim()) {
+            throw new IllegalArgumentException("VAE.encode: input " + Arrays.toString(x.shape()) + ", expected [batch, " + config.inputDim() + "]");
+        }
+        Tensor h = encoderBody.forward(x);
+        return new Encoding(muHead.forward(h), logVarHead.forward(h));
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return reconstruct(x);
+    }
+
+    /** The decoder's output for latent codes [N, latent]: logits (Bernoulli) or means (Gaussian), [N, inputDim]. */
+    public Tensor decode(Tensor z) {
+        return decoder.forward(z);
+    }
+
+    /** log p(x | decoded), summed over the pixels: [N] from x [N, D] and the decoder output [N, D]. */
+    public Tensor logLikelihood(Tensor x, Tensor decoded) {
+        Tensor perPixel = switch (config.likelihood()) {
+            case BERNOULLI -> new Bernoulli(decoded).logProb(x);
+            case GAUSSIAN_FIXED -> Normal.of(decoded, Tensor.full(config.fixedSigma(), decoded.dtype(), decoded.shape())).logProb(x);
+            case GAUSSIAN_SHARED, GAUSSIAN_PER_PIXEL -> {
+                // log N(x; m, σ²) with log σ a parameter: −½((x − m)/σ)² − log σ − ½ log 2π.
+                Tensor ls = logSigma.value();
+                yield x.sub(decoded).mul(ls.neg().exp()).square().mul(-0.5).sub(ls).sub(0.5 * Normal.LOG_2PI);
+            }
+        };
+        return perPixel.sum(false, 1);
+    }
+
+    /** The mean of p(x | z): σ(logits) for Bernoulli, the decoded mean for Gaussian. */
+    public Tensor mean(Tensor decoded) {
+        return config.likelihood() == Likelihood.BERNOULLI ? decoded.sigmoid() : decoded;
+    }
+
+    /** The mean of p(x | z = μ(x)): a deterministic reconstruction. */
+    public Tensor reconstruct(Tensor x) {
+        return mean(decode(encode(x).mu()));
+    }
+
+    /** n images decoded from the prior: the means of p(x | z), z ~ N(0, I). */
+    public Tensor sample(int n, UniformRandomProvider rng) {
+        try (var off = Tape.noGrad()) {
+            return mean(decode(Tensor.randn(rng, config.dtype(), n, config.latent())));
+        }
+    }
+
+    /** How to estimate the ELBO. */
+    public record ElboOptions(int samples, double beta, boolean analyticKl, int klWarmupSteps) {
+        public ElboOptions {
+            if (samples < 1) throw new IllegalArgumentException("ELBO: need at least 1 sample, got " + samples);
+            if (!(beta >= 0)) throw new IllegalArgumentException("ELBO: β must be non-negative, got " + beta);
+            if (klWarmupSteps < 0) throw new IllegalArgumentException("ELBO: KL warm-up steps must be non-negative");
+        }
+
+        /** One sample, β = 1, analytic KL, no warm-up: the standard VAE. */
+        public static ElboOptions standard() {
+            return new ElboOptions(1, 1, true, 0);
+        }
+
+        /** β at a training step under a linear KL warm-up: β·min(1, step / warm-up steps). */
+        public double betaAt(long step) {
+            return klWarmupSteps == 0 ? beta : beta * Math.min(1.0, (double) step / klWarmupSteps);
+        }
+    }
+
+    /**
+     * The terms of a batch, per datum: {@code reconstruction} = E_q[log p(x|z)],
+     * {@code kl} = KL(q(z|x) ‖ p(z)), {@code elbo} = reconstruction − kl, and {@code loss} = −(reconstruction
+     * − β·kl), the differentiable training objective (a scalar tensor).
+     */
+    public record Terms(Tensor loss, double elbo, double reconstruction, double kl) {}
+
+    /**
+     * The ELBO of a batch x [B, D]: E_q[log p(x|z)] − β·KL(q(z|x) ‖ p(z)), the expectation over L
+     * reparameterised samples, KL analytic or sampled (with the same samples).
+     */
+    public Terms elbo(Tensor x, UniformRandomProvider rng, ElboOptions options, double beta) {
+        Encoding e = encode(x);
+        Normal q = e.posterior();
+        int b = x.dim(0), l = options.samples(), k = config.latent();
+        Tensor z = q.rsample(rng, l); // [L, B, K]
+        Tensor decoded = decode(z.reshape(l * b, k));
+        Tensor xRep = l == 1 ? x : x.expand(l, b, config.inputDim()).reshape(l * b, config.inputDim());
+        Tensor recon = logLikelihood(xRep, decoded).reshape(l, b).mean(false, 0); // [B]
+        Tensor kl = options.analyticKl()
+                ? Divergences.klStandardNormal(e.mu(), e.logVar()).sum(false, 1)
+                : q.logProb(z).sub(Normal.standard(z).logProb(z)).sum(false, 2).mean(false, 0);
+        Tensor loss = recon.sub(kl.mul(beta)).mean().neg();
+        double r = recon.mean().item(), kv = kl.mean().item();
+        return new Terms(loss, r - kv, r, kv);
+    }
+
+    /**
+     * The ELBO of each datum of x [B, D] (no gradient): E_q[log p(x|z)] over L samples minus the KL,
+     * analytic or sampled with the same samples. Returns [B] values in nats.
+     */
+    public double[] elboPerDatum(Tensor x, int samples, boolean analyticKl, UniformRandomProvider rng) {
+        try (var off = Tape.noGrad()) {
+            Encoding e = encode(x);
+            int b = x.dim(0);
+            if (analyticKl) {
+                Tensor kl = Divergences.klStandardNormal(e.mu(), e.logVar()).sum(false, 1);
+                Normal q = e.posterior();
+                Tensor z = q.rsample(rng, samples);
+                Tensor decoded = decode(z.reshape(samples * b, config.latent()));
+                Tensor xRep = x.expand(samples, b, config.inputDim()).reshape(samples * b, config.inputDim());
+                return logLikelihood(xRep, decoded).reshape(samples, b).mean(false, 0).sub(kl).toDoubleArray();
+            }
+            return logWeights(x, e.posterior(), samples, rng).mean(false, 0).toDoubleArray();
+        }
+    }
+
+    /**
+     * The importance-weighted bound per datum, L_k(x) = log (1/k) Σᵢ p(x, zᵢ)/q(zᵢ|x), zᵢ ~ q(z|x),
+     * with a stable log-sum-exp. Computed in chunks of {@code chunk} samples with a running
+     * log-sum-exp, so memory stays bounded for k up to thousands; no gradient. Returns [B] values.
+     */
+    public double[] iwaeBound(Tensor x, int k, int chunk, UniformRandomProvider rng) {
+        if (k < 1 || chunk < 1) throw new IllegalArgumentException("IWAE: k and chunk must be positive, got " + k + ", " + chunk);
+        int b = x.dim(0);
+        double[] max = new double[b], sum = new double[b];
+        Arrays.fill(max, Double.NEGATIVE_INFINITY);
+        try (var off = Tape.noGrad()) {
+            Encoding e = encode(x);
+            Normal q = e.posterior();
+            for (int done = 0; done < k; done += chunk) {
+                int c = Math.min(chunk, k - done);
+                double[] lw = logWeights(x, q, c, rng).toDoubleArray(); // [c, B]
+                for (int i = 0; i < c; i++) {
+                    for (int j = 0; j < b; j++) {
+                        double v = lw[i * b + j];
+                        if (v > max[j]) {
+                            sum[j] = sum[j] * Math.exp(max[j] - v) + 1;
+                            max[j] = v;
+                        } else {
+                            sum[j] += Math.exp(v - max[j]);
+                        }
+                    }
+                }
+            }
+        }
+        double[] out = new double[b];
+        for (int j = 0; j < b; j++) out[j] = max[j] + Math.log(sum[j]) - Math.log(k);
+        return out;
+    }
+
+    /** log p(x, zᵢ) − log q(zᵢ|x) for c samples: [c, B]. */
+    private Tensor logWeights(Tensor x, Normal q, int c, UniformRandomProvider rng) {
+        int b = x.dim(0), k = config.latent(), d = config.inputDim();
+        Tensor z = q.rsample(rng, c); // [c, B, K]
+        Tensor decoded = decode(z.reshape(c * b, k));
+        Tensor xRep = x.expand(c, b, d).reshape(c * b, d);
+        Tensor logLik = logLikelihood(xRep, decoded).reshape(c, b);
+        Tensor logPrior = Normal.standard(z).logProb(z).sum(false, 2);
+        Tensor logQ = q.logProb(z).sum(false, 2);
+        return logLik.add(logPrior).sub(logQ);
+    }
+
+    /** The IWAE training objective: −mean over the batch of L_k, differentiable (all k samples at once). */
+    public Tensor iwaeLoss(Tensor x, int k, UniformRandomProvider rng) {
+        Encoding e = encode(x);
+        Tensor lw = logWeights(x, e.posterior(), k, rng);
+        return Ops.logSumExp(lw, 0, false).sub(Math.log(k)).mean().neg();
+    }
+
+    /** One optimisation step on a batch; returns its terms (measured before the update). */
+    public Terms trainStep(Tensor x, Optimizer optimizer, UniformRandomProvider rng, ElboOptions options, long step) {
+        optimizer.zeroGrad();
+        Terms t = elbo(x, rng, options, options.betaAt(step));
+        t.loss().backward();
+        optimizer.step();
+        return t;
+    }
+}

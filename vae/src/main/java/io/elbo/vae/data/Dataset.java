@@ -1,0 +1,54 @@
+package io.elbo.vae.data;
+
+import io.elbo.autodiff.DType;
+import io.elbo.autodiff.Tensor;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Images and labels from a pair of IDX files: N images of rows × cols grey bytes, pixels scaled to
+ * [0, 1] (value / 255, as the PyTorch VAE example).
+ */
+public record Dataset(float[] pixels, int[] labels, int count, int rows, int cols) {
+    public int dim() {
+        return rows * cols;
+    }
+
+    /** Reads an image file (N × rows × cols) and its label file (N), checking they agree. */
+    public static Dataset load(Path images, Path labels) throws IdxException {
+        Idx.Array im = Idx.read(images);
+        if (im.dims().length != 3) {
+            throw new IdxException(images + ": an image file has 3 dimensions, this one " + Arrays.toString(im.dims()));
+        }
+        int[] lab = null;
+        if (labels != null) {
+            Idx.Array lb = Idx.read(labels);
+            if (lb.dims().length != 1 || lb.dims()[0] != im.dims()[0]) {
+                throw new IdxException(labels + ": " + Arrays.toString(lb.dims()) + " labels for " + im.dims()[0] + " images");
+            }
+            lab = new int[lb.dims()[0]];
+            for (int i = 0; i < lab.length; i++) lab[i] = lb.data()[i] & 0xff;
+        }
+        float[] px = new float[im.data().length];
+        for (int i = 0; i < px.length; i++) px[i] = (im.data()[i] & 0xff) / 255f;
+        return new Dataset(px, lab, im.dims()[0], im.dims()[1], im.dims()[2]);
+    }
+
+    /** Rows {@code from} (inclusive) to {@code to} (exclusive) as a [to − from, rows·cols] tensor. */
+    public Tensor batch(int from, int to, DType dtype) {
+        return rows(java.util.stream.IntStream.range(from, to).toArray(), dtype);
+    }
+
+    /** The given rows, in order, as a [n, rows·cols] tensor. */
+    public Tensor rows(int[] index, DType dtype) {
+        int d = dim();
+        if (dtype == DType.FLOAT32) {
+            float[] out = new float[index.length * d];
+            for (int i = 0; i < index.length; i++) System.arraycopy(pixels, index[i] * d, out, i * d, d);
+            return Tensor.of(out, index.length, d);
+        }
+        double[] out = new double[index.length * d];
+        for (int i = 0; i < index.length; i++) for (int j = 0; j < d; j++) out[i * d + j] = pixels[index[i] * d + j];
+        return Tensor.of(out, index.length, d);
+    }
+}
