@@ -61,21 +61,15 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    public void step() {
-        for (int i = 0; i < params.size(); i++) {
-            Parameter p = params.get(i);
-            Tensor g = p.grad();
-            if (g == null) continue;
-            Tensor value = p.value();
-            if (m[i] == null) {
-                m[i] = Tensor.zeros(value.dtype(), value.shape());
-                v[i] = Tensor.zeros(value.dtype(), value.shape());
-            }
-            long t = ++steps[i];
-            double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
-            Kernels.of(value.dtype()).adamStep(value.storage(), g.storage(), m[i].storage(), v[i].storage(), value.numel(),
-                    lr, beta1, beta2, eps, weightDecay, decoupled, bc1, Math.sqrt(bc2));
+    protected void update(int i, Tensor value, Tensor g) {
+        if (m[i] == null) {
+            m[i] = Tensor.zeros(value.dtype(), value.shape());
+            v[i] = Tensor.zeros(value.dtype(), value.shape());
         }
+        long t = ++steps[i];
+        double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
+        Kernels.of(value.dtype()).adamStep(value.storage(), g.storage(), m[i].storage(), v[i].storage(), value.numel(),
+                lr, beta1, beta2, eps, weightDecay, decoupled, bc1, Math.sqrt(bc2));
     }
 
     @Override public String kind() { return decoupled ? "adamw" : "adam"; }

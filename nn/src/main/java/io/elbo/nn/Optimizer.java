@@ -20,8 +20,16 @@ public abstract class Optimizer {
         this.lr = lr;
     }
 
-    /** One update of every parameter that has a gradient. */
-    public abstract void step();
+    /** One update of every parameter that has a gradient (parameters without one are skipped, as in PyTorch). */
+    public final void step() {
+        for (int i = 0; i < params.size(); i++) {
+            Parameter p = params.get(i);
+            if (p.grad() != null) update(i, p.value(), p.grad());
+        }
+    }
+
+    /** Updates parameter {@code index} in place from its gradient. */
+    protected abstract void update(int index, Tensor value, Tensor grad);
 
     public final void zeroGrad() {
         for (Parameter p : params) p.zeroGrad();

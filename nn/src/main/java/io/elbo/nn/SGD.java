@@ -57,17 +57,11 @@ public final class SGD extends Optimizer {
     }
 
     @Override
-    public void step() {
-        for (int i = 0; i < params.size(); i++) {
-            Parameter p = params.get(i);
-            Tensor g = p.grad();
-            if (g == null) continue;
-            Tensor v = p.value();
-            boolean first = buffers[i] == null;
-            if (first && momentum != 0) buffers[i] = Tensor.zeros(v.dtype(), v.shape());
-            Kernels.of(v.dtype()).sgdStep(v.storage(), g.storage(), momentum != 0 ? buffers[i].storage() : null,
-                    v.numel(), lr, momentum, dampening, weightDecay, nesterov, first);
-        }
+    protected void update(int i, Tensor v, Tensor g) {
+        boolean first = buffers[i] == null;
+        if (first && momentum != 0) buffers[i] = Tensor.zeros(v.dtype(), v.shape());
+        Kernels.of(v.dtype()).sgdStep(v.storage(), g.storage(), momentum != 0 ? buffers[i].storage() : null,
+                v.numel(), lr, momentum, dampening, weightDecay, nesterov, first);
     }
 
     @Override public String kind() { return "sgd"; }

@@ -1,5 +1,6 @@
 package io.elbo.nn;
 
+import io.elbo.autodiff.TestData;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
