@@ -56,17 +56,27 @@ class OpGradientProperties {
     }
 
     /**
-     * Two shapes that broadcast together: the second is the first with some leading axes dropped
-     * and some axes set to 1; the order is then chosen at random.
+     * Two shapes that broadcast together, in three kinds with equal frequency: the same shape; the
+     * same rank with some axes set to 1 in one of them; or one with leading axes dropped (and maybe
+     * some set to 1). The order of the pair is then chosen at random.
      */
     static Arbitrary<int[][]> broadcastShapes() {
-        return shapes(0, 3).flatMap(s -> Arbitraries.integers().between(0, s.length).flatMap(drop ->
-                Arbitraries.of(true, false).list().ofSize(s.length - drop).flatMap(ones ->
-                        Arbitraries.of(true, false).map(swap -> {
-                            int[] t = Arrays.copyOfRange(s, drop, s.length);
-                            for (int i = 0; i < t.length; i++) if (ones.get(i)) t[i] = 1;
-                            return swap ? new int[][] {t, s} : new int[][] {s, t};
-                        }))));
+        Arbitrary<int[][]> same = shapes(0, 3).map(s -> new int[][] {s, s.clone()});
+        Arbitrary<int[][]> sizeOne = Arbitraries.integers().between(1, 3)
+                .flatMap(r -> Arbitraries.integers().between(2, 4).array(int[].class).ofSize(r))
+                .flatMap(s -> Arbitraries.of(true, false).list().ofSize(s.length).filter(l -> l.contains(true)).map(ones -> {
+                    int[] t = s.clone();
+                    for (int i = 0; i < t.length; i++) if (ones.get(i)) t[i] = 1;
+                    return new int[][] {s, t};
+                }));
+        Arbitrary<int[][]> rankDiffers = shapes(1, 3).flatMap(s -> Arbitraries.integers().between(1, s.length).flatMap(drop ->
+                Arbitraries.of(true, false).list().ofSize(s.length - drop).map(ones -> {
+                    int[] t = Arrays.copyOfRange(s, drop, s.length);
+                    for (int i = 0; i < t.length; i++) if (ones.get(i)) t[i] = 1;
+                    return new int[][] {s, t};
+                })));
+        return Arbitraries.oneOf(same, sizeOne, rankDiffers)
+                .flatMap(p -> Arbitraries.of(true, false).map(swap -> swap ? new int[][] {p[1], p[0]} : p));
     }
 
     static Arbitrary<Tensor[]> pairs(Arbitrary<Double> a, Arbitrary<Double> b) {

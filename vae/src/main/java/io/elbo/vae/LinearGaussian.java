@@ -43,6 +43,11 @@ public final class LinearGaussian implements LatentModel {
         return new LinearGaussian(new double[][] {{1}}, new double[] {0}, 0.5);
     }
 
+    @Override
+    public String toString() {
+        return "LinearGaussian[W=" + java.util.Arrays.deepToString(w) + ", b=" + java.util.Arrays.toString(b) + ", σ²=" + sigma2 + "]";
+    }
+
     public int dataDim() { return b.length; }
 
     public int latentDim() { return w[0].length; }

@@ -31,7 +31,13 @@ class ElboTheoremProperties {
     }
 
     /** A linear-Gaussian model with data dimension D ≤ 4, latent K ≤ 3, a data point and a Gaussian q. */
-    record Case(LinearGaussian model, double[] x, Gaussian q) {}
+    record Case(LinearGaussian model, double[] x, Gaussian q) {
+        @Override
+        public String toString() {
+            return "Case[" + model + ", x=" + java.util.Arrays.toString(x) + ", q.mean=" + java.util.Arrays.toString(q.mean())
+                    + ", q.cov=" + java.util.Arrays.deepToString(q.cov()) + "]";
+        }
+    }
 
     @Provide
     Arbitrary<Case> linearGaussianCases() {

@@ -74,7 +74,26 @@ class ReparameterisationProperties {
         double fine = rmsError(c.model(), c.x(), m, lv, exact, 16384, seed + 100);
         // The error of an unbiased estimator falls like 1/√L: 16 times smaller from 64 to 16 384 samples.
         assertTrue(fine <= coarse / 4 + 1e-6, "RMS error " + coarse + " at L = 64, " + fine + " at L = 16384");
-        assertTrue(fine <= 0.05 * (1 + norm), "RMS error " + fine + " at L = 16384 for a gradient of norm " + norm);
+
+        // Unbiased: 64 independent estimates of 256 samples each, drawn in turn from one generator;
+        // their mean lies within six standard errors of the analytic gradient in every coordinate
+        // (plus the finite-difference oracle's own error, below 1e-8·(1 + |ELBO|)). The standard
+        // error is estimated from the 64 batches: with 63 degrees of freedom its t-statistic is
+        // nearly normal, so a 6-SE cut fails by chance about once in 10⁵ runs of this property. (With
+        // 16 batches, t's heavy tails made a 5-SE cut fail about once in 100 runs: seen once.)
+        int batches = 64;
+        UniformRandomProvider stream = RandomSource.XO_RO_SHI_RO_128_PP.create(seed + 200);
+        double[][] g = new double[batches][];
+        for (int r = 0; r < batches; r++) g[r] = monteCarloGradient(c.model(), c.x(), m, lv, 256, stream);
+        double oracle = 1e-8 * (1 + Math.abs(elbo(c.model(), c.x(), m, lv)));
+        for (int j = 0; j < exact.length; j++) {
+            double mean = 0, sq = 0;
+            for (double[] row : g) mean += row[j] / batches;
+            for (double[] row : g) sq += (row[j] - mean) * (row[j] - mean);
+            double se = Math.sqrt(sq / (batches - 1) / batches);
+            assertTrue(Math.abs(mean - exact[j]) <= 6 * se + oracle, "coordinate " + j + ": Monte Carlo " + mean + " ± " + se
+                    + ", analytic " + exact[j] + " (gradient norm " + norm + ")");
+        }
     }
 
     @net.jqwik.api.Provide
