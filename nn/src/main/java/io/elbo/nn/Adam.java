@@ -102,8 +102,8 @@ public final class Adam extends Optimizer {
     public Map<String, int[]> expectedState(Map<String, String> metadata) {
         Map<String, int[]> out = new LinkedHashMap<>();
         for (int i = 0; i < params.size(); i++) {
-            out.put(i + ".exp_avg", shapeOf(params.get(i)));
-            out.put(i + ".exp_avg_sq", shapeOf(params.get(i)));
+            out.put(i + ".exp_avg", params.get(i).shape());
+            out.put(i + ".exp_avg_sq", params.get(i).shape());
         }
         return out;
     }

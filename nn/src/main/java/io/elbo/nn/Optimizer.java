@@ -66,8 +66,4 @@ public abstract class Optimizer {
 
     /** The shapes each saved state tensor must have, given the metadata (what a checkpoint may contain). */
     public abstract Map<String, int[]> expectedState(Map<String, String> metadata);
-
-    static int[] shapeOf(Parameter p) {
-        return p.shape();
-    }
 }

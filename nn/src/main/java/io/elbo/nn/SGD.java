@@ -87,7 +87,7 @@ public final class SGD extends Optimizer {
     @Override
     public Map<String, int[]> expectedState(Map<String, String> metadata) {
         Map<String, int[]> out = new LinkedHashMap<>();
-        for (int i = 0; i < params.size(); i++) out.put(i + ".momentum_buffer", shapeOf(params.get(i)));
+        for (int i = 0; i < params.size(); i++) out.put(i + ".momentum_buffer", params.get(i).shape());
         return out;
     }
 
