@@ -47,16 +47,13 @@ public final class Divergences {
      */
     public static Estimate klMonteCarlo(Distribution q, Distribution p, UniformRandomProvider rng, int n) {
         if (n < 2) throw new IllegalArgumentException("klMonteCarlo: need at least 2 samples, got " + n);
-        double sum = 0, sumSq = 0;
+        RunningMean m = new RunningMean();
         try (var off = Tape.noGrad()) {
             for (int i = 0; i < n; i++) {
                 Tensor z = q.rsample(rng);
-                double d = q.logProb(z).sum().item() - p.logProb(z).sum().item();
-                sum += d;
-                sumSq += d * d;
+                m.add(q.logProb(z).sum().item() - p.logProb(z).sum().item());
             }
         }
-        double mean = sum / n, var = Math.max(0, (sumSq - n * mean * mean) / (n - 1));
-        return new Estimate(mean, Math.sqrt(var / n), n);
+        return m.estimate();
     }
 }

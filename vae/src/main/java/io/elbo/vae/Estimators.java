@@ -34,14 +34,11 @@ public final class Estimators {
 
     /** The Monte-Carlo ELBO E_q[log p(x, z) − log q(z)] from n samples, with its standard error. */
     public static Divergences.Estimate elbo(LatentModel model, double[] x, Gaussian q, UniformRandomProvider rng, int n) {
-        double sum = 0, sumSq = 0;
+        RunningMean m = new RunningMean();
         for (int i = 0; i < n; i++) {
             double[] z = q.sample(rng);
-            double v = model.logJoint(x, z) - q.logProb(z);
-            sum += v;
-            sumSq += v * v;
+            m.add(model.logJoint(x, z) - q.logProb(z));
         }
-        double mean = sum / n, var = Math.max(0, (sumSq - n * mean * mean) / (n - 1));
-        return new Divergences.Estimate(mean, Math.sqrt(var / n), n);
+        return m.estimate();
     }
 }
