@@ -110,7 +110,7 @@ public final class Idx {
 
     /** Reads exactly {@code n} bytes into a buffer that doubles as data arrives (never sized by the claim alone). */
     private static byte[] readGrowing(InputStream in, int n, String name, int[] dims) throws IOException {
-        byte[] buf = new byte[Math.min(n, 1 << 20)];
+        byte[] buf = new byte[Math.min(n, 1 << 16)]; // 64 KiB to start, then only as data arrives
         int filled = 0;
         while (filled < n) {
             if (filled == buf.length) buf = Arrays.copyOf(buf, (int) Math.min(n, 2L * buf.length));
