@@ -71,7 +71,7 @@ public final class Checkpoint {
         // 1. The model: every parameter, nothing else.
         Map<String, Parameter> params = model.namedParameters();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            checkTensor(path, entries, MODEL + e.getKey(), e.getValue().value().dtype(), e.getValue().shape(), true);
+            checkTensor(path, entries, MODEL + e.getKey(), e.getValue().value().dtype(), e.getValue().shape());
         }
         for (String name : entries.keySet()) {
             if (name.startsWith(MODEL) && !params.containsKey(name.substring(MODEL.length()))) {
@@ -97,7 +97,7 @@ public final class Checkpoint {
                 String key = e.getKey().substring(OPTIMIZER.length());
                 int[] shape = expected.get(key);
                 if (shape == null) throw new CheckpointException(path + ": tensor '" + e.getKey() + "' is not state of this optimizer");
-                checkTensor(path, entries, e.getKey(), dtype, shape, true);
+                checkTensor(path, entries, e.getKey(), dtype, shape);
                 optState.put(key, e.getValue().tensor());
             }
         }
@@ -129,13 +129,10 @@ public final class Checkpoint {
         return meta;
     }
 
-    private static void checkTensor(Path path, Map<String, SafeTensors.Entry> entries, String name, DType dtype, int[] shape,
-                                    boolean required) throws CheckpointException {
+    private static void checkTensor(Path path, Map<String, SafeTensors.Entry> entries, String name, DType dtype, int[] shape)
+            throws CheckpointException {
         SafeTensors.Entry e = entries.get(name);
-        if (e == null) {
-            if (required) throw new CheckpointException(path + ": missing tensor '" + name + "' (" + dtype + " " + Arrays.toString(shape) + ")");
-            return;
-        }
+        if (e == null) throw new CheckpointException(path + ": missing tensor '" + name + "' (" + dtype + " " + Arrays.toString(shape) + ")");
         SafeTensors.Dtype want = dtype == DType.FLOAT32 ? SafeTensors.Dtype.F32 : SafeTensors.Dtype.F64;
         if (e.dtype() != want) throw new CheckpointException(path + ": tensor '" + name + "' is " + e.dtype() + ", expected " + want);
         if (!Arrays.equals(e.shape(), shape)) {

@@ -176,11 +176,8 @@ public final class VAE extends Module {
     public Terms elbo(Tensor x, UniformRandomProvider rng, ElboOptions options, double beta) {
         Encoding e = encode(x);
         Normal q = e.posterior();
-        int b = x.dim(0), l = options.samples(), k = config.latent();
-        Tensor z = q.rsample(rng, l); // [L, B, K]
-        Tensor decoded = decode(z.reshape(l * b, k));
-        Tensor xRep = l == 1 ? x : x.expand(l, b, config.inputDim()).reshape(l * b, config.inputDim());
-        Tensor recon = logLikelihood(xRep, decoded).reshape(l, b).mean(false, 0); // [B]
+        Tensor z = q.rsample(rng, options.samples()); // [L, B, K]
+        Tensor recon = logLikelihoodOfSamples(x, z).mean(false, 0); // [B]
         Tensor kl = options.analyticKl()
                 ? Divergences.klStandardNormal(e.mu(), e.logVar()).sum(false, 1)
                 : q.logProb(z).sub(Normal.standard(z).logProb(z)).sum(false, 2).mean(false, 0);
@@ -196,14 +193,10 @@ public final class VAE extends Module {
     public double[] elboPerDatum(Tensor x, int samples, boolean analyticKl, UniformRandomProvider rng) {
         try (var off = Tape.noGrad()) {
             Encoding e = encode(x);
-            int b = x.dim(0);
             if (analyticKl) {
                 Tensor kl = Divergences.klStandardNormal(e.mu(), e.logVar()).sum(false, 1);
-                Normal q = e.posterior();
-                Tensor z = q.rsample(rng, samples);
-                Tensor decoded = decode(z.reshape(samples * b, config.latent()));
-                Tensor xRep = x.expand(samples, b, config.inputDim()).reshape(samples * b, config.inputDim());
-                return logLikelihood(xRep, decoded).reshape(samples, b).mean(false, 0).sub(kl).toDoubleArray();
+                Tensor z = e.posterior().rsample(rng, samples);
+                return logLikelihoodOfSamples(x, z).mean(false, 0).sub(kl).toDoubleArray();
             }
             return logWeights(x, e.posterior(), samples, rng).mean(false, 0).toDoubleArray();
         }
@@ -243,13 +236,18 @@ public final class VAE extends Module {
         return out;
     }
 
+    /** log p(x | zₗ) for latent samples z [L, B, K] of a batch x [B, D]: decodes all L·B codes at once, [L, B]. */
+    private Tensor logLikelihoodOfSamples(Tensor x, Tensor z) {
+        int l = z.dim(0), b = x.dim(0), d = config.inputDim();
+        Tensor decoded = decode(z.reshape(l * b, config.latent()));
+        Tensor xRep = l == 1 ? x : x.expand(l, b, d).reshape(l * b, d);
+        return logLikelihood(xRep, decoded).reshape(l, b);
+    }
+
     /** log p(x, zᵢ) − log q(zᵢ|x) for c samples: [c, B]. */
     private Tensor logWeights(Tensor x, Normal q, int c, UniformRandomProvider rng) {
-        int b = x.dim(0), k = config.latent(), d = config.inputDim();
         Tensor z = q.rsample(rng, c); // [c, B, K]
-        Tensor decoded = decode(z.reshape(c * b, k));
-        Tensor xRep = x.expand(c, b, d).reshape(c * b, d);
-        Tensor logLik = logLikelihood(xRep, decoded).reshape(c, b);
+        Tensor logLik = logLikelihoodOfSamples(x, z);
         Tensor logPrior = Normal.standard(z).logProb(z).sum(false, 2);
         Tensor logQ = q.logProb(z).sum(false, 2);
         return logLik.add(logPrior).sub(logQ);
