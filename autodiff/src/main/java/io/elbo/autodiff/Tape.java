@@ -77,6 +77,18 @@ public final class Tape {
         return Collections.unmodifiableList(current().entries);
     }
 
+    /**
+     * Where a NaN or an infinity first appeared: the oldest entry of the current tape whose output
+     * is not finite, or null when every output is finite. If that entry's inputs are all finite,
+     * its op produced the value; otherwise a non-finite leaf (a parameter, the data) fed it.
+     */
+    public static Entry firstNonFinite() {
+        for (Entry e : current().entries) {
+            if (!e.output().allFinite()) return e;
+        }
+        return null;
+    }
+
     /** A scope in which nothing is recorded: {@code try (var off = Tape.noGrad()) { ... }}. */
     public static NoGrad noGrad() {
         Tape t = current();

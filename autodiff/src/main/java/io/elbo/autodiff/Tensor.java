@@ -181,6 +181,16 @@ public final class Tensor {
         return dtype.kernels().get(data, flat);
     }
 
+    /** True when no element is NaN or infinite. */
+    public boolean allFinite() {
+        if (data instanceof float[] f) {
+            for (float v : f) if (!Float.isFinite(v)) return false;
+        } else {
+            for (double v : (double[]) data) if (!Double.isFinite(v)) return false;
+        }
+        return true;
+    }
+
     /** A copy of the values as doubles, row-major. */
     public double[] toDoubleArray() {
         double[] out = new double[numel];

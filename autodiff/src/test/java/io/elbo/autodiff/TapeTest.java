@@ -19,6 +19,19 @@ class TapeTest {
     }
 
     @Test
+    void firstNonFiniteNamesTheOpWhereANaNFirstAppears() {
+        Tensor x = Tensor.of(new double[] {1, -1}, 2).variable();
+        Tensor y = x.mul(2.0).log().exp().add(1.0); // log(−2) is the first NaN; exp and add inherit it
+        assertTrue(!y.allFinite());
+        Tape.Entry e = Tape.firstNonFinite();
+        assertEquals("log", e.op());
+        assertTrue(e.inputs()[0].allFinite(), "its input was finite: log produced the NaN");
+        Tape.clear();
+        x.mul(2.0).exp();
+        assertNull(Tape.firstNonFinite(), "every output finite");
+    }
+
+    @Test
     void aValueUsedTwiceGetsBothContributions_bIsAPlusA_cIsBPlusB_givesDcDaFour() {
         Tensor a = Tensor.scalar(-4.0).variable();
         Tensor b = a.add(a);

@@ -2,6 +2,7 @@ package io.elbo.vae.data;
 
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tensor;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -14,17 +15,24 @@ public record Dataset(float[] pixels, int[] labels, int count, int rows, int col
         return rows * cols;
     }
 
-    /** Reads an image file (N × rows × cols) and its label file (N), checking they agree. */
+    /** Reads an image file (N × rows × cols) and its label file (N, or null for none), checking they agree. */
     public static Dataset load(Path images, Path labels) throws IdxException {
-        Idx.Array im = Idx.read(images);
+        return of(Idx.read(images), images.toString(), labels == null ? null : Idx.read(labels), String.valueOf(labels));
+    }
+
+    /** The same from two streams (resources on the class path, say); the names are for messages. */
+    public static Dataset load(InputStream images, String imagesName, InputStream labels, String labelsName) throws IdxException {
+        return of(Idx.read(images, imagesName), imagesName, labels == null ? null : Idx.read(labels, labelsName), labelsName);
+    }
+
+    private static Dataset of(Idx.Array im, String imagesName, Idx.Array lb, String labelsName) throws IdxException {
         if (im.dims().length != 3) {
-            throw new IdxException(images + ": an image file has 3 dimensions, this one " + Arrays.toString(im.dims()));
+            throw new IdxException(imagesName + ": an image file has 3 dimensions, this one " + Arrays.toString(im.dims()));
         }
         int[] lab = null;
-        if (labels != null) {
-            Idx.Array lb = Idx.read(labels);
+        if (lb != null) {
             if (lb.dims().length != 1 || lb.dims()[0] != im.dims()[0]) {
-                throw new IdxException(labels + ": " + Arrays.toString(lb.dims()) + " labels for " + im.dims()[0] + " images");
+                throw new IdxException(labelsName + ": " + Arrays.toString(lb.dims()) + " labels for " + im.dims()[0] + " images");
             }
             lab = new int[lb.dims()[0]];
             for (int i = 0; i < lab.length; i++) lab[i] = lb.data()[i] & 0xff;
@@ -32,6 +40,19 @@ public record Dataset(float[] pixels, int[] labels, int count, int rows, int col
         float[] px = new float[im.data().length];
         for (int i = 0; i < px.length; i++) px[i] = (im.data()[i] & 0xff) / 255f;
         return new Dataset(px, lab, im.dims()[0], im.dims()[1], im.dims()[2]);
+    }
+
+    /** The first n images (all of them when n ≥ count). */
+    public Dataset head(int n) {
+        if (n >= count) return this;
+        if (n < 1) throw new IllegalArgumentException("Dataset.head: n must be positive, got " + n);
+        return new Dataset(Arrays.copyOf(pixels, n * dim()), labels == null ? null : Arrays.copyOf(labels, n), n, rows, cols);
+    }
+
+    /** The same images with other pixel values (same count and size): for preprocessing. */
+    public Dataset withPixels(float[] newPixels) {
+        if (newPixels.length != pixels.length) throw new IllegalArgumentException("Dataset.withPixels: " + newPixels.length + " values for " + pixels.length);
+        return new Dataset(newPixels, labels, count, rows, cols);
     }
 
     /** Rows {@code from} (inclusive) to {@code to} (exclusive) as a [to − from, rows·cols] tensor. */

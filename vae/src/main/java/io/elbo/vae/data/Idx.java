@@ -64,6 +64,28 @@ public final class Idx {
         }
     }
 
+    /**
+     * Reads an IDX array, raw or gzipped, from a stream (a resource on the class path, say);
+     * {@code name} is what error messages call it. The stream is read to its end, not closed.
+     */
+    public static Array read(InputStream stream, String name) throws IdxException {
+        try {
+            InputStream raw = new BufferedInputStream(stream);
+            raw.mark(2);
+            boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
+            raw.reset();
+            return read(gzip ? new GZIPInputStream(raw, 1 << 16) : raw, name, -1);
+        } catch (IdxException e) {
+            throw e;
+        } catch (ZipException e) {
+            throw new IdxException(name + ": corrupt gzip data (" + e.getMessage() + ")");
+        } catch (EOFException e) {
+            throw new IdxException(name + ": truncated (the stream ends inside the gzip data)");
+        } catch (IOException e) {
+            throw new IdxException(name + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
     /** Reads from a stream; {@code knownSize} is the stream's length when known (raw files), else −1. */
     static Array read(InputStream in, String name, long knownSize) throws IOException {
         byte[] magic = readExactly(in, 4, name, "the magic number");

@@ -1,0 +1,127 @@
+package io.elbo.cli;
+
+import io.elbo.vae.data.Dataset;
+import io.elbo.vae.data.IdxException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.simple.RandomSource;
+
+/**
+ * The images a run trains and is tested on, and where they came from. Looked for in this order:
+ * {@code --data DIR}; Debian's {@code dataset-fashion-mnist} package; the Fashion-MNIST sample
+ * embedded in the jar (2000 training and 500 test images), so that {@code vae train} works anywhere.
+ *
+ * @param source how the run names it: {@code sample} or an absolute directory
+ */
+record Data(Dataset train, Dataset test, String source, String description) {
+    static final String SAMPLE = "sample";
+    static final Path DEBIAN = Path.of("/usr/share/datasets/fashion-mnist");
+    private static final String TRAIN_IMAGES = "train-images-idx3-ubyte", TRAIN_LABELS = "train-labels-idx1-ubyte",
+            TEST_IMAGES = "t10k-images-idx3-ubyte", TEST_LABELS = "t10k-labels-idx1-ubyte";
+
+    /** The source to use for {@code --data} (null when not given). */
+    static String resolve(String option) {
+        if (option != null) {
+            if (option.equals(SAMPLE)) return SAMPLE;
+            Path dir = Path.of(option).toAbsolutePath().normalize();
+            if (!Files.isDirectory(dir)) throw new CliException("--data " + option + ": no such directory");
+            return dir.toString();
+        }
+        return Files.isRegularFile(DEBIAN.resolve(TRAIN_IMAGES + ".gz")) ? DEBIAN.toString() : SAMPLE;
+    }
+
+    /** Reads a source's training and test sets (labels optional). */
+    static Data load(String source) {
+        try {
+            if (source.equals(SAMPLE)) {
+                Dataset train = resource(TRAIN_IMAGES, TRAIN_LABELS), test = resource(TEST_IMAGES, TEST_LABELS);
+                return new Data(train, test, SAMPLE, "the Fashion-MNIST sample embedded in vae (" + train.count() + " train, "
+                        + test.count() + " test images; install Debian's dataset-fashion-mnist or pass --data DIR for the full set)");
+            }
+            Path dir = Path.of(source);
+            Dataset train = Dataset.load(find(dir, TRAIN_IMAGES, true), find(dir, TRAIN_LABELS, false));
+            Dataset test = Dataset.load(find(dir, TEST_IMAGES, true), find(dir, TEST_LABELS, false));
+            if (train.dim() != test.dim()) {
+                throw new CliException(dir + ": training images are " + train.rows() + "×" + train.cols() + ", test images "
+                        + test.rows() + "×" + test.cols());
+            }
+            String name = dir.equals(DEBIAN) ? "Fashion-MNIST from Debian's dataset-fashion-mnist" : "IDX data";
+            return new Data(train, test, source, name + " in " + dir + " (" + train.count() + " train, " + test.count() + " test images, "
+                    + train.rows() + "×" + train.cols() + ")");
+        } catch (IdxException e) {
+            throw new CliException(e.getMessage());
+        }
+    }
+
+    private static Path find(Path dir, String base, boolean required) {
+        for (String name : new String[] {base + ".gz", base, base.replace("-idx", ".idx") + ".gz", base.replace("-idx", ".idx")}) {
+            Path p = dir.resolve(name);
+            if (Files.isRegularFile(p)) return p;
+        }
+        if (required) throw new CliException("--data " + dir + ": no " + base + "[.gz] there (expected the four MNIST-style IDX files)");
+        return null;
+    }
+
+    private static Dataset resource(String images, String labels) throws IdxException {
+        try (InputStream im = open(images); InputStream lb = open(labels)) {
+            return Dataset.load(im, "sample/" + images + ".gz", lb, "sample/" + labels + ".gz");
+        } catch (IOException e) {
+            throw new CliException("the embedded sample cannot be read: " + e.getMessage());
+        }
+    }
+
+    private static InputStream open(String base) {
+        InputStream in = Data.class.getResourceAsStream("sample/" + base + ".gz");
+        if (in == null) throw new CliException("the embedded sample is missing from this build (sample/" + base + ".gz)");
+        return in;
+    }
+
+    /** How pixels become the decoder's targets. */
+    enum Pixels {
+        /** Grey values in [0, 1], used directly as Bernoulli targets (PyTorch's VAE example). */
+        GREY,
+        /** One Bernoulli draw per pixel, made once with a fixed generator: a fixed binary data set. */
+        STATIC,
+        /** A fresh Bernoulli draw per pixel each time an image is used (the test set is drawn once). */
+        DYNAMIC;
+
+        static Pixels parse(String s) {
+            return switch (s.toLowerCase(Locale.ROOT)) {
+                case "grey", "gray" -> GREY;
+                case "static" -> STATIC;
+                case "dynamic" -> DYNAMIC;
+                default -> throw new IllegalArgumentException("unknown pixel preprocessing '" + s + "' (grey, static or dynamic)");
+            };
+        }
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The training set as the run sees it before each use (dynamic binarisation happens per batch). */
+        Dataset train(Dataset d) {
+            return this == STATIC ? binarise(d, 1) : d;
+        }
+
+        /** The test set: binarised once for both binary modes, so test numbers are comparable between epochs. */
+        Dataset test(Dataset d) {
+            return this == GREY ? d : binarise(d, 2);
+        }
+
+        private static Dataset binarise(Dataset d, long stream) {
+            UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {0x5eedL, stream});
+            float[] px = d.pixels(), out = new float[px.length];
+            for (int i = 0; i < px.length; i++) out[i] = rng.nextFloat() < px[i] ? 1f : 0f;
+            return d.withPixels(out);
+        }
+
+        /** Dynamic binarisation of a batch in place: xᵢ ← 1 with probability xᵢ. */
+        static void binariseInPlace(float[] batch, UniformRandomProvider rng) {
+            for (int i = 0; i < batch.length; i++) batch[i] = rng.nextFloat() < batch[i] ? 1f : 0f;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.elbo.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code vae} command. Exit codes: 0 ok, 1 failure (bad data, bad checkpoint, training
+ * diverged), 2 usage (unknown option, impossible value), 130 stopped by Ctrl-C after saving.
+ */
+@Command(name = "vae", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Train, evaluate and sample variational autoencoders on image data (IDX files: MNIST, Fashion-MNIST, ...).",
+        subcommands = {TrainCommand.class, EvalCommand.class, SampleCommand.class, ReconstructCommand.class,
+                InterpolateCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage error, 130 stopped by Ctrl-C (after saving a checkpoint)."})
+public final class Main implements Runnable {
+    static final int INTERRUPTED = 130;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a command is needed: train, eval, sample, reconstruct or interpolate");
+    }
+
+    /** The command line with this project's error handling: one line per failure, never a stack trace. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            cmd.getErr().println("vae: " + describe(ex));
+            cmd.getErr().flush();
+            if (System.getenv("VAE_DEBUG") != null) ex.printStackTrace(cmd.getErr());
+            return 1;
+        });
+        return cl;
+    }
+
+    /** One line for any failure: the message of ours, or the exception's kind and message for a surprise. */
+    static String describe(Throwable ex) {
+        if (ex instanceof CliException) return ex.getMessage();
+        if (ex instanceof OutOfMemoryError) {
+            return "out of memory (" + ex.getMessage() + "); give the JVM more with JAVA_OPTS=-Xmx8g, or use a smaller --batch-size or --chunk";
+        }
+        String m = ex.getMessage() == null ? "" : ex.getMessage().lines().findFirst().orElse("");
+        String kind = ex instanceof IllegalArgumentException || ex instanceof IOException ? "" : ex.getClass().getSimpleName() + ": ";
+        return kind + m + (kind.isEmpty() ? "" : " (set VAE_DEBUG=1 for the stack trace)");
+    }
+
+    public static void main(String[] args) {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            System.err.println("vae: the JDK Vector API module is not enabled; start with bin/vae, or with "
+                    + "java --add-modules=jdk.incubator.vector -jar cli/target/vae.jar");
+            System.exit(2);
+        }
+        System.setProperty("java.awt.headless", "true");
+        System.exit(commandLine().execute(args));
+    }
+
+    /** {@code --version}: the project's version, the JVM and the Vector API's float lanes. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) p.load(in);
+            }
+            return new String[] {
+                "vae " + p.getProperty("version", "unknown") + " (elbo: reverse-mode autodiff and VAEs for the JVM)",
+                "JVM " + System.getProperty("java.vm.name") + " " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors()
+                        + " cores"
+            };
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.elbo.cli;
+
+import io.elbo.autodiff.Tape;
+import io.elbo.vae.data.Dataset;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code vae reconstruct}: test images above their reconstructions, the means of p(x | z = μ(x)). */
+@Command(name = "reconstruct", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+        description = "Write test images (odd rows) above their reconstructions (even rows) as a PNG grid.")
+final class ReconstructCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RunArgument run;
+
+    @Option(names = "-n", defaultValue = "16", description = "number of test images, 1 to 1024")
+    int n;
+
+    @Option(names = "--first", defaultValue = "0", description = "index of the first test image")
+    int first;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "reconstructions.png", paramLabel = "PNG")
+    Path output;
+
+    @Override
+    public Integer call() {
+        if (n < 1 || n > 1024) throw new ParameterException(spec.commandLine(), "-n must be between 1 and 1024, got " + n);
+        Runs.Loaded m = run.open();
+        Dataset test = run.testImages(m);
+        if (first < 0 || first + n > test.count()) {
+            throw new ParameterException(spec.commandLine(), "images " + first + " to " + (first + n - 1) + " are outside the " + test.count()
+                    + " test images");
+        }
+        int d = test.dim();
+        float[] orig, recon;
+        try (var off = Tape.noGrad()) {
+            var x = test.batch(first, first + n, m.config().dtypeValue());
+            orig = x.toFloatArray();
+            recon = m.vae().reconstruct(x).toFloatArray();
+        }
+        int cols = 8, shown = 0;
+        float[] grid = new float[2 * ((n + cols - 1) / cols) * cols * d];
+        for (int row = 0; row * cols < n; row++) {
+            int k = Math.min(cols, n - row * cols);
+            System.arraycopy(orig, row * cols * d, grid, shown * d, k * d);
+            System.arraycopy(recon, row * cols * d, grid, (shown + cols) * d, k * d);
+            shown += 2 * cols;
+        }
+        Pictures.writePng(Pictures.grid(grid, shown, m.config().rows(), m.config().cols(), cols), output);
+        spec.commandLine().getOut().println("wrote test images " + first + ".." + (first + n - 1) + " and their reconstructions to " + output);
+        return 0;
+    }
+}

@@ -1,0 +1,55 @@
+package io.elbo.cli;
+
+import io.elbo.nn.Checkpoint;
+import io.elbo.nn.CheckpointException;
+import io.elbo.vae.VAE;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.commons.rng.simple.RandomSource;
+
+/** Finding and opening a run's checkpoint: a run directory or the checkpoint file itself. */
+final class Runs {
+    private Runs() {}
+
+    static final String CHECKPOINT = "checkpoint.safetensors", CONFIG = "config.json", METRICS = "metrics.csv";
+    /** Checkpoint metadata keys. */
+    static final String RUN = "run", EPOCH = "epoch", BATCH = "batch", STEP = "step", SUMS = "sums", SECONDS = "seconds";
+
+    /** A trained model with its run configuration. */
+    record Loaded(RunConfig config, VAE vae, Map<String, String> metadata, Path file) {}
+
+    static Path checkpointFile(Path runOrFile) {
+        Path file = Files.isDirectory(runOrFile) ? runOrFile.resolve(CHECKPOINT) : runOrFile;
+        if (!Files.isRegularFile(file)) {
+            throw new CliException(runOrFile + (Files.isDirectory(runOrFile) ? ": no " + CHECKPOINT + " in this directory"
+                    : ": no such checkpoint"));
+        }
+        return file;
+    }
+
+    /** Reads the configuration stored in a checkpoint. */
+    static RunConfig config(Path file) {
+        try {
+            Map<String, String> meta = io.elbo.nn.SafeTensors.read(file).metadata();
+            String json = meta.get(RUN);
+            if (json == null) throw new CliException(file + ": not a checkpoint of vae train (no run configuration in its metadata)");
+            return RunConfig.fromJson(json, file.toString());
+        } catch (CheckpointException e) {
+            throw new CliException(e.getMessage());
+        }
+    }
+
+    /** Opens the model of a run directory or checkpoint file. */
+    static Loaded open(Path runOrFile) {
+        Path file = checkpointFile(runOrFile);
+        RunConfig config = config(file);
+        VAE vae = new VAE(config.vaeConfig(), RandomSource.XO_RO_SHI_RO_128_PP.create(config.seed()));
+        try {
+            Map<String, String> meta = Checkpoint.load(file, vae, null, null);
+            return new Loaded(config, vae, meta, file);
+        } catch (CheckpointException e) {
+            throw new CliException(e.getMessage());
+        }
+    }
+}

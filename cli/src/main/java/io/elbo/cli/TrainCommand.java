@@ -1,0 +1,504 @@
+package io.elbo.cli;
+
+import io.elbo.autodiff.DType;
+import io.elbo.autodiff.Tape;
+import io.elbo.autodiff.Tensor;
+import io.elbo.autodiff.Threads;
+import io.elbo.nn.Adam;
+import io.elbo.nn.Checkpoint;
+import io.elbo.nn.CheckpointException;
+import io.elbo.nn.Optimizer;
+import io.elbo.nn.Parameter;
+import io.elbo.nn.SGD;
+import io.elbo.vae.VAE;
+import io.elbo.vae.data.Dataset;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.commons.rng.RestorableUniformRandomProvider;
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.sampling.PermutationSampler;
+import org.apache.commons.rng.simple.RandomSource;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vae train}: minibatch training of a VAE with a checkpoint after every epoch.
+ *
+ * <p>Determinism: the model is initialised from {@code --seed}; each epoch's shuffle comes from a
+ * generator seeded by (seed, epoch); the reparameterisation noise and dynamic binarisation draw from
+ * one training generator whose state is saved in every checkpoint; test evaluation and pictures use
+ * their own seeded generators. So a run resumed from any checkpoint, even one written mid-epoch by
+ * Ctrl-C, continues with exactly the bits of an uninterrupted run.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+        description = {"Train a VAE; writes metrics.csv, PNGs and a checkpoint per epoch to the output directory.",
+                "Defaults are the model of PyTorch's VAE example (784-400-20, Bernoulli, Adam 1e-3, batch 128)."})
+final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--data", paramLabel = "DIR|sample", description = "IDX files (train-images-idx3-ubyte[.gz], t10k-...); "
+            + "default: Debian's Fashion-MNIST when installed, else the embedded sample")
+    String data;
+
+    @Option(names = "--pixels", defaultValue = "grey", paramLabel = "MODE", description = "grey (values in [0,1]), static or dynamic binarisation")
+    String pixels;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "train on the first N images only (0: all)")
+    int limit;
+
+    @Option(names = "--hidden", defaultValue = "400", split = ",", paramLabel = "W[,W...]", description = "hidden widths of the encoder (the decoder mirrors them)")
+    int[] hidden;
+
+    @Option(names = "--latent", defaultValue = "20", paramLabel = "K", description = "latent dimensions")
+    int latent;
+
+    @Option(names = "--activation", defaultValue = "relu", description = "relu, tanh, sigmoid or softplus")
+    String activation;
+
+    @Option(names = "--likelihood", defaultValue = "bernoulli", description = "bernoulli, gaussian (learned σ), gaussian-pixel (σ per pixel) or gaussian-fixed (--sigma)")
+    String likelihood;
+
+    @Option(names = "--sigma", defaultValue = "0.1", description = "σ of the gaussian-fixed likelihood")
+    double sigma;
+
+    @Option(names = {"-e", "--epochs"}, defaultValue = "10", description = "epochs (with --resume: the new total)")
+    int epochs;
+
+    @Option(names = {"-b", "--batch-size"}, defaultValue = "128", paramLabel = "B")
+    int batchSize;
+
+    @Option(names = "--optimizer", defaultValue = "adam", description = "adam, adamw or sgd")
+    String optimizer;
+
+    @Option(names = "--lr", defaultValue = "1e-3", description = "learning rate")
+    double lr;
+
+    @Option(names = "--beta", defaultValue = "1", description = "weight β of the KL term")
+    double beta;
+
+    @Option(names = "--kl-warmup", defaultValue = "0", paramLabel = "EPOCHS", description = "epochs over which β rises linearly from 0")
+    int klWarmup;
+
+    @Option(names = {"-L", "--samples"}, defaultValue = "1", description = "samples of z per image in the ELBO")
+    int samples;
+
+    @Option(names = "--iwae-k", defaultValue = "1", paramLabel = "K", description = "train on the importance-weighted bound with K samples (1: the ELBO)")
+    int iwaeK;
+
+    @Option(names = "--seed", defaultValue = "1")
+    long seed;
+
+    @Option(names = "--threads", paramLabel = "N", description = "kernel threads (default: the machine's cores); results do not depend on it")
+    Integer threads;
+
+    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64")
+    String dtype;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "output directory (default: runs/vae-<date>-<time>)")
+    Path out;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its checkpoint (bit-identical to not stopping)")
+    Path resume;
+
+    @Override
+    public Integer call() {
+        PrintWriter o = spec.commandLine().getOut();
+        if (threads != null) {
+            if (threads < 1) throw usage("--threads must be at least 1, got " + threads);
+            Threads.set(threads);
+        }
+        RunConfig config;
+        Data d;
+        Path dir;
+        Path checkpoint = null;
+        if (resume != null) {
+            for (String name : List.of("--data", "--pixels", "--limit", "--hidden", "--latent", "--activation", "--likelihood", "--sigma",
+                    "--batch-size", "--optimizer", "--lr", "--beta", "--kl-warmup", "--samples", "--iwae-k", "--seed", "--dtype", "--out")) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(name)) {
+                    throw usage("--resume continues a run with its own configuration; " + name + " cannot be given with it "
+                            + "(only --epochs and --threads)");
+                }
+            }
+            checkpoint = Runs.checkpointFile(resume);
+            dir = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
+            RunConfig saved = Runs.config(checkpoint);
+            int total = spec.commandLine().getParseResult().hasMatchedOption("--epochs") ? epochs : saved.epochs();
+            if (total < 1) throw usage("--epochs must be at least 1, got " + total);
+            config = withEpochs(saved, total);
+            d = Data.load(config.data());
+            if (d.train().rows() != config.rows() || d.train().cols() != config.cols()) {
+                throw new CliException(config.data() + ": images are " + d.train().rows() + "×" + d.train().cols() + ", the run's model expects "
+                        + config.rows() + "×" + config.cols());
+            }
+        } else {
+            checkOptions();
+            dir = out != null ? out : Path.of("runs", "vae-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+            if (Files.exists(dir.resolve(Runs.CHECKPOINT))) {
+                throw new CliException(dir + " already holds a run (" + Runs.CHECKPOINT + "); continue it with --resume " + dir
+                        + " or choose another --out");
+            }
+            d = Data.load(Data.resolve(data));
+            config = new RunConfig(d.source(), pixels.toLowerCase(Locale.ROOT), limit, d.train().rows(), d.train().cols(), hidden, latent,
+                    activation.toLowerCase(Locale.ROOT), likelihood.toLowerCase(Locale.ROOT), sigma, epochs, batchSize,
+                    optimizer.toLowerCase(Locale.ROOT), lr, beta, klWarmup, samples, iwaeK, seed,
+                    RunConfig.parseDtype(dtype) == DType.FLOAT32 ? "float32" : "float64");
+        }
+        o.println("data: " + d.description());
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new CliException(dir + ": cannot create the output directory (" + e.getMessage() + ")");
+        }
+        Trainer t = new Trainer(config, d, dir, o);
+        if (checkpoint != null) t.restore(checkpoint);
+        else writeText(dir.resolve(Runs.CONFIG), config.toJson() + "\n");
+        AtomicBoolean stop = new AtomicBoolean();
+        try (var signals = Signals.onInterrupt(() -> {
+            if (!stop.getAndSet(true)) System.err.println("\nvae: stopping after this step; saving a checkpoint (Ctrl-C again to quit at once)");
+            else Runtime.getRuntime().halt(Main.INTERRUPTED);
+        })) {
+            return t.run(stop) ? 0 : Main.INTERRUPTED;
+        }
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    private void checkOptions() {
+        if (limit < 0) throw usage("--limit must be 0 (all) or positive, got " + limit);
+        if (latent < 1) throw usage("--latent must be at least 1, got " + latent);
+        for (int h : hidden) if (h < 1) throw usage("--hidden widths must be positive, got " + h);
+        if (epochs < 1) throw usage("--epochs must be at least 1, got " + epochs);
+        if (batchSize < 1) throw usage("--batch-size must be at least 1, got " + batchSize);
+        if (!(lr > 0) || !Double.isFinite(lr)) throw usage("--lr must be a positive number, got " + lr);
+        if (!(beta >= 0) || !Double.isFinite(beta)) throw usage("--beta must be a non-negative number, got " + beta);
+        if (klWarmup < 0) throw usage("--kl-warmup must be 0 or more epochs, got " + klWarmup);
+        if (samples < 1) throw usage("--samples must be at least 1, got " + samples);
+        if (iwaeK < 1) throw usage("--iwae-k must be at least 1, got " + iwaeK);
+        if (samples > 1 && iwaeK > 1) throw usage("--samples and --iwae-k cannot both exceed 1 (the IWAE bound takes its K samples itself)");
+        if (!(sigma > 0) || !Double.isFinite(sigma)) throw usage("--sigma must be positive, got " + sigma);
+        if (!List.of("adam", "adamw", "sgd").contains(optimizer.toLowerCase(Locale.ROOT))) {
+            throw usage("unknown --optimizer '" + optimizer + "' (adam, adamw or sgd)");
+        }
+        try {
+            Data.Pixels.parse(pixels);
+            RunConfig.parseDtype(dtype);
+            RunConfig.parseLikelihood(likelihood);
+            io.elbo.nn.Activation.named(activation);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    private static RunConfig withEpochs(RunConfig c, int total) {
+        return new RunConfig(c.data(), c.pixels(), c.limit(), c.rows(), c.cols(), c.hidden(), c.latent(), c.activation(), c.likelihood(), c.sigma(),
+                total, c.batchSize(), c.optimizer(), c.lr(), c.beta(), c.klWarmup(), c.samples(), c.iwaeK(), c.seed(), c.dtype());
+    }
+
+    static void writeText(Path path, String text) {
+        Path tmp = path.resolveSibling("." + path.getFileName() + ".tmp");
+        try {
+            Files.writeString(tmp, text);
+            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new CliException(path + ": cannot write (" + e.getMessage() + ")");
+        }
+    }
+
+    /** The training loop and its state: where in which epoch, running sums, the generator. */
+    static final class Trainer {
+        private static final String CSV_HEADER = "epoch,train_loss,train_reconstruction,train_kl,test_neg_elbo,beta,seconds,samples_per_second";
+
+        private final RunConfig config;
+        private final Dataset train;
+        private final Dataset test;
+        private final Data.Pixels pixels;
+        private final Path dir;
+        private final PrintWriter out;
+        private final VAE vae;
+        private final Optimizer optimizer;
+        private final RestorableUniformRandomProvider rng;
+        private final VAE.ElboOptions options;
+        private final int batches;
+        private final List<String> csvRows = new ArrayList<>();
+
+        /** The epoch in progress (1-based), the batches of it done, the steps done in all. */
+        private int epoch = 1;
+        private int batch;
+        private long step;
+        /** Running sums over the epoch's images: count, objective, reconstruction, KL (times batch size); seconds spent. */
+        private double[] sums = new double[4];
+        private double seconds;
+        private boolean checkpointWritten;
+
+        Trainer(RunConfig config, Data data, Path dir, PrintWriter out) {
+            this.config = config;
+            this.pixels = Data.Pixels.parse(config.pixels());
+            Dataset tr = config.limit() > 0 ? data.train().head(config.limit()) : data.train();
+            this.train = pixels.train(tr);
+            this.test = pixels.test(data.test());
+            this.dir = dir;
+            this.out = out;
+            this.vae = new VAE(config.vaeConfig(), RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 0}));
+            this.optimizer = switch (config.optimizer()) {
+                case "adam" -> Adam.adam(vae.parameters(), config.lr());
+                case "adamw" -> Adam.adamW(vae.parameters(), config.lr());
+                default -> new SGD(vae.parameters(), config.lr()).momentum(0.9);
+            };
+            this.rng = RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 1});
+            this.batches = (train.count() + config.batchSize() - 1) / config.batchSize();
+            this.options = new VAE.ElboOptions(config.samples(), config.beta(), true, config.klWarmup() * batches);
+        }
+
+        void restore(Path file) {
+            Map<String, String> meta;
+            try {
+                meta = Checkpoint.load(file, vae, optimizer, rng);
+            } catch (CheckpointException e) {
+                throw new CliException(e.getMessage());
+            }
+            try {
+                epoch = Integer.parseInt(meta.get(Runs.EPOCH));
+                batch = Integer.parseInt(meta.get(Runs.BATCH));
+                step = Long.parseLong(meta.get(Runs.STEP));
+                String[] s = meta.get(Runs.SUMS).split(",");
+                for (int i = 0; i < 4; i++) sums[i] = Double.parseDouble(s[i]);
+                seconds = Double.parseDouble(meta.get(Runs.SECONDS));
+            } catch (RuntimeException e) {
+                throw new CliException(file + ": the checkpoint's position (epoch, batch, step) is missing or damaged");
+            }
+            if (batch < 0 || batch > batches || epoch < 1) throw new CliException(file + ": position epoch " + epoch + ", batch " + batch
+                    + " does not fit this run (" + batches + " batches per epoch)");
+            checkpointWritten = true;
+            readMetrics();
+            out.println("resumed " + dir + " at epoch " + epoch + (batch > 0 ? ", batch " + batch + "/" + batches : "") + " (step " + step + ")");
+        }
+
+        /** Trains to the configured number of epochs; false when stopped by {@code stop} (after saving). */
+        boolean run(AtomicBoolean stop) {
+            out.printf(Locale.ROOT, "model: %d parameters, %s; %d images, %d batches of %d per epoch, %d threads; output in %s%n",
+                    vae.parameterCount(), config.dtype(), train.count(), batches, config.batchSize(), Threads.count(), dir);
+            out.flush();
+            DType dt = config.dtypeValue();
+            while (epoch <= config.epochs()) {
+                int[] order = PermutationSampler.natural(train.count());
+                PermutationSampler.shuffle(RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 2, epoch}), order);
+                long t0 = System.nanoTime();
+                try (Progress bar = Progress.start(String.format(Locale.ROOT, "epoch %d/%d", epoch, config.epochs()), train.count(), "img")) {
+                    bar.step(Math.min(train.count(), (long) batch * config.batchSize()));
+                    while (batch < batches) {
+                        int from = batch * config.batchSize(), to = Math.min(train.count(), from + config.batchSize());
+                        step(batchTensor(order, from, to, dt), to - from);
+                        batch++;
+                        bar.step(to - from);
+                        if (stop.get() && batch < batches) {
+                            seconds += (System.nanoTime() - t0) * 1e-9;
+                            save();
+                            out.println("stopped at epoch " + epoch + ", batch " + batch + "/" + batches + "; continue with: vae train --resume " + dir);
+                            return false;
+                        }
+                    }
+                }
+                seconds += (System.nanoTime() - t0) * 1e-9;
+                endOfEpoch(); // moves on to the next epoch
+                if (stop.get() && epoch <= config.epochs()) {
+                    out.println("stopped after epoch " + (epoch - 1) + "; continue with: vae train --resume " + dir);
+                    return false;
+                }
+            }
+            out.println("done: " + dir.resolve(Runs.CHECKPOINT) + "; evaluate with: vae eval " + dir);
+            return true;
+        }
+
+        private Tensor batchTensor(int[] order, int from, int to, DType dt) {
+            int[] idx = java.util.Arrays.copyOfRange(order, from, to);
+            if (pixels != Data.Pixels.DYNAMIC) return train.rows(idx, dt);
+            Tensor x = train.rows(idx, DType.FLOAT32);
+            Data.Pixels.binariseInPlace(x.floatData(), rng);
+            return dt == DType.FLOAT32 ? x : x.to(dt);
+        }
+
+        private void step(Tensor x, int n) {
+            optimizer.zeroGrad();
+            Tensor loss;
+            double objective, recon = Double.NaN, kl = Double.NaN;
+            try {
+                if (config.iwaeK() > 1) {
+                    loss = vae.iwaeLoss(x, config.iwaeK(), rng);
+                    objective = loss.item();
+                } else {
+                    VAE.Terms t = vae.elbo(x, rng, options, options.betaAt(step));
+                    loss = t.loss();
+                    objective = -t.elbo();
+                    recon = -t.reconstruction();
+                    kl = t.kl();
+                }
+            } catch (IllegalArgumentException e) { // Normal refuses a NaN mean or log-variance
+                throw diverged("the encoder produced a non-finite value (" + e.getMessage() + ")");
+            }
+            if (!Double.isFinite(loss.item())) throw diverged("the loss is " + loss.item());
+            loss.backward();
+            optimizer.step();
+            step++;
+            sums[0] += n;
+            sums[1] += objective * n;
+            sums[2] += recon * n;
+            sums[3] += kl * n;
+        }
+
+        /** Stops the run: names where the non-finite value first appeared on the tape, and what is kept. */
+        private CliException diverged(String what) {
+            String where = "";
+            Tape.Entry e = Tape.firstNonFinite();
+            if (e != null) {
+                Map<Tensor, String> names = new IdentityHashMap<>();
+                vae.namedParameters().forEach((name, p) -> names.put(p.value(), name));
+                String fromLeaf = null;
+                for (Tensor in : e.inputs()) {
+                    if (!in.allFinite()) fromLeaf = names.getOrDefault(in, in.isLeaf() ? "the input batch" : "op '" + in.op() + "'");
+                }
+                where = fromLeaf == null ? "; the first non-finite value came from op '" + e.op() + "' (its inputs were finite)"
+                        : "; op '" + e.op() + "' received non-finite values from " + fromLeaf;
+            }
+            Tape.clear();
+            String kept = checkpointWritten ? " The last good checkpoint is kept: " + dir.resolve(Runs.CHECKPOINT) + "."
+                    : " No checkpoint had been written yet.";
+            return new CliException("training diverged at epoch " + epoch + ", batch " + (batch + 1) + " (step " + (step + 1) + "): " + what
+                    + where + "." + kept + " Try a smaller --lr.");
+        }
+
+        private void endOfEpoch() {
+            double n = sums[0];
+            double trainLoss = sums[1] / n, recon = sums[2] / n, kl = sums[3] / n;
+            double testLoss = testNegElbo();
+            double rate = n / seconds;
+            double betaNow = options.betaAt(step);
+            String rc = config.iwaeK() > 1 ? "" : String.format(Locale.ROOT, " = recon %.2f + KL %.2f", recon, kl);
+            out.printf(Locale.ROOT, "epoch %d/%d  train %s %.2f%s | test -ELBO %.2f | %.1f s, %.0f img/s%n", epoch, config.epochs(),
+                    config.iwaeK() > 1 ? "-L_" + config.iwaeK() : "-ELBO", trainLoss, rc, testLoss, seconds, rate);
+            out.flush();
+            csvRows.removeIf(r -> Integer.parseInt(r.substring(0, r.indexOf(','))) >= epoch);
+            csvRows.add(String.format(Locale.ROOT, "%d,%s,%s,%s,%s,%s,%.3f,%.1f", epoch, num(trainLoss), config.iwaeK() > 1 ? "" : num(recon),
+                    config.iwaeK() > 1 ? "" : num(kl), num(testLoss), num(betaNow), seconds, rate));
+            writeText(dir.resolve(Runs.METRICS), CSV_HEADER + "\n" + String.join("\n", csvRows) + "\n");
+            pictures(trainLoss);
+            for (Parameter p : vae.parameters()) {
+                if (!p.value().allFinite()) throw diverged("a parameter became non-finite");
+            }
+            epoch++;
+            batch = 0;
+            sums = new double[4];
+            seconds = 0;
+            save();
+        }
+
+        private static String num(double v) {
+            return Double.toString(v);
+        }
+
+        private double testNegElbo() {
+            UniformRandomProvider evalRng = RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 3, epoch});
+            double sum = 0;
+            for (int from = 0; from < test.count(); from += 500) {
+                int to = Math.min(test.count(), from + 500);
+                for (double v : vae.elboPerDatum(test.batch(from, to, config.dtypeValue()), 1, true, evalRng)) sum += v;
+            }
+            return -sum / test.count();
+        }
+
+        private void pictures(double trainLoss) {
+            String e = String.format(Locale.ROOT, "%03d", epoch);
+            int rows = config.rows(), cols = config.cols(), d = rows * cols;
+            try (var off = Tape.noGrad()) {
+                Tensor samples = vae.sample(64, RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 4}));
+                Pictures.writePng(Pictures.grid(samples.toFloatArray(), 64, rows, cols, 8), dir.resolve("samples-epoch-" + e + ".png"));
+                int n = Math.min(32, test.count());
+                Tensor originals = test.batch(0, n, config.dtypeValue());
+                float[] recon = vae.reconstruct(originals).toFloatArray(), orig = originals.toFloatArray();
+                float[] pairs = new float[2 * n * d];
+                int shown = 0;
+                for (int row = 0; row * 8 < n; row++) { // a row of originals, then the row of their reconstructions
+                    int k = Math.min(8, n - row * 8);
+                    System.arraycopy(orig, row * 8 * d, pairs, shown * d, k * d);
+                    System.arraycopy(recon, row * 8 * d, pairs, (shown + 8) * d, k * d);
+                    shown += 16;
+                }
+                Pictures.writePng(Pictures.grid(pairs, shown, rows, cols, 8), dir.resolve("reconstructions-epoch-" + e + ".png"));
+                if (config.latent() == 2) {
+                    Pictures.writePng(Pictures.grid(manifold(vae, 20), 400, rows, cols, 20), dir.resolve("manifold-epoch-" + e + ".png"));
+                    int m = Math.min(test.count(), 5000);
+                    float[] mu = vae.encode(test.batch(0, m, config.dtypeValue())).mu().toFloatArray();
+                    Pictures.latentScatter(mu, test.labels(), m, dir.resolve("latent-epoch-" + e + ".png"));
+                }
+            }
+            List<double[]> curve = new ArrayList<>();
+            for (String r : csvRows) {
+                String[] f = r.split(",", -1);
+                curve.add(new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[4])});
+            }
+            Pictures.lossCurve(curve, config.iwaeK() > 1 ? "train -L_" + config.iwaeK() : "train −ELBO", dir.resolve("loss.png"));
+        }
+
+        private void save() {
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put(Runs.RUN, config.toJson());
+            meta.put(Runs.EPOCH, Integer.toString(epoch));
+            meta.put(Runs.BATCH, Integer.toString(batch));
+            meta.put(Runs.STEP, Long.toString(step));
+            meta.put(Runs.SUMS, sums[0] + "," + sums[1] + "," + sums[2] + "," + sums[3]);
+            meta.put(Runs.SECONDS, Double.toString(seconds));
+            try {
+                Checkpoint.save(dir.resolve(Runs.CHECKPOINT), vae, optimizer, rng, meta);
+            } catch (CheckpointException e) {
+                throw new CliException(e.getMessage());
+            }
+            checkpointWritten = true;
+        }
+
+        private void readMetrics() {
+            Path p = dir.resolve(Runs.METRICS);
+            if (!Files.isRegularFile(p)) return;
+            try {
+                for (String line : Files.readAllLines(p)) {
+                    if (line.isBlank() || line.startsWith("epoch")) continue;
+                    int epochOfRow = Integer.parseInt(line.substring(0, line.indexOf(',')));
+                    if (epochOfRow < epoch) csvRows.add(line);
+                }
+            } catch (IOException | RuntimeException e) {
+                throw new CliException(p + ": cannot read the run's metrics (" + e.getMessage() + ")");
+            }
+        }
+    }
+
+    /** The latent grid of a 2-D model: decoder means at z on a size×size grid over [−2.5, 2.5]², z₂ decreasing downwards. */
+    static float[] manifold(VAE vae, int size) {
+        double[] z = new double[size * size * 2];
+        for (int r = 0; r < size; r++) {
+            for (int c = 0; c < size; c++) {
+                z[2 * (r * size + c)] = -2.5 + 5.0 * c / (size - 1);
+                z[2 * (r * size + c) + 1] = 2.5 - 5.0 * r / (size - 1);
+            }
+        }
+        try (var off = Tape.noGrad()) {
+            return vae.mean(vae.decode(Tensor.fromArray(vae.config().dtype(), z, size * size, 2))).toFloatArray();
+        }
+    }
+}
