@@ -23,6 +23,15 @@ record Data(Dataset train, Dataset test, String source, String description) {
     private static final String TRAIN_IMAGES = "train-images-idx3-ubyte", TRAIN_LABELS = "train-labels-idx1-ubyte",
             TEST_IMAGES = "t10k-images-idx3-ubyte", TEST_LABELS = "t10k-labels-idx1-ubyte";
 
+    /** Fashion-MNIST's ten classes, by label. */
+    static final String[] FASHION_CLASSES = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+        "Ankle boot"};
+
+    /** Names of the labels when the data is Fashion-MNIST (the sample or Debian's), else null. */
+    String[] classNames() {
+        return source.equals(SAMPLE) || source.equals(DEBIAN.toString()) ? FASHION_CLASSES : null;
+    }
+
     /** The source to use for {@code --data} (null when not given). */
     static String resolve(String option) {
         if (option != null) {

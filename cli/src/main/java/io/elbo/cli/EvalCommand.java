@@ -46,7 +46,7 @@ final class EvalCommand implements Callable<Integer> {
         if (images < 0) throw new ParameterException(spec.commandLine(), "--images must be 0 (all) or positive, got " + images);
         PrintWriter o = spec.commandLine().getOut();
         Runs.Loaded m = run.open();
-        Dataset test = run.testImages(m);
+        Dataset test = run.testImages(m, spec.commandLine().getOut());
         VAE vae = m.vae();
         o.println("model: " + m.file() + " (epoch " + epochsDone(m) + ", " + vae.parameterCount() + " parameters, " + m.config().dtype() + ")");
         UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(seed);

@@ -42,7 +42,7 @@ final class InterpolateCommand implements Callable<Integer> {
     public Integer call() {
         if (steps < 2 || steps > 100) throw new ParameterException(spec.commandLine(), "--steps must be between 2 and 100, got " + steps);
         Runs.Loaded m = run.open();
-        Dataset test = run.testImages(m);
+        Dataset test = run.testImages(m, spec.commandLine().getOut());
         for (int i : new int[] {from, to}) {
             if (i < 0 || i >= test.count()) {
                 throw new ParameterException(spec.commandLine(), "test image " + i + " does not exist (0 to " + (test.count() - 1) + ")");

@@ -82,7 +82,7 @@ final class Pictures {
     }
 
     /** Test codes μ(x) in a 2-D latent space, one colour per label. */
-    static void latentScatter(float[] mu, int[] labels, int n, Path path) {
+    static void latentScatter(float[] mu, int[] labels, String[] classNames, int n, Path path) {
         XYChart chart = new XYChartBuilder().width(720).height(640).title("Test images in latent space (μ of q(z|x))")
                 .xAxisTitle("z1").yAxisTitle("z2").build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
@@ -97,7 +97,8 @@ final class Pictures {
                     ys.add((double) mu[2 * i + 1]);
                 }
             }
-            if (!xs.isEmpty()) chart.addSeries(labels == null ? "test" : "label " + label, xs, ys).setMarker(SeriesMarkers.CIRCLE);
+            if (!xs.isEmpty()) chart.addSeries(labels == null ? "test"
+                    : classNames != null && label < classNames.length ? classNames[label] : "label " + label, xs, ys).setMarker(SeriesMarkers.CIRCLE);
         }
         save(chart, path);
     }

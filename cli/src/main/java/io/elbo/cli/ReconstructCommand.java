@@ -34,7 +34,7 @@ final class ReconstructCommand implements Callable<Integer> {
     public Integer call() {
         if (n < 1 || n > 1024) throw new ParameterException(spec.commandLine(), "-n must be between 1 and 1024, got " + n);
         Runs.Loaded m = run.open();
-        Dataset test = run.testImages(m);
+        Dataset test = run.testImages(m, spec.commandLine().getOut());
         if (first < 0 || first + n > test.count()) {
             throw new ParameterException(spec.commandLine(), "images " + first + " to " + (first + n - 1) + " are outside the " + test.count()
                     + " test images");

@@ -25,8 +25,9 @@ final class RunArgument {
     }
 
     /** The run's test images, preprocessed as in training. */
-    io.elbo.vae.data.Dataset testImages(Runs.Loaded m) {
+    io.elbo.vae.data.Dataset testImages(Runs.Loaded m, java.io.PrintWriter out) {
         Data d = Data.load(data != null ? Data.resolve(data) : m.config().data());
+        out.println("data: " + d.description());
         if (d.test().rows() != m.config().rows() || d.test().cols() != m.config().cols()) {
             throw new CliException(d.source() + ": images are " + d.test().rows() + "×" + d.test().cols() + ", the model expects "
                     + m.config().rows() + "×" + m.config().cols());

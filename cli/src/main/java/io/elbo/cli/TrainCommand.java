@@ -231,6 +231,7 @@ final class TrainCommand implements Callable<Integer> {
         private final Dataset train;
         private final Dataset test;
         private final Data.Pixels pixels;
+        private final String[] classNames;
         private final Path dir;
         private final PrintWriter out;
         private final VAE vae;
@@ -252,6 +253,7 @@ final class TrainCommand implements Callable<Integer> {
         Trainer(RunConfig config, Data data, Path dir, PrintWriter out) {
             this.config = config;
             this.pixels = Data.Pixels.parse(config.pixels());
+            this.classNames = data.classNames();
             Dataset tr = config.limit() > 0 ? data.train().head(config.limit()) : data.train();
             this.train = pixels.train(tr);
             this.test = pixels.test(data.test());
@@ -446,7 +448,7 @@ final class TrainCommand implements Callable<Integer> {
                     Pictures.writePng(Pictures.grid(manifold(vae, 20), 400, rows, cols, 20), dir.resolve("manifold-epoch-" + e + ".png"));
                     int m = Math.min(test.count(), 5000);
                     float[] mu = vae.encode(test.batch(0, m, config.dtypeValue())).mu().toFloatArray();
-                    Pictures.latentScatter(mu, test.labels(), m, dir.resolve("latent-epoch-" + e + ".png"));
+                    Pictures.latentScatter(mu, test.labels(), classNames, m, dir.resolve("latent-epoch-" + e + ".png"));
                 }
             }
             List<double[]> curve = new ArrayList<>();

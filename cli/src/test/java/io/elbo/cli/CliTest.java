@@ -1,0 +1,274 @@
+package io.elbo.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.elbo.nn.SafeTensors;
+import java.awt.image.BufferedImage;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The vae command end to end, in process (picocli with captured output) and, for Ctrl-C, in a child JVM. */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    /** A short run: 512 embedded images, batches of 64, one thread. */
+    static final String[] SHORT = {"train", "--data", "sample", "--limit", "512", "-b", "64", "--threads", "1"};
+
+    @BeforeAll
+    static void headless() {
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    record Result(int exit, String out, String err) {
+        /** Failures are one line on standard error, and never a stack trace. */
+        void assertOneLineError(int code, String... fragments) {
+            assertEquals(code, exit, "exit code; stderr: " + err);
+            assertEquals(1, err.strip().lines().count(), "one line: " + err);
+            assertFalse(err.contains("\tat ") || err.contains("Exception"), "no stack trace or exception name: " + err);
+            for (String f : fragments) assertTrue(err.contains(f), "'" + f + "' in: " + err);
+        }
+    }
+
+    static Result vae(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    static String[] with(String[] base, String... more) {
+        String[] all = Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
+    }
+
+    @Test
+    void trainingOneEpochOnTheEmbeddedSampleLeavesMetricsPicturesConfigAndACheckpoint() throws Exception {
+        Path run = tmp.resolve("run");
+        Result r = vae(with(SHORT, "-e", "1", "--latent", "2", "-o", run.toString()));
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("data: the Fashion-MNIST sample embedded in vae"), r.out());
+        assertTrue(r.out().matches("(?s).*epoch 1/1  train -ELBO [0-9.]+ = recon [0-9.]+ \\+ KL [0-9.]+ \\| test -ELBO [0-9.]+ \\| .* img/s.*"),
+                r.out());
+
+        List<String> csv = Files.readAllLines(run.resolve("metrics.csv"));
+        assertEquals("epoch,train_loss,train_reconstruction,train_kl,test_neg_elbo,beta,seconds,samples_per_second", csv.get(0));
+        assertEquals(2, csv.size());
+        String[] row = csv.get(1).split(",");
+        double loss = Double.parseDouble(row[1]), recon = Double.parseDouble(row[2]), kl = Double.parseDouble(row[3]);
+        assertEquals(loss, recon + kl, 1e-9 * loss, "−ELBO = reconstruction + KL");
+        assertTrue(kl >= 0 && loss > 100 && loss < 600, csv.get(1));
+
+        BufferedImage samples = ImageIO.read(run.resolve("samples-epoch-001.png").toFile());
+        assertEquals(8 * (28 * 2 + 2) + 2, samples.getWidth(), "an 8×8 grid of 28×28 images, magnified twice");
+        assertEquals(samples.getWidth(), samples.getHeight());
+        for (String png : List.of("reconstructions-epoch-001.png", "loss.png", "manifold-epoch-001.png", "latent-epoch-001.png")) {
+            assertNotNull(ImageIO.read(run.resolve(png).toFile()), png);
+        }
+        RunConfig config = RunConfig.fromJson(Files.readString(run.resolve("config.json")), "config.json");
+        assertEquals(2, config.latent());
+        assertEquals("sample", config.data());
+        Map<String, String> meta = SafeTensors.read(run.resolve("checkpoint.safetensors")).metadata();
+        assertEquals("2", meta.get("epoch"), "the checkpoint is positioned at the start of epoch 2");
+
+        Result again = vae(with(SHORT, "-e", "1", "-o", run.toString()));
+        again.assertOneLineError(1, "already holds a run", "--resume");
+        assertEquals(csv, Files.readAllLines(run.resolve("metrics.csv")), "the existing run is untouched");
+    }
+
+    @Test
+    void aResumedRunEndsBitIdenticalToAnUninterruptedOne_andTheThreadCountDoesNotChangeTheBits() throws Exception {
+        Path straight = tmp.resolve("straight"), split = tmp.resolve("split"), twoThreads = tmp.resolve("two");
+        assertEquals(0, vae(with(SHORT, "-e", "2", "--pixels", "dynamic", "-o", straight.toString())).exit());
+        assertEquals(0, vae(with(SHORT, "-e", "1", "--pixels", "dynamic", "-o", split.toString())).exit());
+        Result resumed = vae("train", "--resume", split.toString(), "-e", "2", "--threads", "1");
+        assertEquals(0, resumed.exit(), resumed.err());
+        assertTrue(resumed.out().contains("resumed " + split + " at epoch 2"), resumed.out());
+        assertSameState(straight, split);
+        assertEquals(metricsWithoutTimes(straight), metricsWithoutTimes(split));
+
+        String[] args = with(SHORT, "-e", "2", "--pixels", "dynamic", "-o", twoThreads.toString());
+        args[Arrays.asList(args).indexOf("--threads") + 1] = "2";
+        assertEquals(0, vae(args).exit());
+        assertSameState(straight, twoThreads);
+    }
+
+    @Test
+    void ctrlCFinishesTheStepSavesAndExits_andResumingGivesTheBitsOfAnUninterruptedRun() throws Exception {
+        Path interrupted = tmp.resolve("interrupted"), straight = tmp.resolve("straight");
+        String[] args = {"train", "--data", "sample", "--limit", "1000", "-b", "8", "-e", "2", "--threads", "1", "-o", interrupted.toString()};
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules=jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        StringBuilder log = new StringBuilder();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                log.append(line).append('\n');
+                if (line.startsWith("model:")) {
+                    new ProcessBuilder("sh", "-c", "kill -INT " + p.pid()).start().waitFor();
+                }
+            }
+        }
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(Main.INTERRUPTED, p.exitValue(), log.toString());
+        assertTrue(log.toString().contains("stopped at epoch 1, batch "), log.toString());
+        assertTrue(log.toString().contains("continue with: vae train --resume " + interrupted), log.toString());
+
+        Result resumed = vae("train", "--resume", interrupted.toString(), "--threads", "1");
+        assertEquals(0, resumed.exit(), resumed.err());
+        String[] same = args.clone();
+        same[same.length - 1] = straight.toString();
+        assertEquals(0, vae(same).exit());
+        assertSameState(straight, interrupted);
+        assertEquals(metricsWithoutTimes(straight), metricsWithoutTimes(interrupted));
+    }
+
+    /** Model, optimiser and generator state of two runs' checkpoints: the same bits. */
+    static void assertSameState(Path a, Path b) throws Exception {
+        Map<String, SafeTensors.Entry> ea = SafeTensors.read(a.resolve("checkpoint.safetensors")).entries();
+        Map<String, SafeTensors.Entry> eb = SafeTensors.read(b.resolve("checkpoint.safetensors")).entries();
+        assertEquals(ea.keySet(), eb.keySet());
+        for (String name : ea.keySet()) {
+            SafeTensors.Entry x = ea.get(name), y = eb.get(name);
+            if (x.tensor() == null) {
+                assertArrayEquals(x.bytes(), y.bytes(), name);
+            } else {
+                assertArrayEquals(x.tensor().toFloatArray(), y.tensor().toFloatArray(), name + " bit-identical");
+            }
+        }
+    }
+
+    /** metrics.csv without its timing columns. */
+    static List<String> metricsWithoutTimes(Path run) throws Exception {
+        List<String> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.csv"))) {
+            String[] f = line.split(",", -1);
+            rows.add(String.join(",", Arrays.copyOf(f, 6)));
+        }
+        return rows;
+    }
+
+    @Test
+    void evalSampleReconstructAndInterpolateWorkOnATrainedRun() throws Exception {
+        Path run = tmp.resolve("run");
+        assertEquals(0, vae(with(SHORT, "-e", "1", "-o", run.toString())).exit());
+        Result eval = vae("eval", run.toString(), "-k", "50", "-n", "40", "--threads", "1");
+        assertEquals(0, eval.exit(), eval.err());
+        double elbo = number(eval.out(), "test -ELBO: "), iwae = number(eval.out(), "-L_50: ");
+        assertTrue(iwae < elbo, "the importance-weighted bound is tighter: −L_50 " + iwae + " < −ELBO " + elbo);
+        assertTrue(eval.out().contains("first 40 test images"), eval.out());
+
+        Path s = tmp.resolve("s.png"), r = tmp.resolve("r.png"), i = tmp.resolve("i.png");
+        assertEquals(0, vae("sample", run.toString(), "-n", "12", "--columns", "4", "-o", s.toString()).exit());
+        assertEquals(4 * 58 + 2, ImageIO.read(s.toFile()).getWidth());
+        assertEquals(3 * 58 + 2, ImageIO.read(s.toFile()).getHeight());
+        assertEquals(0, vae("reconstruct", run.resolve("checkpoint.safetensors").toString(), "-n", "8", "-o", r.toString()).exit());
+        assertEquals(2 * 58 + 2, ImageIO.read(r.toFile()).getHeight(), "originals above reconstructions");
+        assertEquals(0, vae("interpolate", run.toString(), "--from", "2", "--to", "5", "--steps", "6", "-o", i.toString()).exit());
+        assertEquals(8 * 58 + 2, ImageIO.read(i.toFile()).getWidth(), "two ends and six steps");
+    }
+
+    static double number(String text, String after) {
+        int at = text.indexOf(after);
+        assertTrue(at >= 0, "'" + after + "' in " + text);
+        String rest = text.substring(at + after.length());
+        return Double.parseDouble(rest.substring(0, rest.indexOf(' ')));
+    }
+
+    @Test
+    void dataFromADirectoryIsNamedAndUsed() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("idx"));
+        for (String f : List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")) {
+            try (InputStream in = Data.class.getResourceAsStream("sample/" + f)) {
+                Files.copy(in, data.resolve(f));
+            }
+        }
+        Result r = vae("train", "--data", data.toString(), "--limit", "256", "-b", "64", "-e", "1", "--threads", "1", "-o", tmp.resolve("run").toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("data: IDX data in " + data.toAbsolutePath() + " (2000 train, 500 test images, 28×28)"), r.out());
+    }
+
+    @Test
+    void helpShowsDefaultsAndVersionAnswers() {
+        Result help = vae("train", "--help");
+        assertEquals(0, help.exit());
+        assertTrue(help.out().contains("--lr=<lr>") && help.out().contains("Default: 0.001") || help.out().contains("Default: 1e-3"), help.out());
+        Result version = vae("--version");
+        assertEquals(0, version.exit());
+        assertTrue(version.out().startsWith("vae "), version.out());
+    }
+
+    @Test
+    void usageErrorsAreOneLineWithExitCodeTwo() {
+        vae().assertOneLineError(2, "a command is needed");
+        vae("train", "--bogus").assertOneLineError(2, "Unknown option: '--bogus'");
+        vae("train", "--epochs", "0").assertOneLineError(2, "--epochs must be at least 1, got 0");
+        vae("train", "--epochs", "ten").assertOneLineError(2, "--epochs", "ten");
+        vae("train", "--lr", "NaN").assertOneLineError(2, "--lr must be a positive number, got NaN");
+        vae("train", "--lr", "-1").assertOneLineError(2, "--lr must be a positive number");
+        vae("train", "--beta", "-0.5").assertOneLineError(2, "--beta must be a non-negative number");
+        vae("train", "--likelihood", "poisson").assertOneLineError(2, "unknown likelihood 'poisson'");
+        vae("train", "--pixels", "sepia").assertOneLineError(2, "unknown pixel preprocessing 'sepia'");
+        vae("train", "--dtype", "float16").assertOneLineError(2, "unknown dtype 'float16'");
+        vae("train", "--hidden", "400,0").assertOneLineError(2, "--hidden widths must be positive");
+        vae("train", "--samples", "2", "--iwae-k", "5").assertOneLineError(2, "--samples and --iwae-k");
+        vae("train", "--threads", "0").assertOneLineError(2, "--threads must be at least 1");
+        vae("train", "--resume", tmp.toString(), "--lr", "0.1").assertOneLineError(2, "--lr cannot be given with it");
+        vae("eval").assertOneLineError(2, "RUN");
+        vae("sample", tmp.toString(), "-n", "0").assertOneLineError(2, "-n must be between 1 and 4096");
+    }
+
+    @Test
+    void badDataAndBadCheckpointsAreOneLineFailuresWithExitCodeOne() throws Exception {
+        vae("train", "--data", tmp.resolve("nowhere").toString()).assertOneLineError(1, "nowhere: no such directory");
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        vae("train", "--data", empty.toString()).assertOneLineError(1, "no train-images-idx3-ubyte[.gz] there");
+
+        Path broken = Files.createDirectories(tmp.resolve("broken"));
+        byte[] header = {0, 0, 8, 3, 0, 0, 0, 10, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2, 3}; // claims 10 images, holds 3 bytes
+        Files.write(broken.resolve("train-images-idx3-ubyte"), header);
+        vae("train", "--data", broken.toString()).assertOneLineError(1, "train-images-idx3-ubyte", "truncated");
+        Files.write(broken.resolve("train-images-idx3-ubyte"), new byte[] {'P', 'K', 3, 4});
+        vae("train", "--data", broken.toString()).assertOneLineError(1, "not an IDX file");
+
+        vae("eval", tmp.resolve("missing").toString()).assertOneLineError(1, "missing: no such checkpoint");
+        vae("eval", empty.toString()).assertOneLineError(1, "no checkpoint.safetensors in this directory");
+        Path garbage = tmp.resolve("garbage.safetensors");
+        Files.write(garbage, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f, 0, 1, 2});
+        vae("eval", garbage.toString()).assertOneLineError(1, "garbage.safetensors");
+        vae("train", "--resume", empty.toString()).assertOneLineError(1, "no checkpoint.safetensors");
+    }
+
+    @Test
+    void aDivergingRunStopsNamingTheOpWhereTheFirstNonFiniteValueAppeared() {
+        Path run = tmp.resolve("run");
+        Result r = vae(with(SHORT, "-e", "1", "--lr", "1e10", "-o", run.toString()));
+        r.assertOneLineError(1, "training diverged at epoch 1", "op '", "Try a smaller --lr");
+        assertFalse(Files.exists(run.resolve("checkpoint.safetensors")), "no checkpoint of a diverged model");
+    }
+}
