@@ -362,52 +362,6 @@ final class VectorKernels32 implements Kernels<float[]> {
 
     @Override public void matmul(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB,
                                  float[] c, int cOff, int m, int n, int k) {
-        if (!transB) {
-            // C[i,:] = sum_p op(A)[i,p] * B[p,:], an FMA over rows of B.
-            for (int i = 0; i < m; i++) {
-                int ci = cOff + i * n;
-                Arrays.fill(c, ci, ci + n, 0f);
-                for (int p = 0; p < k; p++) {
-                    float aip = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
-                    axpy(aip, b, bOff + p * n, c, ci, n);
-                }
-            }
-        } else if (!transA) {
-            // C[i,j] = dot(A[i,:], B[j,:]): both rows contiguous.
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++) {
-                    c[cOff + i * n + j] = dot(a, aOff + i * k, b, bOff + j * k, k);
-                }
-            }
-        } else {
-            // C = Aᵀ·Bᵀ: column j of C is sum_p B[j,p] * A[p,:], built in a row then stored down the column.
-            float[] col = new float[m];
-            for (int j = 0; j < n; j++) {
-                Arrays.fill(col, 0f);
-                for (int p = 0; p < k; p++) axpy(b[bOff + j * k + p], a, aOff + p * m, col, 0, m);
-                for (int i = 0; i < m; i++) c[cOff + i * n + j] = col[i];
-            }
-        }
-    }
-
-    /** y[yOff..+len) += alpha * x[xOff..+len). */
-    private static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
-        FloatVector va = FloatVector.broadcast(S, alpha);
-        int i = 0;
-        for (int b = S.loopBound(len); i < b; i += L) {
-            FloatVector.fromArray(S, x, xOff + i).fma(va, FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
-        }
-        for (; i < len; i++) y[yOff + i] += alpha * x[xOff + i];
-    }
-
-    private static float dot(float[] x, int xOff, float[] y, int yOff, int len) {
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (int b = S.loopBound(len); i < b; i += L) {
-            acc = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc);
-        }
-        float s = VectorMath.sumLanes(acc);
-        for (; i < len; i++) s += x[xOff + i] * y[yOff + i];
-        return s;
+        Gemm32.gemm(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
     }
 }

@@ -114,19 +114,14 @@ final class VectorMath {
                 .or(v.test(VectorOperators.IS_NAN)));
     }
 
-    /** Rotations by L/2, L/4, ..., 1 lanes, for {@link #sumLanes}. */
-    private static final VectorShuffle<Float>[] HALVINGS = halvings();
+    /** Rotations by L/2, L/4, ..., 1 lanes, for {@link #sumLanes}; static finals, so the JIT folds them. */
+    private static final int LEVELS = Integer.numberOfTrailingZeros(VectorKernels32.S.length());
+    private static final VectorShuffle<Float> H0 = halving(0), H1 = halving(1), H2 = halving(2), H3 = halving(3), H4 = halving(4);
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] halvings() {
+    private static VectorShuffle<Float> halving(int level) {
         VectorSpecies<Float> s = VectorKernels32.S;
-        int levels = Integer.numberOfTrailingZeros(s.length());
-        VectorShuffle<Float>[] out = new VectorShuffle[levels];
-        for (int k = 0, w = s.length() / 2; k < levels; k++, w /= 2) {
-            int width = w;
-            out[k] = VectorShuffle.fromOp(s, i -> (i + width) % s.length());
-        }
-        return out;
+        int width = level < LEVELS ? s.length() >> (level + 1) : 0; // levels beyond the species' are never used
+        return VectorShuffle.fromOp(s, i -> (i + width) % s.length());
     }
 
     /**
@@ -136,7 +131,11 @@ final class VectorMath {
      * JDK 25's C2 into such a reduction in some contexts, changing the last bits.)
      */
     static float sumLanes(FloatVector v) {
-        for (VectorShuffle<Float> h : HALVINGS) v = v.add(v.rearrange(h));
+        if (LEVELS > 0) v = v.add(v.rearrange(H0));
+        if (LEVELS > 1) v = v.add(v.rearrange(H1));
+        if (LEVELS > 2) v = v.add(v.rearrange(H2));
+        if (LEVELS > 3) v = v.add(v.rearrange(H3));
+        if (LEVELS > 4) v = v.add(v.rearrange(H4));
         return v.lane(0);
     }
 }

@@ -1,0 +1,184 @@
+package io.elbo.autodiff;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * float32 matrix multiply, C = op(A)·op(B) with op(X) = X or Xᵀ, on {@code FloatVector}, for the three
+ * layouts backprop needs (A·B, A·Bᵀ, Aᵀ·B) without materialising a transpose of either operand.
+ *
+ * <p>One register-blocked micro-kernel computes a 4 × 3L tile of C (L float lanes): for each p, four
+ * broadcast elements of op(A) times three vectors of row p of op(B), into 12 vector accumulators (12 FMA
+ * per 7 loads). op(A) is read in place with strides (row-major A or Aᵀ alike). op(B) is read in place
+ * when B is not transposed; for Bᵀ, and for the last partial panel of columns, a panel of k × 3L values
+ * is packed (transposed and zero-padded) into a per-thread buffer first. No masked vector op runs in the
+ * hot loop.
+ *
+ * <p>Every element is C[i,j] = fma(A[i,k−1], B[k−1,j], ... fma(A[i,0], B[0,j], 0)), one sequence
+ * whichever tile, block or thread computes it: <b>results do not depend on the thread count</b>.
+ * Columns of C are split among {@link Threads} in whole panels when the product is large enough to pay
+ * for the hand-over; rows are taken in blocks of {@value #MC} so the block of A stays in L2 cache.
+ */
+final class Gemm32 {
+    private Gemm32() {}
+
+    static final VectorSpecies<Float> S = VectorKernels32.S;
+    static final int L = S.length();
+    private static final int MR = 4, NR = 3 * L;
+    /** Rows of C per block: the block of op(A) (MC × k) stays in L2 while the column panels sweep it. */
+    static final int MC = 256;
+    /** Below this many multiply-adds one thread is faster than handing work over (about 10 µs of work). */
+    static final long PARALLEL_MIN = 1L << 20;
+
+    private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[0]);
+
+    static void gemm(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB, float[] c, int cOff, int m, int n, int k) {
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            Arrays.fill(c, cOff, cOff + m * n, 0f);
+            return;
+        }
+        if (transA && transB) { // Aᵀ·Bᵀ = (B·A)ᵀ: no layer needs it; one product and one transpose
+            float[] t = new float[m * n];
+            gemm(b, bOff, false, a, aOff, false, t, 0, n, m, k);
+            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[cOff + i * n + j] = t[j * m + i];
+            return;
+        }
+        int si = transA ? 1 : k, sp = transA ? m : 1;
+        int panels = (n + NR - 1) / NR;
+        int parts = (long) m * n * k >= PARALLEL_MIN ? Math.min(Threads.count(), panels) : 1;
+        if (parts == 1) {
+            columns(a, aOff, si, sp, b, bOff, transB, c, cOff, m, n, k, 0, n);
+            return;
+        }
+        Threads.forEach(parts, part -> {
+            int lo = Math.min(n, (int) Math.round((double) n * part / parts / NR) * NR);
+            int hi = part == parts - 1 ? n : Math.min(n, (int) Math.round((double) n * (part + 1) / parts / NR) * NR);
+            if (lo < hi) columns(a, aOff, si, sp, b, bOff, transB, c, cOff, m, n, k, lo, hi);
+        });
+    }
+
+    /** Columns [j0, j1) of C (j0 a multiple of NR). op(A)[i,p] = a[aOff + i·si + p·sp]. */
+    private static void columns(float[] a, int aOff, int si, int sp, float[] b, int bOff, boolean transB, float[] c, int cOff,
+                                int m, int n, int k, int j0, int j1) {
+        int panels = (j1 - j0 + NR - 1) / NR;
+        boolean partial = (j1 - j0) % NR != 0;
+        float[] pack = null;
+        if (transB || partial) {
+            int packedPanels = transB ? panels : 1;
+            pack = PACK.get();
+            if (pack.length < packedPanels * k * NR) PACK.set(pack = new float[packedPanels * k * NR]);
+            if (transB) {
+                for (int q = 0; q < panels; q++) packTransposed(b, bOff, k, j0 + q * NR, Math.min(NR, j1 - j0 - q * NR), pack, q * k * NR);
+            } else {
+                int j = j0 + (panels - 1) * NR;
+                packRows(b, bOff, n, k, j, j1 - j, pack, 0);
+            }
+        }
+        float[] tile = new float[MR * NR];
+        for (int i0 = 0; i0 < m; i0 += MC) {
+            int i1 = Math.min(m, i0 + MC);
+            for (int q = 0; q < panels; q++) {
+                int j = j0 + q * NR, w = Math.min(NR, j1 - j);
+                float[] src;
+                int srcOff, srcStride;
+                if (transB) {
+                    src = pack; srcOff = q * k * NR; srcStride = NR;
+                } else if (w < NR) {
+                    src = pack; srcOff = 0; srcStride = NR;
+                } else {
+                    src = b; srcOff = bOff + j; srcStride = n;
+                }
+                int i = i0;
+                for (; i + MR <= i1; i += MR) {
+                    if (w == NR) {
+                        kernel4x3(a, aOff + i * si, si, sp, src, srcOff, srcStride, c, cOff + i * n + j, n, k);
+                    } else {
+                        kernel4x3(a, aOff + i * si, si, sp, src, srcOff, srcStride, tile, 0, NR, k);
+                        for (int r = 0; r < MR; r++) System.arraycopy(tile, r * NR, c, cOff + (i + r) * n + j, w);
+                    }
+                }
+                for (; i < i1; i++) {
+                    if (w == NR) {
+                        kernel1x3(a, aOff + i * si, sp, src, srcOff, srcStride, c, cOff + i * n + j, k);
+                    } else {
+                        kernel1x3(a, aOff + i * si, sp, src, srcOff, srcStride, tile, 0, k);
+                        System.arraycopy(tile, 0, c, cOff + i * n + j, w);
+                    }
+                }
+            }
+        }
+    }
+
+    /** pack[p·NR + jj] = B[p, j + jj] for jj < w, else 0: a partial panel of a k × n row-major B. */
+    private static void packRows(float[] b, int bOff, int n, int k, int j, int w, float[] pack, int off) {
+        for (int p = 0; p < k; p++) {
+            int dst = off + p * NR;
+            System.arraycopy(b, bOff + p * n + j, pack, dst, w);
+            Arrays.fill(pack, dst + w, dst + NR, 0f);
+        }
+    }
+
+    /** pack[p·NR + jj] = Bᵀ[p, j + jj] = B[j + jj, p] for jj < w, else 0: a panel of Bᵀ for an n × k row-major B. */
+    private static void packTransposed(float[] b, int bOff, int k, int j, int w, float[] pack, int off) {
+        for (int jj = 0; jj < w; jj++) {
+            int src = bOff + (j + jj) * k;
+            for (int p = 0; p < k; p++) pack[off + p * NR + jj] = b[src + p];
+        }
+        for (int jj = w; jj < NR; jj++) for (int p = 0; p < k; p++) pack[off + p * NR + jj] = 0f;
+    }
+
+    /** C[0..4, 0..3L) = op(A)[0..4, :]·B[:, 0..3L): rows of A at ai + r·si (step sp along p), rows of B at bj + p·bs. */
+    private static void kernel4x3(float[] a, int ai, int si, int sp, float[] b, int bj, int bs, float[] c, int ci, int cs, int k) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+        for (int p = 0; p < k; p++) {
+            int bp = bj + p * bs, ap = ai + p * sp;
+            FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + L), b2 = FloatVector.fromArray(S, b, bp + 2 * L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ap]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            c02 = a0.fma(b2, c02);
+            FloatVector a1 = FloatVector.broadcast(S, a[ap + si]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            c12 = a1.fma(b2, c12);
+            FloatVector a2 = FloatVector.broadcast(S, a[ap + 2 * si]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            c22 = a2.fma(b2, c22);
+            FloatVector a3 = FloatVector.broadcast(S, a[ap + 3 * si]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            c32 = a3.fma(b2, c32);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c02.intoArray(c, ci + 2 * L);
+        c10.intoArray(c, ci + cs);
+        c11.intoArray(c, ci + cs + L);
+        c12.intoArray(c, ci + cs + 2 * L);
+        c20.intoArray(c, ci + 2 * cs);
+        c21.intoArray(c, ci + 2 * cs + L);
+        c22.intoArray(c, ci + 2 * cs + 2 * L);
+        c30.intoArray(c, ci + 3 * cs);
+        c31.intoArray(c, ci + 3 * cs + L);
+        c32.intoArray(c, ci + 3 * cs + 2 * L);
+    }
+
+    /** One row: the same operations, element for element, as {@link #kernel4x3}. */
+    private static void kernel1x3(float[] a, int ai, int sp, float[] b, int bj, int bs, float[] c, int ci, int k) {
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0;
+        for (int p = 0; p < k; p++) {
+            int bp = bj + p * bs;
+            FloatVector av = FloatVector.broadcast(S, a[ai + p * sp]);
+            c0 = av.fma(FloatVector.fromArray(S, b, bp), c0);
+            c1 = av.fma(FloatVector.fromArray(S, b, bp + L), c1);
+            c2 = av.fma(FloatVector.fromArray(S, b, bp + 2 * L), c2);
+        }
+        c0.intoArray(c, ci);
+        c1.intoArray(c, ci + L);
+        c2.intoArray(c, ci + 2 * L);
+    }
+}

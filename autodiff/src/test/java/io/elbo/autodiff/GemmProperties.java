@@ -1,0 +1,94 @@
+package io.elbo.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The float32 GEMM ({@link Gemm32}) against the float64 reference at any shape, layout and offset, and
+ * bit for bit the same whatever the number of threads.
+ */
+class GemmProperties {
+    static final double U = Math.ulp(1.0f) / 2;
+
+    @AfterEach
+    void restoreThreads() {
+        Threads.set(Runtime.getRuntime().availableProcessors());
+    }
+
+    static float[] random(Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) (2 * r.nextDouble() - 1);
+        return x;
+    }
+
+    /**
+     * |C32 − C64| ≤ (k + 2)·u·Σ_p |A[i,p]|·|B[p,j]| elementwise: the classical bound of a k-term dot product
+     * in float32 with unit roundoff u, against the exact (float64) product of the same float32 inputs.
+     */
+    static void assertWithinDotProductBound(float[] a, int aOff, boolean ta, float[] b, int bOff, boolean tb, float[] c, int cOff,
+                                            int m, int n, int k, String what) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double exact = 0, abs = 0;
+                for (int p = 0; p < k; p++) {
+                    double x = ta ? a[aOff + p * m + i] : a[aOff + i * k + p];
+                    double y = tb ? b[bOff + j * k + p] : b[bOff + p * n + j];
+                    exact += x * y;
+                    abs += Math.abs(x * y);
+                }
+                double got = c[cOff + i * n + j];
+                if (Math.abs(got - exact) > (k + 2) * U * abs + 1e-30) {
+                    fail(what + ": C[" + i + "," + j + "] = " + got + ", float64 " + exact + ", bound " + (k + 2) * U * abs);
+                }
+            }
+        }
+    }
+
+    @Property(tries = 150)
+    void everyShapeLayoutAndOffsetAgreesWithTheFloat64Product(@ForAll @IntRange(min = 1, max = 70) int m,
+                                                              @ForAll @IntRange(min = 1, max = 150) int n,
+                                                              @ForAll @IntRange(min = 1, max = 90) int k,
+                                                              @ForAll boolean transA, @ForAll boolean transB,
+                                                              @ForAll @IntRange(min = 0, max = 5) int offset) {
+        Random r = new Random(m * 1_000_003L + n * 1009L + k);
+        float[] a = random(r, offset + m * k), b = random(r, offset + 2 + k * n);
+        float[] c = new float[offset + m * n + 1];
+        c[c.length - 1] = 42f;
+        Gemm32.gemm(a, offset, transA, b, offset + 2, transB, c, offset, m, n, k);
+        assertWithinDotProductBound(a, offset, transA, b, offset + 2, transB, c, offset, m, n, k,
+                m + "×" + k + (transA ? "ᵀ" : "") + " · " + k + "×" + n + (transB ? "ᵀ" : ""));
+        if (c[c.length - 1] != 42f) fail("wrote past C");
+    }
+
+    @Test
+    void resultsAreBitIdenticalFor1_2And3Threads_atPanelEdgesAndAboveTheParallelThreshold() {
+        int[][] shapes = {{130, 401, 785}, {128, 784, 400}, {97, 49, 300}, {5, 1000, 333}, {400, 20, 128}};
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], k = s[2];
+            Random r = new Random(m + n + k);
+            float[] a = random(r, m * k), b = random(r, k * n);
+            for (int layout = 0; layout < 4; layout++) {
+                boolean ta = (layout & 1) != 0, tb = (layout & 2) != 0;
+                float[] one = null;
+                for (int t = 1; t <= 3; t++) {
+                    Threads.set(t);
+                    float[] c = new float[m * n];
+                    Gemm32.gemm(a, 0, ta, b, 0, tb, c, 0, m, n, k);
+                    if (one == null) {
+                        one = c;
+                        assertWithinDotProductBound(a, 0, ta, b, 0, tb, c, 0, m, n, k, "large " + m + "×" + n + "×" + k);
+                    } else {
+                        assertArrayEquals(one, c, "threads " + t + " vs 1, " + m + "×" + n + "×" + k + " layout " + layout);
+                    }
+                }
+            }
+        }
+    }
+}
