@@ -24,6 +24,11 @@ final class VectorMath {
     private static final float EXP_MAX = 88.72283905206835f;
     private static final float EXP_MIN = -87.33654475055310898657f;
     private static final float SQRT_HALF = 0.707106781186547524f;
+    /** 1.5·2²³: x + MAGIC − MAGIC rounds |x| &lt; 2²² to the nearest integer, held in MAGIC's low bits. */
+    private static final float MAGIC = 0x1.8p23f;
+    private static final int MAGIC_BITS = 0x4B400000;
+    /** 2²³: an 8-bit integer OR'd into its mantissa gives the float 2²³ + e exactly. */
+    private static final int TWO23_BITS = 0x4B000000;
 
     /** eˣ: x = n·ln 2 + r with |r| ≤ ln2/2, eʳ by a degree-6 polynomial, then scaled by 2ⁿ. */
     static FloatVector exp(FloatVector x) {
@@ -31,15 +36,19 @@ final class VectorMath {
         VectorMask<Float> under = x.compare(VectorOperators.LT, EXP_MIN);
         VectorMask<Float> nan = x.test(VectorOperators.IS_NAN);
         FloatVector xc = x.max(EXP_MIN).min(EXP_MAX);
-        FloatVector n = floor(xc.fma(LOG2E, 0.5f));
+        // n = rint(x·log2 e) by the magic-number trick: adding 1.5·2²³ rounds to an integer, which then
+        // sits in the low bits of the sum's representation (no float-to-int conversion, which JDK 17
+        // does not compile to a vector instruction).
+        FloatVector shifted = xc.fma(LOG2E, MAGIC);
+        FloatVector n = shifted.sub(MAGIC);
         FloatVector r = n.fma(k(n, -LN2_HI), xc);
         r = n.fma(k(n, -LN2_LO), r);
         FloatVector z = r.mul(r);
-        FloatVector p = horner(r, 1.9875691500E-4f, 1.3981999507E-3f, 8.3334519073E-3f, 4.1665795894E-2f,
+        FloatVector p = horner6(r, 1.9875691500E-4f, 1.3981999507E-3f, 8.3334519073E-3f, 4.1665795894E-2f,
                 1.6666665459E-1f, 5.0000001201E-1f);
         FloatVector y = p.fma(z, r).add(1f);
         // 2ⁿ as float bits: (n + 127) << 23, with n in [−126, 128]; n = 128 is split in two halves.
-        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+        IntVector ni = shifted.reinterpretAsInts().sub(MAGIC_BITS);
         IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
         FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
@@ -52,17 +61,16 @@ final class VectorMath {
         VectorMask<Float> subnormal = x.compare(VectorOperators.LT, Float.MIN_NORMAL).and(x.compare(VectorOperators.GT, 0f));
         FloatVector xs = x.blend(x.mul(0x1p23f), subnormal);
         IntVector bits = xs.reinterpretAsInts();
-        FloatVector e = bits.lanewise(VectorOperators.LSHR, 23).and(0xff).sub(126).convert(VectorOperators.I2F, 0)
-                .reinterpretAsFloats();
+        FloatVector e = bits.lanewise(VectorOperators.LSHR, 23).and(0xff).or(TWO23_BITS).reinterpretAsFloats().sub(0x1p23f + 126f);
         e = e.sub(FloatVector.zero(e.species()).blend(23f, subnormal));
         FloatVector m = bits.and(0x807fffff).or(0x3f000000).reinterpretAsFloats(); // in [0.5, 1)
         VectorMask<Float> small = m.compare(VectorOperators.LT, SQRT_HALF);
         e = e.sub(FloatVector.zero(e.species()).blend(1f, small));
         m = m.add(m.blend(0f, small.not())).sub(1f); // m < √½ ? 2m − 1 : m − 1
         FloatVector z = m.mul(m);
-        FloatVector y = horner(m, 7.0376836292E-2f, -1.1514610310E-1f, 1.1676998740E-1f, -1.2420140846E-1f,
-                1.4249322787E-1f, -1.6668057665E-1f, 2.0000714765E-1f, -2.4999993993E-1f, 3.3333331174E-1f)
-                .mul(m).mul(z);
+        FloatVector y = m.fma(7.0376836292E-2f, -1.1514610310E-1f).fma(m, k(m, 1.1676998740E-1f)).fma(m, k(m, -1.2420140846E-1f))
+                .fma(m, k(m, 1.4249322787E-1f)).fma(m, k(m, -1.6668057665E-1f)).fma(m, k(m, 2.0000714765E-1f))
+                .fma(m, k(m, -2.4999993993E-1f)).fma(m, k(m, 3.3333331174E-1f)).mul(m).mul(z);
         y = e.fma(k(e, LN2_LO), y);
         y = z.fma(k(z, -0.5f), y);
         FloatVector result = m.add(y);
@@ -87,31 +95,34 @@ final class VectorMath {
     static FloatVector tanh(FloatVector x) {
         FloatVector ax = x.lanewise(VectorOperators.ABS);
         FloatVector z = x.mul(x);
-        FloatVector poly = horner(z, -5.70498872745E-3f, 2.06390887954E-2f, -5.37397155531E-2f, 1.33314422036E-1f,
-                -3.33332819422E-1f).mul(z).fma(x, x);
+        FloatVector poly = z.fma(-5.70498872745E-3f, 2.06390887954E-2f).fma(z, k(z, -5.37397155531E-2f)).fma(z, k(z, 1.33314422036E-1f))
+                .fma(z, k(z, -3.33332819422E-1f)).mul(z).fma(x, x);
         FloatVector big = exp(ax.add(ax)).add(1f);
         big = FloatVector.broadcast(x.species(), 1f).sub(FloatVector.broadcast(x.species(), 2f).div(big));
         big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
         return poly.blend(big, ax.compare(VectorOperators.GE, 0.625f)).blend(x, x.test(VectorOperators.IS_NAN));
     }
 
-    /** c₀xⁿ + c₁xⁿ⁻¹ + ... + cₙ by Horner's rule with fused multiply-adds (exactly rounded each). */
-    static FloatVector horner(FloatVector x, float... c) {
-        FloatVector acc = k(x, c[0]);
-        for (int i = 1; i < c.length; i++) acc = acc.fma(x, k(x, c[i]));
-        return acc;
+    /** c₀x⁵ + c₁x⁴ + ... + c₅ by Horner's rule with fused multiply-adds (exactly rounded each); no varargs array. */
+    static FloatVector horner6(FloatVector x, float c0, float c1, float c2, float c3, float c4, float c5) {
+        return x.fma(c0, c1).fma(x, k(x, c2)).fma(x, k(x, c3)).fma(x, k(x, c4)).fma(x, k(x, c5));
     }
 
     private static FloatVector k(FloatVector like, float c) {
         return FloatVector.broadcast(like.species(), c);
     }
 
-    /** ⌊x⌋ for |x| &lt; 2²³ (what exp needs); larger values and ±∞, NaN pass through. */
+    /**
+     * ⌊x⌋: t = |x| rounded to an integer by adding and subtracting 2²³ (exact below 2²³, where the
+     * spacing of floats reaches 1), given x's sign, minus 1 where that rounded up. |x| ≥ 2²³ (already
+     * integers), ±∞ and NaN pass through.
+     */
     static FloatVector floor(FloatVector v) {
-        FloatVector t = (FloatVector) v.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
+        FloatVector ax = v.lanewise(VectorOperators.ABS);
+        FloatVector t = ax.add(0x1p23f).sub(0x1p23f);
+        t = t.blend(t.neg(), v.compare(VectorOperators.LT, 0f));
         FloatVector roundedUp = FloatVector.zero(v.species()).blend(1f, t.compare(VectorOperators.GT, v));
-        return t.sub(roundedUp).blend(v, v.lanewise(VectorOperators.ABS).compare(VectorOperators.GE, 0x1p23f)
-                .or(v.test(VectorOperators.IS_NAN)));
+        return t.sub(roundedUp).blend(v, ax.compare(VectorOperators.GE, 0x1p23f).or(v.test(VectorOperators.IS_NAN)));
     }
 
     /** Rotations by L/2, L/4, ..., 1 lanes, for {@link #sumLanes}; static finals, so the JIT folds them. */
