@@ -32,6 +32,29 @@ final class VectorKernels32 implements Kernels<float[]> {
 
     @Override public void fill(float[] out, double value, int n) { Arrays.fill(out, 0, n, (float) value); }
 
+    /** Elements per thread below which elementwise work stays on one thread (about 20 µs of exp). */
+    static final int PARALLEL_MIN = 1 << 15;
+
+    interface Range { void run(int lo, int hi); }
+
+    /**
+     * Runs an elementwise body over [0, n) on the calling thread, or, for large n, over
+     * {@link Threads} in ranges that start on whole vectors. Each element is computed by the same
+     * operations whichever range holds it, so the result does not depend on the thread count.
+     */
+    static void split(int n, Range body) {
+        int parts = Math.min(Threads.count(), n / PARALLEL_MIN);
+        if (parts <= 1) {
+            body.run(0, n);
+            return;
+        }
+        Threads.forEach(parts, part -> {
+            int lo = (int) ((long) n * part / parts) / L * L;
+            int hi = part == parts - 1 ? n : (int) ((long) n * (part + 1) / parts) / L * L;
+            body.run(lo, hi);
+        });
+    }
+
     private static FloatVector load(float[] x, int i, VectorMask<Float> m) {
         return FloatVector.fromArray(S, x, i, m);
     }
@@ -43,21 +66,27 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void exp(float[] x, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) VectorMath.exp(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); VectorMath.exp(load(x, i, m)).intoArray(out, i, m); }
+        split(n, (lo, hi) -> {
+            int i = lo;
+            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) VectorMath.exp(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+            if (i < hi) { var m = S.indexInRange(i, hi); VectorMath.exp(load(x, i, m)).intoArray(out, i, m); }
+        });
     }
 
     @Override public void log(float[] x, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) VectorMath.log(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); VectorMath.log(load(x, i, m)).intoArray(out, i, m); }
+        split(n, (lo, hi) -> {
+            int i = lo;
+            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) VectorMath.log(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+            if (i < hi) { var m = S.indexInRange(i, hi); VectorMath.log(load(x, i, m)).intoArray(out, i, m); }
+        });
     }
 
     @Override public void log1p(float[] x, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) VectorMath.log1p(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); VectorMath.log1p(load(x, i, m)).intoArray(out, i, m); }
+        split(n, (lo, hi) -> {
+            int i = lo;
+            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) VectorMath.log1p(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+            if (i < hi) { var m = S.indexInRange(i, hi); VectorMath.log1p(load(x, i, m)).intoArray(out, i, m); }
+        });
     }
 
     @Override public void sqrt(float[] x, float[] out, int n) {
@@ -83,9 +112,11 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void sigmoid(float[] x, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) sigmoid(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); sigmoid(load(x, i, m)).intoArray(out, i, m); }
+        split(n, (lo, hi) -> {
+            int i = lo;
+            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) sigmoid(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+            if (i < hi) { var m = S.indexInRange(i, hi); sigmoid(load(x, i, m)).intoArray(out, i, m); }
+        });
     }
 
     /** 1/(1+e^-x): e^-x overflows to +inf for x < -88, giving exactly 0, never NaN. */
@@ -94,9 +125,11 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void tanh(float[] x, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) VectorMath.tanh(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); VectorMath.tanh(load(x, i, m)).intoArray(out, i, m); }
+        split(n, (lo, hi) -> {
+            int i = lo;
+            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) VectorMath.tanh(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+            if (i < hi) { var m = S.indexInRange(i, hi); VectorMath.tanh(load(x, i, m)).intoArray(out, i, m); }
+        });
     }
 
     @Override public void sin(float[] x, float[] out, int n) {
@@ -108,9 +141,11 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void softplus(float[] x, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) softplus(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); softplus(load(x, i, m)).intoArray(out, i, m); }
+        split(n, (lo, hi) -> {
+            int i = lo;
+            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) softplus(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+            if (i < hi) { var m = S.indexInRange(i, hi); softplus(load(x, i, m)).intoArray(out, i, m); }
+        });
     }
 
     /** max(x, 0) + log1p(e^-|x|). */
@@ -283,26 +318,28 @@ final class VectorKernels32 implements Kernels<float[]> {
     @Override public void sgdStep(float[] p, float[] g, float[] buf, int n, double lr, double momentum,
                                   double dampening, double weightDecay, boolean nesterov, boolean first) {
         float lrF = (float) -lr, mu = (float) momentum, keep = (float) (1 - dampening), wd = (float) weightDecay;
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) {
-            FloatVector pv = FloatVector.fromArray(S, p, i);
-            FloatVector d = FloatVector.fromArray(S, g, i);
-            if (wd != 0) d = pv.mul(wd).add(d);
-            if (mu != 0) {
-                FloatVector bv = first ? d : FloatVector.fromArray(S, buf, i).mul(mu).add(d.mul(keep));
-                bv.intoArray(buf, i);
-                d = nesterov ? bv.mul(mu).add(d) : bv;
+        split(n, (lo, hi) -> {
+            int i = lo;
+            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) {
+                FloatVector pv = FloatVector.fromArray(S, p, i);
+                FloatVector d = FloatVector.fromArray(S, g, i);
+                if (wd != 0) d = pv.mul(wd).add(d);
+                if (mu != 0) {
+                    FloatVector bv = first ? d : FloatVector.fromArray(S, buf, i).mul(mu).add(d.mul(keep));
+                    bv.intoArray(buf, i);
+                    d = nesterov ? bv.mul(mu).add(d) : bv;
+                }
+                d.mul(lrF).add(pv).intoArray(p, i);
             }
-            d.mul(lrF).add(pv).intoArray(p, i);
-        }
-        for (; i < n; i++) {
-            float d = wd != 0 ? g[i] + wd * p[i] : g[i];
-            if (mu != 0) {
-                buf[i] = first ? d : buf[i] * mu + keep * d;
-                d = nesterov ? d + mu * buf[i] : buf[i];
+            for (; i < hi; i++) {
+                float d = wd != 0 ? g[i] + wd * p[i] : g[i];
+                if (mu != 0) {
+                    buf[i] = first ? d : buf[i] * mu + keep * d;
+                    d = nesterov ? d + mu * buf[i] : buf[i];
+                }
+                p[i] = p[i] + lrF * d;
             }
-            p[i] = p[i] + lrF * d;
-        }
+        });
     }
 
     @Override public void adamStep(float[] p, float[] g, float[] m, float[] v, int n, double lr, double beta1,
@@ -311,28 +348,30 @@ final class VectorKernels32 implements Kernels<float[]> {
         float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (1 - beta1), c2 = (float) (1 - beta2);
         float e = (float) eps, wd = (float) weightDecay, decay = (float) (1 - lr * weightDecay);
         float negStep = (float) (-lr / biasCorrection1), bc2 = (float) biasCorrection2Sqrt;
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) {
-            FloatVector pv = FloatVector.fromArray(S, p, i);
-            FloatVector gv = FloatVector.fromArray(S, g, i);
-            if (decoupled) pv = pv.mul(decay);
-            else if (wd != 0) gv = pv.mul(wd).add(gv);
-            FloatVector mv = FloatVector.fromArray(S, m, i).mul(b1).add(gv.mul(c1));
-            FloatVector vv = FloatVector.fromArray(S, v, i).mul(b2).add(gv.mul(gv).mul(c2));
-            mv.intoArray(m, i);
-            vv.intoArray(v, i);
-            FloatVector denom = vv.lanewise(SQRT).div(bc2).add(e);
-            mv.div(denom).mul(negStep).add(pv).intoArray(p, i);
-        }
-        for (; i < n; i++) {
-            float gi = g[i];
-            if (decoupled) p[i] = p[i] * decay;
-            else if (wd != 0) gi = gi + wd * p[i];
-            m[i] = m[i] * b1 + c1 * gi;
-            v[i] = v[i] * b2 + c2 * gi * gi;
-            float denom = (float) Math.sqrt(v[i]) / bc2 + e;
-            p[i] = p[i] + negStep * (m[i] / denom);
-        }
+        split(n, (lo, hi) -> {
+            int i = lo;
+            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) {
+                FloatVector pv = FloatVector.fromArray(S, p, i);
+                FloatVector gv = FloatVector.fromArray(S, g, i);
+                if (decoupled) pv = pv.mul(decay);
+                else if (wd != 0) gv = pv.mul(wd).add(gv);
+                FloatVector mv = FloatVector.fromArray(S, m, i).mul(b1).add(gv.mul(c1));
+                FloatVector vv = FloatVector.fromArray(S, v, i).mul(b2).add(gv.mul(gv).mul(c2));
+                mv.intoArray(m, i);
+                vv.intoArray(v, i);
+                FloatVector denom = vv.lanewise(SQRT).div(bc2).add(e);
+                mv.div(denom).mul(negStep).add(pv).intoArray(p, i);
+            }
+            for (; i < hi; i++) {
+                float gi = g[i];
+                if (decoupled) p[i] = p[i] * decay;
+                else if (wd != 0) gi = gi + wd * p[i];
+                m[i] = m[i] * b1 + c1 * gi;
+                v[i] = v[i] * b2 + c2 * gi * gi;
+                float denom = (float) Math.sqrt(v[i]) / bc2 + e;
+                p[i] = p[i] + negStep * (m[i] / denom);
+            }
+        });
     }
 
     @Override public double sumOfSquares(float[] x, int n) {
