@@ -1,21 +1,27 @@
 package io.elbo.autodiff;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
- * The threads the float32 kernels may use. Work is always cut into the same parts whatever the
- * thread count (each part writes its own outputs and sums in a fixed order), so results are
- * bit-identical for 1, 2 or n threads; the count only decides how many parts run at once.
+ * The threads the float32 kernels may use. Work is always cut so that each output element is
+ * computed by the same operations whatever the thread count, so results are bit-identical for 1, 2
+ * or n threads; the count only decides how many parts run at once.
+ *
+ * <p>Workers are kept alive and, after a job, spin for a short while (about 50 µs) before parking,
+ * like OpenMP's active wait: a training step hands out hundreds of jobs of a few hundred
+ * microseconds, and waking a parked thread for each would cost tens of microseconds.
  */
 public final class Threads {
     private Threads() {}
 
     private static volatile int count = Math.max(1, Runtime.getRuntime().availableProcessors());
-    private static ExecutorService pool;
+    private static Worker[] workers = new Worker[0];
+    /** Held by the thread whose job the workers run; another thread's job runs inline meanwhile. */
+    private static final java.util.concurrent.locks.ReentrantLock LOCK = new java.util.concurrent.locks.ReentrantLock();
+    /** Nanoseconds a worker spins for the next job before parking. */
+    private static final long SPIN_NANOS = 50_000;
 
     /** Sets the number of threads the kernels use (at least 1). */
     public static synchronized void set(int n) {
@@ -27,47 +33,95 @@ public final class Threads {
         return count;
     }
 
-    private static synchronized ExecutorService pool() {
-        if (pool == null) {
-            pool = Executors.newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "elbo-kernel");
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        return pool;
-    }
-
     /**
      * Runs {@code part.accept(i)} for every i in [0, parts): on the calling thread when one thread
-     * is set or there is one part, else spread over {@link #count()} threads in contiguous runs of
-     * parts, the caller taking the first. Returns when all parts are done.
+     * is set or there is one part, else spread over {@link #count()} threads, each taking a
+     * contiguous run of parts, the caller the first. Returns when all parts are done. A part that calls forEach
+     * itself, or a second thread calling while the workers are busy, runs its parts inline.
      */
     public static void forEach(int parts, IntConsumer part) {
         int t = Math.min(count, parts);
-        if (t <= 1) {
+        if (t <= 1 || Worker.current() != null || !LOCK.tryLock()) { // one thread, nested, or the workers are busy
             for (int i = 0; i < parts; i++) part.accept(i);
             return;
         }
-        @SuppressWarnings("unchecked")
-        Future<?>[] futures = new Future<?>[t - 1];
+        try {
+            spread(parts, part, t);
+        } finally {
+            LOCK.unlock();
+        }
+    }
+
+    private static void spread(int parts, IntConsumer part, int t) {
+        Worker[] ws = workers(t - 1);
+        AtomicInteger pending = new AtomicInteger(t - 1);
+        Throwable[] failure = new Throwable[1];
         for (int w = 1; w < t; w++) {
             int lo = (int) ((long) parts * w / t), hi = (int) ((long) parts * (w + 1) / t);
-            futures[w - 1] = pool().submit(() -> {
-                for (int i = lo; i < hi; i++) part.accept(i);
+            ws[w - 1].submit(() -> {
+                try {
+                    for (int i = lo; i < hi; i++) part.accept(i);
+                } catch (Throwable e) {
+                    synchronized (failure) {
+                        failure[0] = e;
+                    }
+                } finally {
+                    pending.decrementAndGet();
+                }
             });
         }
-        int hi0 = parts / t;
-        for (int i = 0; i < hi0; i++) part.accept(i);
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for kernel threads", e);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException r) throw r;
-                throw new IllegalStateException(e.getCause());
+        for (int i = 0, hi = parts / t; i < hi; i++) part.accept(i);
+        while (pending.get() > 0) Thread.onSpinWait();
+        synchronized (failure) {
+            if (failure[0] instanceof RuntimeException r) throw r;
+            if (failure[0] instanceof Error e) throw e;
+        }
+    }
+
+    private static synchronized Worker[] workers(int n) {
+        if (workers.length < n) {
+            Worker[] more = java.util.Arrays.copyOf(workers, n);
+            for (int i = workers.length; i < n; i++) more[i] = new Worker(i + 1);
+            workers = more;
+        }
+        return workers;
+    }
+
+    /** A daemon thread running one job at a time, spinning briefly between jobs. */
+    private static final class Worker extends Thread {
+        private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
+        private volatile Runnable job;
+
+        Worker(int id) {
+            super("elbo-kernel-" + id);
+            setDaemon(true);
+            start();
+        }
+
+        static Worker current() {
+            return CURRENT.get();
+        }
+
+        void submit(Runnable r) {
+            job = r;
+            LockSupport.unpark(this);
+        }
+
+        @Override
+        public void run() {
+            CURRENT.set(this);
+            while (true) {
+                Runnable r = job;
+                if (r == null) {
+                    long until = System.nanoTime() + SPIN_NANOS;
+                    while ((r = job) == null && System.nanoTime() < until) Thread.onSpinWait();
+                    if (r == null) {
+                        LockSupport.park(this);
+                        continue;
+                    }
+                }
+                job = null;
+                r.run();
             }
         }
     }
