@@ -101,7 +101,7 @@ with torch.no_grad():
     total = 0.0
     per = max(1, 16384 // k)
     for i in range(0, m, per):
-        x = test[i:i + per]
+        x = test[i:min(i + per, m)]
         mu, logvar = model.encode(x)
         std = torch.exp(0.5 * logvar)
         eps = torch.randn((k,) + mu.shape, dtype=dtype)
