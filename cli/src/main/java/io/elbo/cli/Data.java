@@ -32,6 +32,16 @@ record Data(Dataset train, Dataset test, String source, String description) {
         return source.equals(SAMPLE) || source.equals(DEBIAN.toString()) ? FASHION_CLASSES : null;
     }
 
+    /** This data, checked to have images of rows × cols (the size a model was built for). */
+    Data requireSize(int rows, int cols) {
+        for (Dataset set : new Dataset[] {train, test}) {
+            if (set.rows() != rows || set.cols() != cols) {
+                throw new CliException(source + ": images are " + set.rows() + "×" + set.cols() + ", the model expects " + rows + "×" + cols);
+            }
+        }
+        return this;
+    }
+
     /** The source to use for {@code --data} (null when not given). */
     static String resolve(String option) {
         if (option != null) {
@@ -105,10 +115,6 @@ record Data(Dataset train, Dataset test, String source, String description) {
                 case "dynamic" -> DYNAMIC;
                 default -> throw new IllegalArgumentException("unknown pixel preprocessing '" + s + "' (grey, static or dynamic)");
             };
-        }
-
-        String label() {
-            return name().toLowerCase(Locale.ROOT);
         }
 
         /** The training set as the run sees it before each use (dynamic binarisation happens per batch). */

@@ -1,5 +1,6 @@
 package io.elbo.cli;
 
+import io.elbo.autodiff.DType;
 import io.elbo.vae.VAE;
 import io.elbo.vae.data.Dataset;
 import java.io.PrintWriter;
@@ -52,20 +53,16 @@ final class EvalCommand implements Callable<Integer> {
         UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(seed);
 
         long t0 = System.nanoTime();
-        double sum = 0;
-        for (int from = 0; from < test.count(); from += 500) {
-            int to = Math.min(test.count(), from + 500);
-            for (double v : vae.elboPerDatum(test.batch(from, to, m.config().dtypeValue()), 1, true, rng)) sum += v;
-        }
+        double negElbo = testNegElbo(vae, test, m.config().dtypeValue(), rng);
         double seconds = (System.nanoTime() - t0) * 1e-9;
-        o.printf(Locale.ROOT, "test -ELBO: %.2f nats per image (%d images, 1 sample, analytic KL; %.2f s)%n", -sum / test.count(), test.count(), seconds);
+        o.printf(Locale.ROOT, "test -ELBO: %.2f nats per image (%d images, 1 sample, analytic KL; %.2f s)%n", negElbo, test.count(), seconds);
         o.flush();
 
         int n = images == 0 ? test.count() : Math.min(images, test.count());
         int perBatch = Math.max(1, Math.min(n, ROWS_PER_CHUNK / Math.min(k, ROWS_PER_CHUNK)));
         int chunk = Math.max(1, Math.min(k, ROWS_PER_CHUNK / perBatch));
         t0 = System.nanoTime();
-        sum = 0;
+        double sum = 0;
         try (Progress bar = Progress.start("-L_" + k, n, "img")) {
             for (int from = 0; from < n; from += perBatch) {
                 int to = Math.min(n, from + perBatch);
@@ -77,6 +74,16 @@ final class EvalCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "importance-weighted bound -L_%d: %.2f nats per image (first %d test images, %d samples at a time; %.2f s)%n", k,
                 -sum / n, n, chunk, seconds);
         return 0;
+    }
+
+    /** −ELBO per image over a test set: one sample of z, analytic KL, 500 images at a time, no gradient. */
+    static double testNegElbo(VAE vae, Dataset test, DType dtype, UniformRandomProvider rng) {
+        double sum = 0;
+        for (int from = 0; from < test.count(); from += 500) {
+            int to = Math.min(test.count(), from + 500);
+            for (double v : vae.elboPerDatum(test.batch(from, to, dtype), 1, true, rng)) sum += v;
+        }
+        return -sum / test.count();
     }
 
     static String epochsDone(Runs.Loaded m) {

@@ -53,15 +53,52 @@ final class Pictures {
         return img;
     }
 
+    /**
+     * Originals above their reconstructions: rows of 8 test images, each followed by the row of their
+     * reconstructions. {@code orig} and {@code recon} hold n images of rows×cols values.
+     */
+    static BufferedImage originalsAboveReconstructions(float[] orig, float[] recon, int n, int rows, int cols) {
+        int d = rows * cols, perRow = 8, shown = 0;
+        float[] grid = new float[2 * ((n + perRow - 1) / perRow) * perRow * d];
+        for (int row = 0; row * perRow < n; row++) {
+            int k = Math.min(perRow, n - row * perRow);
+            System.arraycopy(orig, row * perRow * d, grid, shown * d, k * d);
+            System.arraycopy(recon, row * perRow * d, grid, (shown + perRow) * d, k * d);
+            shown += 2 * perRow;
+        }
+        return grid(grid, shown, rows, cols, perRow);
+    }
+
     static void writePng(BufferedImage img, Path path) {
-        Path tmp = temporary(path);
-        try {
+        writeAtomically(path, tmp -> {
             if (!ImageIO.write(img, "png", tmp.toFile())) throw new CliException("no PNG writer in this JVM");
+        });
+    }
+
+    /** Writes a text file atomically. */
+    static void writeText(Path path, String text) {
+        writeAtomically(path, tmp -> Files.writeString(tmp, text));
+    }
+
+    interface Writer {
+        void write(Path tmp) throws IOException;
+    }
+
+    /** Writes to a temporary sibling, then moves it over {@code path}; the temporary file never outlives a failure. */
+    private static void writeAtomically(Path path, Writer writer) {
+        Path abs = path.toAbsolutePath();
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
+        try {
+            writer.write(tmp);
             Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new CliException(path + ": cannot write (" + e.getMessage() + ")");
         } finally {
-            deleteQuietly(tmp);
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // a leftover temporary file is harmless
+            }
         }
     }
 
@@ -78,7 +115,7 @@ final class Pictures {
         }
         chart.addSeries(trainLabel, epochs, train).setMarker(SeriesMarkers.CIRCLE);
         chart.addSeries("test −ELBO", epochs, test).setMarker(SeriesMarkers.DIAMOND);
-        save(chart, path);
+        writePng(BitmapEncoder.getBufferedImage(chart), path);
     }
 
     /** Test codes μ(x) in a 2-D latent space, one colour per label. */
@@ -100,31 +137,6 @@ final class Pictures {
             if (!xs.isEmpty()) chart.addSeries(labels == null ? "test"
                     : classNames != null && label < classNames.length ? classNames[label] : "label " + label, xs, ys).setMarker(SeriesMarkers.CIRCLE);
         }
-        save(chart, path);
-    }
-
-    private static void save(XYChart chart, Path path) {
-        Path tmp = temporary(path);
-        try {
-            BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG); // writes tmp + ".png"
-            Files.move(Path.of(tmp + ".png"), path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new CliException(path + ": cannot write (" + e.getMessage() + ")");
-        } finally {
-            deleteQuietly(Path.of(tmp + ".png"));
-        }
-    }
-
-    private static Path temporary(Path path) {
-        Path abs = path.toAbsolutePath();
-        return abs.resolveSibling("." + abs.getFileName() + ".tmp");
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // a leftover temporary file is harmless
-        }
+        writePng(BitmapEncoder.getBufferedImage(chart), path);
     }
 }

@@ -39,22 +39,13 @@ final class ReconstructCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "images " + first + " to " + (first + n - 1) + " are outside the " + test.count()
                     + " test images");
         }
-        int d = test.dim();
         float[] orig, recon;
         try (var off = Tape.noGrad()) {
             var x = test.batch(first, first + n, m.config().dtypeValue());
             orig = x.toFloatArray();
             recon = m.vae().reconstruct(x).toFloatArray();
         }
-        int cols = 8, shown = 0;
-        float[] grid = new float[2 * ((n + cols - 1) / cols) * cols * d];
-        for (int row = 0; row * cols < n; row++) {
-            int k = Math.min(cols, n - row * cols);
-            System.arraycopy(orig, row * cols * d, grid, shown * d, k * d);
-            System.arraycopy(recon, row * cols * d, grid, (shown + cols) * d, k * d);
-            shown += 2 * cols;
-        }
-        Pictures.writePng(Pictures.grid(grid, shown, m.config().rows(), m.config().cols(), cols), output);
+        Pictures.writePng(Pictures.originalsAboveReconstructions(orig, recon, n, m.config().rows(), m.config().cols()), output);
         spec.commandLine().getOut().println("wrote test images " + first + ".." + (first + n - 1) + " and their reconstructions to " + output);
         return 0;
     }

@@ -2,8 +2,11 @@ package io.elbo.cli;
 
 import io.elbo.autodiff.Threads;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** What every command on a trained model takes: the run (directory or checkpoint), data and threads. */
 final class RunArgument {
@@ -16,22 +19,25 @@ final class RunArgument {
     @Option(names = "--threads", paramLabel = "N", description = "kernel threads (default: the machine's cores)")
     Integer threads;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     Runs.Loaded open() {
-        if (threads != null) {
-            if (threads < 1) throw new CliException("--threads must be at least 1, got " + threads);
-            Threads.set(threads);
-        }
+        setThreads(threads, command);
         return Runs.open(run);
+    }
+
+    /** Applies {@code --threads} when given; fewer than 1 is a usage error. */
+    static void setThreads(Integer threads, CommandSpec command) {
+        if (threads == null) return;
+        if (threads < 1) throw new ParameterException(command.commandLine(), "--threads must be at least 1, got " + threads);
+        Threads.set(threads);
     }
 
     /** The run's test images, preprocessed as in training. */
     io.elbo.vae.data.Dataset testImages(Runs.Loaded m, java.io.PrintWriter out) {
-        Data d = Data.load(data != null ? Data.resolve(data) : m.config().data());
+        Data d = Data.load(data != null ? Data.resolve(data) : m.config().data()).requireSize(m.config().rows(), m.config().cols());
         out.println("data: " + d.description());
-        if (d.test().rows() != m.config().rows() || d.test().cols() != m.config().cols()) {
-            throw new CliException(d.source() + ": images are " + d.test().rows() + "×" + d.test().cols() + ", the model expects "
-                    + m.config().rows() + "×" + m.config().cols());
-        }
         return Data.Pixels.parse(m.config().pixels()).test(d.test());
     }
 }

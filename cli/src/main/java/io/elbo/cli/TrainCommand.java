@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -28,11 +27,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.commons.rng.RestorableUniformRandomProvider;
-import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.PermutationSampler;
 import org.apache.commons.rng.simple.RandomSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -117,22 +116,21 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its checkpoint (bit-identical to not stopping)")
     Path resume;
 
+    /** The options that may accompany --resume; every other one belongs to the run's saved configuration. */
+    private static final List<String> RESUMABLE = List.of("--resume", "--epochs", "--threads");
+
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        if (threads != null) {
-            if (threads < 1) throw usage("--threads must be at least 1, got " + threads);
-            Threads.set(threads);
-        }
+        RunArgument.setThreads(threads, spec);
         RunConfig config;
         Data d;
         Path dir;
         Path checkpoint = null;
         if (resume != null) {
-            for (String name : List.of("--data", "--pixels", "--limit", "--hidden", "--latent", "--activation", "--likelihood", "--sigma",
-                    "--batch-size", "--optimizer", "--lr", "--beta", "--kl-warmup", "--samples", "--iwae-k", "--seed", "--dtype", "--out")) {
-                if (spec.commandLine().getParseResult().hasMatchedOption(name)) {
-                    throw usage("--resume continues a run with its own configuration; " + name + " cannot be given with it "
+            for (OptionSpec given : spec.commandLine().getParseResult().matchedOptions()) {
+                if (!RESUMABLE.contains(given.longestName())) {
+                    throw usage("--resume continues a run with its own configuration; " + given.longestName() + " cannot be given with it "
                             + "(only --epochs and --threads)");
                 }
             }
@@ -142,11 +140,7 @@ final class TrainCommand implements Callable<Integer> {
             int total = spec.commandLine().getParseResult().hasMatchedOption("--epochs") ? epochs : saved.epochs();
             if (total < 1) throw usage("--epochs must be at least 1, got " + total);
             config = withEpochs(saved, total);
-            d = Data.load(config.data());
-            if (d.train().rows() != config.rows() || d.train().cols() != config.cols()) {
-                throw new CliException(config.data() + ": images are " + d.train().rows() + "×" + d.train().cols() + ", the run's model expects "
-                        + config.rows() + "×" + config.cols());
-            }
+            d = Data.load(config.data()).requireSize(config.rows(), config.cols());
         } else {
             checkOptions();
             dir = out != null ? out : Path.of("runs", "vae-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -168,7 +162,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Trainer t = new Trainer(config, d, dir, o);
         if (checkpoint != null) t.restore(checkpoint);
-        else writeText(dir.resolve(Runs.CONFIG), config.toJson() + "\n");
+        else Pictures.writeText(dir.resolve(Runs.CONFIG), config.toJson() + "\n");
         AtomicBoolean stop = new AtomicBoolean();
         try (var signals = Signals.onInterrupt(() -> {
             if (!stop.getAndSet(true)) System.err.println("\nvae: stopping after this step; saving a checkpoint (Ctrl-C again to quit at once)");
@@ -211,16 +205,6 @@ final class TrainCommand implements Callable<Integer> {
     private static RunConfig withEpochs(RunConfig c, int total) {
         return new RunConfig(c.data(), c.pixels(), c.limit(), c.rows(), c.cols(), c.hidden(), c.latent(), c.activation(), c.likelihood(), c.sigma(),
                 total, c.batchSize(), c.optimizer(), c.lr(), c.beta(), c.klWarmup(), c.samples(), c.iwaeK(), c.seed(), c.dtype());
-    }
-
-    static void writeText(Path path, String text) {
-        Path tmp = path.resolveSibling("." + path.getFileName() + ".tmp");
-        try {
-            Files.writeString(tmp, text);
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new CliException(path + ": cannot write (" + e.getMessage() + ")");
-        }
     }
 
     /** The training loop and its state: where in which epoch, running sums, the generator. */
@@ -390,7 +374,8 @@ final class TrainCommand implements Callable<Integer> {
         private void endOfEpoch() {
             double n = sums[0];
             double trainLoss = sums[1] / n, recon = sums[2] / n, kl = sums[3] / n;
-            double testLoss = testNegElbo();
+            double testLoss = EvalCommand.testNegElbo(vae, test, config.dtypeValue(),
+                    RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 3, epoch}));
             double rate = n / seconds;
             double betaNow = options.betaAt(step);
             String rc = config.iwaeK() > 1 ? "" : String.format(Locale.ROOT, " = recon %.2f + KL %.2f", recon, kl);
@@ -400,8 +385,8 @@ final class TrainCommand implements Callable<Integer> {
             csvRows.removeIf(r -> Integer.parseInt(r.substring(0, r.indexOf(','))) >= epoch);
             csvRows.add(String.format(Locale.ROOT, "%d,%s,%s,%s,%s,%s,%.3f,%.1f", epoch, num(trainLoss), config.iwaeK() > 1 ? "" : num(recon),
                     config.iwaeK() > 1 ? "" : num(kl), num(testLoss), num(betaNow), seconds, rate));
-            writeText(dir.resolve(Runs.METRICS), CSV_HEADER + "\n" + String.join("\n", csvRows) + "\n");
-            pictures(trainLoss);
+            Pictures.writeText(dir.resolve(Runs.METRICS), CSV_HEADER + "\n" + String.join("\n", csvRows) + "\n");
+            pictures();
             for (Parameter p : vae.parameters()) {
                 if (!p.value().allFinite()) throw diverged("a parameter became non-finite");
             }
@@ -416,34 +401,16 @@ final class TrainCommand implements Callable<Integer> {
             return Double.toString(v);
         }
 
-        private double testNegElbo() {
-            UniformRandomProvider evalRng = RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 3, epoch});
-            double sum = 0;
-            for (int from = 0; from < test.count(); from += 500) {
-                int to = Math.min(test.count(), from + 500);
-                for (double v : vae.elboPerDatum(test.batch(from, to, config.dtypeValue()), 1, true, evalRng)) sum += v;
-            }
-            return -sum / test.count();
-        }
-
-        private void pictures(double trainLoss) {
+        private void pictures() {
             String e = String.format(Locale.ROOT, "%03d", epoch);
-            int rows = config.rows(), cols = config.cols(), d = rows * cols;
+            int rows = config.rows(), cols = config.cols();
             try (var off = Tape.noGrad()) {
                 Tensor samples = vae.sample(64, RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 4}));
                 Pictures.writePng(Pictures.grid(samples.toFloatArray(), 64, rows, cols, 8), dir.resolve("samples-epoch-" + e + ".png"));
                 int n = Math.min(32, test.count());
                 Tensor originals = test.batch(0, n, config.dtypeValue());
-                float[] recon = vae.reconstruct(originals).toFloatArray(), orig = originals.toFloatArray();
-                float[] pairs = new float[2 * n * d];
-                int shown = 0;
-                for (int row = 0; row * 8 < n; row++) { // a row of originals, then the row of their reconstructions
-                    int k = Math.min(8, n - row * 8);
-                    System.arraycopy(orig, row * 8 * d, pairs, shown * d, k * d);
-                    System.arraycopy(recon, row * 8 * d, pairs, (shown + 8) * d, k * d);
-                    shown += 16;
-                }
-                Pictures.writePng(Pictures.grid(pairs, shown, rows, cols, 8), dir.resolve("reconstructions-epoch-" + e + ".png"));
+                Pictures.writePng(Pictures.originalsAboveReconstructions(originals.toFloatArray(), vae.reconstruct(originals).toFloatArray(), n,
+                        rows, cols), dir.resolve("reconstructions-epoch-" + e + ".png"));
                 if (config.latent() == 2) {
                     Pictures.writePng(Pictures.grid(manifold(vae, 20), 400, rows, cols, 20), dir.resolve("manifold-epoch-" + e + ".png"));
                     int m = Math.min(test.count(), 5000);

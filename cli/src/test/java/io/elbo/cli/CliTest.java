@@ -241,6 +241,7 @@ class CliTest {
         vae("train", "--resume", tmp.toString(), "--lr", "0.1").assertOneLineError(2, "--lr cannot be given with it");
         vae("eval").assertOneLineError(2, "RUN");
         vae("sample", tmp.toString(), "-n", "0").assertOneLineError(2, "-n must be between 1 and 4096");
+        vae("eval", tmp.toString(), "--threads", "0").assertOneLineError(2, "--threads must be at least 1");
     }
 
     @Test
