@@ -55,6 +55,27 @@ final class VectorKernels32 implements Kernels<float[]> {
         });
     }
 
+    /** A loop over whole vectors, x[lo, hi) to out[lo, hi), with hi − lo a multiple of L. */
+    interface VectorLoop { void run(float[] x, float[] out, int lo, int hi); }
+
+    /**
+     * Applies a whole-vector loop to n elements: the whole vectors {@linkplain #split split} across
+     * threads, then the last n mod L elements through a zero-padded vector of scratch. The
+     * transcendental kernels are written this way rather than with a masked tail step because the
+     * tail step would compile their long function bodies a second time into the same method, which
+     * can exceed C2's inlining budget (see {@link VectorMath}) and leave vectors boxed.
+     */
+    static void elementwise(float[] x, float[] out, int n, VectorLoop loop) {
+        int whole = n / L * L;
+        split(whole, (lo, hi) -> loop.run(x, out, lo, hi));
+        if (whole < n) {
+            float[] tail = new float[L];
+            System.arraycopy(x, whole, tail, 0, n - whole);
+            loop.run(tail, tail, 0, L);
+            System.arraycopy(tail, 0, out, whole, n - whole);
+        }
+    }
+
     private static FloatVector load(float[] x, int i, VectorMask<Float> m) {
         return FloatVector.fromArray(S, x, i, m);
     }
@@ -66,26 +87,20 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void exp(float[] x, float[] out, int n) {
-        split(n, (lo, hi) -> {
-            int i = lo;
-            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) VectorMath.exp(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-            if (i < hi) { var m = S.indexInRange(i, hi); VectorMath.exp(load(x, i, m)).intoArray(out, i, m); }
+        elementwise(x, out, n, (in, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) VectorMath.exp(FloatVector.fromArray(S, in, i)).intoArray(o, i);
         });
     }
 
     @Override public void log(float[] x, float[] out, int n) {
-        split(n, (lo, hi) -> {
-            int i = lo;
-            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) VectorMath.log(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-            if (i < hi) { var m = S.indexInRange(i, hi); VectorMath.log(load(x, i, m)).intoArray(out, i, m); }
+        elementwise(x, out, n, (in, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) VectorMath.log(FloatVector.fromArray(S, in, i)).intoArray(o, i);
         });
     }
 
     @Override public void log1p(float[] x, float[] out, int n) {
-        split(n, (lo, hi) -> {
-            int i = lo;
-            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) VectorMath.log1p(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-            if (i < hi) { var m = S.indexInRange(i, hi); VectorMath.log1p(load(x, i, m)).intoArray(out, i, m); }
+        elementwise(x, out, n, (in, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) VectorMath.log1p(FloatVector.fromArray(S, in, i)).intoArray(o, i);
         });
     }
 
@@ -112,10 +127,8 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void sigmoid(float[] x, float[] out, int n) {
-        split(n, (lo, hi) -> {
-            int i = lo;
-            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) sigmoid(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-            if (i < hi) { var m = S.indexInRange(i, hi); sigmoid(load(x, i, m)).intoArray(out, i, m); }
+        elementwise(x, out, n, (in, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) sigmoid(FloatVector.fromArray(S, in, i)).intoArray(o, i);
         });
     }
 
@@ -125,10 +138,8 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void tanh(float[] x, float[] out, int n) {
-        split(n, (lo, hi) -> {
-            int i = lo;
-            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) VectorMath.tanh(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-            if (i < hi) { var m = S.indexInRange(i, hi); VectorMath.tanh(load(x, i, m)).intoArray(out, i, m); }
+        elementwise(x, out, n, (in, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) VectorMath.tanh(FloatVector.fromArray(S, in, i)).intoArray(o, i);
         });
     }
 
@@ -141,16 +152,14 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void softplus(float[] x, float[] out, int n) {
-        split(n, (lo, hi) -> {
-            int i = lo;
-            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) softplus(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-            if (i < hi) { var m = S.indexInRange(i, hi); softplus(load(x, i, m)).intoArray(out, i, m); }
+        elementwise(x, out, n, (in, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) softplus(FloatVector.fromArray(S, in, i)).intoArray(o, i);
         });
     }
 
-    /** max(x, 0) + log1p(e^-|x|). */
+    /** max(x, 0) + log1p(e^-|x|), the log1p for arguments in [0, 1]. */
     private static FloatVector softplus(FloatVector v) {
-        return v.max(0f).add(VectorMath.log1p(VectorMath.exp(v.lanewise(ABS).neg())));
+        return v.max(0f).add(VectorMath.log1pUnit(VectorMath.exp(v.lanewise(ABS).neg())));
     }
 
     @Override public void sign(float[] x, float[] out, int n) {
