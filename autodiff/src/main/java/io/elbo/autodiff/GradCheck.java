@@ -80,7 +80,7 @@ public final class GradCheck {
     public void check(Tensor... inputs) {
         Tensor[] xs = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
-            xs[i] = Tensor.fromArray(DType.FLOAT64, inputs[i].toDoubleArray(), inputs[i].shape).requiresGrad(true);
+            xs[i] = Tensor.of(inputs[i].shape, inputs[i].toDoubleArray()).requiresGrad(true); // keeps rank 0
         }
         UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(seed);
         Tensor y0 = evaluate(xs);
@@ -235,7 +235,7 @@ public final class GradCheck {
         for (int i = 0; i < xs.length; i++) {
             double[] x = xs[i].toDoubleArray(), d = t[i].toDoubleArray();
             for (int j = 0; j < x.length; j++) x[j] += h * d[j];
-            out[i] = Tensor.of(x, xs[i].shape).requiresGrad(true);
+            out[i] = Tensor.of(xs[i].shape, x).requiresGrad(true);
         }
         return out;
     }

@@ -107,6 +107,29 @@ public interface Kernels<A> {
      */
     void matmul(A a, int aOff, boolean transA, A b, int bOff, boolean transB, A c, int cOff, int m, int n, int k);
 
+    // ---- fused: one pass where the composed ops would make several ----
+
+    /** c[r·cols + j] += bias[j] for every row r &lt; rows: a linear layer's bias, added in place. */
+    void addBias(A c, A bias, int rows, int cols);
+
+    /** out = x &gt; 0 ? g : 0: relu's vector-Jacobian product. */
+    void reluBackward(A g, A x, A out, int n);
+
+    /** out = softplus(ℓ) − ℓ·t (in that order of operations): binary cross-entropy on logits. */
+    void bceWithLogits(A logits, A targets, A out, int n);
+
+    /** out = g·(σ(ℓ) − t): the derivative of {@link #bceWithLogits} in ℓ, times g. */
+    void bceWithLogitsBackward(A g, A logits, A targets, A out, int n);
+
+    /** out[s·n + i] = μ[i] + σ[i]·ε[s·n + i] for every sample s &lt; samples: the reparameterisation. */
+    void reparameterize(A mu, A sigma, A eps, A out, int n, int samples);
+
+    /** out = ((μ² + e^λ) − 1 − λ)·½, KL(N(μ, e^λ) ‖ N(0, 1)), in that order of operations. */
+    void klStandardNormal(A mu, A logVar, A out, int n);
+
+    /** out = g·(e^λ − 1)·½: the derivative of {@link #klStandardNormal} in λ, times g. */
+    void klStandardNormalBackward(A g, A logVar, A out, int n);
+
     // ---- optimiser updates, in place (PyTorch 1.13's formulas and operation order) ----
 
     /**

@@ -76,6 +76,15 @@ public final class Ops {
         }
     }
 
+    /**
+     * A vector-Jacobian product computed by a one-pass fused kernel. When the backward pass is itself
+     * being recorded ({@code createGraph}), the same formula is built from differentiable ops
+     * instead, so that the gradient can be differentiated again.
+     */
+    private static Tensor fusedVjp(java.util.function.Supplier<Tensor> kernel, java.util.function.Supplier<Tensor> ops) {
+        return Tape.isRecording() ? ops.get() : kernel.get();
+    }
+
     // ================================================================ unary
 
     /** out = -x. ∂out/∂x = -1: {@code -g}. */
@@ -114,10 +123,24 @@ public final class Ops {
         return Tape.record("abs", out, (g, i) -> mul(g, constant(() -> sign(x))), x);
     }
 
-    /** out = max(x, 0). ∂out/∂x = [x > 0] (so relu'(0) = 0): {@code g·[x > 0]}. */
+    /** out = max(x, 0). ∂out/∂x = [x > 0] (so relu'(0) = 0): {@code g·[x > 0]}, one fused pass. */
     public static Tensor relu(Tensor x) {
         Tensor out = map(x, Kernels::relu);
-        return Tape.record("relu", out, (g, i) -> mul(g, gt(x, scalarLike(0, x))), x);
+        return Tape.record("relu", out, (g, i) -> fusedVjp(
+                () -> fused(g, (k, gd, o) -> k.reluBackward(gd, x.data, o, g.numel)),
+                () -> mul(g, constant(() -> gt(x, scalarLike(0, x))))), x);
+    }
+
+    /** A new tensor of g's shape written by a fused kernel (a gradient, never recorded). */
+    private static Tensor fused(Tensor g, FusedKernel f) {
+        Tensor out = Tensor.empty(g.dtype, g.shape);
+        f.apply(g.dtype.kernels(), g.data, out.data);
+        return out;
+    }
+
+    @FunctionalInterface
+    private interface FusedKernel {
+        void apply(Kernels<Object> k, Object g, Object out);
     }
 
     /** out = σ(x) = 1/(1 + e⁻ˣ). ∂out/∂x = σ(x)(1 − σ(x)): {@code g·out·(1 − out)}. */
@@ -563,6 +586,79 @@ public final class Ops {
                 : (transB ? matmul(g, a, true, transA) : matmul(a, g, !transA, false)), a, b);
     }
 
+    /**
+     * out = x·Wᵀ + b, a linear layer (PyTorch's {@code F.linear}): x [..., in], W [out, in], b [out]
+     * or null. The product is one GEMM over all leading axes and the bias is added into it in place,
+     * with no broadcast copy. With x and g flattened to rows:
+     * ∂x = g·W, ∂W = gᵀ·x, ∂b = Σ_rows g.
+     */
+    public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        checkDType("linear", x, w);
+        if (b != null) checkDType("linear", x, b);
+        if (w.rank() != 2 || x.rank() < 1 || x.shape[x.rank() - 1] != w.shape[1]
+                || (b != null && (b.rank() != 1 || b.shape[0] != w.shape[0]))) {
+            throw new ShapeException("linear: input " + Shape.str(x.shape) + ", weight " + Shape.str(w.shape)
+                    + (b == null ? "" : ", bias " + Shape.str(b.shape)) + ": need input [..., in], weight [out, in], bias [out]");
+        }
+        int in = w.shape[1], outF = w.shape[0], rows = in == 0 ? 0 : x.numel / in;
+        int[] shape = x.shape.clone();
+        shape[shape.length - 1] = outF;
+        Tensor out = Tensor.empty(x.dtype, shape);
+        Kernels<Object> k = x.dtype.kernels();
+        k.matmul(x.data, 0, false, w.data, 0, true, out.data, 0, rows, outF, in);
+        if (b != null) k.addBias(out.data, b.data, rows, outF);
+        Tape.Vjp vjp = (g, i) -> {
+            Tensor g2 = reshape(g, rows, outF);
+            return switch (i) {
+                case 0 -> reshape(matmul(g2, w), x.shape);
+                case 1 -> matmul(g2, reshape(x, rows, in), true, false);
+                default -> sum(g2, false, 0);
+            };
+        };
+        return b == null ? Tape.record("linear", out, vjp, x, w) : Tape.record("linear", out, vjp, x, w, b);
+    }
+
+    /**
+     * The reparameterisation out = μ + σ·ε in one pass: μ and σ of one shape, ε of that shape or with
+     * leading sample axes ([..., μ.shape]), which μ and σ broadcast over.
+     * ∂μ = g, ∂σ = g·ε, ∂ε = g·σ (summed back to μ's and σ's shape by the tape).
+     */
+    public static Tensor reparameterize(Tensor mu, Tensor sigma, Tensor eps) {
+        checkDType("reparameterize", mu, sigma);
+        checkDType("reparameterize", mu, eps);
+        int lead = eps.rank() - mu.rank();
+        if (!Arrays.equals(mu.shape, sigma.shape) || lead < 0
+                || !Arrays.equals(mu.shape, Arrays.copyOfRange(eps.shape, lead, eps.rank()))) {
+            throw new ShapeException("reparameterize: μ " + Shape.str(mu.shape) + ", σ " + Shape.str(sigma.shape)
+                    + ", ε " + Shape.str(eps.shape) + ": need μ and σ of one shape and ε of [..., that shape]");
+        }
+        Tensor out = Tensor.empty(mu.dtype, eps.shape);
+        int samples = mu.numel == 0 ? 0 : eps.numel / mu.numel;
+        mu.dtype.kernels().reparameterize(mu.data, sigma.data, eps.data, out.data, mu.numel, samples);
+        return Tape.record("reparameterize", out, (g, i) -> switch (i) {
+            case 0 -> g;
+            case 1 -> mul(g, eps);
+            default -> mul(g, sigma);
+        }, mu, sigma, eps);
+    }
+
+    /**
+     * KL(N(μ, e^λ) ‖ N(0, 1)) = ½(μ² + e^λ − 1 − λ) elementwise, in one pass, from the mean and the
+     * log-variance λ (of one shape). ∂μ = g·μ, ∂λ = ½·g·(e^λ − 1) (one fused pass).
+     */
+    public static Tensor klStandardNormal(Tensor mu, Tensor logVar) {
+        checkDType("klStandardNormal", mu, logVar);
+        if (!Arrays.equals(mu.shape, logVar.shape)) {
+            throw new ShapeException("klStandardNormal: μ " + Shape.str(mu.shape) + " and log-variance "
+                    + Shape.str(logVar.shape) + " differ in shape");
+        }
+        Tensor out = Tensor.empty(mu.dtype, mu.shape);
+        mu.dtype.kernels().klStandardNormal(mu.data, logVar.data, out.data, mu.numel);
+        return Tape.record("klStandardNormal", out, (g, i) -> i == 0 ? mul(g, mu) : fusedVjp(
+                () -> fused(g, (k, gd, o) -> k.klStandardNormalBackward(gd, logVar.data, o, g.numel)),
+                () -> mul(g, mul(sub(exp(logVar), scalarLike(1, logVar)), scalarLike(0.5, logVar)))), mu, logVar);
+    }
+
     // ================================================================ compositions (no rule of their own)
 
     /** x² as x·x. */
@@ -581,9 +677,17 @@ public final class Ops {
      * Elementwise binary cross-entropy on logits: ℓ(x, t) = −[t·log σ(x) + (1 − t)·log(1 − σ(x))],
      * computed as softplus(x) − x·t (never a log of a sigmoid), so it is finite for every finite
      * logit. ∂ℓ/∂x = σ(x) − t, ∂ℓ/∂t = −x. Not reduced: sum or average it as the model requires.
+     * Logits and targets of one shape take one fused pass forward and one backward; otherwise they
+     * broadcast through the composed ops.
      */
     public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor targets) {
-        return sub(softplus(logits), mul(logits, targets));
+        checkDType("binaryCrossEntropyWithLogits", logits, targets);
+        if (!Arrays.equals(logits.shape, targets.shape)) return sub(softplus(logits), mul(logits, targets));
+        Tensor out = Tensor.empty(logits.dtype, logits.shape);
+        logits.dtype.kernels().bceWithLogits(logits.data, targets.data, out.data, out.numel);
+        return Tape.record("binaryCrossEntropyWithLogits", out, (g, i) -> i == 1 ? neg(mul(g, logits)) : fusedVjp(
+                () -> fused(g, (k, gd, o) -> k.bceWithLogitsBackward(gd, logits.data, targets.data, o, g.numel)),
+                () -> mul(g, sub(sigmoid(logits), targets))), logits, targets);
     }
 
     /** Mean squared error: mean((a − b)²) over all elements, a 0-dimensional tensor. */

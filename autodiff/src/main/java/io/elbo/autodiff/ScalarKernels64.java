@@ -155,4 +155,38 @@ final class ScalarKernels64 implements Kernels<double[]> {
             }
         }
     }
+
+    // ---- fused ----
+
+    @Override public void addBias(double[] c, double[] bias, int rows, int cols) {
+        for (int r = 0; r < rows; r++) for (int j = 0; j < cols; j++) c[r * cols + j] += bias[j];
+    }
+
+    @Override public void reluBackward(double[] g, double[] x, double[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] = x[i] > 0 ? g[i] : 0.0;
+    }
+
+    @Override public void bceWithLogits(double[] logits, double[] targets, double[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            double l = logits[i];
+            out[i] = (Math.max(l, 0.0) + Math.log1p(Math.exp(-Math.abs(l)))) - l * targets[i];
+        }
+    }
+
+    @Override public void bceWithLogitsBackward(double[] g, double[] logits, double[] targets, double[] out, int n) {
+        sigmoid(logits, out, n);
+        for (int i = 0; i < n; i++) out[i] = g[i] * (out[i] - targets[i]);
+    }
+
+    @Override public void reparameterize(double[] mu, double[] sigma, double[] eps, double[] out, int n, int samples) {
+        for (int s = 0; s < samples; s++) for (int i = 0; i < n; i++) out[s * n + i] = mu[i] + sigma[i] * eps[s * n + i];
+    }
+
+    @Override public void klStandardNormal(double[] mu, double[] logVar, double[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] = (mu[i] * mu[i] + Math.exp(logVar[i]) - 1 - logVar[i]) * 0.5;
+    }
+
+    @Override public void klStandardNormalBackward(double[] g, double[] logVar, double[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] = g[i] * (Math.exp(logVar[i]) - 1) * 0.5;
+    }
 }

@@ -324,6 +324,90 @@ final class VectorKernels32 implements Kernels<float[]> {
         return m;
     }
 
+    // ---- fused ----
+
+    @Override public void addBias(float[] c, float[] bias, int rows, int cols) {
+        for (int r = 0; r < rows; r++) add(bias, 0, c, r * cols, cols);
+    }
+
+    @Override public void reluBackward(float[] g, float[] x, float[] out, int n) {
+        int i = 0;
+        for (int b = S.loopBound(n); i < b; i += L) {
+            FloatVector.fromArray(S, g, i).blend(0f, FloatVector.fromArray(S, x, i).compare(VectorOperators.LE, 0f)).intoArray(out, i);
+        }
+        for (; i < n; i++) out[i] = x[i] > 0 ? g[i] : 0f;
+    }
+
+    @Override public void bceWithLogits(float[] logits, float[] targets, float[] out, int n) {
+        int whole = n / L * L;
+        split(whole, (lo, hi) -> {
+            for (int i = lo; i < hi; i += L) {
+                FloatVector l = FloatVector.fromArray(S, logits, i);
+                softplus(l).sub(l.mul(FloatVector.fromArray(S, targets, i))).intoArray(out, i);
+            }
+        });
+        if (whole < n) {
+            float[] sp = new float[L];
+            System.arraycopy(logits, whole, sp, 0, n - whole);
+            softplus(sp, sp, L);
+            for (int i = whole; i < n; i++) out[i] = sp[i - whole] - logits[i] * targets[i];
+        }
+    }
+
+    @Override public void bceWithLogitsBackward(float[] g, float[] logits, float[] targets, float[] out, int n) {
+        int whole = n / L * L;
+        split(whole, (lo, hi) -> {
+            for (int i = lo; i < hi; i += L) {
+                FloatVector p = sigmoid(FloatVector.fromArray(S, logits, i));
+                p.sub(FloatVector.fromArray(S, targets, i)).mul(FloatVector.fromArray(S, g, i)).intoArray(out, i);
+            }
+        });
+        if (whole < n) {
+            float[] p = new float[L];
+            System.arraycopy(logits, whole, p, 0, n - whole);
+            sigmoid(p, p, L);
+            for (int i = whole; i < n; i++) out[i] = (p[i - whole] - targets[i]) * g[i];
+        }
+    }
+
+    @Override public void reparameterize(float[] mu, float[] sigma, float[] eps, float[] out, int n, int samples) {
+        for (int s = 0; s < samples; s++) {
+            int o = s * n, i = 0;
+            for (int b = S.loopBound(n); i < b; i += L) {
+                FloatVector.fromArray(S, sigma, i).mul(FloatVector.fromArray(S, eps, o + i)).add(FloatVector.fromArray(S, mu, i))
+                        .intoArray(out, o + i);
+            }
+            for (; i < n; i++) out[o + i] = mu[i] + sigma[i] * eps[o + i];
+        }
+    }
+
+    @Override public void klStandardNormal(float[] mu, float[] logVar, float[] out, int n) {
+        int whole = n / L * L;
+        for (int i = 0; i < whole; i += L) {
+            FloatVector m = FloatVector.fromArray(S, mu, i), lv = FloatVector.fromArray(S, logVar, i);
+            m.mul(m).add(VectorMath.exp(lv)).sub(1f).sub(lv).mul(0.5f).intoArray(out, i);
+        }
+        if (whole < n) {
+            float[] e = new float[L];
+            System.arraycopy(logVar, whole, e, 0, n - whole);
+            exp(e, e, L);
+            for (int i = whole; i < n; i++) out[i] = (mu[i] * mu[i] + e[i - whole] - 1f - logVar[i]) * 0.5f;
+        }
+    }
+
+    @Override public void klStandardNormalBackward(float[] g, float[] logVar, float[] out, int n) {
+        int whole = n / L * L;
+        for (int i = 0; i < whole; i += L) {
+            VectorMath.exp(FloatVector.fromArray(S, logVar, i)).sub(1f).mul(FloatVector.fromArray(S, g, i)).mul(0.5f).intoArray(out, i);
+        }
+        if (whole < n) {
+            float[] e = new float[L];
+            System.arraycopy(logVar, whole, e, 0, n - whole);
+            exp(e, e, L);
+            for (int i = whole; i < n; i++) out[i] = (e[i - whole] - 1f) * g[i] * 0.5f;
+        }
+    }
+
     @Override public void sgdStep(float[] p, float[] g, float[] buf, int n, double lr, double momentum,
                                   double dampening, double weightDecay, boolean nesterov, boolean first) {
         float lrF = (float) -lr, mu = (float) momentum, keep = (float) (1 - dampening), wd = (float) weightDecay;

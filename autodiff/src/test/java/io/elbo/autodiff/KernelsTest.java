@@ -208,6 +208,61 @@ class KernelsTest {
         assertClose("scale", x64, x, 0);
     }
 
+    /** |got − ref| within 16 float32 ulps of {@code scale} (the magnitude of the terms that were summed). */
+    static void assertWithin(String op, double[] ref, float[] got, double[] scale) {
+        for (int i = 0; i < ref.length; i++) {
+            double tol = 16 * U * scale[i] + 1e-30;
+            if (!(Math.abs(ref[i] - got[i]) <= tol)) {
+                fail(op + " at " + i + " of " + ref.length + ": float32 " + got[i] + ", float64 " + ref[i] + ", tol " + tol);
+            }
+        }
+    }
+
+    /** The fused kernels (and their threaded split, at 70 001 elements) against the float64 reference. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025, 70_001})
+    void fusedKernelsMatchTheFloat64Reference(int n) {
+        Random r = new Random(n);
+        float[] l = random(r, n, -30, 30), t = random(r, n, 0, 1), g = random(r, n, -2, 2);
+        float[] got = new float[n];
+        double[] ref = new double[n], scale = new double[n];
+        F32.bceWithLogits(l, t, got, n);
+        F64.bceWithLogits(widen(l), widen(t), ref, n);
+        for (int i = 0; i < n; i++) scale[i] = Math.abs(ref[i]) + 2 * Math.abs((double) l[i]);
+        assertWithin("bceWithLogits", ref, got, scale);
+        F32.bceWithLogitsBackward(g, l, t, got, n);
+        F64.bceWithLogitsBackward(widen(g), widen(l), widen(t), ref, n);
+        for (int i = 0; i < n; i++) scale[i] = 2 * Math.abs((double) g[i]);
+        assertWithin("bceWithLogitsBackward", ref, got, scale);
+
+        F32.reluBackward(g, l, got, n);
+        F64.reluBackward(widen(g), widen(l), ref, n);
+        assertClose("reluBackward", ref, got, 0);
+
+        int cols = 1 + n % 37, rows = n / cols;
+        float[] c = random(r, rows * cols, -3, 3), bias = random(r, cols, -1, 1);
+        double[] c64 = widen(c);
+        F32.addBias(c, bias, rows, cols);
+        F64.addBias(c64, widen(bias), rows, cols);
+        assertClose("addBias", c64, c, 1e-6);
+
+        float[] mu = random(r, n, -3, 3), lv = random(r, n, -20, 10), sigma = random(r, n, 0.01, 5);
+        float[] eps = random(r, 3 * n, -4, 4), z = new float[3 * n];
+        double[] z64 = new double[3 * n];
+        F32.reparameterize(mu, sigma, eps, z, n, 3);
+        F64.reparameterize(widen(mu), widen(sigma), widen(eps), z64, n, 3);
+        assertClose("reparameterize", z64, z, 1e-5);
+
+        F32.klStandardNormal(mu, lv, got, n);
+        F64.klStandardNormal(widen(mu), widen(lv), ref, n);
+        for (int i = 0; i < n; i++) scale[i] = mu[i] * mu[i] + Math.exp(lv[i]) + 1 + Math.abs(lv[i]);
+        assertWithin("klStandardNormal", ref, got, scale);
+        F32.klStandardNormalBackward(g, lv, got, n);
+        F64.klStandardNormalBackward(widen(g), widen(lv), ref, n);
+        for (int i = 0; i < n; i++) scale[i] = Math.abs(g[i]) * (Math.exp(lv[i]) + 1);
+        assertWithin("klStandardNormalBackward", ref, got, scale);
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
     void stridedCopyMatchesTheFloat64Reference(int n) {

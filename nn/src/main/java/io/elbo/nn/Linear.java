@@ -30,8 +30,7 @@ public final class Linear extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor y = Ops.matmul(x, weight.value(), false, true);
-        return bias == null ? y : y.add(bias.value());
+        return Ops.linear(x, weight.value(), bias == null ? null : bias.value());
     }
 
     public Parameter weight() { return weight; }

@@ -34,8 +34,7 @@ public final class Divergences {
      * ½(μ² + σ² − 1 − log σ²), with log σ² clamped as in {@link Normal#fromLogVar}.
      */
     public static Tensor klStandardNormal(Tensor mu, Tensor logVar) {
-        Tensor lv = io.elbo.autodiff.Ops.clamp(logVar, Normal.MIN_LOG_VAR, Normal.MAX_LOG_VAR);
-        return mu.square().add(lv.exp()).sub(1).sub(lv).mul(0.5);
+        return io.elbo.autodiff.Ops.klStandardNormal(mu, io.elbo.autodiff.Ops.clamp(logVar, Normal.MIN_LOG_VAR, Normal.MAX_LOG_VAR));
     }
 
     /** A Monte-Carlo estimate with its standard error. */

@@ -75,6 +75,7 @@ public final class Normal implements Distribution {
     }
 
     static void checkFinite(String who, String name, Tensor t) {
+        if (t.allFinite()) return;
         for (double v : t.toDoubleArray()) {
             if (!Double.isFinite(v)) throw new IllegalArgumentException(who + ": " + name + " must be finite, got " + v);
         }
@@ -91,8 +92,7 @@ public final class Normal implements Distribution {
     /** A reparameterised sample μ + σ·ε with ε ~ N(0, I): differentiable in μ and σ. */
     @Override
     public Tensor rsample(UniformRandomProvider rng) {
-        Tensor eps = Tensor.randn(rng, loc.dtype(), loc.shape());
-        return loc.add(scale.mul(eps));
+        return Ops.reparameterize(loc, scale, Tensor.randn(rng, loc.dtype(), loc.shape()));
     }
 
     /** {@code n} reparameterised samples stacked on a new leading axis: shape [n, ...shape]. */
@@ -100,8 +100,7 @@ public final class Normal implements Distribution {
         int[] s = new int[loc.rank() + 1];
         s[0] = n;
         System.arraycopy(loc.shape(), 0, s, 1, loc.rank());
-        Tensor eps = Tensor.randn(rng, loc.dtype(), s);
-        return loc.add(scale.mul(eps));
+        return Ops.reparameterize(loc, scale, Tensor.randn(rng, loc.dtype(), s));
     }
 
     /** A sample that carries no gradient. */
