@@ -17,8 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Every element is C[i,j] = fma(A[i,k−1], B[k−1,j], ... fma(A[i,0], B[0,j], 0)), one sequence
  * whichever tile, block or thread computes it: <b>results do not depend on the thread count</b>.
- * Columns of C are split among {@link Threads} in whole panels when the product is large enough to pay
- * for the hand-over; rows are taken in blocks of {@value #MC} so the block of A stays in L2 cache.
+ * When the product is large enough to pay for the hand-over, the grid of (panel, 4 rows) tiles is
+ * split evenly among {@link Threads}, panel by panel; rows are taken in blocks of {@value #MC} so the
+ * block of A stays in L2 cache.
  */
 final class Gemm32 {
     private Gemm32() {}
@@ -28,8 +29,8 @@ final class Gemm32 {
     private static final int MR = 4, NR = 3 * L;
     /** Rows of C per block: the block of op(A) (MC × k) stays in L2 while the column panels sweep it. */
     static final int MC = 256;
-    /** Below this many multiply-adds one thread is faster than handing work over (about 10 µs of work). */
-    static final long PARALLEL_MIN = 1L << 20;
+    /** Below this many multiply-adds one thread is faster than handing work over (about 5 µs of work). */
+    static final long PARALLEL_MIN = 1L << 19;
 
     private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -46,52 +47,63 @@ final class Gemm32 {
             return;
         }
         int si = transA ? 1 : k, sp = transA ? m : 1;
-        int panels = (n + NR - 1) / NR;
-        int parts = (long) m * n * k >= PARALLEL_MIN ? Math.min(Threads.count(), panels) : 1;
+        // The work is a grid of (column panel, group of MR rows) units, numbered panel by panel; each
+        // thread takes a contiguous run of units, so the split is even to one group of rows whatever
+        // the shape (a thin C with one panel is split by rows), and only a panel on the boundary
+        // between two threads is packed twice.
+        int panels = (n + NR - 1) / NR, groups = (m + MR - 1) / MR;
+        long units = (long) panels * groups;
+        int parts = (long) m * n * k >= PARALLEL_MIN ? (int) Math.min(Threads.count(), units) : 1;
         if (parts == 1) {
-            columns(a, aOff, si, sp, b, bOff, transB, c, cOff, m, n, k, 0, n);
+            units(a, aOff, si, sp, b, bOff, transB, c, cOff, m, n, k, 0, units);
             return;
         }
-        Threads.forEach(parts, part -> {
-            int lo = Math.min(n, (int) Math.round((double) n * part / parts / NR) * NR);
-            int hi = part == parts - 1 ? n : Math.min(n, (int) Math.round((double) n * (part + 1) / parts / NR) * NR);
-            if (lo < hi) columns(a, aOff, si, sp, b, bOff, transB, c, cOff, m, n, k, lo, hi);
-        });
+        Threads.forEach(parts, part -> units(a, aOff, si, sp, b, bOff, transB, c, cOff, m, n, k,
+                units * part / parts, units * (part + 1) / parts));
     }
 
-    /** Columns [j0, j1) of C (j0 a multiple of NR). op(A)[i,p] = a[aOff + i·si + p·sp]. */
-    private static void columns(float[] a, int aOff, int si, int sp, float[] b, int bOff, boolean transB, float[] c, int cOff,
-                                int m, int n, int k, int j0, int j1) {
-        int panels = (j1 - j0 + NR - 1) / NR;
-        boolean partial = (j1 - j0) % NR != 0;
+    /**
+     * Units [u0, u1) of the grid: unit u covers rows [MR·(u mod groups), +MR) of column panel
+     * u / groups. op(A)[i,p] = a[aOff + i·si + p·sp]. Rows are visited in blocks of {@value #MC},
+     * each block sweeping the panels, so the block of op(A) stays in cache.
+     */
+    private static void units(float[] a, int aOff, int si, int sp, float[] b, int bOff, boolean transB, float[] c, int cOff,
+                              int m, int n, int k, long u0, long u1) {
+        if (u0 >= u1) return;
+        int groups = (m + MR - 1) / MR;
+        int q0 = (int) (u0 / groups), q1 = (int) ((u1 - 1) / groups); // first and last panel, inclusive
+        int firstRow = (int) (u0 % groups) * MR, lastRow = Math.min(m, (int) ((u1 - 1) % groups + 1) * MR);
+        // Panels that are read from a packed copy: all of Bᵀ, or the partial last panel of B.
+        int lastPanel = (n - 1) / NR;
+        boolean partialLast = n % NR != 0;
         float[] pack = null;
-        if (transB || partial) {
-            int packedPanels = transB ? panels : 1;
+        if (transB || (partialLast && q1 == lastPanel)) {
+            int packed = transB ? q1 - q0 + 1 : 1;
             pack = PACK.get();
-            if (pack.length < packedPanels * k * NR) PACK.set(pack = new float[packedPanels * k * NR]);
+            if (pack.length < packed * k * NR) PACK.set(pack = new float[packed * k * NR]);
             if (transB) {
-                for (int q = 0; q < panels; q++) packTransposed(b, bOff, k, j0 + q * NR, Math.min(NR, j1 - j0 - q * NR), pack, q * k * NR);
+                for (int q = q0; q <= q1; q++) packTransposed(b, bOff, k, q * NR, Math.min(NR, n - q * NR), pack, (q - q0) * k * NR);
             } else {
-                int j = j0 + (panels - 1) * NR;
-                packRows(b, bOff, n, k, j, j1 - j, pack, 0);
+                packRows(b, bOff, n, k, lastPanel * NR, n - lastPanel * NR, pack, 0);
             }
         }
         float[] tile = new float[MR * NR];
         for (int i0 = 0; i0 < m; i0 += MC) {
-            int i1 = Math.min(m, i0 + MC);
-            for (int q = 0; q < panels; q++) {
-                int j = j0 + q * NR, w = Math.min(NR, j1 - j);
+            for (int q = q0; q <= q1; q++) {
+                int rowLo = Math.max(i0, q == q0 ? firstRow : 0), rowHi = Math.min(i0 + MC, q == q1 ? lastRow : m);
+                if (rowLo >= rowHi) continue;
+                int j = q * NR, w = Math.min(NR, n - j);
                 float[] src;
                 int srcOff, srcStride;
                 if (transB) {
-                    src = pack; srcOff = q * k * NR; srcStride = NR;
+                    src = pack; srcOff = (q - q0) * k * NR; srcStride = NR;
                 } else if (w < NR) {
                     src = pack; srcOff = 0; srcStride = NR;
                 } else {
                     src = b; srcOff = bOff + j; srcStride = n;
                 }
-                int i = i0;
-                for (; i + MR <= i1; i += MR) {
+                int i = rowLo;
+                for (; i + MR <= rowHi; i += MR) {
                     if (w == NR) {
                         kernel4x3(a, aOff + i * si, si, sp, src, srcOff, srcStride, c, cOff + i * n + j, n, k);
                     } else {
@@ -99,7 +111,7 @@ final class Gemm32 {
                         for (int r = 0; r < MR; r++) System.arraycopy(tile, r * NR, c, cOff + (i + r) * n + j, w);
                     }
                 }
-                for (; i < i1; i++) {
+                for (; i < rowHi; i++) {
                     if (w == NR) {
                         kernel1x3(a, aOff + i * si, sp, src, srcOff, srcStride, c, cOff + i * n + j, k);
                     } else {
