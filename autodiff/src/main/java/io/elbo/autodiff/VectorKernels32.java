@@ -152,14 +152,42 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void softplus(float[] x, float[] out, int n) {
-        elementwise(x, out, n, (in, o, lo, hi) -> {
-            for (int i = lo; i < hi; i += L) softplus(FloatVector.fromArray(S, in, i)).intoArray(o, i);
-        });
+        softplusMinusProduct(x, null, out, n);
     }
 
-    /** max(x, 0) + log1p(e^-|x|), the log1p for arguments in [0, 1]. */
-    private static FloatVector softplus(FloatVector v) {
-        return v.max(0f).add(VectorMath.log1pUnit(VectorMath.exp(v.lanewise(ABS).neg())));
+    /**
+     * out = softplus(x) − x·t, or softplus(x) when t is null, with softplus(x) = max(x, 0) +
+     * log1p(e^−|x|). Two passes, e^−|x| into out and then the rest, each a loop of its own: exp and
+     * log1p in one loop exceed C2's inlining budget (see {@link VectorMath}). The last n mod L
+     * elements go through zero-padded scratch vectors, by the same two loops.
+     */
+    private static void softplusMinusProduct(float[] x, float[] t, float[] out, int n) {
+        int whole = n / L * L;
+        split(whole, (lo, hi) -> expOfMinusAbs(x, out, lo, hi));
+        split(whole, (lo, hi) -> softplusMinusProduct(x, t, out, lo, hi));
+        if (whole < n) {
+            float[] xs = new float[L], ts = t == null ? null : new float[L], u = new float[L];
+            System.arraycopy(x, whole, xs, 0, n - whole);
+            if (t != null) System.arraycopy(t, whole, ts, 0, n - whole);
+            expOfMinusAbs(xs, u, 0, L);
+            softplusMinusProduct(xs, ts, u, 0, L);
+            System.arraycopy(u, 0, out, whole, n - whole);
+        }
+    }
+
+    /** u = e^−|x| over whole vectors [lo, hi). */
+    private static void expOfMinusAbs(float[] x, float[] u, int lo, int hi) {
+        for (int i = lo; i < hi; i += L) VectorMath.exp(FloatVector.fromArray(S, x, i).lanewise(ABS).neg()).intoArray(u, i);
+    }
+
+    /** u ← max(x, 0) + log1p(u) − x·t (without the product when t is null), over whole vectors [lo, hi). */
+    private static void softplusMinusProduct(float[] x, float[] t, float[] u, int lo, int hi) {
+        for (int i = lo; i < hi; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            FloatVector sp = v.max(0f).add(VectorMath.log1pUnit(FloatVector.fromArray(S, u, i)));
+            if (t != null) sp = sp.sub(v.mul(FloatVector.fromArray(S, t, i)));
+            sp.intoArray(u, i);
+        }
     }
 
     @Override public void sign(float[] x, float[] out, int n) {
@@ -339,19 +367,7 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void bceWithLogits(float[] logits, float[] targets, float[] out, int n) {
-        int whole = n / L * L;
-        split(whole, (lo, hi) -> {
-            for (int i = lo; i < hi; i += L) {
-                FloatVector l = FloatVector.fromArray(S, logits, i);
-                softplus(l).sub(l.mul(FloatVector.fromArray(S, targets, i))).intoArray(out, i);
-            }
-        });
-        if (whole < n) {
-            float[] sp = new float[L];
-            System.arraycopy(logits, whole, sp, 0, n - whole);
-            softplus(sp, sp, L);
-            for (int i = whole; i < n; i++) out[i] = sp[i - whole] - logits[i] * targets[i];
-        }
+        softplusMinusProduct(logits, targets, out, n);
     }
 
     @Override public void bceWithLogitsBackward(float[] g, float[] logits, float[] targets, float[] out, int n) {
