@@ -34,7 +34,7 @@ public final class Ops {
     }
 
     private static Tensor map(Tensor x, UnaryKernel f) {
-        Tensor out = Tensor.empty(x.dtype, x.shape);
+        Tensor out = Tensor.blank(x.dtype, x.shape);
         f.apply(x.dtype.kernels(), x.data, out.data, x.numel);
         return out;
     }
@@ -43,7 +43,7 @@ public final class Ops {
     private static Tensor zip(String op, Tensor a, Tensor b, BinaryKernel f) {
         checkDType(op, a, b);
         int[] shape = Shape.broadcast(op, a.shape, b.shape);
-        Tensor out = Tensor.empty(a.dtype, shape);
+        Tensor out = Tensor.blank(a.dtype, shape);
         f.apply(a.dtype.kernels(), broadcastData(a, shape), broadcastData(b, shape), out.data, out.numel);
         return out;
     }
@@ -52,7 +52,7 @@ public final class Ops {
     private static Object broadcastData(Tensor x, int[] shape) {
         if (Arrays.equals(x.shape, shape)) return x.data;
         Kernels<Object> k = x.dtype.kernels();
-        Object d = k.allocate(Shape.numel(shape));
+        Object d = Arena.allocate(x.dtype, Shape.numel(shape));
         k.copy(x.data, 0, Shape.broadcastStrides(x.shape, shape), shape, d, 0, Shape.strides(shape));
         return d;
     }
@@ -133,7 +133,7 @@ public final class Ops {
 
     /** A new tensor of g's shape written by a fused kernel (a gradient, never recorded). */
     private static Tensor fused(Tensor g, FusedKernel f) {
-        Tensor out = Tensor.empty(g.dtype, g.shape);
+        Tensor out = Tensor.blank(g.dtype, g.shape);
         f.apply(g.dtype.kernels(), g.data, out.data);
         return out;
     }
@@ -188,7 +188,7 @@ public final class Ops {
 
     /** out = xᵖ for a constant p. ∂out/∂x = p·xᵖ⁻¹: {@code g·p·x^(p−1)}. */
     public static Tensor pow(Tensor x, double p) {
-        Tensor out = Tensor.empty(x.dtype, x.shape);
+        Tensor out = Tensor.blank(x.dtype, x.shape);
         x.dtype.kernels().powScalar(x.data, p, out.data, x.numel);
         return Tape.record("pow", out, (g, i) -> p == 0 ? mul(g, scalarLike(0, x))
                 : mul(g, mul(scalarLike(p, x), pow(x, p - 1))), x);
@@ -197,7 +197,7 @@ public final class Ops {
     /** out = min(max(x, lo), hi). ∂out/∂x = [lo ≤ x ≤ hi] (PyTorch's convention at the bounds). */
     public static Tensor clamp(Tensor x, double lo, double hi) {
         if (!(lo <= hi)) throw new ShapeException("clamp: lower bound " + lo + " exceeds upper bound " + hi);
-        Tensor out = Tensor.empty(x.dtype, x.shape);
+        Tensor out = Tensor.blank(x.dtype, x.shape);
         x.dtype.kernels().clamp(x.data, lo, hi, out.data, x.numel);
         return Tape.record("clamp", out, (g, i) -> mul(g, constant(() ->
                 mul(ge(x, scalarLike(lo, x)), le(x, scalarLike(hi, x))))), x);
@@ -276,7 +276,7 @@ public final class Ops {
         checkDType("where", a, b);
         checkDType("where", mask, a);
         int[] shape = Shape.broadcast("where", mask.shape, Shape.broadcast("where", a.shape, b.shape));
-        Tensor out = Tensor.empty(a.dtype, shape);
+        Tensor out = Tensor.blank(a.dtype, shape);
         a.dtype.kernels().where(broadcastData(mask, shape), broadcastData(a, shape), broadcastData(b, shape), out.data, out.numel);
         Tensor zero = scalarLike(0, a);
         return Tape.record("where", out, (g, i) -> i == 0 ? where(mask, g, zero) : where(mask, zero, g), a, b);
@@ -425,7 +425,7 @@ public final class Ops {
             shape[i] = x.shape[p];
             srcStrides[i] = xs[p];
         }
-        Tensor out = Tensor.empty(x.dtype, shape);
+        Tensor out = Tensor.blank(x.dtype, shape);
         x.dtype.kernels().copy(x.data, 0, srcStrides, shape, out.data, 0, Shape.strides(shape));
         return Tape.record("permute", out, (g, i) -> permute(g, inverse), x);
     }
@@ -471,7 +471,7 @@ public final class Ops {
         int[] shape = x.shape.clone();
         shape[ax] = end - start;
         int[] xs = Shape.strides(x.shape);
-        Tensor out = Tensor.empty(x.dtype, shape);
+        Tensor out = Tensor.blank(x.dtype, shape);
         x.dtype.kernels().copy(x.data, start * xs[ax], xs, shape, out.data, 0, Shape.strides(shape));
         return Tape.record("slice", out, (g, i) -> pad(g, ax, start, dim - end), x);
     }
@@ -511,7 +511,7 @@ public final class Ops {
             }
             shape[ax] += x.shape[ax];
         }
-        Tensor out = Tensor.empty(first.dtype, shape);
+        Tensor out = Tensor.blank(first.dtype, shape);
         int[] os = Shape.strides(shape);
         int[] offsets = new int[xs.size()];
         int off = 0;
@@ -567,7 +567,7 @@ public final class Ops {
         int[] shape = Arrays.copyOf(batch, batch.length + 2);
         shape[batch.length] = m;
         shape[batch.length + 1] = n;
-        Tensor out = Tensor.empty(a.dtype, shape);
+        Tensor out = Tensor.blank(a.dtype, shape);
         int[] aStr = Shape.broadcastStrides(aBatch, batch), bStr = Shape.broadcastStrides(bBatch, batch);
         int count = Shape.numel(batch);
         Kernels<Object> kern = a.dtype.kernels();
@@ -603,7 +603,7 @@ public final class Ops {
         int in = w.shape[1], outF = w.shape[0], rows = in == 0 ? 0 : x.numel / in;
         int[] shape = x.shape.clone();
         shape[shape.length - 1] = outF;
-        Tensor out = Tensor.empty(x.dtype, shape);
+        Tensor out = Tensor.blank(x.dtype, shape);
         Kernels<Object> k = x.dtype.kernels();
         k.matmul(x.data, 0, false, w.data, 0, true, out.data, 0, rows, outF, in);
         if (b != null) k.addBias(out.data, b.data, rows, outF);
@@ -632,7 +632,7 @@ public final class Ops {
             throw new ShapeException("reparameterize: μ " + Shape.str(mu.shape) + ", σ " + Shape.str(sigma.shape)
                     + ", ε " + Shape.str(eps.shape) + ": need μ and σ of one shape and ε of [..., that shape]");
         }
-        Tensor out = Tensor.empty(mu.dtype, eps.shape);
+        Tensor out = Tensor.blank(mu.dtype, eps.shape);
         int samples = mu.numel == 0 ? 0 : eps.numel / mu.numel;
         mu.dtype.kernels().reparameterize(mu.data, sigma.data, eps.data, out.data, mu.numel, samples);
         return Tape.record("reparameterize", out, (g, i) -> switch (i) {
@@ -652,7 +652,7 @@ public final class Ops {
             throw new ShapeException("klStandardNormal: μ " + Shape.str(mu.shape) + " and log-variance "
                     + Shape.str(logVar.shape) + " differ in shape");
         }
-        Tensor out = Tensor.empty(mu.dtype, mu.shape);
+        Tensor out = Tensor.blank(mu.dtype, mu.shape);
         mu.dtype.kernels().klStandardNormal(mu.data, logVar.data, out.data, mu.numel);
         return Tape.record("klStandardNormal", out, (g, i) -> i == 0 ? mul(g, mu) : fusedVjp(
                 () -> fused(g, (k, gd, o) -> k.klStandardNormalBackward(gd, logVar.data, o, g.numel)),
@@ -683,7 +683,7 @@ public final class Ops {
     public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor targets) {
         checkDType("binaryCrossEntropyWithLogits", logits, targets);
         if (!Arrays.equals(logits.shape, targets.shape)) return sub(softplus(logits), mul(logits, targets));
-        Tensor out = Tensor.empty(logits.dtype, logits.shape);
+        Tensor out = Tensor.blank(logits.dtype, logits.shape);
         logits.dtype.kernels().bceWithLogits(logits.data, targets.data, out.data, out.numel);
         return Tape.record("binaryCrossEntropyWithLogits", out, (g, i) -> i == 1 ? neg(mul(g, logits)) : fusedVjp(
                 () -> fused(g, (k, gd, o) -> k.bceWithLogitsBackward(gd, logits.data, targets.data, o, g.numel)),

@@ -33,8 +33,17 @@ public final class Tensor {
         this.numel = Shape.numel(shape);
     }
 
+    /** A new tensor of zeros. */
     static Tensor empty(DType dtype, int[] shape) {
         return new Tensor(dtype, shape.clone(), dtype.kernels().allocate(Shape.numel(shape)));
+    }
+
+    /**
+     * A tensor for an op's result, whose every element the op writes: its storage comes from the
+     * entered {@link Arena}, if any, and may hold stale values until written.
+     */
+    static Tensor blank(DType dtype, int[] shape) {
+        return new Tensor(dtype, shape.clone(), Arena.allocate(dtype, Shape.numel(shape)));
     }
 
     // ---------------------------------------------------------------- creation

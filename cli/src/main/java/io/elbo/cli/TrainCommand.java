@@ -1,5 +1,6 @@
 package io.elbo.cli;
 
+import io.elbo.autodiff.Arena;
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tape;
 import io.elbo.autodiff.Tensor;
@@ -224,6 +225,7 @@ final class TrainCommand implements Callable<Integer> {
         private final VAE.ElboOptions options;
         private final int batches;
         private final List<String> csvRows = new ArrayList<>();
+        private final Arena arena = new Arena();
 
         /** The epoch in progress (1-based), the batches of it done, the steps done in all. */
         private int epoch = 1;
@@ -323,26 +325,28 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         private void step(Tensor x, int n) {
-            optimizer.zeroGrad();
-            Tensor loss;
             double objective, recon = Double.NaN, kl = Double.NaN;
-            try {
-                if (config.iwaeK() > 1) {
-                    loss = vae.iwaeLoss(x, config.iwaeK(), rng);
-                    objective = loss.item();
-                } else {
-                    VAE.Terms t = vae.elbo(x, rng, options, options.betaAt(step));
-                    loss = t.loss();
-                    objective = -t.elbo();
-                    recon = -t.reconstruction();
-                    kl = t.kl();
+            try (var s = arena.enter()) { // the step's tensors reuse the previous step's storage
+                optimizer.zeroGrad();
+                Tensor loss;
+                try {
+                    if (config.iwaeK() > 1) {
+                        loss = vae.iwaeLoss(x, config.iwaeK(), rng);
+                        objective = loss.item();
+                    } else {
+                        VAE.Terms t = vae.elbo(x, rng, options, options.betaAt(step));
+                        loss = t.loss();
+                        objective = -t.elbo();
+                        recon = -t.reconstruction();
+                        kl = t.kl();
+                    }
+                } catch (IllegalArgumentException e) { // Normal refuses a NaN mean or log-variance
+                    throw diverged("the encoder produced a non-finite value (" + e.getMessage() + ")");
                 }
-            } catch (IllegalArgumentException e) { // Normal refuses a NaN mean or log-variance
-                throw diverged("the encoder produced a non-finite value (" + e.getMessage() + ")");
+                if (!Double.isFinite(loss.item())) throw diverged("the loss is " + loss.item());
+                loss.backward();
+                optimizer.step();
             }
-            if (!Double.isFinite(loss.item())) throw diverged("the loss is " + loss.item());
-            loss.backward();
-            optimizer.step();
             step++;
             sums[0] += n;
             sums[1] += objective * n;

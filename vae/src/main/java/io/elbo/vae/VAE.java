@@ -1,5 +1,6 @@
 package io.elbo.vae;
 
+import io.elbo.autodiff.Arena;
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Ops;
 import io.elbo.autodiff.Tape;
@@ -260,12 +261,21 @@ public final class VAE extends Module {
         return Ops.logSumExp(lw, 0, false).sub(Math.log(k)).mean().neg();
     }
 
-    /** One optimisation step on a batch; returns its terms (measured before the update). */
+    /**
+     * One optimisation step on a batch; returns its terms (measured before the update). The step's
+     * tensors live in this model's {@link Arena}, so repeated steps reuse their storage; the
+     * parameters' gradients stay valid until the next step.
+     */
     public Terms trainStep(Tensor x, Optimizer optimizer, UniformRandomProvider rng, ElboOptions options, long step) {
-        optimizer.zeroGrad();
-        Terms t = elbo(x, rng, options, options.betaAt(step));
-        t.loss().backward();
-        optimizer.step();
-        return t;
+        try (var s = arena.enter()) {
+            optimizer.zeroGrad();
+            Terms t = elbo(x, rng, options, options.betaAt(step));
+            t.loss().backward();
+            optimizer.step();
+            return new Terms(t.loss().detach().copy(), t.elbo(), t.reconstruction(), t.kl());
+        }
     }
+
+    /** The storage that {@link #trainStep} reuses from step to step. */
+    private final Arena arena = new Arena();
 }
