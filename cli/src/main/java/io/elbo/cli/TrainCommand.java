@@ -383,7 +383,7 @@ final class TrainCommand implements Callable<Integer> {
             double rate = n / seconds;
             double betaNow = options.betaAt(step);
             String rc = config.iwaeK() > 1 ? "" : String.format(Locale.ROOT, " = recon %.2f + KL %.2f", recon, kl);
-            out.printf(Locale.ROOT, "epoch %d/%d  train %s %.2f%s | test -ELBO %.2f | %.1f s, %.0f img/s%n", epoch, config.epochs(),
+            out.printf(Locale.ROOT, "epoch %d/%d  train %s %.2f%s | test -ELBO %.2f | %.2f s, %.0f img/s%n", epoch, config.epochs(),
                     config.iwaeK() > 1 ? "-L_" + config.iwaeK() : "-ELBO", trainLoss, rc, testLoss, seconds, rate);
             out.flush();
             csvRows.removeIf(r -> Integer.parseInt(r.substring(0, r.indexOf(','))) >= epoch);

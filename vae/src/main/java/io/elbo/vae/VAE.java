@@ -192,7 +192,7 @@ public final class VAE extends Module {
      * analytic or sampled with the same samples. Returns [B] values in nats.
      */
     public double[] elboPerDatum(Tensor x, int samples, boolean analyticKl, UniformRandomProvider rng) {
-        try (var off = Tape.noGrad()) {
+        try (var off = Tape.noGrad(); var step = evalArena.enter()) {
             Encoding e = encode(x);
             if (analyticKl) {
                 Tensor kl = Divergences.klStandardNormal(e.mu(), e.logVar()).sum(false, 1);
@@ -218,7 +218,10 @@ public final class VAE extends Module {
             Normal q = e.posterior();
             for (int done = 0; done < k; done += chunk) {
                 int c = Math.min(chunk, k - done);
-                double[] lw = logWeights(x, q, c, rng).toDoubleArray(); // [c, B]
+                double[] lw;
+                try (var step = evalArena.enter()) { // each chunk reuses the previous chunk's storage
+                    lw = logWeights(x, q, c, rng).toDoubleArray(); // [c, B]
+                }
                 for (int i = 0; i < c; i++) {
                     for (int j = 0; j < b; j++) {
                         double v = lw[i * b + j];
@@ -276,6 +279,6 @@ public final class VAE extends Module {
         }
     }
 
-    /** The storage that {@link #trainStep} reuses from step to step. */
-    private final Arena arena = new Arena();
+    /** The storage that {@link #trainStep} reuses from step to step, and the evaluations from call to call. */
+    private final Arena arena = new Arena(), evalArena = new Arena();
 }
