@@ -107,7 +107,9 @@ final class Gemm32 {
                     if (w == NR) {
                         kernel4x3(a, aOff + i * si, si, sp, src, srcOff, srcStride, c, cOff + i * n + j, n, k);
                     } else {
-                        kernel4x3(a, aOff + i * si, si, sp, src, srcOff, srcStride, tile, 0, NR, k);
+                        // A narrow panel (at most 2L columns, as a 20-wide C) takes the two-vector kernel.
+                        if (w <= 2 * L) kernel4x2(a, aOff + i * si, si, sp, src, srcOff, srcStride, tile, 0, NR, k);
+                        else kernel4x3(a, aOff + i * si, si, sp, src, srcOff, srcStride, tile, 0, NR, k);
                         for (int r = 0; r < MR; r++) System.arraycopy(tile, r * NR, c, cOff + (i + r) * n + j, w);
                     }
                 }
@@ -134,11 +136,12 @@ final class Gemm32 {
 
     /** pack[p·NR + jj] = Bᵀ[p, j + jj] = B[j + jj, p] for jj < w, else 0: a panel of Bᵀ for an n × k row-major B. */
     private static void packTransposed(float[] b, int bOff, int k, int j, int w, float[] pack, int off) {
-        for (int jj = 0; jj < w; jj++) {
-            int src = bOff + (j + jj) * k;
-            for (int p = 0; p < k; p++) pack[off + p * NR + jj] = b[src + p];
+        int src = bOff + j * k;
+        for (int p = 0; p < k; p++) { // row by row of the panel: contiguous stores, w sequential read streams
+            int dst = off + p * NR;
+            for (int jj = 0; jj < w; jj++) pack[dst + jj] = b[src + jj * k + p];
+            if (w < NR) Arrays.fill(pack, dst + w, dst + NR, 0f);
         }
-        for (int jj = w; jj < NR; jj++) for (int p = 0; p < k; p++) pack[off + p * NR + jj] = 0f;
     }
 
     /** C[0..4, 0..3L) = op(A)[0..4, :]·B[:, 0..3L): rows of A at ai + r·si (step sp along p), rows of B at bj + p·bs. */
@@ -177,6 +180,35 @@ final class Gemm32 {
         c30.intoArray(c, ci + 3 * cs);
         c31.intoArray(c, ci + 3 * cs + L);
         c32.intoArray(c, ci + 3 * cs + 2 * L);
+    }
+
+    /** C[0..4, 0..2L): {@link #kernel4x3} without its third column vector, for narrow panels. */
+    private static void kernel4x2(float[] a, int ai, int si, int sp, float[] b, int bj, int bs, float[] c, int ci, int cs, int k) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int p = 0; p < k; p++) {
+            int bp = bj + p * bs, ap = ai + p * sp;
+            FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ap]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[ap + si]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[ap + 2 * si]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[ap + 3 * si]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c10.intoArray(c, ci + cs);
+        c11.intoArray(c, ci + cs + L);
+        c20.intoArray(c, ci + 2 * cs);
+        c21.intoArray(c, ci + 2 * cs + L);
+        c30.intoArray(c, ci + 3 * cs);
+        c31.intoArray(c, ci + 3 * cs + L);
     }
 
     /** One row: the same operations, element for element, as {@link #kernel4x3}. */
