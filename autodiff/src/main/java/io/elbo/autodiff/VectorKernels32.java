@@ -162,6 +162,12 @@ final class VectorKernels32 implements Kernels<float[]> {
      * elements go through zero-padded scratch vectors, by the same two loops.
      */
     private static void softplusMinusProduct(float[] x, float[] t, float[] out, int n) {
+        if (out == x || out == t) { // the first pass would overwrite an input: go through a copy
+            float[] u = new float[n];
+            softplusMinusProduct(x, t, u, n);
+            System.arraycopy(u, 0, out, 0, n);
+            return;
+        }
         int whole = n / L * L;
         split(whole, (lo, hi) -> expOfMinusAbs(x, out, lo, hi));
         split(whole, (lo, hi) -> softplusMinusProduct(x, t, out, lo, hi));

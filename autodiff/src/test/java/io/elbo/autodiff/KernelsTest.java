@@ -1,5 +1,6 @@
 package io.elbo.autodiff;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -230,6 +231,12 @@ class KernelsTest {
         F64.bceWithLogits(widen(l), widen(t), ref, n);
         for (int i = 0; i < n; i++) scale[i] = Math.abs(ref[i]) + 2 * Math.abs((double) l[i]);
         assertWithin("bceWithLogits", ref, got, scale);
+        float[] inPlace = l.clone();
+        F32.bceWithLogits(inPlace, t, inPlace, n); // the output may alias an input
+        assertWithin("bceWithLogits in place", ref, inPlace, scale);
+        F32.softplus(inPlace, got, n);
+        F32.softplus(inPlace, inPlace, n);
+        assertArrayEquals(got, inPlace, "softplus in place");
         F32.bceWithLogitsBackward(g, l, t, got, n);
         F64.bceWithLogitsBackward(widen(g), widen(l), widen(t), ref, n);
         for (int i = 0; i < n; i++) scale[i] = 2 * Math.abs((double) g[i]);
