@@ -26,6 +26,9 @@ import org.apache.commons.rng.UniformRandomProvider;
  * <p>Reductions, everywhere: log-densities are <b>summed over a datum's dimensions</b> (pixels,
  * latent coordinates) and <b>averaged over the batch</b> (and over the L samples of z). So
  * {@link Terms#elbo()} is in nats per datum, the number papers and PyTorch's example report.
+ *
+ * <p>Training steps and evaluations reuse their storage through the model's own {@link Arena}s, so
+ * one model is trained or evaluated by one thread at a time.
  */
 public final class VAE extends Module {
     /** The decoder's likelihood. */
