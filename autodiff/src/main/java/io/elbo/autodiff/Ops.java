@@ -127,21 +127,10 @@ public final class Ops {
     public static Tensor relu(Tensor x) {
         Tensor out = map(x, Kernels::relu);
         return Tape.record("relu", out, (g, i) -> fusedVjp(
-                () -> fused(g, (k, gd, o) -> k.reluBackward(gd, x.data, o, g.numel)),
+                () -> map(g, (k, gd, o, n) -> k.reluBackward(gd, x.data, o, n)),
                 () -> mul(g, constant(() -> gt(x, scalarLike(0, x))))), x);
     }
 
-    /** A new tensor of g's shape written by a fused kernel (a gradient, never recorded). */
-    private static Tensor fused(Tensor g, FusedKernel f) {
-        Tensor out = Tensor.blank(g.dtype, g.shape);
-        f.apply(g.dtype.kernels(), g.data, out.data);
-        return out;
-    }
-
-    @FunctionalInterface
-    private interface FusedKernel {
-        void apply(Kernels<Object> k, Object g, Object out);
-    }
 
     /** out = σ(x) = 1/(1 + e⁻ˣ). ∂out/∂x = σ(x)(1 − σ(x)): {@code g·out·(1 − out)}. */
     public static Tensor sigmoid(Tensor x) {
@@ -655,7 +644,7 @@ public final class Ops {
         Tensor out = Tensor.blank(mu.dtype, mu.shape);
         mu.dtype.kernels().klStandardNormal(mu.data, logVar.data, out.data, mu.numel);
         return Tape.record("klStandardNormal", out, (g, i) -> i == 0 ? mul(g, mu) : fusedVjp(
-                () -> fused(g, (k, gd, o) -> k.klStandardNormalBackward(gd, logVar.data, o, g.numel)),
+                () -> map(g, (k, gd, o, n) -> k.klStandardNormalBackward(gd, logVar.data, o, n)),
                 () -> mul(g, mul(sub(exp(logVar), scalarLike(1, logVar)), scalarLike(0.5, logVar)))), mu, logVar);
     }
 
@@ -686,7 +675,7 @@ public final class Ops {
         Tensor out = Tensor.blank(logits.dtype, logits.shape);
         logits.dtype.kernels().bceWithLogits(logits.data, targets.data, out.data, out.numel);
         return Tape.record("binaryCrossEntropyWithLogits", out, (g, i) -> i == 1 ? neg(mul(g, logits)) : fusedVjp(
-                () -> fused(g, (k, gd, o) -> k.bceWithLogitsBackward(gd, logits.data, targets.data, o, g.numel)),
+                () -> map(g, (k, gd, o, n) -> k.bceWithLogitsBackward(gd, logits.data, targets.data, o, n)),
                 () -> mul(g, sub(sigmoid(logits), targets))), logits, targets);
     }
 
