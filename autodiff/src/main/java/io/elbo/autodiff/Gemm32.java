@@ -16,7 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * hot loop.
  *
  * <p>Every element is C[i,j] = fma(A[i,k−1], B[k−1,j], ... fma(A[i,0], B[0,j], 0)), one sequence
- * whichever tile, block or thread computes it: <b>results do not depend on the thread count</b>.
+ * whichever tile, block or thread computes it: <b>results do not depend on the thread count</b>. (A narrow
+ * A·Bᵀ, at most 2L columns, is computed as dot products of rows instead, in another fixed order: see
+ * {@link #narrowABt}.)
  * When the product is large enough to pay for the hand-over, the grid of (panel, 4 rows) tiles is
  * split evenly among {@link Threads}, panel by panel; rows are taken in blocks of {@value #MC} so the
  * block of A stays in L2 cache.
@@ -27,6 +29,8 @@ final class Gemm32 {
     static final VectorSpecies<Float> S = VectorKernels32.S;
     static final int L = S.length();
     private static final int MR = 4, NR = 3 * L;
+    /** A·Bᵀ with at most this many columns takes the dot-product path ({@link #narrowABt}). */
+    private static final int NARROW = 2 * L;
     /** Rows of C per block: the block of op(A) (MC × k) stays in L2 while the column panels sweep it. */
     static final int MC = 256;
     /** Below this many multiply-adds one thread is faster than handing work over (about 5 µs of work). */
@@ -46,6 +50,10 @@ final class Gemm32 {
             for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[cOff + i * n + j] = t[j * m + i];
             return;
         }
+        if (transB && !transA && n <= NARROW) {
+            narrowABt(a, aOff, b, bOff, c, cOff, m, n, k);
+            return;
+        }
         int si = transA ? 1 : k, sp = transA ? m : 1;
         // The work is a grid of (column panel, group of MR rows) units, numbered panel by panel; each
         // thread takes a contiguous run of units, so the split is even to one group of rows whatever
@@ -60,6 +68,114 @@ final class Gemm32 {
         }
         Threads.forEach(parts, part -> units(a, aOff, si, sp, b, bOff, transB, c, cOff, m, n, k,
                 units * part / parts, units * (part + 1) / parts));
+    }
+
+    /**
+     * A·Bᵀ with a narrow C (n ≤ {@value #NARROW} columns, as a layer of 20 outputs): packing Bᵀ into a
+     * 3L-wide panel would leave most lanes idle, so each element is a dot product of two rows read in
+     * place, A[i, :] and B[j, :], vectorised along k. Rows are split among threads in groups of
+     * {@value #MR}; every element is computed by the same sequence ({@link #dot1x1}) whichever thread
+     * or block computes it.
+     */
+    private static void narrowABt(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k) {
+        int groups = (m + MR - 1) / MR;
+        int parts = (long) m * n * k >= PARALLEL_MIN ? Math.min(Threads.count(), groups) : 1;
+        if (parts == 1) {
+            dotRows(a, aOff, b, bOff, c, cOff, n, k, 0, m);
+            return;
+        }
+        Threads.forEach(parts, part -> dotRows(a, aOff, b, bOff, c, cOff, n, k,
+                Math.min(m, groups * part / parts * MR), Math.min(m, groups * (part + 1) / parts * MR)));
+    }
+
+    /** Rows [i0, i1) of C = A·Bᵀ by dot products: 4 × 4 blocks, then single elements at the edges. */
+    private static void dotRows(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int n, int k, int i0, int i1) {
+        int i = i0;
+        float[] acc = new float[16 * L];
+        for (; i + MR <= i1; i += MR) {
+            int j = 0;
+            for (; j + 4 <= n; j += 4) dot4x4(a, aOff + i * k, b, bOff + j * k, c, cOff + i * n + j, n, k, acc);
+            for (; j < n; j++) for (int r = 0; r < MR; r++) c[cOff + (i + r) * n + j] = dot1x1(a, aOff + (i + r) * k, b, bOff + j * k, k);
+        }
+        for (; i < i1; i++) for (int j = 0; j < n; j++) c[cOff + i * n + j] = dot1x1(a, aOff + i * k, b, bOff + j * k, k);
+    }
+
+    /**
+     * Σ_p a[ai + p]·b[bj + p] in the one order every element of a narrow A·Bᵀ uses: lane-wise FMA chains
+     * over the whole vectors of k, their lanes summed by {@link VectorMath#sumLanes}, then scalar FMAs over
+     * the last k mod L terms.
+     */
+    private static float dot1x1(float[] a, int ai, float[] b, int bj, int k) {
+        int kv = k - k % L;
+        FloatVector acc = FloatVector.zero(S);
+        for (int p = 0; p < kv; p += L) acc = FloatVector.fromArray(S, a, ai + p).fma(FloatVector.fromArray(S, b, bj + p), acc);
+        return dotTail(a, ai, b, bj, kv, k, VectorMath.sumLanes(acc));
+    }
+
+    private static float dotTail(float[] a, int ai, float[] b, int bj, int p, int k, float s) {
+        for (; p < k; p++) s = Math.fma(a[ai + p], b[bj + p], s);
+        return s;
+    }
+
+    /** C[r, q] for r, q < 4 = {@link #dot1x1} of rows ai + r·k of A and bj + q·k of B, 16 chains at once (8 loads per 16 FMA). */
+    private static void dot4x4(float[] a, int ai, float[] b, int bj, float[] c, int ci, int cs, int k, float[] acc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        int kv = k - k % L;
+        for (int p = 0; p < kv; p += L) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bj + p), b1 = FloatVector.fromArray(S, b, bj + k + p);
+            FloatVector b2 = FloatVector.fromArray(S, b, bj + 2 * k + p), b3 = FloatVector.fromArray(S, b, bj + 3 * k + p);
+            FloatVector a0 = FloatVector.fromArray(S, a, ai + p);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            c02 = a0.fma(b2, c02);
+            c03 = a0.fma(b3, c03);
+            FloatVector a1 = FloatVector.fromArray(S, a, ai + k + p);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            c12 = a1.fma(b2, c12);
+            c13 = a1.fma(b3, c13);
+            FloatVector a2 = FloatVector.fromArray(S, a, ai + 2 * k + p);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            c22 = a2.fma(b2, c22);
+            c23 = a2.fma(b3, c23);
+            FloatVector a3 = FloatVector.fromArray(S, a, ai + 3 * k + p);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            c32 = a3.fma(b2, c32);
+            c33 = a3.fma(b3, c33);
+        }
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c02.intoArray(acc, 2 * L);
+        c03.intoArray(acc, 3 * L);
+        c10.intoArray(acc, 4 * L);
+        c11.intoArray(acc, 5 * L);
+        c12.intoArray(acc, 6 * L);
+        c13.intoArray(acc, 7 * L);
+        c20.intoArray(acc, 8 * L);
+        c21.intoArray(acc, 9 * L);
+        c22.intoArray(acc, 10 * L);
+        c23.intoArray(acc, 11 * L);
+        c30.intoArray(acc, 12 * L);
+        c31.intoArray(acc, 13 * L);
+        c32.intoArray(acc, 14 * L);
+        c33.intoArray(acc, 15 * L);
+        laneSums(acc);
+        for (int e = 0; e < 16; e++) {
+            int r = e >> 2, q = e & 3;
+            c[ci + r * cs + q] = dotTail(a, ai + r * k, b, bj + q * k, kv, k, acc[e]);
+        }
+    }
+
+    /**
+     * acc[e] = {@link VectorMath#sumLanes} of the vector stored at acc[e·L] for e &lt; 16. A method of its
+     * own, called with the accumulators stored: inside {@link #dot4x4}, sixteen shuffle trees took it
+     * past C2's inlining budget and its vectors were boxed.
+     */
+    private static void laneSums(float[] acc) {
+        for (int e = 0; e < 16; e++) acc[e] = VectorMath.sumLanes(FloatVector.fromArray(S, acc, e * L));
     }
 
     /**
