@@ -181,6 +181,44 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The float64 reference matmul, blocked, reordered and split among threads for speed, still gives
+     * the bits of the textbook triple loop (acc = 0; acc += a·b in order of p), in all four layouts,
+     * with an offset C, on 1 and 2 threads (the larger shapes pass the parallel threshold).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 17, 33, 130})
+    void float64MatmulGivesTheTextbookTripleLoopsBits(int n) {
+        Random r = new Random(n);
+        int[][] mnk = {{n, 5, 3}, {3, n, 7}, {7, 3, n}, {n, 2 * n + 1, n + 3}};
+        for (int[] d : mnk) {
+            int m = d[0], nn = d[1], k = d[2];
+            // Full 53-bit inputs: products of widened floats would be exact, hiding a changed rounding (an fma).
+            double[] a = r.doubles(m * k, -1, 1).toArray(), b = r.doubles(k * nn, -1, 1).toArray();
+            for (int layout = 0; layout < 4; layout++) {
+                boolean ta = (layout & 1) != 0, tb = (layout & 2) != 0;
+                double[] textbook = new double[m * nn + 2];
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < nn; j++) {
+                        double acc = 0;
+                        for (int p = 0; p < k; p++) acc += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * nn + j]);
+                        textbook[2 + i * nn + j] = acc;
+                    }
+                }
+                for (int threads = 1; threads <= 2; threads++) {
+                    Threads.set(threads);
+                    try {
+                        double[] c = new double[m * nn + 2];
+                        F64.matmul(a, 0, ta, b, 0, tb, c, 2, m, nn, k);
+                        assertArrayEquals(textbook, c, "float64 matmul m=" + m + " n=" + nn + " k=" + k + " layout " + layout + ", " + threads + " threads");
+                    } finally {
+                        Threads.set(Runtime.getRuntime().availableProcessors());
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
     void optimiserKernelsMatchTheFloat64Reference(int n) {
