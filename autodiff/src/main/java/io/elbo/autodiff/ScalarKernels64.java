@@ -186,8 +186,8 @@ final class ScalarKernels64 implements Kernels<double[]> {
 
     /**
      * c[ci + j] += a·x[xi + j] for j &lt; n: a multiply, then an add, per element, L lanes at a time (the same
-     * two IEEE operations per element as the scalar loop, so the same bits; the JIT does not vectorise
-     * this loop itself, as c and x may be one array).
+     * two IEEE operations per element as the scalar loop, so the same bits). Written as the plain loop,
+     * a W1 float64 epoch took 21 s instead of 8.5 s: the JIT did not vectorise it.
      */
     private static void axpy(double a, double[] x, int xi, double[] c, int ci, int n) {
         DoubleVector av = DoubleVector.broadcast(D, a);

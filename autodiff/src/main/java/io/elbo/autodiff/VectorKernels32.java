@@ -43,7 +43,12 @@ final class VectorKernels32 implements Kernels<float[]> {
      * operations whichever range holds it, so the result does not depend on the thread count.
      */
     static void split(int n, Range body) {
-        int parts = Math.min(Threads.count(), n / PARALLEL_MIN);
+        split(n, body, 1);
+    }
+
+    /** {@link #split}, where each of the n indices stands for {@code weight} elements of work. */
+    static void split(int n, Range body, int weight) {
+        int parts = (int) Math.min(Math.min(Threads.count(), n / L), (long) n * weight / PARALLEL_MIN);
         if (parts <= 1) {
             body.run(0, n);
             return;
@@ -81,9 +86,11 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void neg(float[] x, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(NEG).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(NEG).intoArray(out, i, m); }
+        split(n, (lo, hi) -> {
+            int i = lo;
+            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(NEG).intoArray(out, i);
+            if (i < hi) { var m = S.indexInRange(i, hi); load(x, i, m).lanewise(NEG).intoArray(out, i, m); }
+        });
     }
 
     @Override public void exp(float[] x, float[] out, int n) {
@@ -117,9 +124,11 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void relu(float[] x, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) relu(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); relu(load(x, i, m)).intoArray(out, i, m); }
+        split(n, (lo, hi) -> {
+            int i = lo;
+            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) relu(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+            if (i < hi) { var m = S.indexInRange(i, hi); relu(load(x, i, m)).intoArray(out, i, m); }
+        });
     }
 
     private static FloatVector relu(FloatVector v) {
@@ -230,27 +239,35 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void add(float[] a, float[] c, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, c, i)).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(a, i, m).add(load(c, i, m)).intoArray(out, i, m); }
+        split(n, (lo, hi) -> {
+            int i = lo;
+            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, c, i)).intoArray(out, i);
+            if (i < hi) { var m = S.indexInRange(i, hi); load(a, i, m).add(load(c, i, m)).intoArray(out, i, m); }
+        });
     }
 
     @Override public void sub(float[] a, float[] c, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, a, i).sub(FloatVector.fromArray(S, c, i)).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(a, i, m).sub(load(c, i, m)).intoArray(out, i, m); }
+        split(n, (lo, hi) -> {
+            int i = lo;
+            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) FloatVector.fromArray(S, a, i).sub(FloatVector.fromArray(S, c, i)).intoArray(out, i);
+            if (i < hi) { var m = S.indexInRange(i, hi); load(a, i, m).sub(load(c, i, m)).intoArray(out, i, m); }
+        });
     }
 
     @Override public void mul(float[] a, float[] c, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, a, i).mul(FloatVector.fromArray(S, c, i)).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(a, i, m).mul(load(c, i, m)).intoArray(out, i, m); }
+        split(n, (lo, hi) -> {
+            int i = lo;
+            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) FloatVector.fromArray(S, a, i).mul(FloatVector.fromArray(S, c, i)).intoArray(out, i);
+            if (i < hi) { var m = S.indexInRange(i, hi); load(a, i, m).mul(load(c, i, m)).intoArray(out, i, m); }
+        });
     }
 
     @Override public void div(float[] a, float[] c, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, a, i).div(FloatVector.fromArray(S, c, i)).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(a, i, m).div(load(c, i, m)).intoArray(out, i, m); }
+        split(n, (lo, hi) -> {
+            int i = lo;
+            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) FloatVector.fromArray(S, a, i).div(FloatVector.fromArray(S, c, i)).intoArray(out, i);
+            if (i < hi) { var m = S.indexInRange(i, hi); load(a, i, m).div(load(c, i, m)).intoArray(out, i, m); }
+        });
     }
 
     @Override public void pow(float[] a, float[] c, float[] out, int n) {
@@ -302,6 +319,15 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void sumInto(float[] src, int[] shape, float[] dst, int[] dstStrides) {
+        if (shape.length == 2 && dstStrides[0] == 0 && dstStrides[1] == 1) { // dst[j] += Σ_r src[r, j]: a bias gradient
+            int rows = shape[0], cols = shape[1];
+            // Split by columns in whole vectors; each column still adds its rows in order, so the bits
+            // do not depend on the split.
+            split(cols, (lo, hi) -> {
+                for (int r = 0; r < rows; r++) add(src, r * cols + lo, dst, lo, hi - lo);
+            }, rows);
+            return;
+        }
         Kernels.forEachRun(shape, 0, Shape.strides(shape), 0, dstStrides, (s, d, len, ss, ds) -> {
             if (ds == 0) {
                 dst[d] += sum(src, s, len);
@@ -361,15 +387,32 @@ final class VectorKernels32 implements Kernels<float[]> {
     // ---- fused ----
 
     @Override public void addBias(float[] c, float[] bias, int rows, int cols) {
-        for (int r = 0; r < rows; r++) add(bias, 0, c, r * cols, cols);
+        splitRows(rows, cols, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) add(bias, 0, c, r * cols, cols);
+        });
+    }
+
+    /**
+     * Runs a body over rows [r0, r1) of a rows × cols array, split among threads by rows like
+     * {@link #split} when the array is large.
+     */
+    static void splitRows(int rows, int cols, Range body) {
+        int parts = cols == 0 ? 1 : Math.min(Math.min(Threads.count(), rows), (int) ((long) rows * cols / PARALLEL_MIN));
+        if (parts <= 1) {
+            body.run(0, rows);
+            return;
+        }
+        Threads.forEach(parts, part -> body.run(rows * part / parts, rows * (part + 1) / parts));
     }
 
     @Override public void reluBackward(float[] g, float[] x, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) {
-            FloatVector.fromArray(S, g, i).blend(0f, FloatVector.fromArray(S, x, i).compare(VectorOperators.LE, 0f)).intoArray(out, i);
-        }
-        for (; i < n; i++) out[i] = x[i] > 0 ? g[i] : 0f;
+        split(n, (lo, hi) -> {
+            int i = lo;
+            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) {
+                FloatVector.fromArray(S, g, i).blend(0f, FloatVector.fromArray(S, x, i).compare(VectorOperators.LE, 0f)).intoArray(out, i);
+            }
+            for (; i < hi; i++) out[i] = x[i] > 0 ? g[i] : 0f;
+        });
     }
 
     @Override public void bceWithLogits(float[] logits, float[] targets, float[] out, int n) {

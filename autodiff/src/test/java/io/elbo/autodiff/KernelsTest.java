@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -177,6 +178,58 @@ class KernelsTest {
                     assertEquals(c64[i], c32[i], 2 * k * U * sumAbs + 1e-6,
                             "matmul m=" + m + " n=" + nn + " k=" + k + " transA=" + ta + " transB=" + tb);
                 }
+            }
+        }
+    }
+
+    /**
+     * The elementwise kernels and the bias-gradient sum split among threads above a size threshold give
+     * the same bits on one thread as on two (and match the float64 reference), at an odd size past the
+     * threshold: the split never changes what is computed for an element.
+     */
+    @Test
+    void splitKernelsGiveTheSameBitsOnOneAndTwoThreads() {
+        int n = 140_001, cols = 781, rows = n / cols;
+        Random r = new Random(7);
+        float[] a = random(r, n, -3, 3), b = random(r, n, 0.5, 3);
+        java.util.Map<String, float[]> first = new java.util.LinkedHashMap<>();
+        for (int threads = 1; threads <= 2; threads++) {
+            Threads.set(threads);
+            try {
+                java.util.Map<String, float[]> out = new java.util.LinkedHashMap<>();
+                out.put("neg", new float[n]);
+                F32.neg(a, out.get("neg"), n);
+                out.put("relu", new float[n]);
+                F32.relu(a, out.get("relu"), n);
+                out.put("add", new float[n]);
+                F32.add(a, b, out.get("add"), n);
+                out.put("sub", new float[n]);
+                F32.sub(a, b, out.get("sub"), n);
+                out.put("mul", new float[n]);
+                F32.mul(a, b, out.get("mul"), n);
+                out.put("div", new float[n]);
+                F32.div(a, b, out.get("div"), n);
+                out.put("reluBackward", new float[n]);
+                F32.reluBackward(b, a, out.get("reluBackward"), n);
+                float[] withBias = java.util.Arrays.copyOf(a, rows * cols);
+                F32.addBias(withBias, java.util.Arrays.copyOf(b, cols), rows, cols);
+                out.put("addBias", withBias);
+                float[] biasGrad = new float[cols];
+                F32.sumInto(java.util.Arrays.copyOf(a, rows * cols), new int[] {rows, cols}, biasGrad, new int[] {0, 1});
+                out.put("sumInto rows", biasGrad);
+                if (threads == 1) {
+                    first = out;
+                    double[] ref = new double[n];
+                    F64.mul(widen(a), widen(b), ref, n);
+                    assertClose("mul", ref, out.get("mul"), 0);
+                    double[] sums = new double[cols];
+                    F64.sumInto(widen(java.util.Arrays.copyOf(a, rows * cols)), new int[] {rows, cols}, sums, new int[] {0, 1});
+                    for (int j = 0; j < cols; j++) assertEquals(sums[j], biasGrad[j], 3 * rows * U * rows, "sumInto column " + j);
+                } else {
+                    for (String op : out.keySet()) assertArrayEquals(first.get(op), out.get(op), op + ": 2 threads vs 1");
+                }
+            } finally {
+                Threads.set(Runtime.getRuntime().availableProcessors());
             }
         }
     }

@@ -30,6 +30,14 @@ public final class Bernoulli {
         return Ops.binaryCrossEntropyWithLogits(logits, x).neg();
     }
 
+    /**
+     * log p(x) of each row as one event, Σ_j log p(x_j) over the last axis: [N] from [N, D]. The sign is
+     * applied after the sum, to N numbers rather than N·D (the same bits: negation is exact).
+     */
+    public Tensor jointLogProb(Tensor x) {
+        return Ops.binaryCrossEntropyWithLogits(logits, x).sum(false, -1).neg();
+    }
+
     /** A 0/1 sample (no gradient). */
     public Tensor sample(UniformRandomProvider rng) {
         try (var off = Tape.noGrad()) {

@@ -118,8 +118,9 @@ public final class VAE extends Module {
 
     /** log p(x | decoded), summed over the pixels: [N] from x [N, D] and the decoder output [N, D]. */
     public Tensor logLikelihood(Tensor x, Tensor decoded) {
+        if (config.likelihood() == Likelihood.BERNOULLI) return new Bernoulli(decoded).jointLogProb(x);
         Tensor perPixel = switch (config.likelihood()) {
-            case BERNOULLI -> new Bernoulli(decoded).logProb(x);
+            case BERNOULLI -> throw new AssertionError("handled above");
             case GAUSSIAN_FIXED -> Normal.of(decoded, Tensor.full(config.fixedSigma(), decoded.dtype(), decoded.shape())).logProb(x);
             case GAUSSIAN_SHARED, GAUSSIAN_PER_PIXEL -> {
                 // log N(x; m, σ²) with log σ a parameter: −½((x − m)/σ)² − log σ − ½ log 2π.
