@@ -1,12 +1,11 @@
 package io.elbo.autodiff;
 
 import java.util.Arrays;
-import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The float64 reference kernels: plain loops over {@code double[]} with {@link Math}. The matrix multiply
- * is blocked, vectorised and split among threads for speed, but gives the textbook triple loop's bits.
+ * ({@link Gemm64}) is register-blocked, vectorised and split among threads for speed, but gives the
+ * textbook triple loop's bits.
  */
 final class ScalarKernels64 implements Kernels<double[]> {
 
@@ -146,60 +145,11 @@ final class ScalarKernels64 implements Kernels<double[]> {
 
     @Override public void scale(double[] x, double c, int n) { for (int i = 0; i < n; i++) x[i] *= c; }
 
-    /**
-     * C[i,j] = Σ_p op(A)[i,p]·op(B)[p,j], each element summed from 0 in order of p with separate
-     * multiply and add (the textbook triple loop's bits), but in loop order (row block, p, row, j): the
-     * inner loop runs along a row of op(B) and of C ({@link #axpy}, on vectors), while a block of rows of
-     * C stays in cache. Bᵀ is first copied into a row-major op(B). Row blocks are split among
-     * {@link Threads} above 2^18 multiply-adds; the order within each element does not change.
-     */
+    /** C = op(A)·op(B) with the textbook triple loop's bits, computed by {@link Gemm64}. */
     @Override public void matmul(double[] a, int aOff, boolean transA, double[] b, int bOff, boolean transB,
                                  double[] c, int cOff, int m, int n, int k) {
-        double[] opB = b;
-        int bo = bOff;
-        if (transB) {
-            opB = new double[k * n];
-            bo = 0;
-            for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) opB[p * n + j] = b[bOff + j * k + p];
-        }
-        double[] rowsOfB = opB;
-        int rowsOff = bo;
-        int blocks = (m + MATMUL_ROWS - 1) / MATMUL_ROWS;
-        int parts = (long) m * n * k >= (1L << 18) ? Math.min(Threads.count(), blocks) : 1;
-        Threads.forEach(parts, part -> {
-            for (int block = blocks * part / parts; block < blocks * (part + 1) / parts; block++) {
-                int i0 = block * MATMUL_ROWS, i1 = Math.min(m, i0 + MATMUL_ROWS);
-                Arrays.fill(c, cOff + i0 * n, cOff + i1 * n, 0.0);
-                for (int p = 0; p < k; p++) {
-                    int bp = rowsOff + p * n;
-                    for (int i = i0; i < i1; i++) {
-                        double aip = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
-                        int ci = cOff + i * n;
-                        axpy(aip, rowsOfB, bp, c, ci, n);
-                    }
-                }
-            }
-        });
+        Gemm64.gemm(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
     }
-
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-
-    /**
-     * c[ci + j] += a·x[xi + j] for j &lt; n: a multiply, then an add, per element, L lanes at a time (the same
-     * two IEEE operations per element as the scalar loop, so the same bits). Written as the plain loop,
-     * a W1 float64 epoch took 21 s instead of 8.5 s: the JIT did not vectorise it.
-     */
-    private static void axpy(double a, double[] x, int xi, double[] c, int ci, int n) {
-        DoubleVector av = DoubleVector.broadcast(D, a);
-        int j = 0;
-        for (; j <= n - D.length(); j += D.length()) {
-            DoubleVector.fromArray(D, c, ci + j).add(av.mul(DoubleVector.fromArray(D, x, xi + j))).intoArray(c, ci + j);
-        }
-        for (; j < n; j++) c[ci + j] += a * x[xi + j];
-    }
-
-    /** Rows of C per block in {@link #matmul}: 16 rows of 400 to 800 doubles stay in L2 while op(B) streams past. */
-    private static final int MATMUL_ROWS = 16;
 
     // ---- fused ----
 
