@@ -112,6 +112,9 @@ public interface Kernels<A> {
     /** c[r·cols + j] += bias[j] for every row r &lt; rows: a linear layer's bias, added in place. */
     void addBias(A c, A bias, int rows, int cols);
 
+    /** c[r·cols + j] = relu(c[r·cols + j] + bias[j]): a layer's bias and its ReLU in one pass, in place. */
+    void addBiasRelu(A c, A bias, int rows, int cols);
+
     /** out = x &gt; 0 ? g : 0: relu's vector-Jacobian product. */
     void reluBackward(A g, A x, A out, int n);
 

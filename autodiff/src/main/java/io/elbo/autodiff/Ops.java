@@ -582,11 +582,24 @@ public final class Ops {
      * ∂x = g·W, ∂W = gᵀ·x, ∂b = Σ_rows g.
      */
     public static Tensor linear(Tensor x, Tensor w, Tensor b) {
-        checkDType("linear", x, w);
-        if (b != null) checkDType("linear", x, b);
+        return linear("linear", x, w, b, false);
+    }
+
+    /**
+     * out = relu(x·Wᵀ + b): a linear layer and its ReLU, the bias and the activation in one pass after the
+     * product; the same bits as {@code relu(linear(x, W, b))}. With g' = g·[out &gt; 0] (computed once):
+     * ∂x = g'·W, ∂W = g'ᵀ·x, ∂b = Σ_rows g'.
+     */
+    public static Tensor linearRelu(Tensor x, Tensor w, Tensor b) {
+        return linear("linearRelu", x, w, b, true);
+    }
+
+    private static Tensor linear(String op, Tensor x, Tensor w, Tensor b, boolean relu) {
+        checkDType(op, x, w);
+        if (b != null) checkDType(op, x, b);
         if (w.rank() != 2 || x.rank() < 1 || x.shape[x.rank() - 1] != w.shape[1]
                 || (b != null && (b.rank() != 1 || b.shape[0] != w.shape[0]))) {
-            throw new ShapeException("linear: input " + Shape.str(x.shape) + ", weight " + Shape.str(w.shape)
+            throw new ShapeException(op + ": input " + Shape.str(x.shape) + ", weight " + Shape.str(w.shape)
                     + (b == null ? "" : ", bias " + Shape.str(b.shape)) + ": need input [..., in], weight [out, in], bias [out]");
         }
         int in = w.shape[1], outF = w.shape[0], rows = in == 0 ? 0 : x.numel / in;
@@ -595,16 +608,24 @@ public final class Ops {
         Tensor out = Tensor.blank(x.dtype, shape);
         Kernels<Object> k = x.dtype.kernels();
         k.matmul(x.data, 0, false, w.data, 0, true, out.data, 0, rows, outF, in);
-        if (b != null) k.addBias(out.data, b.data, rows, outF);
+        if (b != null && relu) k.addBiasRelu(out.data, b.data, rows, outF);
+        else if (b != null) k.addBias(out.data, b.data, rows, outF);
+        else if (relu) k.relu(out.data, out.data, out.numel);
+        Tensor[] rule = new Tensor[2]; // {g, g'}: the ReLU's rule applied once for all three inputs
         Tape.Vjp vjp = (g, i) -> {
-            Tensor g2 = reshape(g, rows, outF);
+            if (relu && rule[0] != g) {
+                rule[0] = g;
+                rule[1] = fusedVjp(() -> map(g, (kk, gd, o, n) -> kk.reluBackward(gd, out.data, o, n)),
+                        () -> mul(g, constant(() -> gt(out, scalarLike(0, out)))));
+            }
+            Tensor g2 = reshape(relu ? rule[1] : g, rows, outF);
             return switch (i) {
                 case 0 -> reshape(matmul(g2, w), x.shape);
                 case 1 -> matmul(g2, reshape(x, rows, in), true, false);
                 default -> sum(g2, false, 0);
             };
         };
-        return b == null ? Tape.record("linear", out, vjp, x, w) : Tape.record("linear", out, vjp, x, w, b);
+        return b == null ? Tape.record(op, out, vjp, x, w) : Tape.record(op, out, vjp, x, w, b);
     }
 
     /**

@@ -157,6 +157,15 @@ final class ScalarKernels64 implements Kernels<double[]> {
         for (int r = 0; r < rows; r++) for (int j = 0; j < cols; j++) c[r * cols + j] += bias[j];
     }
 
+    @Override public void addBiasRelu(double[] c, double[] bias, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) {
+                double v = c[r * cols + j] + bias[j];
+                c[r * cols + j] = v > 0 ? v : 0.0;
+            }
+        }
+    }
+
     @Override public void reluBackward(double[] g, double[] x, double[] out, int n) {
         for (int i = 0; i < n; i++) out[i] = x[i] > 0 ? g[i] : 0.0;
     }

@@ -392,6 +392,21 @@ final class VectorKernels32 implements Kernels<float[]> {
         });
     }
 
+    @Override public void addBiasRelu(float[] c, float[] bias, int rows, int cols) {
+        splitRows(rows, cols, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = r * cols, j = 0;
+                for (int b = S.loopBound(cols); j < b; j += L) {
+                    relu(FloatVector.fromArray(S, c, o + j).add(FloatVector.fromArray(S, bias, j))).intoArray(c, o + j);
+                }
+                for (; j < cols; j++) {
+                    float v = c[o + j] + bias[j];
+                    c[o + j] = v > 0 ? v : 0f;
+                }
+            }
+        });
+    }
+
     /**
      * Runs a body over rows [r0, r1) of a rows × cols array, split among threads by rows like
      * {@link #split} when the array is large.

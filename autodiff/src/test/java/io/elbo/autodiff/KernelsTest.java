@@ -214,6 +214,12 @@ class KernelsTest {
                 float[] withBias = java.util.Arrays.copyOf(a, rows * cols);
                 F32.addBias(withBias, java.util.Arrays.copyOf(b, cols), rows, cols);
                 out.put("addBias", withBias);
+                float[] fused = java.util.Arrays.copyOf(a, rows * cols);
+                F32.addBiasRelu(fused, java.util.Arrays.copyOf(b, cols), rows, cols);
+                out.put("addBiasRelu", fused);
+                float[] composed = withBias.clone();
+                F32.relu(composed, composed, composed.length);
+                assertArrayEquals(composed, fused, "addBiasRelu = addBias then relu, bit for bit");
                 float[] biasGrad = new float[cols];
                 F32.sumInto(java.util.Arrays.copyOf(a, rows * cols), new int[] {rows, cols}, biasGrad, new int[] {0, 1});
                 out.put("sumInto rows", biasGrad);
@@ -343,6 +349,11 @@ class KernelsTest {
         F32.addBias(c, bias, rows, cols);
         F64.addBias(c64, widen(bias), rows, cols);
         assertClose("addBias", c64, c, 1e-6);
+        float[] cr = random(r, rows * cols, -3, 3);
+        double[] cr64 = widen(cr);
+        F32.addBiasRelu(cr, bias, rows, cols);
+        F64.addBiasRelu(cr64, widen(bias), rows, cols);
+        assertClose("addBiasRelu", cr64, cr, 1e-6);
 
         float[] mu = random(r, n, -3, 3), lv = random(r, n, -20, 10), sigma = random(r, n, 0.01, 5);
         float[] eps = random(r, 3 * n, -4, 4), z = new float[3 * n];

@@ -449,6 +449,47 @@ class OpGradientProperties {
         org.junit.jupiter.api.Assertions.assertArrayEquals(expected.toDoubleArray(), actual.toDoubleArray(), 0.0);
     }
 
+    /**
+     * relu(x·Wᵀ + b) as one op: away from the kink (every pre-activation at least 10⁻³ from 0, as for
+     * relu itself), its gradient matches central differences, to second order.
+     */
+    @Property(tries = 60)
+    void linearReluGradientMatchesCentralDifferencesAwayFromTheKink(@ForAll("linearTriples") Tensor[] xwb) {
+        Tensor b = xwb[2].numel() > 0 ? xwb[2] : null;
+        Tensor pre = Ops.linear(xwb[0], xwb[1], b);
+        net.jqwik.api.Assume.that(Arrays.stream(pre.toDoubleArray()).allMatch(v -> Math.abs(v) > 1e-3));
+        Statistics.label("active").collect(Arrays.stream(pre.toDoubleArray()).anyMatch(v -> v > 0) ? "some units active" : "none active");
+        if (b != null) check("linearRelu", true, in -> Ops.linearRelu(in[0], in[1], in[2]), xwb);
+        else check("linearRelu", true, in -> Ops.linearRelu(in[0], in[1], null), xwb[0], xwb[1]);
+    }
+
+    /** The fused layer is relu(linear(·)) bit for bit: the values and the gradients of all three inputs. */
+    @Property(tries = 40)
+    void linearReluIsReluOfLinearBitForBit(@ForAll("linearTriples") Tensor[] xwb, @ForAll boolean float32) {
+        DType dt = float32 ? DType.FLOAT32 : DType.FLOAT64;
+        double[][] fused = valueAndGradients(xwb, dt, (x, w, b) -> Ops.linearRelu(x, w, b));
+        double[][] composed = valueAndGradients(xwb, dt, (x, w, b) -> Ops.linear(x, w, b).relu());
+        for (int i = 0; i < fused.length; i++) org.junit.jupiter.api.Assertions.assertArrayEquals(composed[i], fused[i], 0.0, "part " + i);
+    }
+
+    interface Layer { Tensor apply(Tensor x, Tensor w, Tensor b); }
+
+    /** The layer's output and ∂(Σ out·c)/∂x, W, b for a fixed c, in dtype dt. */
+    static double[][] valueAndGradients(Tensor[] xwb, DType dt, Layer f) {
+        Tensor x = fresh(xwb[0], dt), w = fresh(xwb[1], dt), b = xwb[2].numel() > 0 ? fresh(xwb[2], dt) : null;
+        Tensor out = f.apply(x, w, b);
+        double[] c = new double[out.numel()];
+        for (int i = 0; i < c.length; i++) c[i] = Math.sin(i + 1);
+        out.mul(Tensor.of(c, out.shape()).to(dt)).sum().backward();
+        return new double[][] {out.toDoubleArray(), x.grad().toDoubleArray(), w.grad().toDoubleArray(),
+                b == null ? new double[0] : b.grad().toDoubleArray()};
+    }
+
+    /** A new leaf variable with t's values in dtype dt. */
+    static Tensor fresh(Tensor t, DType dt) {
+        return Tensor.of(t.toDoubleArray(), t.shape()).to(dt).variable();
+    }
+
     /** μ and σ of one shape, ε with 0 to 2 leading sample axes. */
     @Provide Arbitrary<Tensor[]> reparameterizeTriples() {
         return Combinators.combine(shapes(0, 2), Arbitraries.of(new int[0], new int[] {3}, new int[] {2, 2})).flatAs((s, lead) ->

@@ -32,6 +32,11 @@ public final class Activation extends Module {
         };
     }
 
+    /** Whether this is ReLU (which {@link Sequential} fuses into the linear layer before it). */
+    boolean isRelu() {
+        return name.equals("ReLU");
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         return f.apply(x);

@@ -33,6 +33,11 @@ public final class Linear extends Module {
         return Ops.linear(x, weight.value(), bias == null ? null : bias.value());
     }
 
+    /** relu(forward(x)) as one op ({@link Ops#linearRelu}): the bias and the ReLU in one pass. */
+    Tensor forwardRelu(Tensor x) {
+        return Ops.linearRelu(x, weight.value(), bias == null ? null : bias.value());
+    }
+
     public Parameter weight() { return weight; }
 
     public Parameter bias() { return bias; }

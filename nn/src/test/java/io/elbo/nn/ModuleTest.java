@@ -55,6 +55,23 @@ class ModuleTest {
         io.elbo.autodiff.Tape.clear();
     }
 
+    /** Sequential runs a Linear followed by a ReLU as the one fused op, with the values of the two layers applied in turn. */
+    @Test
+    void sequentialFusesALinearLayerWithTheReluAfterIt() {
+        Linear l = new Linear(3, 2, rng(), DType.FLOAT64);
+        Sequential net = new Sequential(l, Activation.relu(), Activation.tanh());
+        Tensor x = Tensor.of(new int[] {2, 3}, new double[] {1, 0, -1, 0.5, 2, -3});
+        Tensor fused = net.forward(x);
+        Tensor layerByLayer = Activation.tanh().forward(Activation.relu().forward(l.forward(x)));
+        assertArrayEquals(layerByLayer.toDoubleArray(), fused.toDoubleArray());
+        io.elbo.autodiff.Tape.clear();
+        try (var off = io.elbo.autodiff.Tape.noGrad()) {
+            Tensor hidden = new Sequential(l, Activation.relu()).forward(x);
+            assertEquals("linearRelu", hidden.op());
+            assertEquals("relu", new Sequential(l, Activation.tanh(), Activation.relu()).forward(x).op()); // not after a Linear
+        }
+    }
+
     @Test
     void initialisersHaveTheirDefiningScale() {
         int fanIn = 500, fanOut = 300;
