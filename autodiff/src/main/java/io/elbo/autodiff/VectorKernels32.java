@@ -71,14 +71,33 @@ final class VectorKernels32 implements Kernels<float[]> {
      * can exceed C2's inlining budget (see {@link VectorMath}) and leave vectors boxed.
      */
     static void elementwise(float[] x, float[] out, int n, VectorLoop loop) {
+        elementwise(x, null, null, out, n, (a, b, c, o, lo, hi) -> loop.run(a, o, lo, hi));
+    }
+
+    /** A loop over whole vectors [lo, hi) of up to three inputs (unused ones null) into out. */
+    interface VectorLoop3 { void run(float[] a, float[] b, float[] c, float[] out, int lo, int hi); }
+
+    /**
+     * {@link #elementwise(float[], float[], int, VectorLoop)} for a loop of up to three inputs: the
+     * whole vectors split across threads, the last n mod L elements of every input through zero-padded
+     * scratch vectors, so the tail is computed by the same vector code. out may be one of the inputs.
+     */
+    static void elementwise(float[] a, float[] b, float[] c, float[] out, int n, VectorLoop3 loop) {
         int whole = n / L * L;
-        split(whole, (lo, hi) -> loop.run(x, out, lo, hi));
+        split(whole, (lo, hi) -> loop.run(a, b, c, out, lo, hi));
         if (whole < n) {
             float[] tail = new float[L];
-            System.arraycopy(x, whole, tail, 0, n - whole);
-            loop.run(tail, tail, 0, L);
+            loop.run(padded(a, whole, n), padded(b, whole, n), padded(c, whole, n), tail, 0, L);
             System.arraycopy(tail, 0, out, whole, n - whole);
         }
+    }
+
+    /** x[from, to) in a zero-padded vector's worth of scratch, or null for null. */
+    private static float[] padded(float[] x, int from, int to) {
+        if (x == null) return null;
+        float[] p = new float[L];
+        System.arraycopy(x, from, p, 0, to - from);
+        return p;
     }
 
     private static FloatVector load(float[] x, int i, VectorMask<Float> m) {
@@ -177,17 +196,8 @@ final class VectorKernels32 implements Kernels<float[]> {
             System.arraycopy(u, 0, out, 0, n);
             return;
         }
-        int whole = n / L * L;
-        split(whole, (lo, hi) -> expOfMinusAbs(x, out, lo, hi));
-        split(whole, (lo, hi) -> softplusMinusProduct(x, t, out, lo, hi));
-        if (whole < n) {
-            float[] xs = new float[L], ts = t == null ? null : new float[L], u = new float[L];
-            System.arraycopy(x, whole, xs, 0, n - whole);
-            if (t != null) System.arraycopy(t, whole, ts, 0, n - whole);
-            expOfMinusAbs(xs, u, 0, L);
-            softplusMinusProduct(xs, ts, u, 0, L);
-            System.arraycopy(u, 0, out, whole, n - whole);
-        }
+        elementwise(x, out, n, VectorKernels32::expOfMinusAbs);
+        elementwise(x, t, out, out, n, VectorKernels32::softplusMinusProduct);
     }
 
     /** u = e^−|x| over whole vectors [lo, hi). */
@@ -195,13 +205,13 @@ final class VectorKernels32 implements Kernels<float[]> {
         for (int i = lo; i < hi; i += L) VectorMath.exp(FloatVector.fromArray(S, x, i).lanewise(ABS).neg()).intoArray(u, i);
     }
 
-    /** u ← max(x, 0) + log1p(u) − x·t (without the product when t is null), over whole vectors [lo, hi). */
-    private static void softplusMinusProduct(float[] x, float[] t, float[] u, int lo, int hi) {
+    /** out = max(x, 0) + log1p(u) − x·t (without the product when t is null), over whole vectors [lo, hi). */
+    private static void softplusMinusProduct(float[] x, float[] t, float[] u, float[] out, int lo, int hi) {
         for (int i = lo; i < hi; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, i);
             FloatVector sp = v.max(0f).add(VectorMath.log1pUnit(FloatVector.fromArray(S, u, i)));
             if (t != null) sp = sp.sub(v.mul(FloatVector.fromArray(S, t, i)));
-            sp.intoArray(u, i);
+            sp.intoArray(out, i);
         }
     }
 
@@ -435,19 +445,12 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void bceWithLogitsBackward(float[] g, float[] logits, float[] targets, float[] out, int n) {
-        int whole = n / L * L;
-        split(whole, (lo, hi) -> {
+        elementwise(g, logits, targets, out, n, (gg, l, t, o, lo, hi) -> {
             for (int i = lo; i < hi; i += L) {
-                FloatVector p = sigmoid(FloatVector.fromArray(S, logits, i));
-                p.sub(FloatVector.fromArray(S, targets, i)).mul(FloatVector.fromArray(S, g, i)).intoArray(out, i);
+                FloatVector p = sigmoid(FloatVector.fromArray(S, l, i));
+                p.sub(FloatVector.fromArray(S, t, i)).mul(FloatVector.fromArray(S, gg, i)).intoArray(o, i);
             }
         });
-        if (whole < n) {
-            float[] p = new float[L];
-            System.arraycopy(logits, whole, p, 0, n - whole);
-            sigmoid(p, p, L);
-            for (int i = whole; i < n; i++) out[i] = (p[i - whole] - targets[i]) * g[i];
-        }
     }
 
     @Override public void reparameterize(float[] mu, float[] sigma, float[] eps, float[] out, int n, int samples) {
@@ -462,30 +465,20 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void klStandardNormal(float[] mu, float[] logVar, float[] out, int n) {
-        int whole = n / L * L;
-        for (int i = 0; i < whole; i += L) {
-            FloatVector m = FloatVector.fromArray(S, mu, i), lv = FloatVector.fromArray(S, logVar, i);
-            m.mul(m).add(VectorMath.exp(lv)).sub(1f).sub(lv).mul(0.5f).intoArray(out, i);
-        }
-        if (whole < n) {
-            float[] e = new float[L];
-            System.arraycopy(logVar, whole, e, 0, n - whole);
-            exp(e, e, L);
-            for (int i = whole; i < n; i++) out[i] = (mu[i] * mu[i] + e[i - whole] - 1f - logVar[i]) * 0.5f;
-        }
+        elementwise(mu, logVar, null, out, n, (m, l, unused, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) {
+                FloatVector mv = FloatVector.fromArray(S, m, i), lv = FloatVector.fromArray(S, l, i);
+                mv.mul(mv).add(VectorMath.exp(lv)).sub(1f).sub(lv).mul(0.5f).intoArray(o, i);
+            }
+        });
     }
 
     @Override public void klStandardNormalBackward(float[] g, float[] logVar, float[] out, int n) {
-        int whole = n / L * L;
-        for (int i = 0; i < whole; i += L) {
-            VectorMath.exp(FloatVector.fromArray(S, logVar, i)).sub(1f).mul(FloatVector.fromArray(S, g, i)).mul(0.5f).intoArray(out, i);
-        }
-        if (whole < n) {
-            float[] e = new float[L];
-            System.arraycopy(logVar, whole, e, 0, n - whole);
-            exp(e, e, L);
-            for (int i = whole; i < n; i++) out[i] = (e[i - whole] - 1f) * g[i] * 0.5f;
-        }
+        elementwise(g, logVar, null, out, n, (gg, l, unused, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) {
+                VectorMath.exp(FloatVector.fromArray(S, l, i)).sub(1f).mul(FloatVector.fromArray(S, gg, i)).mul(0.5f).intoArray(o, i);
+            }
+        });
     }
 
     @Override public void sgdStep(float[] p, float[] g, float[] buf, int n, double lr, double momentum,
