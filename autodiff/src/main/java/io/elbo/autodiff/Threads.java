@@ -35,9 +35,12 @@ public final class Threads {
 
     /**
      * Runs {@code part.accept(i)} for every i in [0, parts): on the calling thread when one thread
-     * is set or there is one part, else spread over {@link #count()} threads, each taking a
-     * contiguous run of parts, the caller the first. Returns when all parts are done. A part that calls forEach
-     * itself, or a second thread calling while the workers are busy, runs its parts inline.
+     * is set or there is one part, else on up to {@link #count()} threads, each part claimed by
+     * whichever thread is free next (the caller included), so a worker that starts late or is
+     * descheduled does not hold the caller up: the caller takes its parts. Which thread runs a part
+     * never changes what the part computes. Returns when all parts are done; a part's exception is
+     * rethrown then. A part that calls forEach itself, or a second thread calling while the workers
+     * are busy, runs its parts inline.
      */
     public static void forEach(int parts, IntConsumer part) {
         int t = Math.min(count, parts);
@@ -54,24 +57,29 @@ public final class Threads {
 
     private static void spread(int parts, IntConsumer part, int t) {
         Worker[] ws = workers(t - 1);
-        AtomicInteger pending = new AtomicInteger(t - 1);
+        AtomicInteger next = new AtomicInteger(), pending = new AtomicInteger(t - 1);
         Throwable[] failure = new Throwable[1];
+        Runnable claim = () -> {
+            try {
+                for (int i; (i = next.getAndIncrement()) < parts; ) part.accept(i);
+            } catch (Throwable e) {
+                synchronized (failure) {
+                    if (failure[0] == null) failure[0] = e;
+                }
+                next.set(parts); // the others stop after their current part
+            }
+        };
         for (int w = 1; w < t; w++) {
-            int lo = (int) ((long) parts * w / t), hi = (int) ((long) parts * (w + 1) / t);
             ws[w - 1].submit(() -> {
                 try {
-                    for (int i = lo; i < hi; i++) part.accept(i);
-                } catch (Throwable e) {
-                    synchronized (failure) {
-                        failure[0] = e;
-                    }
+                    claim.run();
                 } finally {
                     pending.decrementAndGet();
                 }
             });
         }
-        for (int i = 0, hi = parts / t; i < hi; i++) part.accept(i);
-        while (pending.get() > 0) Thread.onSpinWait();
+        claim.run();
+        while (pending.get() > 0) Thread.onSpinWait(); // the workers finish the parts they claimed
         synchronized (failure) {
             if (failure[0] instanceof RuntimeException r) throw r;
             if (failure[0] instanceof Error e) throw e;

@@ -338,6 +338,13 @@ final class VectorKernels32 implements Kernels<float[]> {
             }, rows);
             return;
         }
+        if (shape.length == 2 && dstStrides[1] == 0) { // dst[r] += Σ_j src[r, j]: a sum per row, split by rows
+            int rows = shape[0], cols = shape[1], ds = dstStrides[0];
+            splitRows(rows, cols, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) dst[r * ds] += sum(src, r * cols, cols);
+            });
+            return;
+        }
         Kernels.forEachRun(shape, 0, Shape.strides(shape), 0, dstStrides, (s, d, len, ss, ds) -> {
             if (ds == 0) {
                 dst[d] += sum(src, s, len);

@@ -183,7 +183,7 @@ class KernelsTest {
     }
 
     /**
-     * The elementwise kernels and the bias-gradient sum split among threads above a size threshold give
+     * The elementwise kernels and the sums over rows or columns split among threads above a size threshold give
      * the same bits on one thread as on two (and match the float64 reference), at an odd size past the
      * threshold: the split never changes what is computed for an element.
      */
@@ -223,6 +223,9 @@ class KernelsTest {
                 float[] biasGrad = new float[cols];
                 F32.sumInto(java.util.Arrays.copyOf(a, rows * cols), new int[] {rows, cols}, biasGrad, new int[] {0, 1});
                 out.put("sumInto rows", biasGrad);
+                float[] rowSums = new float[rows];
+                F32.sumInto(java.util.Arrays.copyOf(a, rows * cols), new int[] {rows, cols}, rowSums, new int[] {1, 0});
+                out.put("sumInto columns", rowSums);
                 if (threads == 1) {
                     first = out;
                     double[] ref = new double[n];
@@ -231,6 +234,9 @@ class KernelsTest {
                     double[] sums = new double[cols];
                     F64.sumInto(widen(java.util.Arrays.copyOf(a, rows * cols)), new int[] {rows, cols}, sums, new int[] {0, 1});
                     for (int j = 0; j < cols; j++) assertEquals(sums[j], biasGrad[j], 3 * rows * U * rows, "sumInto column " + j);
+                    double[] perRow = new double[rows];
+                    F64.sumInto(widen(java.util.Arrays.copyOf(a, rows * cols)), new int[] {rows, cols}, perRow, new int[] {1, 0});
+                    for (int i = 0; i < rows; i++) assertEquals(perRow[i], rowSums[i], 3 * cols * U * cols, "sumInto row " + i);
                 } else {
                     for (String op : out.keySet()) assertArrayEquals(first.get(op), out.get(op), op + ": 2 threads vs 1");
                 }
