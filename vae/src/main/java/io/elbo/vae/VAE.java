@@ -118,17 +118,16 @@ public final class VAE extends Module {
 
     /** log p(x | decoded), summed over the pixels: [N] from x [N, D] and the decoder output [N, D]. */
     public Tensor logLikelihood(Tensor x, Tensor decoded) {
-        if (config.likelihood() == Likelihood.BERNOULLI) return new Bernoulli(decoded).jointLogProb(x);
-        Tensor perPixel = switch (config.likelihood()) {
-            case BERNOULLI -> throw new AssertionError("handled above");
-            case GAUSSIAN_FIXED -> Normal.of(decoded, Tensor.full(config.fixedSigma(), decoded.dtype(), decoded.shape())).logProb(x);
+        return switch (config.likelihood()) {
+            case BERNOULLI -> new Bernoulli(decoded).jointLogProb(x);
+            case GAUSSIAN_FIXED -> Normal.of(decoded, Tensor.full(config.fixedSigma(), decoded.dtype(), decoded.shape())).logProb(x)
+                    .sum(false, 1);
             case GAUSSIAN_SHARED, GAUSSIAN_PER_PIXEL -> {
                 // log N(x; m, σ²) with log σ a parameter: −½((x − m)/σ)² − log σ − ½ log 2π.
                 Tensor ls = logSigma.value();
-                yield x.sub(decoded).mul(ls.neg().exp()).square().mul(-0.5).sub(ls).sub(0.5 * Normal.LOG_2PI);
+                yield x.sub(decoded).mul(ls.neg().exp()).square().mul(-0.5).sub(ls).sub(0.5 * Normal.LOG_2PI).sum(false, 1);
             }
         };
-        return perPixel.sum(false, 1);
     }
 
     /** The mean of p(x | z): σ(logits) for Bernoulli, the decoded mean for Gaussian. */

@@ -108,4 +108,16 @@ class DistributionsTest {
         Tensor s = new Bernoulli(Tensor.full(0.0, DType.FLOAT64, 100_000)).sample(RandomSource.XO_RO_SHI_RO_128_PP.create(2L));
         assertEquals(0.5, s.mean().item(), 5 * 0.5 / Math.sqrt(100_000));
     }
+
+    /** The joint log-probability of each row is the sum of its elements' log-probabilities, bit for bit, in both dtypes. */
+    @Test
+    void bernoulliJointLogProbIsTheRowSumOfLogProb() {
+        var rng = RandomSource.XO_RO_SHI_RO_128_PP.create(3L);
+        for (DType dt : DType.values()) {
+            Tensor logits = Tensor.uniform(rng, -8, 8, dt, 5, 37), x = Tensor.uniform(rng, 0, 1, dt, 5, 37);
+            Bernoulli b = new Bernoulli(logits);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(b.logProb(x).sum(false, 1).toDoubleArray(),
+                    b.jointLogProb(x).toDoubleArray(), 0.0, dt.toString());
+        }
+    }
 }
