@@ -338,6 +338,24 @@ final class VectorKernels32 implements Kernels<float[]> {
             }, rows);
             return;
         }
+        int n = 1;
+        boolean toOne = true;
+        for (int ax = 0; ax < shape.length; ax++) {
+            n *= shape[ax];
+            toOne &= dstStrides[ax] == 0;
+        }
+        if (toOne && n > SUM_CHUNK) { // dst[0] += Σ src: partial sums over fixed chunks, then added in order
+            int chunks = (n + SUM_CHUNK - 1) / SUM_CHUNK;
+            float[] partial = new float[chunks];
+            int total = n;
+            splitRows(chunks, SUM_CHUNK, (c0, c1) -> {
+                for (int c = c0; c < c1; c++) partial[c] = sum(src, c * SUM_CHUNK, Math.min(SUM_CHUNK, total - c * SUM_CHUNK));
+            });
+            float s = 0f;
+            for (float p : partial) s += p;
+            dst[0] += s;
+            return;
+        }
         if (shape.length == 2 && dstStrides[1] == 0) { // dst[r] += Σ_j src[r, j]: a sum per row, split by rows
             int rows = shape[0], cols = shape[1], ds = dstStrides[0];
             splitRows(rows, cols, (r0, r1) -> {
@@ -355,6 +373,12 @@ final class VectorKernels32 implements Kernels<float[]> {
             }
         });
     }
+
+    /**
+     * A sum of everything longer than this is taken in chunks of this many elements (fixed, not
+     * per thread, so the result does not depend on the thread count), the chunks split among threads.
+     */
+    static final int SUM_CHUNK = 1 << 14;
 
     /** Sum of x[off, off+len) with L partial sums, then a fixed-order lane reduction. */
     static float sum(float[] x, int off, int len) {

@@ -226,6 +226,9 @@ class KernelsTest {
                 float[] rowSums = new float[rows];
                 F32.sumInto(java.util.Arrays.copyOf(a, rows * cols), new int[] {rows, cols}, rowSums, new int[] {1, 0});
                 out.put("sumInto columns", rowSums);
+                float[] total = new float[1];
+                F32.sumInto(a, new int[] {n}, total, new int[] {0});
+                out.put("sumInto all", total);
                 if (threads == 1) {
                     first = out;
                     double[] ref = new double[n];
@@ -237,6 +240,12 @@ class KernelsTest {
                     double[] perRow = new double[rows];
                     F64.sumInto(widen(java.util.Arrays.copyOf(a, rows * cols)), new int[] {rows, cols}, perRow, new int[] {1, 0});
                     for (int i = 0; i < rows; i++) assertEquals(perRow[i], rowSums[i], 3 * cols * U * cols, "sumInto row " + i);
+                    double exact = 0, abs = 0;
+                    for (float v : a) {
+                        exact += v;
+                        abs += Math.abs(v);
+                    }
+                    assertEquals(exact, total[0], n * U * abs, "sumInto all");
                 } else {
                     for (String op : out.keySet()) assertArrayEquals(first.get(op), out.get(op), op + ": 2 threads vs 1");
                 }
