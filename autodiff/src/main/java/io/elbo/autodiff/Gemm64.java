@@ -30,22 +30,22 @@ final class Gemm64 {
 
     static void gemm(double[] a, int aOff, boolean transA, double[] b, int bOff, boolean transB, double[] c, int cOff,
                      int m, int n, int k) {
-        double[] rowsOfB = b;
-        int bo = bOff;
-        if (transB) {
-            rowsOfB = new double[k * n];
-            bo = 0;
-            for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) rowsOfB[p * n + j] = b[bOff + j * k + p];
-        }
         // op(A)[i,p] = a[aOff + i·si + p·sp]; op(B)[p,j] = opB[ob + p·n + j]
-        int si = transA ? 1 : k, sp = transA ? m : 1, ob = bo;
-        double[] opB = rowsOfB;
+        int si = transA ? 1 : k, sp = transA ? m : 1, ob = transB ? 0 : bOff;
+        double[] opB = transB ? transpose(b, bOff, n, k) : b;
         int groups = (m + MR - 1) / MR;
         int parts = (long) m * n * k >= PARALLEL_MIN ? Math.min(Threads.count(), groups) : 1;
         Threads.forEach(parts, part -> {
             int i0 = Math.min(m, groups * part / parts * MR), i1 = Math.min(m, groups * (part + 1) / parts * MR);
             rows(a, aOff, si, sp, opB, ob, c, cOff, n, k, i0, i1);
         });
+    }
+
+    /** The k × n row-major transpose of the n × k matrix at b[bOff]. */
+    private static double[] transpose(double[] b, int bOff, int n, int k) {
+        double[] t = new double[k * n];
+        for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) t[p * n + j] = b[bOff + j * k + p];
+        return t;
     }
 
     /**

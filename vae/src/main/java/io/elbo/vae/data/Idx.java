@@ -47,19 +47,11 @@ public final class Idx {
         } catch (IOException e) {
             throw new IdxException(path + ": cannot read (" + e.getMessage() + ")");
         }
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(path))) {
-            raw.mark(2);
-            boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
-            raw.reset();
-            InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
-            return read(in, path.toString(), gzip ? -1 : fileSize);
+        try (InputStream in = Files.newInputStream(path)) {
+            return sniffed(in, path.toString(), fileSize, "the file ends inside the gzip stream");
         } catch (IdxException e) {
             throw e;
-        } catch (ZipException e) {
-            throw new IdxException(path + ": corrupt gzip data (" + e.getMessage() + ")");
-        } catch (EOFException e) {
-            throw new IdxException(path + ": truncated (the file ends inside the gzip stream)");
-        } catch (IOException e) {
+        } catch (IOException e) { // opening or closing the file
             throw new IdxException(path + ": cannot read (" + e.getMessage() + ")");
         }
     }
@@ -69,18 +61,27 @@ public final class Idx {
      * {@code name} is what error messages call it. The stream is read to its end, not closed.
      */
     public static Array read(InputStream stream, String name) throws IdxException {
+        return sniffed(stream, name, -1, "the stream ends inside the gzip data");
+    }
+
+    /**
+     * Reads raw or gzipped IDX (told apart by the gzip magic bytes) from a stream of {@code rawSize}
+     * bytes when known (else −1), with every read failure as a one-line {@link IdxException};
+     * {@code truncatedGzip} says where a gzip stream that ends early ended.
+     */
+    private static Array sniffed(InputStream stream, String name, long rawSize, String truncatedGzip) throws IdxException {
         try {
             InputStream raw = new BufferedInputStream(stream);
             raw.mark(2);
             boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
             raw.reset();
-            return read(gzip ? new GZIPInputStream(raw, 1 << 16) : raw, name, -1);
+            return gzip ? read(new GZIPInputStream(raw, 1 << 16), name, -1) : read(raw, name, rawSize);
         } catch (IdxException e) {
             throw e;
         } catch (ZipException e) {
             throw new IdxException(name + ": corrupt gzip data (" + e.getMessage() + ")");
         } catch (EOFException e) {
-            throw new IdxException(name + ": truncated (the stream ends inside the gzip data)");
+            throw new IdxException(name + ": truncated (" + truncatedGzip + ")");
         } catch (IOException e) {
             throw new IdxException(name + ": cannot read (" + e.getMessage() + ")");
         }
