@@ -5,7 +5,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
- * The threads the float32 kernels may use. Work is always cut so that each output element is
+ * The threads the kernels may use. Work is always cut so that each output element is
  * computed by the same operations whatever the thread count, so results are bit-identical for 1, 2
  * or n threads; the count only decides how many parts run at once.
  *
@@ -53,6 +53,41 @@ public final class Threads {
         } finally {
             LOCK.unlock();
         }
+    }
+
+    /** Elements per thread below which elementwise work stays on one thread (about 20 µs of float32 exp). */
+    static final int PARALLEL_MIN = 1 << 15;
+
+    /** A body run over a range [lo, hi) of indices. */
+    interface Range { void run(int lo, int hi); }
+
+    /**
+     * Runs an elementwise body over [0, n) on the calling thread, or, when the work is large, over
+     * {@link #count()} threads in ranges that start on multiples of {@code align} (whole vectors); each
+     * of the n indices stands for {@code weight} elements of simple work. Each element is computed by the
+     * same operations whichever range holds it, so the result does not depend on the thread count.
+     */
+    static void split(int n, int align, int weight, Range body) {
+        int parts = (int) Math.min(Math.min(count, n / align), (long) n * weight / PARALLEL_MIN);
+        if (parts <= 1) {
+            body.run(0, n);
+            return;
+        }
+        forEach(parts, part -> {
+            int lo = (int) ((long) n * part / parts) / align * align;
+            int hi = part == parts - 1 ? n : (int) ((long) n * (part + 1) / parts) / align * align;
+            body.run(lo, hi);
+        });
+    }
+
+    /** Runs a body over rows [r0, r1) of a rows × cols array, split among threads by rows like {@link #split} when it is large. */
+    static void splitRows(int rows, int cols, Range body) {
+        int parts = cols == 0 ? 1 : Math.min(Math.min(count, rows), (int) ((long) rows * cols / PARALLEL_MIN));
+        if (parts <= 1) {
+            body.run(0, rows);
+            return;
+        }
+        forEach(parts, part -> body.run(rows * part / parts, rows * (part + 1) / parts));
     }
 
     private static void spread(int parts, IntConsumer part, int t) {

@@ -32,32 +32,14 @@ final class VectorKernels32 implements Kernels<float[]> {
 
     @Override public void fill(float[] out, double value, int n) { Arrays.fill(out, 0, n, (float) value); }
 
-    /** Elements per thread below which elementwise work stays on one thread (about 20 µs of exp). */
-    static final int PARALLEL_MIN = 1 << 15;
-
-    interface Range { void run(int lo, int hi); }
-
-    /**
-     * Runs an elementwise body over [0, n) on the calling thread, or, for large n, over
-     * {@link Threads} in ranges that start on whole vectors. Each element is computed by the same
-     * operations whichever range holds it, so the result does not depend on the thread count.
-     */
-    static void split(int n, Range body) {
-        split(n, body, 1);
+    /** {@link Threads#split} in whole vectors: each element's operations do not depend on the thread count. */
+    static void split(int n, Threads.Range body) {
+        Threads.split(n, L, 1, body);
     }
 
     /** {@link #split}, where each of the n indices stands for {@code weight} elements of work. */
-    static void split(int n, Range body, int weight) {
-        int parts = (int) Math.min(Math.min(Threads.count(), n / L), (long) n * weight / PARALLEL_MIN);
-        if (parts <= 1) {
-            body.run(0, n);
-            return;
-        }
-        Threads.forEach(parts, part -> {
-            int lo = (int) ((long) n * part / parts) / L * L;
-            int hi = part == parts - 1 ? n : (int) ((long) n * (part + 1) / parts) / L * L;
-            body.run(lo, hi);
-        });
+    static void split(int n, Threads.Range body, int weight) {
+        Threads.split(n, L, weight, body);
     }
 
     /** A loop over whole vectors, x[lo, hi) to out[lo, hi), with hi − lo a multiple of L. */
@@ -348,7 +330,7 @@ final class VectorKernels32 implements Kernels<float[]> {
             int chunks = (n + SUM_CHUNK - 1) / SUM_CHUNK;
             float[] partial = new float[chunks];
             int total = n;
-            splitRows(chunks, SUM_CHUNK, (c0, c1) -> {
+            Threads.splitRows(chunks, SUM_CHUNK, (c0, c1) -> {
                 for (int c = c0; c < c1; c++) partial[c] = sum(src, c * SUM_CHUNK, Math.min(SUM_CHUNK, total - c * SUM_CHUNK));
             });
             float s = 0f;
@@ -358,7 +340,7 @@ final class VectorKernels32 implements Kernels<float[]> {
         }
         if (shape.length == 2 && dstStrides[1] == 0) { // dst[r] += Σ_j src[r, j]: a sum per row, split by rows
             int rows = shape[0], cols = shape[1], ds = dstStrides[0];
-            splitRows(rows, cols, (r0, r1) -> {
+            Threads.splitRows(rows, cols, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) dst[r * ds] += sum(src, r * cols, cols);
             });
             return;
@@ -428,13 +410,13 @@ final class VectorKernels32 implements Kernels<float[]> {
     // ---- fused ----
 
     @Override public void addBias(float[] c, float[] bias, int rows, int cols) {
-        splitRows(rows, cols, (r0, r1) -> {
+        Threads.splitRows(rows, cols, (r0, r1) -> {
             for (int r = r0; r < r1; r++) add(bias, 0, c, r * cols, cols);
         });
     }
 
     @Override public void addBiasRelu(float[] c, float[] bias, int rows, int cols) {
-        splitRows(rows, cols, (r0, r1) -> {
+        Threads.splitRows(rows, cols, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * cols, j = 0;
                 for (int b = S.loopBound(cols); j < b; j += L) {
@@ -446,19 +428,6 @@ final class VectorKernels32 implements Kernels<float[]> {
                 }
             }
         });
-    }
-
-    /**
-     * Runs a body over rows [r0, r1) of a rows × cols array, split among threads by rows like
-     * {@link #split} when the array is large.
-     */
-    static void splitRows(int rows, int cols, Range body) {
-        int parts = cols == 0 ? 1 : Math.min(Math.min(Threads.count(), rows), (int) ((long) rows * cols / PARALLEL_MIN));
-        if (parts <= 1) {
-            body.run(0, rows);
-            return;
-        }
-        Threads.forEach(parts, part -> body.run(rows * part / parts, rows * (part + 1) / parts));
     }
 
     @Override public void reluBackward(float[] g, float[] x, float[] out, int n) {

@@ -406,4 +406,99 @@ class KernelsTest {
         F64.copy(widen(x), 0, new int[] {0, 1}, bshape, e64, 0, Shape.strides(bshape));
         assertClose("broadcast copy", e64, e32, 0);
     }
+
+    /**
+     * The float64 reference kernels, split among threads and made branch-free for speed, are still the plain
+     * loops that define them, bit for bit, on one thread and on two, at an odd size past the split threshold and
+     * with −0, ±∞ and NaN among the inputs (where a select of bit masks could differ from the ternary it
+     * replaces). softplus and BCE use {@link ScalarKernels64#log1pSmall}, within 2 ulp of {@code Math.log1p}.
+     */
+    @Test
+    void float64KernelsAreThePlainLoopsOnOneAndTwoThreads() {
+        int n = 140_001, cols = 781, rows = n / cols;
+        Random r = new Random(11);
+        double[] x = r.doubles(n, -30, 30).toArray(), g = r.doubles(n, -2, 2).toArray(), t = r.doubles(n, 0, 1).toArray();
+        double[] special = {-0.0, 0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, Double.MIN_VALUE, -Double.MIN_VALUE};
+        for (int i = 0; i < special.length; i++) {
+            x[i * 997] = special[i];
+            g[i * 991 + 5] = special[i];
+        }
+        double[] bias = java.util.Arrays.copyOf(g, cols);
+        double[][] textbook = new double[10][];
+        textbook[0] = new double[n];
+        textbook[1] = new double[n];
+        textbook[2] = new double[n];
+        textbook[3] = new double[n];
+        for (int i = 0; i < n; i++) {
+            textbook[0][i] = x[i] > 0 ? x[i] : 0.0;
+            textbook[1][i] = x[i] > 0 ? g[i] : 0.0;
+            textbook[2][i] = x[i] >= 0 ? 1.0 / (1.0 + Math.exp(-x[i])) : Math.exp(x[i]) / (1.0 + Math.exp(x[i]));
+            textbook[3][i] = g[i] * (textbook[2][i] - t[i]);
+        }
+        textbook[4] = new double[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                double v = x[i * cols + j] + bias[j];
+                textbook[4][i * cols + j] = v > 0 ? v : 0.0;
+            }
+        }
+        textbook[5] = new double[cols];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) textbook[5][j] += g[i * cols + j];
+        textbook[6] = new double[rows];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) textbook[6][i] += g[i * cols + j];
+        textbook[7] = new double[n];
+        for (int i = 0; i < n; i++) textbook[7][i] = Math.exp(x[i]);
+        double[] bce = new double[n];
+        for (int i = 0; i < n; i++) bce[i] = (Math.max(x[i], 0.0) + Math.log1p(Math.exp(-Math.abs(x[i])))) - x[i] * t[i];
+        String[] names = {"relu", "reluBackward", "sigmoid", "bceWithLogitsBackward", "addBiasRelu", "sumInto over rows",
+                          "sumInto per row", "exp"};
+        for (int threads = 1; threads <= 2; threads++) {
+            Threads.set(threads);
+            try {
+                double[][] got = new double[8][];
+                got[0] = new double[n];
+                F64.relu(x, got[0], n);
+                got[1] = new double[n];
+                F64.reluBackward(g, x, got[1], n);
+                got[2] = new double[n];
+                F64.sigmoid(x, got[2], n);
+                got[3] = new double[n];
+                F64.bceWithLogitsBackward(g, x, t, got[3], n);
+                got[4] = java.util.Arrays.copyOf(x, rows * cols);
+                F64.addBiasRelu(got[4], bias, rows, cols);
+                got[5] = new double[cols];
+                F64.sumInto(java.util.Arrays.copyOf(g, rows * cols), new int[] {rows, cols}, got[5], new int[] {0, 1});
+                got[6] = new double[rows];
+                F64.sumInto(java.util.Arrays.copyOf(g, rows * cols), new int[] {rows, cols}, got[6], new int[] {1, 0});
+                got[7] = new double[n];
+                F64.exp(x, got[7], n);
+                for (int o = 0; o < got.length; o++) assertArrayEquals(textbook[o], got[o], names[o] + ", " + threads + " threads");
+                double[] bceGot = new double[n];
+                F64.bceWithLogits(x, t, bceGot, n);
+                for (int i = 0; i < n; i++) {
+                    if (Double.isFinite(bce[i])) {
+                        assertEquals(bce[i], bceGot[i], 4 * Math.ulp(Math.max(Math.abs(x[i]), 1.0)), "bceWithLogits at " + x[i]);
+                    } else {
+                        assertEquals(bce[i], bceGot[i], "bceWithLogits at " + x[i]);
+                    }
+                }
+            } finally {
+                Threads.set(Runtime.getRuntime().availableProcessors());
+            }
+        }
+    }
+
+    /** log(1 + e) on [0, 1] by Goldberg's e·log(u)/(u − 1): within 2 ulp of {@code Math.log1p}, exact at 0 and at the smallest e. */
+    @Test
+    void log1pSmallIsWithinTwoUlpOfMathLog1p() {
+        Random r = new Random(3);
+        double[] edges = {0.0, -0.0, Double.MIN_VALUE, 1e-300, 0x1p-53, 0x1p-52, 0x1.0000000000001p-52, 1e-8, 0.5, 1.0};
+        for (double e : edges) assertEquals(Math.log1p(e), ScalarKernels64.log1pSmall(e), 2 * Math.ulp(Math.log1p(e)), "log1p(" + e + ")");
+        assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(ScalarKernels64.log1pSmall(-0.0)));
+        for (int i = 0; i < 1_000_000; i++) {
+            double e = i % 2 == 0 ? r.nextDouble() : Math.exp(-40 * r.nextDouble());
+            double want = Math.log1p(e);
+            assertEquals(want, ScalarKernels64.log1pSmall(e), 2 * Math.ulp(want), "log1p(" + e + ")");
+        }
+    }
 }

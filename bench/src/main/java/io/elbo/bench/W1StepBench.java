@@ -39,6 +39,9 @@ public class W1StepBench {
     @Param({"128"})
     public int batch;
 
+    @Param({"float32", "float64"})
+    public String dtype;
+
     VAE vae;
     Adam adam;
     Tensor x;
@@ -49,9 +52,11 @@ public class W1StepBench {
     public void setup() {
         Threads.set(threads);
         rng = RandomSource.XO_RO_SHI_RO_128_PP.create(1L);
-        vae = new VAE(VAE.Config.pytorchExample(), rng);
+        DType type = "float64".equals(dtype) ? DType.FLOAT64 : DType.FLOAT32;
+        VAE.Config c = VAE.Config.pytorchExample();
+        vae = new VAE(new VAE.Config(c.inputDim(), c.hidden(), c.latent(), c.activation(), c.likelihood(), c.fixedSigma(), type), rng);
         adam = Adam.adam(vae.parameters(), 1e-3);
-        x = Tensor.uniform(rng, 0, 1, DType.FLOAT32, batch, 784);
+        x = Tensor.uniform(rng, 0, 1, type, batch, 784);
         double first = step().elbo();
         for (int i = 0; i < 20; i++) step();
         double later = step().elbo();
