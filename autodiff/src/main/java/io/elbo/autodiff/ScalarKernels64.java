@@ -92,7 +92,7 @@ final class ScalarKernels64 implements Kernels<double[]> {
     @Override public void cos(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.cos(x[i]); }
 
     @Override public void softplus(double[] x, double[] out, int n) {
-        split(n, COSTLY, (lo, hi) -> { for (int i = lo; i < hi; i++) out[i] = Math.max(x[i], 0.0) + log1pSmall(Math.exp(-Math.abs(x[i]))); });
+        split(n, COSTLY, (lo, hi) -> { for (int i = lo; i < hi; i++) out[i] = select(x[i] > 0, x[i], 0.0) + log1pSmall(Math.exp(-Math.abs(x[i]))); });
     }
 
     @Override public void sign(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.signum(x[i]); }
@@ -246,7 +246,7 @@ final class ScalarKernels64 implements Kernels<double[]> {
         split(n, COSTLY, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 double l = logits[i];
-                out[i] = (Math.max(l, 0.0) + log1pSmall(Math.exp(-Math.abs(l)))) - l * targets[i];
+                out[i] = (select(l > 0, l, 0.0) + log1pSmall(Math.exp(-Math.abs(l)))) - l * targets[i];
             }
         });
     }
