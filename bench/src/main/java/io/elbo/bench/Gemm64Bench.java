@@ -42,13 +42,13 @@ public class Gemm64Bench {
 
     @Setup(Level.Trial)
     public void setup() {
-        String[] dims = shape.split(":")[0].split("x");
-        m = Integer.parseInt(dims[0]);
-        n = Integer.parseInt(dims[1]);
-        k = Integer.parseInt(dims[2]);
-        transA = shape.endsWith("TN");
-        transB = shape.endsWith("NT");
-        SplittableRandom r = new SplittableRandom(m * 31L + n * 7L + k);
+        GemmShape g = GemmShape.parse(shape);
+        m = g.m();
+        n = g.n();
+        k = g.k();
+        transA = g.transA();
+        transB = g.transB();
+        SplittableRandom r = new SplittableRandom(g.seed());
         a = new double[m * k];
         b = new double[k * n];
         c = new double[m * n];

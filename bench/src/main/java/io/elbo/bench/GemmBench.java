@@ -44,13 +44,13 @@ public class GemmBench {
 
     @Setup(Level.Trial)
     public void setup() {
-        String[] dims = shape.split(":")[0].split("x");
-        m = Integer.parseInt(dims[0]);
-        n = Integer.parseInt(dims[1]);
-        k = Integer.parseInt(dims[2]);
-        transA = shape.endsWith("TN") || shape.endsWith("TT");
-        transB = shape.endsWith("NT") || shape.endsWith("TT");
-        SplittableRandom r = new SplittableRandom(m * 31L + n * 7L + k);
+        GemmShape g = GemmShape.parse(shape);
+        m = g.m();
+        n = g.n();
+        k = g.k();
+        transA = g.transA();
+        transB = g.transB();
+        SplittableRandom r = new SplittableRandom(g.seed());
         a = new float[m * k];
         b = new float[k * n];
         c = new float[m * n];
