@@ -18,11 +18,6 @@ final class ScalarKernels64 implements Kernels<double[]> {
     }
 
     /**
-     * {@code c ? a : b}, bit for bit, without a branch. Where c is as good as random (the sign of a
-     * pre-activation or a logit), a compiled branch mispredicts about half the time and costs ~4 ns an
-     * element, against ~0.6 ns for this select of bit masks.
-     */
-    /**
      * log(1 + e) for 0 ≤ e ≤ 1 (the e^−|x| of softplus), as e·log(u)/(u − 1) with u = 1 + e rounded, which
      * cancels the rounding of u (Goldberg, "What every computer scientist should know about floating-point
      * arithmetic", 1991, theorem 4): within 2 ulp of {@link Math#log1p} over (e^−40, 1] in our sampling, at
@@ -33,6 +28,11 @@ final class ScalarKernels64 implements Kernels<double[]> {
         return u == 1.0 ? e : Math.log(u) * (e / (u - 1.0));
     }
 
+    /**
+     * {@code c ? a : b}, bit for bit, without a branch. Where c is as good as random (the sign of a
+     * pre-activation or a logit), a compiled branch mispredicts about half the time and costs ~4 ns an
+     * element, against ~0.6 ns for this select of bit masks.
+     */
     static double select(boolean c, double a, double b) {
         long m = c ? -1L : 0L;
         return Double.longBitsToDouble(Double.doubleToRawLongBits(a) & m | Double.doubleToRawLongBits(b) & ~m);
