@@ -126,11 +126,14 @@ public final class Ops {
     /** out = max(x, 0). ∂out/∂x = [x > 0] (so relu'(0) = 0): {@code g·[x > 0]}, one fused pass. */
     public static Tensor relu(Tensor x) {
         Tensor out = map(x, Kernels::relu);
-        return Tape.record("relu", out, (g, i) -> fusedVjp(
-                () -> map(g, (k, gd, o, n) -> k.reluBackward(gd, x.data, o, n)),
-                () -> mul(g, constant(() -> gt(x, scalarLike(0, x))))), x);
+        return Tape.record("relu", out, (g, i) -> reluVjp(g, x), x);
     }
 
+    /** relu's vector-Jacobian product g·[x &gt; 0], in one fused pass (x may be relu's input or its output). */
+    private static Tensor reluVjp(Tensor g, Tensor x) {
+        return fusedVjp(() -> map(g, (k, gd, o, n) -> k.reluBackward(gd, x.data, o, n)),
+                () -> mul(g, constant(() -> gt(x, scalarLike(0, x)))));
+    }
 
     /** out = σ(x) = 1/(1 + e⁻ˣ). ∂out/∂x = σ(x)(1 − σ(x)): {@code g·out·(1 − out)}. */
     public static Tensor sigmoid(Tensor x) {
@@ -615,8 +618,7 @@ public final class Ops {
         Tape.Vjp vjp = (g, i) -> {
             if (relu && rule[0] != g) {
                 rule[0] = g;
-                rule[1] = fusedVjp(() -> map(g, (kk, gd, o, n) -> kk.reluBackward(gd, out.data, o, n)),
-                        () -> mul(g, constant(() -> gt(out, scalarLike(0, out)))));
+                rule[1] = reluVjp(g, out);
             }
             Tensor g2 = reshape(relu ? rule[1] : g, rows, outF);
             return switch (i) {
