@@ -24,7 +24,7 @@ public final class Ops {
     // ================================================================ helpers
 
     @FunctionalInterface
-    private interface UnaryKernel {
+    interface UnaryKernel {
         void apply(Kernels<Object> k, Object x, Object out, int n);
     }
 
@@ -33,7 +33,7 @@ public final class Ops {
         void apply(Kernels<Object> k, Object a, Object b, Object out, int n);
     }
 
-    private static Tensor map(Tensor x, UnaryKernel f) {
+    static Tensor map(Tensor x, UnaryKernel f) {
         Tensor out = Tensor.blank(x.dtype, x.shape);
         f.apply(x.dtype.kernels(), x.data, out.data, x.numel);
         return out;
@@ -70,19 +70,19 @@ public final class Ops {
     }
 
     /** A constant computed without recording (masks and other values whose derivative is zero). */
-    private static Tensor constant(java.util.function.Supplier<Tensor> f) {
+    static Tensor constant(java.util.function.Supplier<Tensor> f) {
         try (var off = Tape.noGrad()) {
             return f.get();
         }
     }
 
     /**
-     * A vector-Jacobian product computed by a one-pass fused kernel. When the backward pass is itself
-     * being recorded ({@code createGraph}), the same formula is built from differentiable ops
-     * instead, so that the gradient can be differentiated again.
+     * A vector-Jacobian product that has a one-pass fused kernel. When the backward pass is itself
+     * recorded ({@code pass.createGraph()}), the same formula is built from differentiable ops
+     * instead, so that the gradient can be differentiated again; the two give the same values.
      */
-    private static Tensor fusedVjp(java.util.function.Supplier<Tensor> kernel, java.util.function.Supplier<Tensor> ops) {
-        return Tape.isRecording() ? ops.get() : kernel.get();
+    static Tensor fusedVjp(Tape.Pass pass, java.util.function.Supplier<Tensor> kernel, java.util.function.Supplier<Tensor> ops) {
+        return pass.createGraph() ? ops.get() : kernel.get();
     }
 
     // ================================================================ unary
@@ -90,73 +90,73 @@ public final class Ops {
     /** out = -x. ∂out/∂x = -1: {@code -g}. */
     public static Tensor neg(Tensor x) {
         Tensor out = map(x, Kernels::neg);
-        return Tape.record("neg", out, (g, i) -> neg(g), x);
+        return Tape.record("neg", out, (g, p) -> p.grads(() -> neg(g)), x);
     }
 
     /** out = eˣ. ∂out/∂x = eˣ: {@code g·out}. */
     public static Tensor exp(Tensor x) {
         Tensor out = map(x, Kernels::exp);
-        return Tape.record("exp", out, (g, i) -> mul(g, out), x);
+        return Tape.record("exp", out, (g, p) -> p.grads(() -> mul(g, out)), x);
     }
 
     /** out = ln x. ∂out/∂x = 1/x: {@code g / x}. */
     public static Tensor log(Tensor x) {
         Tensor out = map(x, Kernels::log);
-        return Tape.record("log", out, (g, i) -> div(g, x), x);
+        return Tape.record("log", out, (g, p) -> p.grads(() -> div(g, x)), x);
     }
 
     /** out = ln(1 + x), accurate for small x. ∂out/∂x = 1/(1 + x): {@code g / (1 + x)}. */
     public static Tensor log1p(Tensor x) {
         Tensor out = map(x, Kernels::log1p);
-        return Tape.record("log1p", out, (g, i) -> div(g, add(x, scalarLike(1, x))), x);
+        return Tape.record("log1p", out, (g, p) -> p.grads(() -> div(g, add(x, scalarLike(1, x)))), x);
     }
 
     /** out = √x. ∂out/∂x = 1/(2√x): {@code g / (2·out)}. */
     public static Tensor sqrt(Tensor x) {
         Tensor out = map(x, Kernels::sqrt);
-        return Tape.record("sqrt", out, (g, i) -> div(g, mul(out, scalarLike(2, x))), x);
+        return Tape.record("sqrt", out, (g, p) -> p.grads(() -> div(g, mul(out, scalarLike(2, x)))), x);
     }
 
     /** out = |x|. ∂out/∂x = sign(x), with sign(0) = 0: {@code g·sign(x)}. */
     public static Tensor abs(Tensor x) {
         Tensor out = map(x, Kernels::abs);
-        return Tape.record("abs", out, (g, i) -> mul(g, constant(() -> sign(x))), x);
+        return Tape.record("abs", out, (g, p) -> p.grads(() -> mul(g, constant(() -> sign(x)))), x);
     }
 
     /** out = max(x, 0). ∂out/∂x = [x > 0] (so relu'(0) = 0): {@code g·[x > 0]}, one fused pass. */
     public static Tensor relu(Tensor x) {
         Tensor out = map(x, Kernels::relu);
-        return Tape.record("relu", out, (g, i) -> reluVjp(g, x), x);
+        return Tape.record("relu", out, (g, p) -> p.grads(() -> reluVjp(g, x, p)), x);
     }
 
     /** relu's vector-Jacobian product g·[x &gt; 0], in one fused pass (x may be relu's input or its output). */
-    private static Tensor reluVjp(Tensor g, Tensor x) {
-        return fusedVjp(() -> map(g, (k, gd, o, n) -> k.reluBackward(gd, x.data, o, n)),
+    static Tensor reluVjp(Tensor g, Tensor x, Tape.Pass pass) {
+        return fusedVjp(pass, () -> map(g, (k, gd, o, n) -> k.reluBackward(gd, x.data, o, n)),
                 () -> mul(g, constant(() -> gt(x, scalarLike(0, x)))));
     }
 
     /** out = σ(x) = 1/(1 + e⁻ˣ). ∂out/∂x = σ(x)(1 − σ(x)): {@code g·out·(1 − out)}. */
     public static Tensor sigmoid(Tensor x) {
         Tensor out = map(x, Kernels::sigmoid);
-        return Tape.record("sigmoid", out, (g, i) -> mul(g, mul(out, sub(scalarLike(1, x), out))), x);
+        return Tape.record("sigmoid", out, (g, p) -> p.grads(() -> mul(g, mul(out, sub(scalarLike(1, x), out)))), x);
     }
 
     /** out = tanh x. ∂out/∂x = 1 − tanh²x: {@code g·(1 − out²)}. */
     public static Tensor tanh(Tensor x) {
         Tensor out = map(x, Kernels::tanh);
-        return Tape.record("tanh", out, (g, i) -> mul(g, sub(scalarLike(1, x), mul(out, out))), x);
+        return Tape.record("tanh", out, (g, p) -> p.grads(() -> mul(g, sub(scalarLike(1, x), mul(out, out)))), x);
     }
 
     /** out = sin x. ∂out/∂x = cos x: {@code g·cos x}. */
     public static Tensor sin(Tensor x) {
         Tensor out = map(x, Kernels::sin);
-        return Tape.record("sin", out, (g, i) -> mul(g, cos(x)), x);
+        return Tape.record("sin", out, (g, p) -> p.grads(() -> mul(g, cos(x))), x);
     }
 
     /** out = cos x. ∂out/∂x = −sin x: {@code −g·sin x}. */
     public static Tensor cos(Tensor x) {
         Tensor out = map(x, Kernels::cos);
-        return Tape.record("cos", out, (g, i) -> neg(mul(g, sin(x))), x);
+        return Tape.record("cos", out, (g, p) -> p.grads(() -> neg(mul(g, sin(x)))), x);
     }
 
     /**
@@ -165,7 +165,7 @@ public final class Ops {
      */
     public static Tensor softplus(Tensor x) {
         Tensor out = map(x, Kernels::softplus);
-        return Tape.record("softplus", out, (g, i) -> mul(g, sigmoid(x)), x);
+        return Tape.record("softplus", out, (g, p) -> p.grads(() -> mul(g, sigmoid(x))), x);
     }
 
     /** out = sign(x) ∈ {−1, 0, 1}. Piecewise constant: no derivative rule (back-propagating through it throws). */
@@ -182,8 +182,8 @@ public final class Ops {
     public static Tensor pow(Tensor x, double p) {
         Tensor out = Tensor.blank(x.dtype, x.shape);
         x.dtype.kernels().powScalar(x.data, p, out.data, x.numel);
-        return Tape.record("pow", out, (g, i) -> p == 0 ? mul(g, scalarLike(0, x))
-                : mul(g, mul(scalarLike(p, x), pow(x, p - 1))), x);
+        return Tape.record("pow", out, (g, pass) -> pass.grads(() -> p == 0 ? mul(g, scalarLike(0, x))
+                : mul(g, mul(scalarLike(p, x), pow(x, p - 1)))), x);
     }
 
     /** out = min(max(x, lo), hi). ∂out/∂x = [lo ≤ x ≤ hi] (PyTorch's convention at the bounds). */
@@ -191,15 +191,15 @@ public final class Ops {
         if (!(lo <= hi)) throw new ShapeException("clamp: lower bound " + lo + " exceeds upper bound " + hi);
         Tensor out = Tensor.blank(x.dtype, x.shape);
         x.dtype.kernels().clamp(x.data, lo, hi, out.data, x.numel);
-        return Tape.record("clamp", out, (g, i) -> mul(g, constant(() ->
-                mul(ge(x, scalarLike(lo, x)), le(x, scalarLike(hi, x))))), x);
+        return Tape.record("clamp", out, (g, p) -> p.grads(() -> mul(g, constant(() ->
+                mul(ge(x, scalarLike(lo, x)), le(x, scalarLike(hi, x)))))), x);
     }
 
     /** out = x converted to {@code dtype}. ∂out/∂x = 1: {@code g} converted back. */
     public static Tensor cast(Tensor x, DType dtype) {
         if (x.dtype == dtype) return x;
         Tensor out = Tensor.fromArray(dtype, x.toDoubleArray(), x.shape);
-        return Tape.record("cast", out, (g, i) -> cast(g, x.dtype), x);
+        return Tape.record("cast", out, (g, p) -> p.grads(() -> cast(g, x.dtype)), x);
     }
 
     // ================================================================ binary (broadcasting)
@@ -207,25 +207,25 @@ public final class Ops {
     /** out = a + b. ∂/∂a = 1, ∂/∂b = 1: {@code g}, {@code g}. */
     public static Tensor add(Tensor a, Tensor b) {
         Tensor out = zip("add", a, b, Kernels::add);
-        return Tape.record("add", out, (g, i) -> g, a, b);
+        return Tape.record("add", out, (g, p) -> p.grads(() -> g, () -> g), a, b);
     }
 
     /** out = a − b. ∂/∂a = 1, ∂/∂b = −1: {@code g}, {@code −g}. */
     public static Tensor sub(Tensor a, Tensor b) {
         Tensor out = zip("sub", a, b, Kernels::sub);
-        return Tape.record("sub", out, (g, i) -> i == 0 ? g : neg(g), a, b);
+        return Tape.record("sub", out, (g, p) -> p.grads(() -> g, () -> neg(g)), a, b);
     }
 
     /** out = a·b. ∂/∂a = b, ∂/∂b = a: {@code g·b}, {@code g·a}. */
     public static Tensor mul(Tensor a, Tensor b) {
         Tensor out = zip("mul", a, b, Kernels::mul);
-        return Tape.record("mul", out, (g, i) -> i == 0 ? mul(g, b) : mul(g, a), a, b);
+        return Tape.record("mul", out, (g, p) -> p.grads(() -> mul(g, b), () -> mul(g, a)), a, b);
     }
 
     /** out = a / b. ∂/∂a = 1/b, ∂/∂b = −a/b²: {@code g / b}, {@code −g·out / b}. */
     public static Tensor div(Tensor a, Tensor b) {
         Tensor out = zip("div", a, b, Kernels::div);
-        return Tape.record("div", out, (g, i) -> i == 0 ? div(g, b) : neg(div(mul(g, out), b)), a, b);
+        return Tape.record("div", out, (g, p) -> p.grads(() -> div(g, b), () -> neg(div(mul(g, out), b))), a, b);
     }
 
     /**
@@ -234,9 +234,9 @@ public final class Ops {
      */
     public static Tensor pow(Tensor a, Tensor b) {
         Tensor out = zip("pow", a, b, Kernels::pow);
-        return Tape.record("pow", out, (g, i) -> i == 0
-                ? mul(g, mul(b, pow(a, sub(b, scalarLike(1, b)))))
-                : mul(g, mul(out, log(a))), a, b);
+        return Tape.record("pow", out, (g, p) -> p.grads(
+                () -> mul(g, mul(b, pow(a, sub(b, scalarLike(1, b))))),
+                () -> mul(g, mul(out, log(a)))), a, b);
     }
 
     // ================================================================ comparisons (constants, never recorded)
@@ -271,7 +271,7 @@ public final class Ops {
         Tensor out = Tensor.blank(a.dtype, shape);
         a.dtype.kernels().where(broadcastData(mask, shape), broadcastData(a, shape), broadcastData(b, shape), out.data, out.numel);
         Tensor zero = scalarLike(0, a);
-        return Tape.record("where", out, (g, i) -> i == 0 ? where(mask, g, zero) : where(mask, zero, g), a, b);
+        return Tape.record("where", out, (g, p) -> p.grads(() -> where(mask, g, zero), () -> where(mask, zero, g)), a, b);
     }
 
     // ================================================================ reductions
@@ -302,7 +302,7 @@ public final class Ops {
         Tensor out = Tensor.empty(x.dtype, keep);
         x.dtype.kernels().sumInto(x.data, x.shape, out.data, Shape.broadcastStrides(keep, x.shape));
         Tensor result = keepDims ? out : new Tensor(x.dtype, Shape.squeezed(x.shape, reduce), out.data);
-        return Tape.record("sum", result, (g, i) -> expand(reshape(g, keep), x.shape), x);
+        return Tape.record("sum", result, (g, p) -> p.grads(() -> expand(reshape(g, keep), x.shape)), x);
     }
 
     /** The mean of all elements. */
@@ -329,11 +329,11 @@ public final class Ops {
         Tensor out = Tensor.full(Double.NEGATIVE_INFINITY, x.dtype, keep);
         x.dtype.kernels().maxInto(x.data, x.shape, out.data, Shape.broadcastStrides(keep, x.shape));
         Tensor result = keepDims ? out : new Tensor(x.dtype, Shape.squeezed(x.shape, reduce), out.data);
-        return Tape.record("max", result, (g, i) -> {
+        return Tape.record("max", result, (g, p) -> p.grads(() -> {
             Tensor ties = constant(() -> eq(x, out));
             Tensor count = constant(() -> sum(ties, true, axes));
             return div(mul(reshape(g, keep), ties), count);
-        }, x);
+        }), x);
     }
 
     /**
@@ -368,7 +368,7 @@ public final class Ops {
         }
         Tensor out = Tensor.empty(x.dtype, shape);
         x.dtype.kernels().sumInto(x.data, x.shape, out.data, Shape.broadcastStrides(shape, x.shape));
-        return Tape.record("sumTo", out, (g, i) -> expand(g, x.shape), x);
+        return Tape.record("sumTo", out, (g, p) -> p.grads(() -> expand(g, x.shape)), x);
     }
 
     // ================================================================ movement
@@ -397,7 +397,7 @@ public final class Ops {
         }
         if (Arrays.equals(s, x.shape)) return x;
         Tensor out = new Tensor(x.dtype, s, x.data);
-        return Tape.record("reshape", out, (g, i) -> reshape(g, x.shape), x);
+        return Tape.record("reshape", out, (g, p) -> p.grads(() -> reshape(g, x.shape)), x);
     }
 
     /**
@@ -419,7 +419,7 @@ public final class Ops {
         }
         Tensor out = Tensor.blank(x.dtype, shape);
         x.dtype.kernels().copy(x.data, 0, srcStrides, shape, out.data, 0, Shape.strides(shape));
-        return Tape.record("permute", out, (g, i) -> permute(g, inverse), x);
+        return Tape.record("permute", out, (g, p) -> p.grads(() -> permute(g, inverse)), x);
     }
 
     /** Swaps two axes (a {@link #permute}). */
@@ -441,7 +441,7 @@ public final class Ops {
         }
         if (Arrays.equals(x.shape, shape)) return x;
         Tensor out = new Tensor(x.dtype, shape.clone(), broadcastData(x, shape));
-        return Tape.record("expand", out, (g, i) -> sumTo(g, x.shape), x);
+        return Tape.record("expand", out, (g, p) -> p.grads(() -> sumTo(g, x.shape)), x);
     }
 
     /** Alias of {@link #expand}, by NumPy's name. */
@@ -465,7 +465,7 @@ public final class Ops {
         int[] xs = Shape.strides(x.shape);
         Tensor out = Tensor.blank(x.dtype, shape);
         x.dtype.kernels().copy(x.data, start * xs[ax], xs, shape, out.data, 0, Shape.strides(shape));
-        return Tape.record("slice", out, (g, i) -> pad(g, ax, start, dim - end), x);
+        return Tape.record("slice", out, (g, p) -> p.grads(() -> pad(g, ax, start, dim - end)), x);
     }
 
     /**
@@ -480,7 +480,7 @@ public final class Ops {
         int[] os = Shape.strides(shape);
         Tensor out = Tensor.empty(x.dtype, shape);
         x.dtype.kernels().copy(x.data, 0, Shape.strides(x.shape), x.shape, out.data, before * os[ax], os);
-        return Tape.record("pad", out, (g, i) -> slice(g, ax, before, before + x.shape[ax]), x);
+        return Tape.record("pad", out, (g, p) -> p.grads(() -> slice(g, ax, before, before + x.shape[ax])), x);
     }
 
     /**
@@ -514,7 +514,13 @@ public final class Ops {
             off += x.shape[ax];
         }
         Tensor[] inputs = xs.toArray(new Tensor[0]);
-        return Tape.record("concat", out, (g, i) -> slice(g, ax, offsets[i], offsets[i] + inputs[i].shape[ax]), inputs);
+        return Tape.record("concat", out, (g, p) -> {
+            Tensor[] grads = new Tensor[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                if (p.needs(i)) grads[i] = slice(g, ax, offsets[i], offsets[i] + inputs[i].shape[ax]);
+            }
+            return grads;
+        }, inputs);
     }
 
     /** {@link #concat(int, List)} with varargs. */
@@ -573,102 +579,9 @@ public final class Ops {
             }
             kern.matmul(a.data, ao * m * k, transA, b.data, bo * k * n, transB, out.data, t * m * n, m, n, k);
         }
-        return Tape.record("matmul", out, (g, i) -> i == 0
-                ? (transA ? matmul(b, g, transB, true) : matmul(g, b, false, !transB))
-                : (transB ? matmul(g, a, true, transA) : matmul(a, g, !transA, false)), a, b);
-    }
-
-    /**
-     * out = x·Wᵀ + b, a linear layer (PyTorch's {@code F.linear}): x [..., in], W [out, in], b [out]
-     * or null. The product is one GEMM over all leading axes and the bias is added into it in place,
-     * with no broadcast copy. With x and g flattened to rows:
-     * ∂x = g·W, ∂W = gᵀ·x, ∂b = Σ_rows g.
-     */
-    public static Tensor linear(Tensor x, Tensor w, Tensor b) {
-        return linear("linear", x, w, b, false);
-    }
-
-    /**
-     * out = relu(x·Wᵀ + b): a linear layer and its ReLU, the bias and the activation in one pass after the
-     * product; the same bits as {@code relu(linear(x, W, b))}. With g' = g·[out &gt; 0] (computed once):
-     * ∂x = g'·W, ∂W = g'ᵀ·x, ∂b = Σ_rows g'.
-     */
-    public static Tensor linearRelu(Tensor x, Tensor w, Tensor b) {
-        return linear("linearRelu", x, w, b, true);
-    }
-
-    private static Tensor linear(String op, Tensor x, Tensor w, Tensor b, boolean relu) {
-        checkDType(op, x, w);
-        if (b != null) checkDType(op, x, b);
-        if (w.rank() != 2 || x.rank() < 1 || x.shape[x.rank() - 1] != w.shape[1]
-                || (b != null && (b.rank() != 1 || b.shape[0] != w.shape[0]))) {
-            throw new ShapeException(op + ": input " + Shape.str(x.shape) + ", weight " + Shape.str(w.shape)
-                    + (b == null ? "" : ", bias " + Shape.str(b.shape)) + ": need input [..., in], weight [out, in], bias [out]");
-        }
-        int in = w.shape[1], outF = w.shape[0], rows = in == 0 ? 0 : x.numel / in;
-        int[] shape = x.shape.clone();
-        shape[shape.length - 1] = outF;
-        Tensor out = Tensor.blank(x.dtype, shape);
-        Kernels<Object> k = x.dtype.kernels();
-        k.matmul(x.data, 0, false, w.data, 0, true, out.data, 0, rows, outF, in);
-        if (b != null && relu) k.addBiasRelu(out.data, b.data, rows, outF);
-        else if (b != null) k.addBias(out.data, b.data, rows, outF);
-        else if (relu) k.relu(out.data, out.data, out.numel);
-        Tensor[] rule = new Tensor[2]; // {g, g'}: the ReLU's rule applied once for all three inputs
-        Tape.Vjp vjp = (g, i) -> {
-            if (relu && rule[0] != g) {
-                rule[0] = g;
-                rule[1] = reluVjp(g, out);
-            }
-            Tensor g2 = reshape(relu ? rule[1] : g, rows, outF);
-            return switch (i) {
-                case 0 -> reshape(matmul(g2, w), x.shape);
-                case 1 -> matmul(g2, reshape(x, rows, in), true, false);
-                default -> sum(g2, false, 0);
-            };
-        };
-        return b == null ? Tape.record(op, out, vjp, x, w) : Tape.record(op, out, vjp, x, w, b);
-    }
-
-    /**
-     * The reparameterisation out = μ + σ·ε in one pass: μ and σ of one shape, ε of that shape or with
-     * leading sample axes ([..., μ.shape]), which μ and σ broadcast over.
-     * ∂μ = g, ∂σ = g·ε, ∂ε = g·σ (summed back to μ's and σ's shape by the tape).
-     */
-    public static Tensor reparameterize(Tensor mu, Tensor sigma, Tensor eps) {
-        checkDType("reparameterize", mu, sigma);
-        checkDType("reparameterize", mu, eps);
-        int lead = eps.rank() - mu.rank();
-        if (!Arrays.equals(mu.shape, sigma.shape) || lead < 0
-                || !Arrays.equals(mu.shape, Arrays.copyOfRange(eps.shape, lead, eps.rank()))) {
-            throw new ShapeException("reparameterize: μ " + Shape.str(mu.shape) + ", σ " + Shape.str(sigma.shape)
-                    + ", ε " + Shape.str(eps.shape) + ": need μ and σ of one shape and ε of [..., that shape]");
-        }
-        Tensor out = Tensor.blank(mu.dtype, eps.shape);
-        int samples = mu.numel == 0 ? 0 : eps.numel / mu.numel;
-        mu.dtype.kernels().reparameterize(mu.data, sigma.data, eps.data, out.data, mu.numel, samples);
-        return Tape.record("reparameterize", out, (g, i) -> switch (i) {
-            case 0 -> g;
-            case 1 -> mul(g, eps);
-            default -> mul(g, sigma);
-        }, mu, sigma, eps);
-    }
-
-    /**
-     * KL(N(μ, e^λ) ‖ N(0, 1)) = ½(μ² + e^λ − 1 − λ) elementwise, in one pass, from the mean and the
-     * log-variance λ (of one shape). ∂μ = g·μ, ∂λ = ½·g·(e^λ − 1) (one fused pass).
-     */
-    public static Tensor klStandardNormal(Tensor mu, Tensor logVar) {
-        checkDType("klStandardNormal", mu, logVar);
-        if (!Arrays.equals(mu.shape, logVar.shape)) {
-            throw new ShapeException("klStandardNormal: μ " + Shape.str(mu.shape) + " and log-variance "
-                    + Shape.str(logVar.shape) + " differ in shape");
-        }
-        Tensor out = Tensor.blank(mu.dtype, mu.shape);
-        mu.dtype.kernels().klStandardNormal(mu.data, logVar.data, out.data, mu.numel);
-        return Tape.record("klStandardNormal", out, (g, i) -> i == 0 ? mul(g, mu) : fusedVjp(
-                () -> map(g, (k, gd, o, n) -> k.klStandardNormalBackward(gd, logVar.data, o, n)),
-                () -> mul(g, mul(sub(exp(logVar), scalarLike(1, logVar)), scalarLike(0.5, logVar)))), mu, logVar);
+        return Tape.record("matmul", out, (g, p) -> p.grads(
+                () -> transA ? matmul(b, g, transB, true) : matmul(g, b, false, !transB),
+                () -> transB ? matmul(g, a, true, transA) : matmul(a, g, !transA, false)), a, b);
     }
 
     // ================================================================ compositions (no rule of their own)
@@ -684,23 +597,6 @@ public final class Ops {
     }
 
     // ================================================================ losses
-
-    /**
-     * Elementwise binary cross-entropy on logits: ℓ(x, t) = −[t·log σ(x) + (1 − t)·log(1 − σ(x))],
-     * computed as softplus(x) − x·t (never a log of a sigmoid), so it is finite for every finite
-     * logit. ∂ℓ/∂x = σ(x) − t, ∂ℓ/∂t = −x. Not reduced: sum or average it as the model requires.
-     * Logits and targets of one shape take one fused pass forward and one backward; otherwise they
-     * broadcast through the composed ops.
-     */
-    public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor targets) {
-        checkDType("binaryCrossEntropyWithLogits", logits, targets);
-        if (!Arrays.equals(logits.shape, targets.shape)) return sub(softplus(logits), mul(logits, targets));
-        Tensor out = Tensor.blank(logits.dtype, logits.shape);
-        logits.dtype.kernels().bceWithLogits(logits.data, targets.data, out.data, out.numel);
-        return Tape.record("binaryCrossEntropyWithLogits", out, (g, i) -> i == 1 ? neg(mul(g, logits)) : fusedVjp(
-                () -> map(g, (k, gd, o, n) -> k.bceWithLogitsBackward(gd, logits.data, targets.data, o, n)),
-                () -> mul(g, sub(sigmoid(logits), targets))), logits, targets);
-    }
 
     /** Mean squared error: mean((a − b)²) over all elements, a 0-dimensional tensor. */
     public static Tensor mse(Tensor a, Tensor b) {

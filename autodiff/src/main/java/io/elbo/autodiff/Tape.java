@@ -16,13 +16,19 @@ import java.util.Set;
  *   grads[output] = seed
  *   for entry in reversed(tape):
  *       g = grads[entry.output]            (skip the entry if nothing flowed into it)
+ *       gx = entry.rule(g, pass)             (every input's gradient at once)
  *       for each input x of the entry that requires a gradient:
- *           grads[x] += sumToShape(entry.vjp(g, i), x.shape)
+ *           grads[x] += sumToShape(gx[i], x.shape)
  * </pre>
  *
  * No recursion, so a chain of any length works. Broadcasting is undone in exactly one place, the
  * {@code sumToShape} in that loop: an op's vector-Jacobian product may return its gradient in the
  * broadcast shape of its output.
+ *
+ * <p>A {@link Rule} returns the gradients of all its op's inputs at once, as JAX's autodidax does, so
+ * work the inputs share (a ReLU's mask in a fused layer) is computed once. The {@link Pass} it is
+ * handed says which inputs need a gradient (PyTorch's {@code needs_input_grad}) and whether the
+ * backward pass is itself being recorded; a rule never reads thread state to find out.
  *
  * <p>Each thread has its own tape. {@link #backward} consumes the tape (as PyTorch frees its
  * graph) unless asked to retain it; with {@code createGraph} the vector-Jacobian products are
@@ -39,19 +45,56 @@ public final class Tape {
     private Tape() {}
 
     /**
-     * The vector-Jacobian product of one op for one input: given g = ∂L/∂output, returns
-     * ∂L/∂input_i = gᵀ·∂output/∂input_i, written with differentiable ops (so it can be taped).
+     * The derivative rule of one op: its vector-Jacobian products for all inputs at once. Given
+     * g = ∂L/∂output, returns ∂L/∂inputᵢ = gᵀ·∂output/∂inputᵢ for every input i that
+     * {@linkplain Pass#needs needs} one (null for the others), each in the input's shape or the
+     * output's broadcast shape. Written with differentiable ops, so it can itself be taped.
      */
     @FunctionalInterface
-    public interface Vjp {
-        Tensor apply(Tensor grad, int input);
+    public interface Rule {
+        Tensor[] vjp(Tensor g, Pass pass);
     }
 
-    /** One line of the Wengert list: {@code output = op(inputs)}, with its derivative rule. */
-    public record Entry(String op, Tensor[] inputs, Tensor output, Vjp vjp) {}
+    /**
+     * What the reverse loop asks of a {@link Rule}: which inputs need a gradient, and whether the
+     * backward pass is being recorded ({@code createGraph}). A rule that has a one-pass fused kernel
+     * uses it only when the pass is not recorded, since a kernel's result cannot be differentiated again.
+     */
+    public static final class Pass {
+        private final boolean[] needs;
+        private final boolean createGraph;
 
-    /** The current thread's tape. */
-    public static Tape current() {
+        Pass(boolean[] needs, boolean createGraph) {
+            this.needs = needs;
+            this.createGraph = createGraph;
+        }
+
+        /** True when input {@code i} requires a gradient. */
+        public boolean needs(int i) {
+            return needs[i];
+        }
+
+        /** True when the backward pass is itself recorded, so its results must be built from differentiable ops. */
+        public boolean createGraph() {
+            return createGraph;
+        }
+
+        /**
+         * The gradients of the inputs, one formula per input, each evaluated only when that input
+         * {@linkplain #needs needs} it (null otherwise): {@code pass.grads(() -> mul(g, b), () -> mul(g, a))}.
+         */
+        @SafeVarargs
+        public final Tensor[] grads(java.util.function.Supplier<Tensor>... perInput) {
+            Tensor[] out = new Tensor[perInput.length];
+            for (int i = 0; i < perInput.length; i++) if (needs[i]) out[i] = perInput[i].get();
+            return out;
+        }
+    }
+
+    /** One line of the Wengert list: {@code output = op(inputs)}, with its derivative rule (null: none). */
+    public record Entry(String op, Tensor[] inputs, Tensor output, Rule rule) {}
+
+    private static Tape current() {
         return CURRENT.get();
     }
 
@@ -116,10 +159,10 @@ public final class Tape {
 
     /**
      * Records {@code output = op(inputs)} when recording is on and some input requires a gradient.
-     * A null {@code vjp} records an op that has no derivative rule: back-propagating through it
+     * A null {@code rule} records an op that has no derivative rule: back-propagating through it
      * throws {@link NoDerivativeException}, it never yields zeros.
      */
-    public static Tensor record(String op, Tensor output, Vjp vjp, Tensor... inputs) {
+    public static Tensor record(String op, Tensor output, Rule rule, Tensor... inputs) {
         output.op = op;
         Tape t = current();
         if (t.noGradDepth > 0) return output;
@@ -128,7 +171,7 @@ public final class Tape {
         if (!any) return output;
         output.requiresGrad = true;
         output.tapeIndex = t.base + t.entries.size();
-        t.entries.add(new Entry(op, inputs, output, vjp));
+        t.entries.add(new Entry(op, inputs, output, rule));
         return output;
     }
 
@@ -221,12 +264,14 @@ public final class Tape {
                 Entry e = entries.get(i);
                 Tensor g = keep.contains(e.output) ? grads.get(e.output) : grads.remove(e.output);
                 if (g == null) continue;
-                for (int j = 0; j < e.inputs.length; j++) {
-                    Tensor x = e.inputs[j];
-                    if (!x.requiresGrad) continue;
-                    if (e.vjp == null) throw new NoDerivativeException(e.op, j, x.shape);
-                    Tensor gx = Ops.sumToShape(e.vjp.apply(g, j), x.shape);
-                    grads.merge(x, gx, Ops::add);
+                boolean[] needs = new boolean[e.inputs.length];
+                for (int j = 0; j < needs.length; j++) {
+                    needs[j] = e.inputs[j].requiresGrad;
+                    if (needs[j] && e.rule == null) throw new NoDerivativeException(e.op, j, e.inputs[j].shape);
+                }
+                Tensor[] gx = e.rule.vjp(g, new Pass(needs, createGraph));
+                for (int j = 0; j < needs.length; j++) {
+                    if (needs[j]) grads.merge(e.inputs[j], Ops.sumToShape(gx[j], e.inputs[j].shape), Ops::add);
                 }
             }
         } finally {

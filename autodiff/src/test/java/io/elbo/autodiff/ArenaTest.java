@@ -26,14 +26,14 @@ class ArenaTest {
         List<Tensor> params = List.of(w1, b1, w2);
         for (int s = 0; s < steps; s++) {
             try (var entry = arena == null ? null : arena.enter()) {
-                Tensor h = Ops.linear(x, w1, b1).relu().tanh();
-                Tensor out = Ops.linear(h, w2, null);                              // [5, 8]
+                Tensor h = Fused.linear(x, w1, b1).relu().tanh();
+                Tensor out = Fused.linear(h, w2, null);                              // [5, 8]
                 Tensor mu = out.slice(1, 0, 4), logVar = out.slice(1, 4, 8).clamp(-5, 5);
                 Tensor eps = Tensor.randn(rng, dtype, 2, 5, 4);
-                Tensor z = Ops.reparameterize(mu, logVar.mul(0.5).exp(), eps);    // [2, 5, 4]
-                Tensor recon = Ops.binaryCrossEntropyWithLogits(Ops.concat(2, z, z.permute(0, 1, 2).sigmoid()).reshape(2, 5, 8).mean(false, 0),
+                Tensor z = Fused.reparameterize(mu, logVar.mul(0.5).exp(), eps);    // [2, 5, 4]
+                Tensor recon = Fused.binaryCrossEntropyWithLogits(Ops.concat(2, z, z.permute(0, 1, 2).sigmoid()).reshape(2, 5, 8).mean(false, 0),
                         x.slice(1, 0, 8)).sum();
-                Tensor kl = Ops.klStandardNormal(mu, logVar).sum();
+                Tensor kl = Fused.klStandardNormal(mu, logVar).sum();
                 Tensor loss = recon.add(kl).add(Ops.where(Ops.gt(h, Tensor.scalar(0.5, dtype)), h, h.square()).mean());
                 for (Tensor p : params) p.zeroGrad();
                 loss.backward();

@@ -279,7 +279,7 @@ class OpGradientProperties {
     @Property(tries = 60)
     void bceWithLogitsGradientMatchesCentralDifferences(@ForAll("bcePairs") Tensor[] xt) {
         coverBroadcast(xt[0], xt[1]);
-        check("binaryCrossEntropyWithLogits", true, in -> Ops.binaryCrossEntropyWithLogits(in[0], in[1]), xt);
+        check("binaryCrossEntropyWithLogits", true, in -> Fused.binaryCrossEntropyWithLogits(in[0], in[1]), xt);
     }
 
     @Provide Arbitrary<Tensor[]> bcePairs() { return pairs(wide(30), decimals(0, 1)); }
@@ -444,8 +444,8 @@ class OpGradientProperties {
         Statistics.label("input rank").collect(xwb[0].rank());
         Statistics.label("bias").coverage(c -> c.check(false).count(n -> n > 0));
         Statistics.label("input rank").coverage(c -> c.check(1).count(n -> n > 0));
-        if (bias) check("linear", true, in -> Ops.linear(in[0], in[1], in[2]), xwb);
-        else check("linear", true, in -> Ops.linear(in[0], in[1], null), xwb[0], xwb[1]);
+        if (bias) check("linear", true, in -> Fused.linear(in[0], in[1], in[2]), xwb);
+        else check("linear", true, in -> Fused.linear(in[0], in[1], null), xwb[0], xwb[1]);
     }
 
     @Property(tries = 40)
@@ -453,7 +453,7 @@ class OpGradientProperties {
         Tensor x = xwb[0], w = xwb[1], b = xwb[2].numel() > 0 ? xwb[2] : null;
         Tensor expected = Ops.matmul(x.rank() == 1 ? x.reshape(1, -1) : x, w, false, true);
         if (b != null) expected = expected.add(b);
-        Tensor actual = Ops.linear(x, w, b);
+        Tensor actual = Fused.linear(x, w, b);
         if (x.rank() == 1) actual = actual.reshape(1, -1);
         org.junit.jupiter.api.Assertions.assertArrayEquals(expected.toDoubleArray(), actual.toDoubleArray(), 0.0);
     }
@@ -466,19 +466,19 @@ class OpGradientProperties {
     @Property(tries = 60)
     void linearReluGradientMatchesCentralDifferencesAwayFromTheKink(@ForAll("nonzeroLinearTriples") Tensor[] xwb) {
         Tensor b = xwb[2].numel() > 0 ? xwb[2] : null;
-        Tensor pre = Ops.linear(xwb[0], xwb[1], b);
+        Tensor pre = Fused.linear(xwb[0], xwb[1], b);
         net.jqwik.api.Assume.that(Arrays.stream(pre.toDoubleArray()).allMatch(v -> Math.abs(v) > 1e-4));
         Statistics.label("active").collect(Arrays.stream(pre.toDoubleArray()).anyMatch(v -> v > 0) ? "some units active" : "none active");
-        if (b != null) check("linearRelu", true, in -> Ops.linearRelu(in[0], in[1], in[2]), xwb);
-        else check("linearRelu", true, in -> Ops.linearRelu(in[0], in[1], null), xwb[0], xwb[1]);
+        if (b != null) check("linearRelu", true, in -> Fused.linearRelu(in[0], in[1], in[2]), xwb);
+        else check("linearRelu", true, in -> Fused.linearRelu(in[0], in[1], null), xwb[0], xwb[1]);
     }
 
     /** The fused layer is relu(linear(·)) bit for bit: the values and the gradients of all three inputs. */
     @Property(tries = 40)
     void linearReluIsReluOfLinearBitForBit(@ForAll("linearTriples") Tensor[] xwb, @ForAll boolean float32) {
         DType dt = float32 ? DType.FLOAT32 : DType.FLOAT64;
-        double[][] fused = valueAndGradients(xwb, dt, (x, w, b) -> Ops.linearRelu(x, w, b));
-        double[][] composed = valueAndGradients(xwb, dt, (x, w, b) -> Ops.linear(x, w, b).relu());
+        double[][] fused = valueAndGradients(xwb, dt, (x, w, b) -> Fused.linearRelu(x, w, b));
+        double[][] composed = valueAndGradients(xwb, dt, (x, w, b) -> Fused.linear(x, w, b).relu());
         for (int i = 0; i < fused.length; i++) org.junit.jupiter.api.Assertions.assertArrayEquals(composed[i], fused[i], 0.0, "part " + i);
     }
 
@@ -511,7 +511,7 @@ class OpGradientProperties {
     void reparameterizeGradientMatchesCentralDifferences(@ForAll("reparameterizeTriples") Tensor[] mse) {
         Statistics.label("sample axes").collect(mse[2].rank() - mse[0].rank());
         Statistics.label("sample axes").coverage(c -> c.check(2).count(n -> n > 0));
-        check("reparameterize", true, in -> Ops.reparameterize(in[0], in[1], in[2]), mse);
+        check("reparameterize", true, in -> Fused.reparameterize(in[0], in[1], in[2]), mse);
     }
 
     @Provide Arbitrary<Tensor[]> meanAndLogVariance() {
@@ -522,6 +522,6 @@ class OpGradientProperties {
     @Property(tries = 60)
     void klStandardNormalGradientMatchesCentralDifferences(@ForAll("meanAndLogVariance") Tensor[] mlv) {
         coverShapesAndScalars(mlv);
-        check("klStandardNormal", true, in -> Ops.klStandardNormal(in[0], in[1]), mlv);
+        check("klStandardNormal", true, in -> Fused.klStandardNormal(in[0], in[1]), mlv);
     }
 }

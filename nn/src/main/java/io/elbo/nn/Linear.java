@@ -1,5 +1,6 @@
 package io.elbo.nn;
 
+import io.elbo.autodiff.Fused;
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Ops;
 import io.elbo.autodiff.Tensor;
@@ -30,12 +31,12 @@ public final class Linear extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        return Ops.linear(x, weight.value(), bias == null ? null : bias.value());
+        return Fused.linear(x, weight.value(), bias == null ? null : bias.value());
     }
 
     /** relu(forward(x)) as one op ({@link Ops#linearRelu}): the bias and the ReLU in one pass. */
     Tensor forwardRelu(Tensor x) {
-        return Ops.linearRelu(x, weight.value(), bias == null ? null : bias.value());
+        return Fused.linearRelu(x, weight.value(), bias == null ? null : bias.value());
     }
 
     public Parameter weight() { return weight; }

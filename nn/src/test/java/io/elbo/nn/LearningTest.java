@@ -3,6 +3,7 @@ package io.elbo.nn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.elbo.autodiff.Fused;
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Ops;
 import io.elbo.autodiff.Tape;
@@ -48,7 +49,7 @@ class LearningTest {
         SGD opt = new SGD(net.parameters(), 0.5).momentum(0.9);
         for (int step = 0; step < 500; step++) {
             opt.zeroGrad();
-            Ops.binaryCrossEntropyWithLogits(net.forward(x), t).mean().backward();
+            Fused.binaryCrossEntropyWithLogits(net.forward(x), t).mean().backward();
             opt.step();
         }
         try (var off = Tape.noGrad()) {

@@ -1,5 +1,6 @@
 package io.elbo.vae;
 
+import io.elbo.autodiff.Fused;
 import io.elbo.autodiff.Ops;
 import io.elbo.autodiff.Tape;
 import io.elbo.autodiff.Tensor;
@@ -27,7 +28,7 @@ public final class Bernoulli {
      * never a log of a sigmoid, finite for every finite logit. Elementwise.
      */
     public Tensor logProb(Tensor x) {
-        return Ops.binaryCrossEntropyWithLogits(logits, x).neg();
+        return Fused.binaryCrossEntropyWithLogits(logits, x).neg();
     }
 
     /**
@@ -35,7 +36,7 @@ public final class Bernoulli {
      * applied after the sum, to N numbers rather than N·D (the same bits: negation is exact).
      */
     public Tensor jointLogProb(Tensor x) {
-        return Ops.binaryCrossEntropyWithLogits(logits, x).sum(false, -1).neg();
+        return Fused.binaryCrossEntropyWithLogits(logits, x).sum(false, -1).neg();
     }
 
     /** A 0/1 sample (no gradient). */

@@ -1,5 +1,6 @@
 package io.elbo.vae;
 
+import io.elbo.autodiff.Fused;
 import io.elbo.autodiff.Tape;
 import io.elbo.autodiff.Tensor;
 import java.util.Arrays;
@@ -34,7 +35,7 @@ public final class Divergences {
      * ½(μ² + σ² − 1 − log σ²), with log σ² clamped as in {@link Normal#fromLogVar}.
      */
     public static Tensor klStandardNormal(Tensor mu, Tensor logVar) {
-        return io.elbo.autodiff.Ops.klStandardNormal(mu, io.elbo.autodiff.Ops.clamp(logVar, Normal.MIN_LOG_VAR, Normal.MAX_LOG_VAR));
+        return io.elbo.autodiff.Fused.klStandardNormal(mu, io.elbo.autodiff.Ops.clamp(logVar, Normal.MIN_LOG_VAR, Normal.MAX_LOG_VAR));
     }
 
     /** A Monte-Carlo estimate with its standard error. */

@@ -1,5 +1,6 @@
 package io.elbo.vae;
 
+import io.elbo.autodiff.Fused;
 import io.elbo.autodiff.Ops;
 import io.elbo.autodiff.Tape;
 import io.elbo.autodiff.Tensor;
@@ -92,7 +93,7 @@ public final class Normal implements Distribution {
     /** A reparameterised sample μ + σ·ε with ε ~ N(0, I): differentiable in μ and σ. */
     @Override
     public Tensor rsample(UniformRandomProvider rng) {
-        return Ops.reparameterize(loc, scale, Tensor.randn(rng, loc.dtype(), loc.shape()));
+        return Fused.reparameterize(loc, scale, Tensor.randn(rng, loc.dtype(), loc.shape()));
     }
 
     /** {@code n} reparameterised samples stacked on a new leading axis: shape [n, ...shape]. */
@@ -100,7 +101,7 @@ public final class Normal implements Distribution {
         int[] s = new int[loc.rank() + 1];
         s[0] = n;
         System.arraycopy(loc.shape(), 0, s, 1, loc.rank());
-        return Ops.reparameterize(loc, scale, Tensor.randn(rng, loc.dtype(), s));
+        return Fused.reparameterize(loc, scale, Tensor.randn(rng, loc.dtype(), s));
     }
 
     /** A sample that carries no gradient. */
