@@ -1,8 +1,12 @@
 package io.elbo.autodiff;
 
+import io.elbo.autodiff.backend.Backend;
+import io.elbo.autodiff.backend.Kernels;
+
 /**
- * The element type of a tensor. {@link #FLOAT64} is the reference path (scalar kernels, used by
- * gradient checks); {@link #FLOAT32} is the fast path (kernels written with the JDK Vector API).
+ * The element type of a tensor. {@link #FLOAT64} runs anywhere (the textbook loops without the
+ * Vector API, parallel kernels with it; gradient checks use the textbook loops); {@link #FLOAT32} is
+ * the fast path, written with the JDK Vector API. {@link Backend} makes the choice.
  */
 public enum DType {
     FLOAT32("float32"),
@@ -19,10 +23,23 @@ public enum DType {
         return label;
     }
 
-    /** The kernels that compute with arrays of this dtype ({@code float[]} or {@code double[]}). */
+    /**
+     * The kernels that compute with arrays of this dtype ({@code float[]} or {@code double[]}), as
+     * {@link Backend} chooses them; for code that computes in place on a tensor's
+     * {@link io.elbo.autodiff.backend.Storage storage}.
+     */
     @SuppressWarnings("unchecked")
-    Kernels<Object> kernels() {
-        Kernels<?> k = this == FLOAT32 ? Kernels.FLOAT32 : Kernels.FLOAT64;
+    public Kernels<Object> kernels() {
+        Kernels<?> k = this == FLOAT32 ? Backend.float32() : Backend.float64();
         return (Kernels<Object>) k;
+    }
+
+    /** An array for an op's result: from the entered {@link io.elbo.autodiff.backend.Arena}, if any, else new. */
+    Object blankArray(int n) {
+        if (this == FLOAT32) {
+            Backend.float32(); // fails with how to launch, before any float32 kernel class is touched
+            return io.elbo.autodiff.backend.Arena.floats(n);
+        }
+        return io.elbo.autodiff.backend.Arena.doubles(n);
     }
 }

@@ -14,6 +14,7 @@ import static io.elbo.autodiff.Ops.softplus;
 import static io.elbo.autodiff.Ops.sub;
 import static io.elbo.autodiff.Ops.sum;
 
+import io.elbo.autodiff.backend.Kernels;
 import java.util.Arrays;
 import java.util.function.Supplier;
 

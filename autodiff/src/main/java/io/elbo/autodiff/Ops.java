@@ -1,5 +1,6 @@
 package io.elbo.autodiff;
 
+import io.elbo.autodiff.backend.Kernels;
 import java.util.Arrays;
 import java.util.List;
 
@@ -52,7 +53,7 @@ public final class Ops {
     private static Object broadcastData(Tensor x, int[] shape) {
         if (Arrays.equals(x.shape, shape)) return x.data;
         Kernels<Object> k = x.dtype.kernels();
-        Object d = Arena.allocate(x.dtype, Shape.numel(shape));
+        Object d = x.dtype.blankArray(Shape.numel(shape));
         k.copy(x.data, 0, Shape.broadcastStrides(x.shape, shape), shape, d, 0, Shape.strides(shape));
         return d;
     }

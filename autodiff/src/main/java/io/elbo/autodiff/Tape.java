@@ -132,6 +132,24 @@ public final class Tape {
         return null;
     }
 
+    /**
+     * Where the first NaN or infinity on the current tape came from, in words, for an error message:
+     * {@code "the first non-finite value came from op 'exp' (its inputs were finite)"}, or
+     * {@code "op 'linear' received non-finite values from W"} when a non-finite input fed that entry,
+     * the input named by {@code names} (parameters, the data) or else by the op that made it. Null when
+     * every recorded output is finite. Built on {@link #firstNonFinite()}.
+     */
+    public static String whereNonFinite(Map<Tensor, String> names) {
+        Entry e = firstNonFinite();
+        if (e == null) return null;
+        String from = null;
+        for (Tensor in : e.inputs()) {
+            if (!in.allFinite()) from = names.getOrDefault(in, in.isLeaf() ? "a leaf" : "op '" + in.op() + "'");
+        }
+        return from == null ? "the first non-finite value came from op '" + e.op() + "' (its inputs were finite)"
+                : "op '" + e.op() + "' received non-finite values from " + from;
+    }
+
     /** A scope in which nothing is recorded: {@code try (var off = Tape.noGrad()) { ... }}. */
     public static NoGrad noGrad() {
         Tape t = current();

@@ -1,5 +1,7 @@
 package io.elbo.autodiff;
 
+import io.elbo.autodiff.backend.Kernels;
+import io.elbo.autodiff.backend.Storage;
 import java.util.Arrays;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
@@ -14,6 +16,10 @@ import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
  * derivative are written side by side.
  */
 public final class Tensor {
+    static {
+        Storage.open(t -> t.data); // the speed layer's one door to the array (see Storage)
+    }
+
     final DType dtype;
     final int[] shape;
     final Object data;
@@ -40,10 +46,10 @@ public final class Tensor {
 
     /**
      * A tensor for an op's result, whose every element the op writes: its storage comes from the
-     * entered {@link Arena}, if any, and may hold stale values until written.
+     * entered {@link io.elbo.autodiff.backend.Arena Arena}, if any, and may hold stale values until written.
      */
     static Tensor blank(DType dtype, int[] shape) {
-        return new Tensor(dtype, shape.clone(), Arena.allocate(dtype, Shape.numel(shape)));
+        return new Tensor(dtype, shape.clone(), dtype.blankArray(Shape.numel(shape)));
     }
 
     // ---------------------------------------------------------------- creation
@@ -214,26 +220,6 @@ public final class Tensor {
         Kernels<Object> k = dtype.kernels();
         for (int i = 0; i < numel; i++) out[i] = (float) k.get(data, i);
         return out;
-    }
-
-    /**
-     * The backing array itself ({@code float[]} or {@code double[]}, no copy), to pass to
-     * {@link Kernels#of(DType)}'s kernels, e.g. for in-place optimiser updates.
-     */
-    public Object storage() {
-        return data;
-    }
-
-    /** The backing float32 array itself (no copy), for kernels and optimisers. */
-    public float[] floatData() {
-        if (dtype != DType.FLOAT32) throw new ShapeException("floatData: tensor is " + dtype);
-        return (float[]) data;
-    }
-
-    /** The backing float64 array itself (no copy), for kernels and optimisers. */
-    public double[] doubleData() {
-        if (dtype != DType.FLOAT64) throw new ShapeException("doubleData: tensor is " + dtype);
-        return (double[]) data;
     }
 
     // ---------------------------------------------------------------- gradients

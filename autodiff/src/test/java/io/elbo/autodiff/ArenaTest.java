@@ -1,5 +1,8 @@
 package io.elbo.autodiff;
 
+import io.elbo.autodiff.backend.Arena;
+import io.elbo.autodiff.backend.Storage;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -37,8 +40,14 @@ class ArenaTest {
                 Tensor loss = recon.add(kl).add(Ops.where(Ops.gt(h, Tensor.scalar(0.5, dtype)), h, h.square()).mean());
                 for (Tensor p : params) p.zeroGrad();
                 loss.backward();
-                for (Tensor p : params) {
-                    Kernels.of(dtype).sgdStep(p.storage(), p.grad().storage(), null, p.numel(), 0.05, 0, 0, 0, false, true);
+                for (Tensor p : params) { // p ← p − 0.05·g, in place
+                    if (Storage.array(p) instanceof float[] pf) {
+                        float[] g = Storage.floats(p.grad());
+                        for (int i = 0; i < pf.length; i++) pf[i] -= 0.05f * g[i];
+                    } else {
+                        double[] pd = Storage.doubles(p), g = Storage.doubles(p.grad());
+                        for (int i = 0; i < pd.length; i++) pd[i] -= 0.05 * g[i];
+                    }
                 }
             }
         }

@@ -1,7 +1,8 @@
 package io.elbo.bench;
 
-import io.elbo.autodiff.Kernels;
-import io.elbo.autodiff.Threads;
+import io.elbo.autodiff.backend.Backend;
+import io.elbo.autodiff.backend.Kernels;
+import io.elbo.autodiff.backend.Threads;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleUnaryOperator;
@@ -69,7 +70,7 @@ public class ElementwiseBench {
 
     @Benchmark
     public float[] kernel() {
-        Kernels<float[]> k = Kernels.FLOAT32;
+        Kernels<float[]> k = Backend.float32();
         switch (op) {
             case "exp" -> k.exp(x, out, N);
             case "log" -> k.log(x, out, N);

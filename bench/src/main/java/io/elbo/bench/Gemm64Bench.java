@@ -1,7 +1,7 @@
 package io.elbo.bench;
 
-import io.elbo.autodiff.Kernels;
-import io.elbo.autodiff.Threads;
+import io.elbo.autodiff.backend.Backend;
+import io.elbo.autodiff.backend.Threads;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -68,7 +68,7 @@ public class Gemm64Bench {
 
     @Benchmark
     public double[] product() {
-        Kernels.FLOAT64.matmul(a, 0, transA, b, 0, transB, c, 0, m, n, k);
+        Backend.float64().matmul(a, 0, transA, b, 0, transB, c, 0, m, n, k);
         return c;
     }
 }

@@ -1,7 +1,7 @@
 package io.elbo.bench;
 
-import io.elbo.autodiff.Kernels;
-import io.elbo.autodiff.Threads;
+import io.elbo.autodiff.backend.Backend;
+import io.elbo.autodiff.backend.Threads;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -59,7 +59,7 @@ public class GemmBench {
         Threads.set(threads);
         product();
         double[] ref = new double[m * n];
-        Kernels.FLOAT64.matmul(widen(a), 0, transA, widen(b), 0, transB, ref, 0, m, n, k);
+        Backend.float64().matmul(widen(a), 0, transA, widen(b), 0, transB, ref, 0, m, n, k);
         double u = Math.ulp(1f) / 2;
         for (int i = 0; i < ref.length; i++) {
             if (Math.abs(ref[i] - c[i]) > (k + 2) * u * k) { // |a|,|b| ≤ 1: Σ|a||b| ≤ k
@@ -76,7 +76,7 @@ public class GemmBench {
 
     @Benchmark
     public float[] product() {
-        Kernels.FLOAT32.matmul(a, 0, transA, b, 0, transB, c, 0, m, n, k);
+        Backend.float32().matmul(a, 0, transA, b, 0, transB, c, 0, m, n, k);
         return c;
     }
 }

@@ -2,7 +2,7 @@ package io.elbo.bench;
 
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tensor;
-import io.elbo.autodiff.Threads;
+import io.elbo.autodiff.backend.Threads;
 import io.elbo.nn.Adam;
 import io.elbo.vae.VAE;
 import java.util.concurrent.TimeUnit;

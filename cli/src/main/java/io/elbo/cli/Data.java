@@ -1,5 +1,6 @@
 package io.elbo.cli;
 
+import io.elbo.autodiff.Tensor;
 import io.elbo.vae.data.Dataset;
 import io.elbo.vae.data.IdxException;
 import java.io.IOException;
@@ -135,8 +136,11 @@ record Data(Dataset train, Dataset test, String source, String description) {
         }
 
         /** Dynamic binarisation of a batch in place: xᵢ ← 1 with probability xᵢ. */
-        static void binariseInPlace(float[] batch, UniformRandomProvider rng) {
-            for (int i = 0; i < batch.length; i++) batch[i] = rng.nextFloat() < batch[i] ? 1f : 0f;
+        /** Each grey value p becomes 1 with probability p, else 0 (one draw per pixel, in order). */
+        static Tensor binarise(Tensor batch, UniformRandomProvider rng) {
+            float[] v = batch.toFloatArray();
+            for (int i = 0; i < v.length; i++) v[i] = rng.nextFloat() < v[i] ? 1f : 0f;
+            return Tensor.of(v, batch.shape());
         }
     }
 }

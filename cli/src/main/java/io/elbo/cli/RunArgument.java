@@ -1,6 +1,6 @@
 package io.elbo.cli;
 
-import io.elbo.autodiff.Threads;
+import io.elbo.autodiff.backend.Threads;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,10 +1,9 @@
 package io.elbo.cli;
 
-import io.elbo.autodiff.Arena;
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tape;
 import io.elbo.autodiff.Tensor;
-import io.elbo.autodiff.Threads;
+import io.elbo.autodiff.backend.Threads;
 import io.elbo.nn.Adam;
 import io.elbo.nn.Checkpoint;
 import io.elbo.nn.CheckpointException;
@@ -20,7 +19,6 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -225,7 +223,6 @@ final class TrainCommand implements Callable<Integer> {
         private final VAE.ElboOptions options;
         private final int batches;
         private final List<String> csvRows = new ArrayList<>();
-        private final Arena arena = new Arena();
 
         /** The epoch in progress (1-based), the batches of it done, the steps done in all. */
         private int epoch = 1;
@@ -253,7 +250,7 @@ final class TrainCommand implements Callable<Integer> {
             };
             this.rng = RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 1});
             this.batches = (train.count() + config.batchSize() - 1) / config.batchSize();
-            this.options = new VAE.ElboOptions(config.samples(), config.beta(), true, config.klWarmup() * batches);
+            this.options = new VAE.ElboOptions(config.samples(), config.beta(), true, config.klWarmup() * batches, config.iwaeK());
         }
 
         void restore(Path file) {
@@ -320,59 +317,30 @@ final class TrainCommand implements Callable<Integer> {
             int[] idx = java.util.Arrays.copyOfRange(order, from, to);
             if (pixels != Data.Pixels.DYNAMIC) return train.rows(idx, dt);
             Tensor x = train.rows(idx, DType.FLOAT32);
-            Data.Pixels.binariseInPlace(x.floatData(), rng);
+            x = Data.Pixels.binarise(x, rng);
             return dt == DType.FLOAT32 ? x : x.to(dt);
         }
 
         private void step(Tensor x, int n) {
-            double objective, recon = Double.NaN, kl = Double.NaN;
-            try (var s = arena.enter()) { // the step's tensors reuse the previous step's storage
-                optimizer.zeroGrad();
-                Tensor loss;
-                try {
-                    if (config.iwaeK() > 1) {
-                        loss = vae.iwaeLoss(x, config.iwaeK(), rng);
-                        objective = loss.item();
-                    } else {
-                        VAE.Terms t = vae.elbo(x, rng, options, options.betaAt(step));
-                        loss = t.loss();
-                        objective = -t.elbo();
-                        recon = -t.reconstruction();
-                        kl = t.kl();
-                    }
-                } catch (IllegalArgumentException e) { // Normal refuses a NaN mean or log-variance
-                    throw diverged("the encoder produced a non-finite value (" + e.getMessage() + ")");
-                }
-                if (!Double.isFinite(loss.item())) throw diverged("the loss is " + loss.item());
-                loss.backward();
-                optimizer.step();
+            VAE.Terms t;
+            try {
+                t = vae.trainStep(x, optimizer, rng, options, step);
+            } catch (VAE.DivergedException e) {
+                throw diverged(e.getMessage());
             }
             step++;
             sums[0] += n;
-            sums[1] += objective * n;
-            sums[2] += recon * n;
-            sums[3] += kl * n;
+            sums[1] += -t.elbo() * n;
+            sums[2] += -t.reconstruction() * n;
+            sums[3] += t.kl() * n;
         }
 
-        /** Stops the run: names where the non-finite value first appeared on the tape, and what is kept. */
+        /** Stops the run: says what went non-finite and where (from the library), and what is kept. */
         private CliException diverged(String what) {
-            String where = "";
-            Tape.Entry e = Tape.firstNonFinite();
-            if (e != null) {
-                Map<Tensor, String> names = new IdentityHashMap<>();
-                vae.namedParameters().forEach((name, p) -> names.put(p.value(), name));
-                String fromLeaf = null;
-                for (Tensor in : e.inputs()) {
-                    if (!in.allFinite()) fromLeaf = names.getOrDefault(in, in.isLeaf() ? "the input batch" : "op '" + in.op() + "'");
-                }
-                where = fromLeaf == null ? "; the first non-finite value came from op '" + e.op() + "' (its inputs were finite)"
-                        : "; op '" + e.op() + "' received non-finite values from " + fromLeaf;
-            }
-            Tape.clear();
             String kept = checkpointWritten ? " The last good checkpoint is kept: " + dir.resolve(Runs.CHECKPOINT) + "."
                     : " No checkpoint had been written yet.";
-            return new CliException("training diverged at epoch " + epoch + ", batch " + (batch + 1) + " (step " + (step + 1) + "): " + what
-                    + where + "." + kept + " Try a smaller --lr.");
+            return new CliException("training diverged at epoch " + epoch + ", batch " + (batch + 1) + " (step " + (step + 1) + "): "
+                    + what + "." + kept + " Try a smaller --lr.");
         }
 
         private void endOfEpoch() {

@@ -1,7 +1,8 @@
 package io.elbo.nn;
 
-import io.elbo.autodiff.Kernels;
+import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tensor;
+import io.elbo.autodiff.backend.Storage;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,8 +61,30 @@ public final class SGD extends Optimizer {
     protected void update(int i, Tensor v, Tensor g) {
         boolean first = buffers[i] == null;
         if (first && momentum != 0) buffers[i] = Tensor.zeros(v.dtype(), v.shape());
-        Kernels.of(v.dtype()).sgdStep(v.storage(), g.storage(), momentum != 0 ? buffers[i].storage() : null,
-                v.numel(), lr, momentum, dampening, weightDecay, nesterov, first);
+        if (v.dtype() == DType.FLOAT32) {
+            UpdateKernels32.sgd(Storage.floats(v), Storage.floats(g), momentum != 0 ? Storage.floats(buffers[i]) : null,
+                    v.numel(), lr, momentum, dampening, weightDecay, nesterov, first);
+        } else {
+            step64(Storage.doubles(v), Storage.doubles(g), momentum != 0 ? Storage.doubles(buffers[i]) : null,
+                    v.numel(), lr, momentum, dampening, weightDecay, nesterov, first);
+        }
+    }
+
+    /**
+     * One SGD step in place, PyTorch 1.13's formula and operation order: d = g + λ·p; with momentum μ:
+     * buf = (first ? d : μ·buf + (1 − τ)·d) and d = nesterov ? d + μ·buf : buf; then p ← p − lr·d.
+     * {@code buf} is unused when μ = 0.
+     */
+    static void step64(double[] p, double[] g, double[] buf, int n, double lr, double momentum, double dampening,
+                       double weightDecay, boolean nesterov, boolean first) {
+        for (int i = 0; i < n; i++) {
+            double d = weightDecay != 0 ? g[i] + weightDecay * p[i] : g[i];
+            if (momentum != 0) {
+                buf[i] = first ? d : buf[i] * momentum + (1 - dampening) * d;
+                d = nesterov ? d + momentum * buf[i] : buf[i];
+            }
+            p[i] = p[i] + (-lr) * d;
+        }
     }
 
     @Override public String kind() { return "sgd"; }

@@ -5,13 +5,14 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.TypeAdapter;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tensor;
+import io.elbo.autodiff.backend.Storage;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -152,8 +153,8 @@ public final class SafeTensors {
         for (int i = 0; i < n; i += per) {
             int k = Math.min(per, n - i);
             buf.clear();
-            if (t.dtype() == Dtype.F32) buf.asFloatBuffer().put(t.tensor().floatData(), i, k);
-            else buf.asDoubleBuffer().put(t.tensor().doubleData(), i, k);
+            if (t.dtype() == Dtype.F32) buf.asFloatBuffer().put(Storage.floats(t.tensor()), i, k);
+            else buf.asDoubleBuffer().put(Storage.doubles(t.tensor()), i, k);
             buf.limit(k * t.dtype().size);
             writeFully(ch, buf);
         }
@@ -319,8 +320,8 @@ public final class SafeTensors {
             buf.clear().limit(k * d.dtype().size);
             readFully(ch, buf, pos + (long) i * d.dtype().size, path);
             buf.flip();
-            if (d.dtype() == Dtype.F32) buf.asFloatBuffer().get(t.floatData(), i, k);
-            else buf.asDoubleBuffer().get(t.doubleData(), i, k);
+            if (d.dtype() == Dtype.F32) buf.asFloatBuffer().get(Storage.floats(t), i, k);
+            else buf.asDoubleBuffer().get(Storage.doubles(t), i, k);
         }
         return new Entry(d.dtype(), d.shape(), t, null);
     }

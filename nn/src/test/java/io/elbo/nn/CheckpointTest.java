@@ -61,11 +61,11 @@ class CheckpointTest {
         assertEquals("7", meta.get("epoch"));
         assertEquals(Checkpoint.FORMAT, meta.get("format"));
         for (String n : a.namedParameters().keySet()) {
-            assertArrayEquals(a.namedParameters().get(n).value().floatData(), b.namedParameters().get(n).value().floatData(), 0f, n);
+            assertArrayEquals(a.namedParameters().get(n).value().toFloatArray(), b.namedParameters().get(n).value().toFloatArray(), 0f, n);
         }
         assertEquals(0.1, opt2.lr());
         assertEquals(rng.nextLong(), rng2.nextLong(), "the generator continues where it was saved");
-        assertArrayEquals(opt.stateTensors().get("0.momentum_buffer").floatData(), opt2.stateTensors().get("0.momentum_buffer").floatData(), 0f);
+        assertArrayEquals(opt.stateTensors().get("0.momentum_buffer").toFloatArray(), opt2.stateTensors().get("0.momentum_buffer").toFloatArray(), 0f);
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(1, files.count(), "no temporary file is left behind");
         }
@@ -96,10 +96,10 @@ class CheckpointTest {
         Checkpoint.save(f, a, adam, RandomSource.XO_RO_SHI_RO_128_PP.create(3L), Map.of());
 
         Sequential wider = MLP.of(RandomSource.XO_RO_SHI_RO_128_PP.create(1L), DType.FLOAT32, 3, 5, 2).build();
-        float before = wider.parameters().get(0).value().floatData()[0];
+        float before = wider.parameters().get(0).value().toFloatArray()[0];
         String m = assertThrows(CheckpointException.class, () -> Checkpoint.load(f, wider, null, null)).getMessage();
         assertTrue(m.endsWith("tensor 'model.0.weight' has shape [4, 3], expected [5, 3]"), m);
-        assertEquals(before, wider.parameters().get(0).value().floatData()[0], "the model is untouched");
+        assertEquals(before, wider.parameters().get(0).value().toFloatArray()[0], "the model is untouched");
 
         Sequential deeper = MLP.of(RandomSource.XO_RO_SHI_RO_128_PP.create(1L), DType.FLOAT32, 3, 4, 4, 2).build();
         m = assertThrows(CheckpointException.class, () -> Checkpoint.load(f, deeper, null, null)).getMessage();

@@ -1,5 +1,6 @@
 package io.elbo.nn;
 
+import io.elbo.autodiff.backend.Storage;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,8 +49,8 @@ class ModuleTest {
     @Test
     void linearComputesXTimesWTransposedPlusB() {
         Linear l = new Linear(3, 2, rng(), DType.FLOAT64);
-        System.arraycopy(new double[] {1, 2, 3, 4, 5, 6}, 0, l.weight().value().doubleData(), 0, 6);
-        System.arraycopy(new double[] {0.5, -1}, 0, l.bias().value().doubleData(), 0, 2);
+        System.arraycopy(new double[] {1, 2, 3, 4, 5, 6}, 0, Storage.doubles(l.weight().value()), 0, 6);
+        System.arraycopy(new double[] {0.5, -1}, 0, Storage.doubles(l.bias().value()), 0, 2);
         Tensor y = l.forward(Tensor.of(new int[] {1, 3}, new double[] {1, 0, -1}));
         assertArrayEquals(new double[] {1 - 3 + 0.5, 4 - 6 - 1}, y.toDoubleArray());
         io.elbo.autodiff.Tape.clear();

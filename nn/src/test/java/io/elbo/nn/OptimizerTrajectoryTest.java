@@ -1,5 +1,6 @@
 package io.elbo.nn;
 
+import io.elbo.autodiff.backend.Storage;
 import io.elbo.autodiff.TestData;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -73,7 +74,7 @@ class OptimizerTrajectoryTest {
         JsonObject init = REF.getAsJsonObject("init");
         m.namedParameters().forEach((name, p) -> {
             double[] v = doubles(init.getAsJsonArray(name));
-            System.arraycopy(v, 0, p.value().doubleData(), 0, v.length);
+            System.arraycopy(v, 0, Storage.doubles(p.value()), 0, v.length);
         });
         return m;
     }

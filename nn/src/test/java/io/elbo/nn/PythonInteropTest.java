@@ -114,7 +114,7 @@ class PythonInteropTest {
         Checkpoint.load(f, net, null, null);
         int k = 0;
         for (Parameter p : net.parameters()) {
-            float[] v = p.value().floatData();
+            float[] v = p.value().toFloatArray();
             for (int i = 0; i < v.length; i++) assertEquals((float) (0.01 * i - 0.1 * k), v[i], name(net, p) + "[" + i + "]");
             k++;
         }

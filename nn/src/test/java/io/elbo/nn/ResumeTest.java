@@ -43,7 +43,7 @@ class ResumeTest {
                 assertEquals(List.of(toList(a.bytes())), List.of(toList(b.bytes())), name);
                 continue;
             }
-            float[] fa = a.tensor().floatData(), fb = b.tensor().floatData();
+            float[] fa = a.tensor().toFloatArray(), fb = b.tensor().toFloatArray();
             for (int i = 0; i < fa.length; i++) {
                 assertEquals(Float.floatToRawIntBits(fa[i]), Float.floatToRawIntBits(fb[i]), name + "[" + i + "] bit-identical");
             }

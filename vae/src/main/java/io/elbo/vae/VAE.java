@@ -1,10 +1,10 @@
 package io.elbo.vae;
 
-import io.elbo.autodiff.Arena;
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Ops;
 import io.elbo.autodiff.Tape;
 import io.elbo.autodiff.Tensor;
+import io.elbo.autodiff.backend.Arena;
 import io.elbo.nn.Activation;
 import io.elbo.nn.Linear;
 import io.elbo.nn.MLP;
@@ -14,7 +14,9 @@ import io.elbo.nn.Parameter;
 import io.elbo.nn.Sequential;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.commons.rng.UniformRandomProvider;
 
@@ -147,17 +149,27 @@ public final class VAE extends Module {
         }
     }
 
-    /** How to estimate the ELBO. */
-    public record ElboOptions(int samples, double beta, boolean analyticKl, int klWarmupSteps) {
+    /**
+     * The training objective: the ELBO with L samples, β, an analytic or sampled KL and a linear KL
+     * warm-up, or, when {@code iwaeK} &gt; 1, the importance-weighted bound L_k (then the other fields
+     * are unused).
+     */
+    public record ElboOptions(int samples, double beta, boolean analyticKl, int klWarmupSteps, int iwaeK) {
         public ElboOptions {
             if (samples < 1) throw new IllegalArgumentException("ELBO: need at least 1 sample, got " + samples);
             if (!(beta >= 0)) throw new IllegalArgumentException("ELBO: β must be non-negative, got " + beta);
             if (klWarmupSteps < 0) throw new IllegalArgumentException("ELBO: KL warm-up steps must be non-negative");
+            if (iwaeK < 1) throw new IllegalArgumentException("IWAE: k must be at least 1, got " + iwaeK);
+        }
+
+        /** The ELBO (no importance weighting). */
+        public ElboOptions(int samples, double beta, boolean analyticKl, int klWarmupSteps) {
+            this(samples, beta, analyticKl, klWarmupSteps, 1);
         }
 
         /** One sample, β = 1, analytic KL, no warm-up: the standard VAE. */
         public static ElboOptions standard() {
-            return new ElboOptions(1, 1, true, 0);
+            return new ElboOptions(1, 1, true, 0, 1);
         }
 
         /** β at a training step under a linear KL warm-up: β·min(1, step / warm-up steps). */
@@ -268,18 +280,51 @@ public final class VAE extends Module {
     }
 
     /**
-     * One optimisation step on a batch; returns its terms (measured before the update). The step's
-     * tensors live in this model's {@link Arena}, so repeated steps reuse their storage; the
+     * One optimisation step on a batch: zero the gradients, the objective of {@code options} (the ELBO
+     * with β at this step's warm-up, or −L_k), backward, the optimiser's step. Returns the batch's terms,
+     * measured before the update; for IWAE, {@code elbo} holds L_k and the reconstruction and KL are NaN.
+     * The step's tensors live in this model's {@link Arena}, so repeated steps reuse their storage; the
      * parameters' gradients stay valid until the next step.
+     *
+     * @throws DivergedException when the objective is not finite (nothing is updated); its message says
+     *     where the first non-finite value appeared ({@link Tape#whereNonFinite})
      */
     public Terms trainStep(Tensor x, Optimizer optimizer, UniformRandomProvider rng, ElboOptions options, long step) {
         try (var s = arena.enter()) {
             optimizer.zeroGrad();
-            Terms t = elbo(x, rng, options, options.betaAt(step));
+            Terms t;
+            try {
+                if (options.iwaeK() > 1) {
+                    Tensor loss = iwaeLoss(x, options.iwaeK(), rng);
+                    t = new Terms(loss, -loss.item(), Double.NaN, Double.NaN);
+                } else {
+                    t = elbo(x, rng, options, options.betaAt(step));
+                }
+            } catch (IllegalArgumentException e) { // Normal refuses a NaN mean or log-variance
+                throw diverged(x, "the encoder produced a non-finite value (" + e.getMessage() + ")");
+            }
+            if (!Double.isFinite(t.loss().item())) throw diverged(x, "the loss is " + t.loss().item());
             t.loss().backward();
             optimizer.step();
             return new Terms(t.loss().detach().copy(), t.elbo(), t.reconstruction(), t.kl());
         }
+    }
+
+    /** The objective of a training step was not finite; the message says what and where, in one line. */
+    public static final class DivergedException extends ArithmeticException {
+        DivergedException(String message) {
+            super(message);
+        }
+    }
+
+    /** A {@link DivergedException} naming the parameters and the batch where the tape first went non-finite; clears the tape. */
+    private DivergedException diverged(Tensor x, String what) {
+        Map<Tensor, String> names = new IdentityHashMap<>();
+        namedParameters().forEach((name, p) -> names.put(p.value(), name));
+        names.put(x, "the input batch");
+        String where = Tape.whereNonFinite(names);
+        Tape.clear();
+        return new DivergedException(what + (where == null ? "" : "; " + where));
     }
 
     /** The storage that {@link #trainStep} reuses from step to step, and the evaluations from call to call. */

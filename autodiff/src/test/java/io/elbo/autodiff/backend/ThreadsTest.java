@@ -1,4 +1,4 @@
-package io.elbo.autodiff;
+package io.elbo.autodiff.backend;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,26 +1,20 @@
-package io.elbo.autodiff;
+package io.elbo.autodiff.backend;
 
 /**
  * The compute kernels behind every op, over flat row-major arrays ({@code A} is {@code float[]} or
- * {@code double[]}). Two implementations sit behind this one interface, as in Lucene's
- * {@code VectorUtilSupport}: {@link ScalarKernels64}, the float64 scalar reference, and
- * {@link VectorKernels32}, float32 written with the JDK Vector API. Ops (and their derivatives)
- * are written once, in {@link Ops}, against this interface.
+ * {@code double[]}): the small contract an implementation must meet, as tinygrad's "llops". Three
+ * implementations sit behind it, chosen at run time by {@link Backend}: {@link ReferenceKernels64},
+ * textbook float64 loops a reader can check by eye (used by {@code GradCheck}, and by every float64
+ * program that runs without the Vector API); {@link ParallelKernels64}, the same float64 arithmetic
+ * split among threads with a blocked GEMM, for training; and {@link VectorKernels32}, float32 on the
+ * JDK Vector API. The core's ops and their derivatives are written once, against this interface.
  *
  * <p>Unless stated otherwise a kernel reads {@code n} elements and writes {@code n} elements; the
  * output may alias an input.
  */
 public interface Kernels<A> {
-    Kernels<float[]> FLOAT32 = new VectorKernels32();
-    Kernels<double[]> FLOAT64 = new ScalarKernels64();
-
     /** Comparisons produce masks: 1 where true, 0 where false. */
     enum Comparison { GT, GE, LT, LE, EQ }
-
-    /** The kernels of a dtype, over its array type ({@code float[]} or {@code double[]}, as Object). */
-    static Kernels<Object> of(DType dtype) {
-        return dtype.kernels();
-    }
 
     A allocate(int n);
 
@@ -133,58 +127,9 @@ public interface Kernels<A> {
     /** out = g·(e^λ − 1)·½: the derivative of {@link #klStandardNormal} in λ, times g. */
     void klStandardNormalBackward(A g, A logVar, A out, int n);
 
-    // ---- optimiser updates, in place (PyTorch 1.13's formulas and operation order) ----
-
-    /**
-     * One SGD step: d = g + λ·p; with momentum μ: buf = (first ? d : μ·buf + (1 − τ)·d) and
-     * d = nesterov ? d + μ·buf : buf; then p ← p − lr·d. {@code buf} is unused when μ = 0.
-     */
-    void sgdStep(A p, A g, A buf, int n, double lr, double momentum, double dampening, double weightDecay,
-                 boolean nesterov, boolean first);
-
-    /**
-     * One Adam step (AdamW when {@code decoupled}): AdamW first decays p ← p·(1 − lr·λ), Adam instead
-     * uses g ← g + λ·p; then m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², and
-     * p ← p − (lr/c₁)·m / (√v/√c₂ + ε), with the bias corrections c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ.
-     */
-    void adamStep(A p, A g, A m, A v, int n, double lr, double beta1, double beta2, double eps, double weightDecay,
-                  boolean decoupled, double biasCorrection1, double biasCorrection2Sqrt);
-
     /** Σ x², accumulated in double. */
     double sumOfSquares(A x, int n);
 
     /** x ← c·x. */
     void scale(A x, double c, int n);
-
-    /** Calls {@code run} once per innermost run of a strided index space (the odometer of both kernels). */
-    interface Run {
-        void run(int src, int dst, int length, int srcStride, int dstStride);
-    }
-
-    static void forEachRun(int[] shape, int srcOff, int[] srcStrides, int dstOff, int[] dstStrides, Run run) {
-        int rank = shape.length;
-        if (rank == 0) {
-            run.run(srcOff, dstOff, 1, 0, 0);
-            return;
-        }
-        for (int d : shape) if (d == 0) return;
-        int inner = shape[rank - 1];
-        int[] idx = new int[rank];
-        int s = srcOff, d = dstOff;
-        while (true) {
-            run.run(s, d, inner, srcStrides[rank - 1], dstStrides[rank - 1]);
-            int ax = rank - 2;
-            while (ax >= 0) {
-                idx[ax]++;
-                s += srcStrides[ax];
-                d += dstStrides[ax];
-                if (idx[ax] < shape[ax]) break;
-                s -= srcStrides[ax] * shape[ax];
-                d -= dstStrides[ax] * shape[ax];
-                idx[ax] = 0;
-                ax--;
-            }
-            if (ax < 0) return;
-        }
-    }
 }

@@ -1,8 +1,7 @@
-package io.elbo.autodiff;
+package io.elbo.autodiff.backend;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -25,16 +24,16 @@ import java.util.Map;
  * </pre>
  *
  * <p><b>The rule:</b> an op result made inside an entry — activations, the loss, the gradients in
- * the parameters' {@link Tensor#grad()} — is valid only until the arena is entered again. Only op
- * results come from the arena: tensors made by {@link Tensor#zeros}, {@link Tensor#of},
- * {@link Tensor#randn} and the other factories (optimiser state, data) are always new, so state
- * created lazily inside a step survives it. An arena belongs to one thread and is entered once at a
- * time.
+ * the parameters' {@code grad()} — is valid only until the arena is entered again. Only op results
+ * come from the arena: tensors made by {@code Tensor.zeros}, {@code Tensor.of}, {@code Tensor.randn}
+ * and the other factories (optimiser state, data) are always new, so state created lazily inside a
+ * step survives it. An arena belongs to one thread and is entered once at a time.
  */
 public final class Arena {
     private static final ThreadLocal<Arena> CURRENT = new ThreadLocal<>();
 
-    private final Map<DType, Map<Integer, ArrayDeque<Object>>> free = new EnumMap<>(DType.class);
+    /** Arrays returned by earlier entries, by element type ({@code float[].class}, {@code double[].class}) and length. */
+    private final Map<Class<?>, Map<Integer, ArrayDeque<Object>>> free = new HashMap<>();
     private final ArrayList<Object> lent = new ArrayList<>();
     private Arena previous;
     private boolean entered;
@@ -60,9 +59,8 @@ public final class Arena {
             if (closed) return;
             closed = true;
             for (Object array : lent) {
-                DType dtype = array instanceof float[] ? DType.FLOAT32 : DType.FLOAT64;
                 int n = array instanceof float[] f ? f.length : ((double[]) array).length;
-                free.computeIfAbsent(dtype, d -> new HashMap<>()).computeIfAbsent(n, k -> new ArrayDeque<>()).push(array);
+                free.computeIfAbsent(array.getClass(), d -> new HashMap<>()).computeIfAbsent(n, k -> new ArrayDeque<>()).push(array);
             }
             lent.clear();
             entered = false;
@@ -77,23 +75,30 @@ public final class Arena {
     public long allocated() { return allocated; }
 
     /**
-     * An array of n elements for an op's result, whose every element the op writes: from the
+     * A float array of n elements for an op's result, whose every element the op writes: from the
      * current arena when one is entered (it may hold an earlier step's values), else new.
      */
-    static Object allocate(DType dtype, int n) {
+    public static float[] floats(int n) {
+        return (float[]) take(float[].class, n);
+    }
+
+    /** {@link #floats} for a double array. */
+    public static double[] doubles(int n) {
+        return (double[]) take(double[].class, n);
+    }
+
+    private static Object take(Class<?> type, int n) {
         Arena a = CURRENT.get();
-        if (a == null) return dtype.kernels().allocate(n);
-        Map<Integer, ArrayDeque<Object>> bySize = a.free.get(dtype);
-        ArrayDeque<Object> arrays = bySize == null ? null : bySize.get(n);
-        Object array;
-        if (arrays != null && !arrays.isEmpty()) {
-            array = arrays.pop();
-            a.reused++;
-        } else {
-            array = dtype.kernels().allocate(n);
-            a.allocated++;
+        Object array = null;
+        if (a != null) {
+            Map<Integer, ArrayDeque<Object>> bySize = a.free.get(type);
+            ArrayDeque<Object> arrays = bySize == null ? null : bySize.get(n);
+            array = arrays == null ? null : arrays.poll();
+            if (array != null) a.reused++;
+            else a.allocated++;
         }
-        a.lent.add(array);
+        if (array == null) array = type == float[].class ? new float[n] : new double[n];
+        if (a != null) a.lent.add(array);
         return array;
     }
 }

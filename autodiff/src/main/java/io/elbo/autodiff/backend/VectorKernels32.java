@@ -1,4 +1,4 @@
-package io.elbo.autodiff;
+package io.elbo.autodiff.backend;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -299,7 +299,7 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void copy(float[] src, int srcOff, int[] srcStrides, int[] shape, float[] dst, int dstOff, int[] dstStrides) {
-        Kernels.forEachRun(shape, srcOff, srcStrides, dstOff, dstStrides, (s, d, len, ss, ds) -> {
+        Strided.forEachRun(shape, srcOff, srcStrides, dstOff, dstStrides, (s, d, len, ss, ds) -> {
             if (ss == 1 && ds == 1) {
                 System.arraycopy(src, s, dst, d, len);
             } else if (ss == 0 && ds == 1) {
@@ -345,7 +345,7 @@ final class VectorKernels32 implements Kernels<float[]> {
             });
             return;
         }
-        Kernels.forEachRun(shape, 0, Shape.strides(shape), 0, dstStrides, (s, d, len, ss, ds) -> {
+        Strided.forEachRun(shape, dstStrides, (s, d, len, ss, ds) -> {
             if (ds == 0) {
                 dst[d] += sum(src, s, len);
             } else if (ds == 1) {
@@ -382,7 +382,7 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void maxInto(float[] src, int[] shape, float[] dst, int[] dstStrides) {
-        Kernels.forEachRun(shape, 0, Shape.strides(shape), 0, dstStrides, (s, d, len, ss, ds) -> {
+        Strided.forEachRun(shape, dstStrides, (s, d, len, ss, ds) -> {
             if (ds == 0) {
                 dst[d] = Math.max(dst[d], max(src, s, len));
             } else if (ds == 1) {
@@ -477,65 +477,6 @@ final class VectorKernels32 implements Kernels<float[]> {
         elementwise(g, logVar, null, out, n, (gg, l, unused, o, lo, hi) -> {
             for (int i = lo; i < hi; i += L) {
                 VectorMath.exp(FloatVector.fromArray(S, l, i)).sub(1f).mul(FloatVector.fromArray(S, gg, i)).mul(0.5f).intoArray(o, i);
-            }
-        });
-    }
-
-    @Override public void sgdStep(float[] p, float[] g, float[] buf, int n, double lr, double momentum,
-                                  double dampening, double weightDecay, boolean nesterov, boolean first) {
-        float lrF = (float) -lr, mu = (float) momentum, keep = (float) (1 - dampening), wd = (float) weightDecay;
-        split(n, (lo, hi) -> {
-            int i = lo;
-            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) {
-                FloatVector pv = FloatVector.fromArray(S, p, i);
-                FloatVector d = FloatVector.fromArray(S, g, i);
-                if (wd != 0) d = pv.mul(wd).add(d);
-                if (mu != 0) {
-                    FloatVector bv = first ? d : FloatVector.fromArray(S, buf, i).mul(mu).add(d.mul(keep));
-                    bv.intoArray(buf, i);
-                    d = nesterov ? bv.mul(mu).add(d) : bv;
-                }
-                d.mul(lrF).add(pv).intoArray(p, i);
-            }
-            for (; i < hi; i++) {
-                float d = wd != 0 ? g[i] + wd * p[i] : g[i];
-                if (mu != 0) {
-                    buf[i] = first ? d : buf[i] * mu + keep * d;
-                    d = nesterov ? d + mu * buf[i] : buf[i];
-                }
-                p[i] = p[i] + lrF * d;
-            }
-        });
-    }
-
-    @Override public void adamStep(float[] p, float[] g, float[] m, float[] v, int n, double lr, double beta1,
-                                   double beta2, double eps, double weightDecay, boolean decoupled,
-                                   double biasCorrection1, double biasCorrection2Sqrt) {
-        float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (1 - beta1), c2 = (float) (1 - beta2);
-        float e = (float) eps, wd = (float) weightDecay, decay = (float) (1 - lr * weightDecay);
-        float negStep = (float) (-lr / biasCorrection1), bc2 = (float) biasCorrection2Sqrt;
-        split(n, (lo, hi) -> {
-            int i = lo;
-            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) {
-                FloatVector pv = FloatVector.fromArray(S, p, i);
-                FloatVector gv = FloatVector.fromArray(S, g, i);
-                if (decoupled) pv = pv.mul(decay);
-                else if (wd != 0) gv = pv.mul(wd).add(gv);
-                FloatVector mv = FloatVector.fromArray(S, m, i).mul(b1).add(gv.mul(c1));
-                FloatVector vv = FloatVector.fromArray(S, v, i).mul(b2).add(gv.mul(gv).mul(c2));
-                mv.intoArray(m, i);
-                vv.intoArray(v, i);
-                FloatVector denom = vv.lanewise(SQRT).div(bc2).add(e);
-                mv.div(denom).mul(negStep).add(pv).intoArray(p, i);
-            }
-            for (; i < hi; i++) {
-                float gi = g[i];
-                if (decoupled) p[i] = p[i] * decay;
-                else if (wd != 0) gi = gi + wd * p[i];
-                m[i] = m[i] * b1 + c1 * gi;
-                v[i] = v[i] * b2 + c2 * gi * gi;
-                float denom = (float) Math.sqrt(v[i]) / bc2 + e;
-                p[i] = p[i] + negStep * (m[i] / denom);
             }
         });
     }

@@ -1,4 +1,4 @@
-package io.elbo.autodiff;
+package io.elbo.autodiff.backend;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -59,7 +59,7 @@ public final class Threads {
     static final int PARALLEL_MIN = 1 << 15;
 
     /** A body run over a range [lo, hi) of indices. */
-    interface Range { void run(int lo, int hi); }
+    public interface Range { void run(int lo, int hi); }
 
     /**
      * Runs an elementwise body over [0, n) on the calling thread, or, when the work is large, over
@@ -67,7 +67,7 @@ public final class Threads {
      * of the n indices stands for {@code weight} elements of simple work. Each element is computed by the
      * same operations whichever range holds it, so the result does not depend on the thread count.
      */
-    static void split(int n, int align, int weight, Range body) {
+    public static void split(int n, int align, int weight, Range body) {
         int parts = (int) Math.min(Math.min(count, n / align), (long) n * weight / PARALLEL_MIN);
         if (parts <= 1) {
             body.run(0, n);

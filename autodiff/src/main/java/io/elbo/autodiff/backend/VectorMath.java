@@ -1,4 +1,4 @@
-package io.elbo.autodiff;
+package io.elbo.autodiff.backend;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;

@@ -1,4 +1,4 @@
-package io.elbo.autodiff;
+package io.elbo.autodiff.backend;
 
 import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;

@@ -1,0 +1,80 @@
+package io.elbo.autodiff.backend;
+
+/**
+ * The one place that chooses which {@link Kernels} compute a dtype, at run time:
+ *
+ * <ul>
+ *   <li>float32: {@link VectorKernels32}, which needs the JDK Vector API. Without it, {@link #float32()}
+ *       throws a {@link VectorApiUnavailableException} whose one-line message says how to launch.
+ *   <li>float64: {@link ParallelKernels64} (threads and a blocked GEMM) when the Vector API is present,
+ *       else {@link ReferenceKernels64}, the textbook loops; inside a {@link #reference()} scope always
+ *       the reference (this is how {@code GradCheck} runs).
+ * </ul>
+ *
+ * <p>The Vector API classes are loaded only when float32 is first used, so a float64 program runs on a
+ * JVM started without {@code --add-modules jdk.incubator.vector}.
+ */
+public final class Backend {
+    private Backend() {}
+
+    /** Whether this JVM was started with {@code --add-modules jdk.incubator.vector}. */
+    public static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
+    /** How to launch with the Vector API, in one line. */
+    public static final String HOW_TO_LAUNCH = "float32 needs the JDK Vector API: start java with"
+            + " --add-modules jdk.incubator.vector (jshell: jshell -R--add-modules=jdk.incubator.vector"
+            + " --add-modules jdk.incubator.vector; Maven exec: put the flag in the JVM arguments; Gradle:"
+            + " jvmArgs); float64 runs without it";
+
+    /** Thrown when float32 is used on a JVM without the Vector API module. */
+    public static final class VectorApiUnavailableException extends UnsupportedOperationException {
+        VectorApiUnavailableException() {
+            super(HOW_TO_LAUNCH);
+        }
+    }
+
+    private static final ThreadLocal<int[]> REFERENCE_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+
+    /** Loaded on first use only: touching it loads the Vector API. */
+    private static final class Fast {
+        static final VectorKernels32 FLOAT32 = new VectorKernels32();
+        static final ParallelKernels64 FLOAT64 = new ParallelKernels64();
+    }
+
+    /** The float32 kernels. */
+    public static Kernels<float[]> float32() {
+        if (!VECTOR_API) throw new VectorApiUnavailableException();
+        return Fast.FLOAT32;
+    }
+
+    /** The float64 kernels: the parallel ones, or the reference without the Vector API or in a {@link #reference()} scope. */
+    public static Kernels<double[]> float64() {
+        return VECTOR_API && REFERENCE_DEPTH.get()[0] == 0 ? Fast.FLOAT64 : ReferenceKernels64.INSTANCE;
+    }
+
+    /** The float64 reference kernels, whatever the scope. */
+    public static Kernels<double[]> reference64() {
+        return ReferenceKernels64.INSTANCE;
+    }
+
+    /** A scope in which float64 ops on this thread use the reference kernels: {@code try (var ref = Backend.reference()) { ... }}. */
+    public static Scope reference() {
+        REFERENCE_DEPTH.get()[0]++;
+        return new Scope();
+    }
+
+    /** Closes a {@link #reference()} scope. */
+    public static final class Scope implements AutoCloseable {
+        private boolean closed;
+
+        private Scope() {}
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                REFERENCE_DEPTH.get()[0]--;
+            }
+        }
+    }
+}

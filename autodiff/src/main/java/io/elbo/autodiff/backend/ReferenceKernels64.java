@@ -1,0 +1,184 @@
+package io.elbo.autodiff.backend;
+
+import java.util.Arrays;
+
+/**
+ * The float64 reference: every kernel as the textbook loop, one element after another with
+ * {@link Math}, on one thread, with no Vector API. It is what {@code GradCheck} computes with, what a
+ * reader checks the other implementations against, and what every float64 program uses when the JVM
+ * runs without {@code --add-modules jdk.incubator.vector}. The matrix product is the triple loop, each
+ * element summed from 0 in order of k; {@link ParallelKernels64} gives the same bits faster.
+ */
+class ReferenceKernels64 implements Kernels<double[]> {
+    static final ReferenceKernels64 INSTANCE = new ReferenceKernels64();
+
+    ReferenceKernels64() {}
+
+    @Override public double[] allocate(int n) { return new double[n]; }
+
+    @Override public double get(double[] a, int i) { return a[i]; }
+
+    @Override public void set(double[] a, int i, double v) { a[i] = v; }
+
+    @Override public void fill(double[] out, double value, int n) { Arrays.fill(out, 0, n, value); }
+
+    // ---- unary
+
+    @Override public void neg(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = -x[i]; }
+
+    @Override public void exp(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.exp(x[i]); }
+
+    @Override public void log(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.log(x[i]); }
+
+    @Override public void log1p(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.log1p(x[i]); }
+
+    @Override public void sqrt(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); }
+
+    @Override public void abs(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.abs(x[i]); }
+
+    @Override public void relu(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = relu(x[i]); }
+
+    /** x &gt; 0 ? x : 0 (so relu(−0) = relu(NaN) = 0, as every relu kernel). */
+    private static double relu(double x) {
+        return x > 0 ? x : 0.0;
+    }
+
+    /** 1/(1 + e^−x) for x ≥ 0 and e^x/(1 + e^x) for x &lt; 0: no overflow for either sign. */
+    @Override public void sigmoid(double[] x, double[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            double e = Math.exp(-Math.abs(x[i]));
+            out[i] = (x[i] >= 0 ? 1.0 : e) / (1.0 + e);
+        }
+    }
+
+    @Override public void tanh(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.tanh(x[i]); }
+
+    @Override public void sin(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.sin(x[i]); }
+
+    @Override public void cos(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.cos(x[i]); }
+
+    @Override public void softplus(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = softplus(x[i]); }
+
+    /** log(1 + e^x) = max(x, 0) + log1p(e^−|x|): finite for every finite x. */
+    private static double softplus(double x) {
+        return relu(x) + Math.log1p(Math.exp(-Math.abs(x)));
+    }
+
+    @Override public void sign(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.signum(x[i]); }
+
+    @Override public void floor(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.floor(x[i]); }
+
+    @Override public void powScalar(double[] x, double p, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.pow(x[i], p); }
+
+    @Override public void clamp(double[] x, double lo, double hi, double[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] = Math.min(Math.max(x[i], lo), hi);
+    }
+
+    // ---- binary
+
+    @Override public void add(double[] a, double[] b, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = a[i] + b[i]; }
+
+    @Override public void sub(double[] a, double[] b, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = a[i] - b[i]; }
+
+    @Override public void mul(double[] a, double[] b, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = a[i] * b[i]; }
+
+    @Override public void div(double[] a, double[] b, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = a[i] / b[i]; }
+
+    @Override public void pow(double[] a, double[] b, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = Math.pow(a[i], b[i]); }
+
+    @Override public void compare(Comparison op, double[] a, double[] b, double[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            boolean t = switch (op) {
+                case GT -> a[i] > b[i];
+                case GE -> a[i] >= b[i];
+                case LT -> a[i] < b[i];
+                case LE -> a[i] <= b[i];
+                case EQ -> a[i] == b[i];
+            };
+            out[i] = t ? 1.0 : 0.0;
+        }
+    }
+
+    @Override public void where(double[] mask, double[] a, double[] b, double[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] = mask[i] != 0 ? a[i] : b[i];
+    }
+
+    // ---- movement and reduction
+
+    @Override public void copy(double[] src, int srcOff, int[] srcStrides, int[] shape, double[] dst, int dstOff, int[] dstStrides) {
+        Strided.forEachRun(shape, srcOff, srcStrides, dstOff, dstStrides, (s, d, len, ss, ds) -> {
+            for (int i = 0; i < len; i++) dst[d + i * ds] = src[s + i * ss];
+        });
+    }
+
+    @Override public void sumInto(double[] src, int[] shape, double[] dst, int[] dstStrides) {
+        Strided.forEachRun(shape, dstStrides, (s, d, len, ss, ds) -> {
+            for (int i = 0; i < len; i++) dst[d + i * ds] += src[s + i];
+        });
+    }
+
+    @Override public void maxInto(double[] src, int[] shape, double[] dst, int[] dstStrides) {
+        Strided.forEachRun(shape, dstStrides, (s, d, len, ss, ds) -> {
+            for (int i = 0; i < len; i++) dst[d + i * ds] = Math.max(dst[d + i * ds], src[s + i]);
+        });
+    }
+
+    /** The triple loop: c[i, j] = Σ_p op(A)[i, p]·op(B)[p, j], summed from 0 in order of p. */
+    @Override public void matmul(double[] a, int aOff, boolean transA, double[] b, int bOff, boolean transB,
+                                 double[] c, int cOff, int m, int n, int k) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    double aip = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
+                    double bpj = transB ? b[bOff + j * k + p] : b[bOff + p * n + j];
+                    s += aip * bpj;
+                }
+                c[cOff + i * n + j] = s;
+            }
+        }
+    }
+
+    // ---- fused
+
+    @Override public void addBias(double[] c, double[] bias, int rows, int cols) {
+        for (int r = 0; r < rows; r++) for (int j = 0; j < cols; j++) c[r * cols + j] += bias[j];
+    }
+
+    @Override public void addBiasRelu(double[] c, double[] bias, int rows, int cols) {
+        for (int r = 0; r < rows; r++) for (int j = 0; j < cols; j++) c[r * cols + j] = relu(c[r * cols + j] + bias[j]);
+    }
+
+    @Override public void reluBackward(double[] g, double[] x, double[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] = x[i] > 0 ? g[i] : 0.0;
+    }
+
+    @Override public void bceWithLogits(double[] logits, double[] targets, double[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] = softplus(logits[i]) - logits[i] * targets[i];
+    }
+
+    @Override public void bceWithLogitsBackward(double[] g, double[] logits, double[] targets, double[] out, int n) {
+        sigmoid(logits, out, n);
+        for (int i = 0; i < n; i++) out[i] = g[i] * (out[i] - targets[i]);
+    }
+
+    @Override public void reparameterize(double[] mu, double[] sigma, double[] eps, double[] out, int n, int samples) {
+        for (int s = 0; s < samples; s++) for (int i = 0; i < n; i++) out[s * n + i] = mu[i] + sigma[i] * eps[s * n + i];
+    }
+
+    @Override public void klStandardNormal(double[] mu, double[] logVar, double[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] = (mu[i] * mu[i] + Math.exp(logVar[i]) - 1 - logVar[i]) * 0.5;
+    }
+
+    @Override public void klStandardNormalBackward(double[] g, double[] logVar, double[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] = g[i] * (Math.exp(logVar[i]) - 1) * 0.5;
+    }
+
+    @Override public double sumOfSquares(double[] x, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += x[i] * x[i];
+        return s;
+    }
+
+    @Override public void scale(double[] x, double c, int n) { for (int i = 0; i < n; i++) x[i] *= c; }
+}
