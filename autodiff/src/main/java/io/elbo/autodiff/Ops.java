@@ -5,11 +5,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The op table. Each differentiable op computes its output with a {@link Kernels kernel}, then
- * records itself on the {@link Tape} with its vector-Jacobian product written right under the
- * forward line, in the notation of PyTorch's {@code derivatives.yaml}: {@code g} is the incoming
- * gradient ∂L/∂out, {@code out} the saved result. Every VJP is written with these same ops, so
- * with {@code createGraph} a gradient is itself on the tape and can be differentiated again.
+ * The op table of primitives. Each differentiable op computes its output with a {@link Kernels kernel},
+ * then records itself on the {@link Tape} with its derivative rule written right under the forward
+ * line, in the notation of PyTorch's {@code derivatives.yaml}: {@code g} is the incoming gradient
+ * ∂L/∂out, {@code out} the saved result, and {@code p.grads(() -> ∂L/∂a, () -> ∂L/∂b)} lists each
+ * input's vector-Jacobian product, evaluated only for the inputs that need one
+ * ({@link Tape.Pass#grads}). Every rule is written with these same ops, so with {@code createGraph}
+ * a gradient is itself on the tape and can be differentiated again. Fused ops, each replacing a
+ * named composition of these, are in {@link Fused}.
  *
  * <p>Binary elementwise ops follow NumPy broadcasting; their VJPs return gradients in the
  * broadcast shape and the tape sums them back to each input's shape in one place

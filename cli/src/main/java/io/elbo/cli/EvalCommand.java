@@ -38,8 +38,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = {"-n", "--images"}, defaultValue = "1000", description = "test images for the bound (0: all)")
     int images;
 
-    @Option(names = "--seed", defaultValue = "1")
-    long seed;
+    @Mixin
+    SharedOptions.Seed seed;
 
     @Override
     public Integer call() {
@@ -50,7 +50,7 @@ final class EvalCommand implements Callable<Integer> {
         Dataset test = run.testImages(m, spec.commandLine().getOut());
         VAE vae = m.vae();
         o.println("model: " + m.file() + " (epoch " + epochsDone(m) + ", " + vae.parameterCount() + " parameters, " + m.config().dtype() + ")");
-        UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(seed);
+        UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(seed.value);
 
         long t0 = System.nanoTime();
         double negElbo = testNegElbo(vae, test, m.config().dtypeValue(), rng);

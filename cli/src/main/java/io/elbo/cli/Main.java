@@ -54,7 +54,7 @@ public final class Main implements Runnable {
     static String describe(Throwable ex) {
         if (ex instanceof CliException) return ex.getMessage();
         if (ex instanceof OutOfMemoryError) {
-            return "out of memory (" + ex.getMessage() + "); give the JVM more with JAVA_OPTS=-Xmx8g, or use a smaller --batch-size or --chunk";
+            return "out of memory (" + ex.getMessage() + "); give the JVM more with JAVA_OPTS=-Xmx8g, or use a smaller --batch-size";
         }
         String m = ex.getMessage() == null ? "" : ex.getMessage().lines().findFirst().orElse("");
         String kind = ex instanceof IllegalArgumentException || ex instanceof IOException ? "" : ex.getClass().getSimpleName() + ": ";

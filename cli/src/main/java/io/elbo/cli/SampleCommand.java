@@ -30,15 +30,15 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, defaultValue = "samples.png", paramLabel = "PNG")
     Path output;
 
-    @Option(names = "--seed", defaultValue = "1")
-    long seed;
+    @Mixin
+    SharedOptions.Seed seed;
 
     @Override
     public Integer call() {
         if (n < 1 || n > 4096) throw new ParameterException(spec.commandLine(), "-n must be between 1 and 4096, got " + n);
         if (columns < 1) throw new ParameterException(spec.commandLine(), "--columns must be positive, got " + columns);
         Runs.Loaded m = run.open();
-        Tensor x = m.vae().sample(n, RandomSource.XO_RO_SHI_RO_128_PP.create(seed));
+        Tensor x = m.vae().sample(n, RandomSource.XO_RO_SHI_RO_128_PP.create(seed.value));
         Pictures.writePng(Pictures.grid(x.toFloatArray(), n, m.config().rows(), m.config().cols(), columns), output);
         spec.commandLine().getOut().println("wrote " + n + " samples to " + output);
         return 0;

@@ -29,6 +29,7 @@ import org.apache.commons.rng.RestorableUniformRandomProvider;
 import org.apache.commons.rng.sampling.PermutationSampler;
 import org.apache.commons.rng.simple.RandomSource;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
@@ -51,9 +52,8 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data", paramLabel = "DIR|sample", description = "IDX files (train-images-idx3-ubyte[.gz], t10k-...); "
-            + "default: Debian's Fashion-MNIST when installed, else the embedded sample")
-    String data;
+    @Mixin
+    SharedOptions.DataSource data;
 
     @Option(names = "--pixels", defaultValue = "grey", paramLabel = "MODE", description = "grey (values in [0,1]), static or dynamic binarisation")
     String pixels;
@@ -100,11 +100,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--iwae-k", defaultValue = "1", paramLabel = "K", description = "train on the importance-weighted bound with K samples (1: the ELBO)")
     int iwaeK;
 
-    @Option(names = "--seed", defaultValue = "1")
-    long seed;
+    @Mixin
+    SharedOptions.Seed seed;
 
-    @Option(names = "--threads", paramLabel = "N", description = "kernel threads (default: the machine's cores); results do not depend on it")
-    Integer threads;
+    @Mixin
+    SharedOptions.KernelThreads threads;
 
     @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64")
     String dtype;
@@ -121,7 +121,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        RunArgument.setThreads(threads, spec);
+        threads.apply(spec);
         RunConfig config;
         Data d;
         Path dir;
@@ -147,10 +147,10 @@ final class TrainCommand implements Callable<Integer> {
                 throw new CliException(dir + " already holds a run (" + Runs.CHECKPOINT + "); continue it with --resume " + dir
                         + " or choose another --out");
             }
-            d = Data.load(Data.resolve(data));
+            d = Data.load(Data.resolve(data.value));
             config = new RunConfig(d.source(), pixels.toLowerCase(Locale.ROOT), limit, d.train().rows(), d.train().cols(), hidden, latent,
                     activation.toLowerCase(Locale.ROOT), likelihood.toLowerCase(Locale.ROOT), sigma, epochs, batchSize,
-                    optimizer.toLowerCase(Locale.ROOT), lr, beta, klWarmup, samples, iwaeK, seed,
+                    optimizer.toLowerCase(Locale.ROOT), lr, beta, klWarmup, samples, iwaeK, seed.value,
                     RunConfig.parseDtype(dtype) == DType.FLOAT32 ? "float32" : "float64");
         }
         o.println("data: " + d.description());

@@ -106,7 +106,7 @@ public final class Checkpoint {
         byte[] rngState = null;
         if (rng != null) {
             SafeTensors.Entry e = entries.get(RNG);
-            if (e == null || e.dtype() != SafeTensors.Dtype.U8) throw new CheckpointException(path + ": holds no random generator state");
+            if (e == null || e.dtype() != SafeTensors.ElementType.U8) throw new CheckpointException(path + ": holds no random generator state");
             int expectedBytes = stateBytes(rng).length;
             if (e.bytes().length != expectedBytes) {
                 throw new CheckpointException(path + ": tensor 'rng.state' has " + e.bytes().length + " bytes, this generator's state has "
@@ -134,7 +134,7 @@ public final class Checkpoint {
             throws CheckpointException {
         SafeTensors.Entry e = entries.get(name);
         if (e == null) throw new CheckpointException(path + ": missing tensor '" + name + "' (" + dtype + " " + Arrays.toString(shape) + ")");
-        SafeTensors.Dtype want = dtype == DType.FLOAT32 ? SafeTensors.Dtype.F32 : SafeTensors.Dtype.F64;
+        SafeTensors.ElementType want = dtype == DType.FLOAT32 ? SafeTensors.ElementType.F32 : SafeTensors.ElementType.F64;
         if (e.dtype() != want) throw new CheckpointException(path + ": tensor '" + name + "' is " + e.dtype() + ", expected " + want);
         if (!Arrays.equals(e.shape(), shape)) {
             throw new CheckpointException(path + ": tensor '" + name + "' has shape " + Arrays.toString(e.shape()) + ", expected "

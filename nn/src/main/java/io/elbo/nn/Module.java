@@ -16,7 +16,6 @@ import java.util.Map;
 public abstract class Module {
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
-    private boolean training = true;
 
     /** The forward pass. */
     public abstract Tensor forward(Tensor input);
@@ -72,25 +71,5 @@ public abstract class Module {
 
     public final void zeroGrad() {
         for (Parameter p : namedParameters().values()) p.zeroGrad();
-    }
-
-    /** Training mode (the default); modules whose behaviour differs at evaluation look at it. */
-    public final Module train() {
-        return setTraining(true);
-    }
-
-    /** Evaluation mode, for this module and all its descendants. */
-    public final Module eval() {
-        return setTraining(false);
-    }
-
-    private Module setTraining(boolean value) {
-        training = value;
-        for (Module c : children.values()) c.setTraining(value);
-        return this;
-    }
-
-    public final boolean isTraining() {
-        return training;
     }
 }

@@ -46,24 +46,24 @@ public final class SafeTensors {
     private SafeTensors() {}
 
     /** The dtypes this project reads and writes. */
-    public enum Dtype {
+    public enum ElementType {
         F32(4), F64(8), U8(1);
 
         final int size;
 
-        Dtype(int size) {
+        ElementType(int size) {
             this.size = size;
         }
     }
 
     /** One stored array: float32/float64 as a {@link Tensor}, U8 as raw bytes. */
-    public record Entry(Dtype dtype, int[] shape, Tensor tensor, byte[] bytes) {
+    public record Entry(ElementType dtype, int[] shape, Tensor tensor, byte[] bytes) {
         public static Entry of(Tensor t) {
-            return new Entry(t.dtype() == DType.FLOAT32 ? Dtype.F32 : Dtype.F64, t.shape(), t, null);
+            return new Entry(t.dtype() == DType.FLOAT32 ? ElementType.F32 : ElementType.F64, t.shape(), t, null);
         }
 
         public static Entry ofBytes(byte[] b) {
-            return new Entry(Dtype.U8, new int[] {b.length}, null, b.clone());
+            return new Entry(ElementType.U8, new int[] {b.length}, null, b.clone());
         }
 
         long byteCount() {
@@ -144,7 +144,7 @@ public final class SafeTensors {
     }
 
     private static void writeData(FileChannel ch, ByteBuffer buf, Entry t) throws IOException {
-        if (t.dtype() == Dtype.U8) {
+        if (t.dtype() == ElementType.U8) {
             writeFully(ch, ByteBuffer.wrap(t.bytes()));
             return;
         }
@@ -153,7 +153,7 @@ public final class SafeTensors {
         for (int i = 0; i < n; i += per) {
             int k = Math.min(per, n - i);
             buf.clear();
-            if (t.dtype() == Dtype.F32) buf.asFloatBuffer().put(Storage.floats(t.tensor()), i, k);
+            if (t.dtype() == ElementType.F32) buf.asFloatBuffer().put(Storage.floats(t.tensor()), i, k);
             else buf.asDoubleBuffer().put(Storage.doubles(t.tensor()), i, k);
             buf.limit(k * t.dtype().size);
             writeFully(ch, buf);
@@ -166,7 +166,7 @@ public final class SafeTensors {
 
     // ------------------------------------------------------------------ reading
 
-    private record Declared(String name, Dtype dtype, int[] shape, long begin, long end) {}
+    private record Declared(String name, ElementType dtype, int[] shape, long begin, long end) {}
 
     public static Contents read(Path path) throws CheckpointException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -254,9 +254,9 @@ public final class SafeTensors {
         }
         JsonElement dt = o.get("dtype");
         if (dt == null || !isString(dt)) throw new CheckpointException(where + ": missing dtype");
-        Dtype dtype;
+        ElementType dtype;
         try {
-            dtype = Dtype.valueOf(dt.getAsString());
+            dtype = ElementType.valueOf(dt.getAsString());
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(where + ": unsupported dtype '" + dt.getAsString() + "' (F32, F64, U8)");
         }
@@ -308,19 +308,19 @@ public final class SafeTensors {
     private static Entry readEntry(FileChannel ch, ByteBuffer buf, Declared d, long dataStart, Path path) throws IOException {
         long pos = dataStart + d.begin();
         int count = (int) ((d.end() - d.begin()) / d.dtype().size);
-        if (d.dtype() == Dtype.U8) {
+        if (d.dtype() == ElementType.U8) {
             ByteBuffer b = ByteBuffer.allocate(count);
             readFully(ch, b, pos, path);
-            return new Entry(Dtype.U8, d.shape(), null, b.array());
+            return new Entry(ElementType.U8, d.shape(), null, b.array());
         }
-        Tensor t = Tensor.zeros(d.dtype() == Dtype.F32 ? DType.FLOAT32 : DType.FLOAT64, d.shape());
+        Tensor t = Tensor.zeros(d.dtype() == ElementType.F32 ? DType.FLOAT32 : DType.FLOAT64, d.shape());
         int per = buf.capacity() / d.dtype().size;
         for (int i = 0; i < count; i += per) {
             int k = Math.min(per, count - i);
             buf.clear().limit(k * d.dtype().size);
             readFully(ch, buf, pos + (long) i * d.dtype().size, path);
             buf.flip();
-            if (d.dtype() == Dtype.F32) buf.asFloatBuffer().get(Storage.floats(t), i, k);
+            if (d.dtype() == ElementType.F32) buf.asFloatBuffer().get(Storage.floats(t), i, k);
             else buf.asDoubleBuffer().get(Storage.doubles(t), i, k);
         }
         return new Entry(d.dtype(), d.shape(), t, null);

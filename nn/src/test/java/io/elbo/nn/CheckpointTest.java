@@ -78,7 +78,7 @@ class CheckpointTest {
         byte[] before = Files.readAllBytes(f);
         Map<String, SafeTensors.Entry> broken = new LinkedHashMap<>();
         broken.put("ok", SafeTensors.Entry.of(Tensor.ones(DType.FLOAT32, 1000)));
-        broken.put("broken", new SafeTensors.Entry(SafeTensors.Dtype.F32, new int[] {4}, null, null)); // fails mid-write
+        broken.put("broken", new SafeTensors.Entry(SafeTensors.ElementType.F32, new int[] {4}, null, null)); // fails mid-write
         assertThrows(RuntimeException.class, () -> SafeTensors.write(f, broken, Map.of()));
         assertArrayEquals(before, Files.readAllBytes(f));
         try (Stream<Path> files = Files.list(dir)) {

@@ -93,17 +93,6 @@ class ModuleTest {
     }
 
     @Test
-    void trainAndEvalModesPropagateToChildren() {
-        Sequential net = MLP.of(rng(), DType.FLOAT32, 2, 3, 1).build();
-        assertTrue(net.layers().get(0).isTraining());
-        net.eval();
-        assertFalse(net.isTraining());
-        assertFalse(net.layers().get(2).isTraining());
-        net.train();
-        assertTrue(net.layers().get(1).isTraining());
-    }
-
-    @Test
     void invalidConfigurationsAreClearErrors() {
         assertEquals("Linear: sizes must be positive, got 0 -> 3",
                 assertThrows(IllegalArgumentException.class, () -> new Linear(0, 3, rng(), DType.FLOAT32)).getMessage());

@@ -80,7 +80,7 @@ class PythonInteropTest {
         Map<String, Object> expected = new LinkedHashMap<>();
         for (Map.Entry<String, SafeTensors.Entry> e : SafeTensors.read(f).entries().entrySet()) {
             SafeTensors.Entry t = e.getValue();
-            Object values = t.dtype() == SafeTensors.Dtype.U8 ? toInts(t.bytes()) : t.tensor().toDoubleArray();
+            Object values = t.dtype() == SafeTensors.ElementType.U8 ? toInts(t.bytes()) : t.tensor().toDoubleArray();
             expected.put(e.getKey(), Map.of("dtype", t.dtype().name(), "shape", t.shape(), "values", values));
         }
         assertEquals(1 + 4 + 8, expected.size(), "model, Adam's two buffers per parameter, generator state");

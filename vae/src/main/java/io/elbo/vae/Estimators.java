@@ -13,7 +13,7 @@ public final class Estimators {
      * The importance-weighted bound estimate L̂_k = log (1/k) Σᵢ p(x, zᵢ)/q(zᵢ), zᵢ ~ q, with a stable
      * log-sum-exp; E[L̂_k] = L_k, and L̂_1 is the one-sample ELBO estimate.
      */
-    public static double iwae(LatentModel model, double[] x, Gaussian q, UniformRandomProvider rng, int k) {
+    public static double iwae(LatentModel model, double[] x, MultivariateNormal q, UniformRandomProvider rng, int k) {
         double[] logW = new double[k];
         for (int i = 0; i < k; i++) {
             double[] z = q.sample(rng);
@@ -33,7 +33,7 @@ public final class Estimators {
     }
 
     /** The Monte-Carlo ELBO E_q[log p(x, z) − log q(z)] from n samples, with its standard error. */
-    public static Divergences.Estimate elbo(LatentModel model, double[] x, Gaussian q, UniformRandomProvider rng, int n) {
+    public static Divergences.Estimate elbo(LatentModel model, double[] x, MultivariateNormal q, UniformRandomProvider rng, int n) {
         RunningMean m = new RunningMean();
         for (int i = 0; i < n; i++) {
             double[] z = q.sample(rng);

@@ -79,11 +79,11 @@ public final class LinearGaussian implements LatentModel {
             c[i][i] += sigma2;
         }
         double[] mean = b.clone();
-        return new Gaussian(mean, c).logProb(x);
+        return new MultivariateNormal(mean, c).logProb(x);
     }
 
     /** The exact posterior p(z | x) = N(M⁻¹Wᵀ(x − b)/σ², M⁻¹), M = I + WᵀW/σ². */
-    public Gaussian posterior(double[] x) {
+    public MultivariateNormal posterior(double[] x) {
         int k = latentDim();
         double[][] m = new double[k][k];
         for (int i = 0; i < k; i++) {
@@ -96,13 +96,13 @@ public final class LinearGaussian implements LatentModel {
         double[][] l = Dense.cholesky(m);
         double[] xb = new double[x.length];
         for (int i = 0; i < x.length; i++) xb[i] = (x[i] - b[i]) / sigma2;
-        return new Gaussian(Dense.solve(l, Dense.mulTransposed(w, xb)), Dense.inverse(l));
+        return new MultivariateNormal(Dense.solve(l, Dense.mulTransposed(w, xb)), Dense.inverse(l));
     }
 
     /**
      * E_q[log p(x|z)] for q = N(m, S): −(D/2) log(2πσ²) − [‖x − b − Wm‖² + tr(WSWᵀ)] / (2σ²).
      */
-    public double expectedLogLikelihood(double[] x, Gaussian q) {
+    public double expectedLogLikelihood(double[] x, MultivariateNormal q) {
         double[] r = residual(x, q.mean());
         double trWSWt = 0;
         for (double[] row : w) trWSWt += Dense.dot(row, Dense.mul(q.cov(), row));
@@ -110,12 +110,12 @@ public final class LinearGaussian implements LatentModel {
     }
 
     /** KL(q ‖ p(z)) = ½[tr S + ‖m‖² − K − log det S]. */
-    public double klToPrior(Gaussian q) {
+    public double klToPrior(MultivariateNormal q) {
         return 0.5 * (Dense.trace(q.cov()) + Dense.dot(q.mean(), q.mean()) - latentDim() - Dense.logDet(Dense.cholesky(q.cov())));
     }
 
     /** The analytic ELBO in its standard form: E_q[log p(x|z)] − KL(q ‖ p(z)). */
-    public double elbo(double[] x, Gaussian q) {
+    public double elbo(double[] x, MultivariateNormal q) {
         return expectedLogLikelihood(x, q) - klToPrior(q);
     }
 
@@ -123,7 +123,7 @@ public final class LinearGaussian implements LatentModel {
      * The ELBO from its definition, E_q[log p(x, z) − log q(z)] = E_q[log p(x|z)] + E_q[log p(z)] + H(q),
      * each term in closed form (E_q[log p(z)] = −½[K log 2π + tr S + ‖m‖²]).
      */
-    public double elboByDefinition(double[] x, Gaussian q) {
+    public double elboByDefinition(double[] x, MultivariateNormal q) {
         double expectedLogPrior = -0.5 * (latentDim() * Normal.LOG_2PI + Dense.trace(q.cov()) + Dense.dot(q.mean(), q.mean()));
         return expectedLogLikelihood(x, q) + expectedLogPrior + q.entropy();
     }

@@ -57,8 +57,8 @@ class DistributionsTest {
                 assertThrows(IllegalArgumentException.class, () -> Normal.fromLogVar(v(0), v(Double.POSITIVE_INFINITY))).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Normal.of(v(0, 0), v(1))).getMessage()
                 .startsWith("Normal: loc [2] float64 and scale [1] float64 must have one shape and dtype"));
-        assertEquals("Gaussian: variance must be positive and finite, got -2.0",
-                assertThrows(IllegalArgumentException.class, () -> Gaussian.diagonal(new double[] {0}, new double[] {-2})).getMessage());
+        assertEquals("MultivariateNormal: variance must be positive and finite, got -2.0",
+                assertThrows(IllegalArgumentException.class, () -> MultivariateNormal.diagonal(new double[] {0}, new double[] {-2})).getMessage());
     }
 
     @Test

@@ -31,7 +31,7 @@ class ElboTheoremProperties {
     }
 
     /** A linear-Gaussian model with data dimension D ≤ 4, latent K ≤ 3, a data point and a Gaussian q. */
-    record Case(LinearGaussian model, double[] x, Gaussian q) {
+    record Case(LinearGaussian model, double[] x, MultivariateNormal q) {
         @Override
         public String toString() {
             return "Case[" + model + ", x=" + java.util.Arrays.toString(x) + ", q.mean=" + java.util.Arrays.toString(q.mean())
@@ -51,7 +51,7 @@ class ElboTheoremProperties {
                     for (int i = 0; i < k; i++) {
                         for (int j = 0; j < k; j++) cov[i][j] = i == j ? v[i] : 0.3 * Math.sqrt(v[i] * v[j]) * (off[i * k + j] + off[j * k + i]) / 2;
                     }
-                    return new Case(new LinearGaussian(wm, b, s2), x, new Gaussian(m, cov));
+                    return new Case(new LinearGaussian(wm, b, s2), x, new MultivariateNormal(m, cov));
                 }));
     }
 
@@ -114,13 +114,13 @@ class ElboTheoremProperties {
     @Property(tries = 300)
     void evidenceMinusElboEqualsTheKlFromQToTheExactPosterior(@ForAll("linearGaussianCases") Case c) {
         double logP = c.model().logEvidence(c.x()), elbo = c.model().elbo(c.x(), c.q());
-        double kl = Gaussian.kl(c.q(), c.model().posterior(c.x()));
+        double kl = MultivariateNormal.kl(c.q(), c.model().posterior(c.x()));
         assertEquals(kl, logP - elbo, 1e-9, "log p(x) − ELBO = KL(q(z|x) ‖ p(z|x))");
     }
 
     @Property(tries = 300)
     void elboEqualsTheEvidenceWhenQIsTheExactPosterior(@ForAll("linearGaussianCases") Case c) {
-        Gaussian posterior = c.model().posterior(c.x());
+        MultivariateNormal posterior = c.model().posterior(c.x());
         assertEquals(c.model().logEvidence(c.x()), c.model().elbo(c.x(), posterior), 1e-9);
     }
 
@@ -241,10 +241,10 @@ class ElboTheoremProperties {
 
         // For an over-dispersed proposal (the posterior with twice its covariance) the weights have
         // finite variance and the gap falls like Var(w)/(2k): at k = 1000 it is below 1 % of the k = 1 gap.
-        Gaussian post = c.model().posterior(c.x());
+        MultivariateNormal post = c.model().posterior(c.x());
         double[][] wide = new double[post.dim()][post.dim()];
         for (int i = 0; i < wide.length; i++) for (int j = 0; j < wide.length; j++) wide[i][j] = 2 * post.cov()[i][j];
-        Case over = new Case(c.model(), c.x(), new Gaussian(post.mean(), wide));
+        Case over = new Case(c.model(), c.x(), new MultivariateNormal(post.mean(), wide));
         Divergences.Estimate o1 = expectedIwae(over, 1, 4000, seed + 2), o1000 = expectedIwae(over, 1000, 40, seed + 3);
         double gap1 = logP - o1.mean(), gap1000 = logP - o1000.mean();
         assertTrue(gap1000 <= 0.01 * gap1 + 5 * o1000.standardError(), "over-dispersed q: gap at k = 1: " + gap1
@@ -261,7 +261,7 @@ class ElboTheoremProperties {
                     double[] data = new double[n];
                     for (int i = 0; i < n; i++) {
                         int comp = rng.nextInt(k);
-                        data[i] = 3 * comp + (0.3 + comp * 0.4) * Gaussian.diagonal(new double[] {0}, new double[] {1}).sample(rng)[0];
+                        data[i] = 3 * comp + (0.3 + comp * 0.4) * MultivariateNormal.diagonal(new double[] {0}, new double[] {1}).sample(rng)[0];
                     }
                     return data;
                 });

@@ -49,7 +49,7 @@ class ReparameterisationProperties {
     static double elbo(LinearGaussian model, double[] x, double[] m, double[] lv) {
         double[] var = new double[lv.length];
         for (int i = 0; i < var.length; i++) var[i] = Math.exp(lv[i]);
-        return model.elbo(x, Gaussian.diagonal(m, var));
+        return model.elbo(x, MultivariateNormal.diagonal(m, var));
     }
 
     static double rmsError(LinearGaussian model, double[] x, double[] m, double[] lv, double[] exact, int samples, long seed) {

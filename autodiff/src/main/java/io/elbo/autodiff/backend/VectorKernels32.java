@@ -2,7 +2,6 @@ package io.elbo.autodiff.backend;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -11,8 +10,16 @@ import static jdk.incubator.vector.VectorOperators.NEG;
 import static jdk.incubator.vector.VectorOperators.SQRT;
 
 /**
- * float32 kernels written with the JDK Vector API. Each loop is the Lucene shape: a body over
- * {@code S.loopBound(n)} then one masked step for the tail, so any size works.
+ * float32 kernels written with the JDK Vector API, each formula written once, as a loop over whole
+ * vectors.
+ *
+ * <p><b>The tail policy, for the whole file.</b> An elementwise kernel (out[i] = f(inputs[i]), and the
+ * row-wise bias kernels) runs its body over the whole vectors, split among threads, and computes the
+ * last n mod L elements by the same body on zero-padded copies ({@link #elementwise}, {@link #byRows});
+ * so any size works and an element's bits never depend on where it sits. Reductions (sums, maxima,
+ * sums of squares) and the accumulations that build them ({@code dst += src}, {@code dst = max(dst, src)})
+ * instead finish their last elements one at a time, in order, after the vector part: a zero-padded
+ * lane would change the order of their additions, and so every sum's bits.
  *
  * <p>Every kernel gives the same bits whether it runs interpreted or compiled, so runs and resumed
  * runs are reproducible: transcendental functions come from {@link VectorMath} (polynomials in
@@ -47,10 +54,9 @@ final class VectorKernels32 implements Kernels<float[]> {
 
     /**
      * Applies a whole-vector loop to n elements: the whole vectors {@linkplain #split split} across
-     * threads, then the last n mod L elements through a zero-padded vector of scratch. The
-     * transcendental kernels are written this way rather than with a masked tail step because the
-     * tail step would compile their long function bodies a second time into the same method, which
-     * can exceed C2's inlining budget (see {@link VectorMath}) and leave vectors boxed.
+     * threads, then the last n mod L elements through a zero-padded vector of scratch, by the same
+     * loop. (A masked tail step would compile a transcendental body a second time into the same method,
+     * which can exceed C2's inlining budget, see {@link VectorMath}, and leave vectors boxed.)
      */
     static void elementwise(float[] x, float[] out, int n, VectorLoop loop) {
         elementwise(x, null, null, out, n, (a, b, c, o, lo, hi) -> loop.run(a, o, lo, hi));
@@ -82,15 +88,31 @@ final class VectorKernels32 implements Kernels<float[]> {
         return p;
     }
 
-    private static FloatVector load(float[] x, int i, VectorMask<Float> m) {
-        return FloatVector.fromArray(S, x, i, m);
+    /** A loop over whole vectors [lo, hi) of one row: c[o + lo, o + hi) with bias[lo, hi). */
+    interface RowLoop { void run(float[] c, int o, float[] bias, int lo, int hi); }
+
+    /**
+     * Applies a row loop to each row of a rows × cols array c, in place, rows split among threads; the
+     * last cols mod L columns of each row go through zero-padded scratch, by the same loop.
+     */
+    static void byRows(float[] c, float[] bias, int rows, int cols, RowLoop loop) {
+        int whole = cols / L * L;
+        Threads.splitRows(rows, cols, (r0, r1) -> {
+            float[] biasTail = whole < cols ? padded(bias, whole, cols) : null, tail = new float[L];
+            for (int r = r0; r < r1; r++) {
+                loop.run(c, r * cols, bias, 0, whole);
+                if (biasTail == null) continue;
+                Arrays.fill(tail, 0f);
+                System.arraycopy(c, r * cols + whole, tail, 0, cols - whole);
+                loop.run(tail, 0, biasTail, 0, L);
+                System.arraycopy(tail, 0, c, r * cols + whole, cols - whole);
+            }
+        });
     }
 
     @Override public void neg(float[] x, float[] out, int n) {
-        split(n, (lo, hi) -> {
-            int i = lo;
-            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(NEG).intoArray(out, i);
-            if (i < hi) { var m = S.indexInRange(i, hi); load(x, i, m).lanewise(NEG).intoArray(out, i, m); }
+        elementwise(x, out, n, (in, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) FloatVector.fromArray(S, in, i).lanewise(NEG).intoArray(o, i);
         });
     }
 
@@ -113,22 +135,20 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void sqrt(float[] x, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(SQRT).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(SQRT).intoArray(out, i, m); }
+        elementwise(x, out, n, (in, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) FloatVector.fromArray(S, in, i).lanewise(SQRT).intoArray(o, i);
+        });
     }
 
     @Override public void abs(float[] x, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).lanewise(ABS).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).lanewise(ABS).intoArray(out, i, m); }
+        elementwise(x, out, n, (in, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) FloatVector.fromArray(S, in, i).lanewise(ABS).intoArray(o, i);
+        });
     }
 
     @Override public void relu(float[] x, float[] out, int n) {
-        split(n, (lo, hi) -> {
-            int i = lo;
-            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) relu(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-            if (i < hi) { var m = S.indexInRange(i, hi); relu(load(x, i, m)).intoArray(out, i, m); }
+        elementwise(x, out, n, (in, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) relu(FloatVector.fromArray(S, in, i)).intoArray(o, i);
         });
     }
 
@@ -198,9 +218,9 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void sign(float[] x, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) sign(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); sign(load(x, i, m)).intoArray(out, i, m); }
+        elementwise(x, out, n, (in, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) sign(FloatVector.fromArray(S, in, i)).intoArray(o, i);
+        });
     }
 
     /** 1 where x > 0, −1 where x &lt; 0, x itself (±0 or NaN) elsewhere, as Math.signum. */
@@ -209,9 +229,9 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void floor(float[] x, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) VectorMath.floor(FloatVector.fromArray(S, x, i)).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); VectorMath.floor(load(x, i, m)).intoArray(out, i, m); }
+        elementwise(x, out, n, (in, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) VectorMath.floor(FloatVector.fromArray(S, in, i)).intoArray(o, i);
+        });
     }
 
 
@@ -225,40 +245,32 @@ final class VectorKernels32 implements Kernels<float[]> {
 
     @Override public void clamp(float[] x, double lo, double hi, float[] out, int n) {
         float l = (float) lo, h = (float) hi;
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).max(l).min(h).intoArray(out, i);
-        if (i < n) { var m = S.indexInRange(i, n); load(x, i, m).max(l).min(h).intoArray(out, i, m); }
+        elementwise(x, out, n, (in, o, from, to) -> {
+            for (int i = from; i < to; i += L) FloatVector.fromArray(S, in, i).max(l).min(h).intoArray(o, i);
+        });
     }
 
     @Override public void add(float[] a, float[] c, float[] out, int n) {
-        split(n, (lo, hi) -> {
-            int i = lo;
-            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, c, i)).intoArray(out, i);
-            if (i < hi) { var m = S.indexInRange(i, hi); load(a, i, m).add(load(c, i, m)).intoArray(out, i, m); }
+        elementwise(a, c, null, out, n, (x, y, unused, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) FloatVector.fromArray(S, x, i).add(FloatVector.fromArray(S, y, i)).intoArray(o, i);
         });
     }
 
     @Override public void sub(float[] a, float[] c, float[] out, int n) {
-        split(n, (lo, hi) -> {
-            int i = lo;
-            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) FloatVector.fromArray(S, a, i).sub(FloatVector.fromArray(S, c, i)).intoArray(out, i);
-            if (i < hi) { var m = S.indexInRange(i, hi); load(a, i, m).sub(load(c, i, m)).intoArray(out, i, m); }
+        elementwise(a, c, null, out, n, (x, y, unused, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) FloatVector.fromArray(S, x, i).sub(FloatVector.fromArray(S, y, i)).intoArray(o, i);
         });
     }
 
     @Override public void mul(float[] a, float[] c, float[] out, int n) {
-        split(n, (lo, hi) -> {
-            int i = lo;
-            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) FloatVector.fromArray(S, a, i).mul(FloatVector.fromArray(S, c, i)).intoArray(out, i);
-            if (i < hi) { var m = S.indexInRange(i, hi); load(a, i, m).mul(load(c, i, m)).intoArray(out, i, m); }
+        elementwise(a, c, null, out, n, (x, y, unused, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) FloatVector.fromArray(S, x, i).mul(FloatVector.fromArray(S, y, i)).intoArray(o, i);
         });
     }
 
     @Override public void div(float[] a, float[] c, float[] out, int n) {
-        split(n, (lo, hi) -> {
-            int i = lo;
-            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) FloatVector.fromArray(S, a, i).div(FloatVector.fromArray(S, c, i)).intoArray(out, i);
-            if (i < hi) { var m = S.indexInRange(i, hi); load(a, i, m).div(load(c, i, m)).intoArray(out, i, m); }
+        elementwise(a, c, null, out, n, (x, y, unused, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) FloatVector.fromArray(S, x, i).div(FloatVector.fromArray(S, y, i)).intoArray(o, i);
         });
     }
 
@@ -274,28 +286,20 @@ final class VectorKernels32 implements Kernels<float[]> {
             case LE -> VectorOperators.LE;
             case EQ -> VectorOperators.EQ;
         };
-        FloatVector zero = FloatVector.zero(S);
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) {
-            zero.blend(1f, FloatVector.fromArray(S, a, i).compare(cmp, FloatVector.fromArray(S, c, i))).intoArray(out, i);
-        }
-        if (i < n) {
-            var m = S.indexInRange(i, n);
-            zero.blend(1f, load(a, i, m).compare(cmp, load(c, i, m))).intoArray(out, i, m);
-        }
+        elementwise(a, c, null, out, n, (x, y, unused, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) {
+                FloatVector.zero(S).blend(1f, FloatVector.fromArray(S, x, i).compare(cmp, FloatVector.fromArray(S, y, i))).intoArray(o, i);
+            }
+        });
     }
 
     @Override public void where(float[] mask, float[] a, float[] c, float[] out, int n) {
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) {
-            var t = FloatVector.fromArray(S, mask, i).compare(VectorOperators.NE, 0f);
-            FloatVector.fromArray(S, c, i).blend(FloatVector.fromArray(S, a, i), t).intoArray(out, i);
-        }
-        if (i < n) {
-            var m = S.indexInRange(i, n);
-            var t = load(mask, i, m).compare(VectorOperators.NE, 0f);
-            load(c, i, m).blend(load(a, i, m), t).intoArray(out, i, m);
-        }
+        elementwise(mask, a, c, out, n, (mk, x, y, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) {
+                var t = FloatVector.fromArray(S, mk, i).compare(VectorOperators.NE, 0f);
+                FloatVector.fromArray(S, y, i).blend(FloatVector.fromArray(S, x, i), t).intoArray(o, i);
+            }
+        });
     }
 
     @Override public void copy(float[] src, int srcOff, int[] srcStrides, int[] shape, float[] dst, int dstOff, int[] dstStrides) {
@@ -372,7 +376,7 @@ final class VectorKernels32 implements Kernels<float[]> {
         return s;
     }
 
-    /** dst[d..d+len) += src[s..s+len). */
+    /** dst[d..d+len) += src[s..s+len): an accumulation (the tail one element at a time, in order). */
     private static void add(float[] src, int s, float[] dst, int d, int len) {
         int i = 0;
         for (int b = S.loopBound(len); i < b; i += L) {
@@ -410,33 +414,27 @@ final class VectorKernels32 implements Kernels<float[]> {
     // ---- fused ----
 
     @Override public void addBias(float[] c, float[] bias, int rows, int cols) {
-        Threads.splitRows(rows, cols, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) add(bias, 0, c, r * cols, cols);
+        byRows(c, bias, rows, cols, (cc, o, bb, lo, hi) -> {
+            for (int j = lo; j < hi; j += L) {
+                FloatVector.fromArray(S, cc, o + j).add(FloatVector.fromArray(S, bb, j)).intoArray(cc, o + j);
+            }
         });
     }
 
     @Override public void addBiasRelu(float[] c, float[] bias, int rows, int cols) {
-        Threads.splitRows(rows, cols, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                int o = r * cols, j = 0;
-                for (int b = S.loopBound(cols); j < b; j += L) {
-                    relu(FloatVector.fromArray(S, c, o + j).add(FloatVector.fromArray(S, bias, j))).intoArray(c, o + j);
-                }
-                for (; j < cols; j++) {
-                    float v = c[o + j] + bias[j];
-                    c[o + j] = v > 0 ? v : 0f;
-                }
+        byRows(c, bias, rows, cols, (cc, o, bb, lo, hi) -> {
+            for (int j = lo; j < hi; j += L) {
+                relu(FloatVector.fromArray(S, cc, o + j).add(FloatVector.fromArray(S, bb, j))).intoArray(cc, o + j);
             }
         });
     }
 
+    /** out = g where x &gt; 0, else 0 (so 0 where x is NaN, as relu's mask). */
     @Override public void reluBackward(float[] g, float[] x, float[] out, int n) {
-        split(n, (lo, hi) -> {
-            int i = lo;
-            for (int b = lo + S.loopBound(hi - lo); i < b; i += L) {
-                FloatVector.fromArray(S, g, i).blend(0f, FloatVector.fromArray(S, x, i).compare(VectorOperators.LE, 0f)).intoArray(out, i);
+        elementwise(g, x, null, out, n, (gg, xx, unused, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) {
+                FloatVector.fromArray(S, gg, i).blend(0f, FloatVector.fromArray(S, xx, i).compare(VectorOperators.GT, 0f).not()).intoArray(o, i);
             }
-            for (; i < hi; i++) out[i] = x[i] > 0 ? g[i] : 0f;
         });
     }
 
@@ -454,13 +452,22 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     @Override public void reparameterize(float[] mu, float[] sigma, float[] eps, float[] out, int n, int samples) {
-        for (int s = 0; s < samples; s++) {
-            int o = s * n, i = 0;
-            for (int b = S.loopBound(n); i < b; i += L) {
-                FloatVector.fromArray(S, sigma, i).mul(FloatVector.fromArray(S, eps, o + i)).add(FloatVector.fromArray(S, mu, i))
-                        .intoArray(out, o + i);
+        int whole = n / L * L;
+        for (int s = 0; s < samples; s++) reparameterizeWhole(mu, sigma, eps, out, s * n, whole);
+        if (whole < n) { // the padded tail of every sample, by the same loop
+            float[] m = padded(mu, whole, n), sg = padded(sigma, whole, n), e = new float[L], o = new float[L];
+            for (int s = 0; s < samples; s++) {
+                System.arraycopy(eps, s * n + whole, e, 0, n - whole);
+                reparameterizeWhole(m, sg, e, o, 0, L);
+                System.arraycopy(o, 0, out, s * n + whole, n - whole);
             }
-            for (; i < n; i++) out[o + i] = mu[i] + sigma[i] * eps[o + i];
+        }
+    }
+
+    /** out[off + i] = μ[i] + σ[i]·ε[off + i] over whole vectors i &lt; len. */
+    private static void reparameterizeWhole(float[] mu, float[] sigma, float[] eps, float[] out, int off, int len) {
+        for (int i = 0; i < len; i += L) {
+            FloatVector.fromArray(S, sigma, i).mul(FloatVector.fromArray(S, eps, off + i)).add(FloatVector.fromArray(S, mu, i)).intoArray(out, off + i);
         }
     }
 
@@ -501,9 +508,9 @@ final class VectorKernels32 implements Kernels<float[]> {
 
     @Override public void scale(float[] x, double c, int n) {
         float cf = (float) c;
-        int i = 0;
-        for (int b = S.loopBound(n); i < b; i += L) FloatVector.fromArray(S, x, i).mul(cf).intoArray(x, i);
-        for (; i < n; i++) x[i] *= cf;
+        elementwise(x, x, n, (in, o, lo, hi) -> {
+            for (int i = lo; i < hi; i += L) FloatVector.fromArray(S, in, i).mul(cf).intoArray(o, i);
+        });
     }
 
     @Override public void matmul(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB,

@@ -3,26 +3,30 @@ package io.elbo.vae;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
 
-/** A multivariate Normal N(mean, cov) in float64, with a full covariance (for the exact models). */
-public record Gaussian(double[] mean, double[][] cov) {
-    public Gaussian {
-        if (cov.length != mean.length) throw new IllegalArgumentException("Gaussian: covariance is " + cov.length + "x?, mean has " + mean.length);
+/**
+ * A multivariate Normal N(mean, cov) in float64 with a full covariance, on plain arrays: the
+ * posteriors and variational families of the exact models. {@link Normal} is the diagonal Normal on
+ * tensors that the VAE differentiates through.
+ */
+public record MultivariateNormal(double[] mean, double[][] cov) {
+    public MultivariateNormal {
+        if (cov.length != mean.length) throw new IllegalArgumentException("MultivariateNormal: covariance is " + cov.length + "x?, mean has " + mean.length);
         for (double[] row : cov) {
-            if (row.length != mean.length) throw new IllegalArgumentException("Gaussian: covariance must be square");
+            if (row.length != mean.length) throw new IllegalArgumentException("MultivariateNormal: covariance must be square");
         }
         Dense.cholesky(cov); // throws unless symmetric positive definite
     }
 
     /** A diagonal Gaussian from means and variances. */
-    public static Gaussian diagonal(double[] mean, double[] variance) {
+    public static MultivariateNormal diagonal(double[] mean, double[] variance) {
         double[][] c = new double[mean.length][mean.length];
         for (int i = 0; i < mean.length; i++) {
             if (!(variance[i] > 0) || Double.isInfinite(variance[i])) {
-                throw new IllegalArgumentException("Gaussian: variance must be positive and finite, got " + variance[i]);
+                throw new IllegalArgumentException("MultivariateNormal: variance must be positive and finite, got " + variance[i]);
             }
             c[i][i] = variance[i];
         }
-        return new Gaussian(mean.clone(), c);
+        return new MultivariateNormal(mean.clone(), c);
     }
 
     public int dim() { return mean.length; }
@@ -54,7 +58,7 @@ public record Gaussian(double[] mean, double[][] cov) {
     /**
      * KL(q ‖ p) = ½[tr(Σ_p⁻¹Σ_q) + (μ_p − μ_q)ᵀΣ_p⁻¹(μ_p − μ_q) − K + log det Σ_p − log det Σ_q].
      */
-    public static double kl(Gaussian q, Gaussian p) {
+    public static double kl(MultivariateNormal q, MultivariateNormal p) {
         double[][] lp = Dense.cholesky(p.cov), lq = Dense.cholesky(q.cov);
         double[] d = new double[q.dim()];
         for (int i = 0; i < d.length; i++) d[i] = p.mean[i] - q.mean[i];

@@ -1,0 +1,38 @@
+package io.elbo.cli;
+
+import io.elbo.autodiff.backend.Threads;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/** The options several commands share, each a picocli mixin declared once. */
+final class SharedOptions {
+    private SharedOptions() {}
+
+    /** {@code --seed}: the seed of a command's random generators. */
+    static final class Seed {
+        @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "seed of the random generators (default: ${DEFAULT-VALUE})")
+        long value;
+    }
+
+    /** {@code --threads}: how many threads the kernels use; results do not depend on it. */
+    static final class KernelThreads {
+        @Option(names = "--threads", paramLabel = "N", description = "kernel threads (default: the machine's cores); results do not depend on it")
+        Integer value;
+
+        /** Applies the option when given; fewer than 1 is a usage error of {@code command}. */
+        void apply(CommandSpec command) {
+            if (value == null) return;
+            if (value < 1) throw new ParameterException(command.commandLine(), "--threads must be at least 1, got " + value);
+            Threads.set(value);
+        }
+    }
+
+    /** {@code --data}: where the images come from. */
+    static final class DataSource {
+        @Option(names = "--data", paramLabel = "DIR|sample", description = "IDX files (train-images-idx3-ubyte[.gz], t10k-...) in DIR,"
+                + " or 'sample' for the embedded sample; default: the run's own data (train: Debian's Fashion-MNIST when installed,"
+                + " else the sample)")
+        String value;
+    }
+}
