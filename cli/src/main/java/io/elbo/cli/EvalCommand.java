@@ -1,6 +1,5 @@
 package io.elbo.cli;
 
-import io.elbo.autodiff.DType;
 import io.elbo.vae.VAE;
 import io.elbo.vae.data.Dataset;
 import java.io.PrintWriter;
@@ -53,7 +52,7 @@ final class EvalCommand implements Callable<Integer> {
         UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(seed.value);
 
         long t0 = System.nanoTime();
-        double negElbo = testNegElbo(vae, test, m.config().dtypeValue(), rng);
+        double negElbo = -vae.meanElbo(test, rng);
         double seconds = (System.nanoTime() - t0) * 1e-9;
         o.printf(Locale.ROOT, "test -ELBO: %.2f nats per image (%d images, 1 sample, analytic KL; %.2f s)%n", negElbo, test.count(), seconds);
         o.flush();
@@ -74,16 +73,6 @@ final class EvalCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "importance-weighted bound -L_%d: %.2f nats per image (first %d test images, %d samples at a time; %.2f s)%n", k,
                 -sum / n, n, chunk, seconds);
         return 0;
-    }
-
-    /** −ELBO per image over a test set: one sample of z, analytic KL, 500 images at a time, no gradient. */
-    static double testNegElbo(VAE vae, Dataset test, DType dtype, UniformRandomProvider rng) {
-        double sum = 0;
-        for (int from = 0; from < test.count(); from += 500) {
-            int to = Math.min(test.count(), from + 500);
-            for (double v : vae.elboPerDatum(test.batch(from, to, dtype), 1, true, rng)) sum += v;
-        }
-        return -sum / test.count();
     }
 
     static String epochsDone(Runs.Loaded m) {

@@ -346,8 +346,7 @@ final class TrainCommand implements Callable<Integer> {
         private void endOfEpoch() {
             double n = sums[0];
             double trainLoss = sums[1] / n, recon = sums[2] / n, kl = sums[3] / n;
-            double testLoss = EvalCommand.testNegElbo(vae, test, config.dtypeValue(),
-                    RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 3, epoch}));
+            double testLoss = -vae.meanElbo(test, RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 3, epoch}));
             double rate = n / seconds;
             double betaNow = options.betaAt(step);
             String rc = config.iwaeK() > 1 ? "" : String.format(Locale.ROOT, " = recon %.2f + KL %.2f", recon, kl);

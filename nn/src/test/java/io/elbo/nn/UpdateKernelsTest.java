@@ -1,7 +1,9 @@
 package io.elbo.nn;
 
+import static io.elbo.autodiff.backend.Float32Checks.assertClose;
+import static io.elbo.autodiff.backend.Float32Checks.random;
+import static io.elbo.autodiff.backend.Float32Checks.widen;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,30 +21,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * updates give the same bits interpreted as compiled (a resumed run starts interpreted).
  */
 class UpdateKernelsTest {
-    /** float32 unit roundoff. */
-    static final double U = Math.ulp(1.0f) / 2;
-
-    static float[] random(Random r, int n, double lo, double hi) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = (float) (lo + (hi - lo) * r.nextDouble());
-        return x;
-    }
-
-    static double[] widen(float[] x) {
-        double[] d = new double[x.length];
-        for (int i = 0; i < x.length; i++) d[i] = x[i];
-        return d;
-    }
-
-    static void assertClose(String what, double[] ref, float[] got, double absFloor) {
-        for (int i = 0; i < ref.length; i++) {
-            double tol = 16 * U * Math.abs(ref[i]) + absFloor;
-            if (!(Math.abs(ref[i] - got[i]) <= tol)) {
-                fail(what + " at " + i + " of " + ref.length + ": float32 " + got[i] + ", float64 " + ref[i] + ", tol " + tol);
-            }
-        }
-    }
-
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
     void float32UpdatesMatchTheFloat64Bodies(int n) {

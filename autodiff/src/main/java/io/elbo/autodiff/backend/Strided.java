@@ -1,5 +1,7 @@
 package io.elbo.autodiff.backend;
 
+import io.elbo.autodiff.Shape;
+
 /** The odometer the kernels share: walks a strided index space one innermost run at a time. */
 final class Strided {
     private Strided() {}
@@ -9,20 +11,9 @@ final class Strided {
         void run(int src, int dst, int length, int srcStride, int dstStride);
     }
 
-    /** Row-major strides of a contiguous array of {@code shape}. */
-    static int[] contiguous(int[] shape) {
-        int[] s = new int[shape.length];
-        int acc = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            s[i] = acc;
-            acc *= shape[i];
-        }
-        return s;
-    }
-
     /** {@link #forEachRun(int[], int, int[], int, int[], Run)} for a contiguous source at offset 0. */
     static void forEachRun(int[] shape, int[] dstStrides, Run run) {
-        forEachRun(shape, 0, contiguous(shape), 0, dstStrides, run);
+        forEachRun(shape, 0, Shape.strides(shape), 0, dstStrides, run);
     }
 
     static void forEachRun(int[] shape, int srcOff, int[] srcStrides, int dstOff, int[] dstStrides, Run run) {

@@ -2,6 +2,10 @@ package io.elbo.autodiff.backend;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static io.elbo.autodiff.backend.Float32Checks.U;
+import static io.elbo.autodiff.backend.Float32Checks.assertClose;
+import static io.elbo.autodiff.backend.Float32Checks.random;
+import static io.elbo.autodiff.backend.Float32Checks.widen;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.elbo.autodiff.Shape;
@@ -21,33 +25,6 @@ class KernelsTest {
     static final Kernels<double[]> F64 = ReferenceKernels64.INSTANCE;
     /** The parallel float64 kernels, which must give the reference's bits. */
     static final Kernels<double[]> PAR = new ParallelKernels64();
-    /** float32 unit roundoff. */
-    static final double U = Math.ulp(1.0f) / 2;
-
-    static float[] random(Random r, int n, double lo, double hi) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = (float) (lo + (hi - lo) * r.nextDouble());
-        return x;
-    }
-
-    static double[] widen(float[] x) {
-        double[] d = new double[x.length];
-        for (int i = 0; i < x.length; i++) d[i] = x[i];
-        return d;
-    }
-
-    /** Elementwise: within 8 float32 ulps of the reference (relative), or 1e-6 absolute near zero. */
-    static void assertClose(String op, double[] ref, float[] got, double absFloor) {
-        for (int i = 0; i < ref.length; i++) {
-            double tol = 16 * U * Math.abs(ref[i]) + absFloor;
-            if (Double.isNaN(ref[i]) != Float.isNaN(got[i])
-                    || (!Double.isInfinite(ref[i]) && Math.abs(ref[i] - got[i]) > tol)
-                    || (Double.isInfinite(ref[i]) && ref[i] != got[i])) {
-                fail(op + " at " + i + " of " + ref.length + ": float32 " + got[i] + ", float64 " + ref[i] + ", tol " + tol);
-            }
-        }
-    }
-
     interface Unary32 { void run(float[] x, float[] out, int n); }
     interface Unary64 { void run(double[] x, double[] out, int n); }
 
