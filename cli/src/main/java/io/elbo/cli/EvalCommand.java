@@ -52,6 +52,7 @@ final class EvalCommand implements Callable<Integer> {
         UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(seed.value);
 
         long t0 = System.nanoTime();
+        Main.doing("evaluating the test -ELBO");
         double negElbo = -vae.meanElbo(test, rng);
         double seconds = (System.nanoTime() - t0) * 1e-9;
         o.printf(Locale.ROOT, "test -ELBO: %.2f nats per image (%d images, 1 sample, analytic KL; %.2f s)%n", negElbo, test.count(), seconds);

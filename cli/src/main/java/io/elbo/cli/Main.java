@@ -50,11 +50,40 @@ public final class Main implements Runnable {
         return cl;
     }
 
+    /** What the command is doing, for the one line an Error becomes ("reading the data", "training epoch 3", ...). */
+    private static volatile String doing = "starting";
+
+    /** Says what the command is doing now (for the message of an Error that may follow). */
+    static void doing(String what) {
+        doing = what;
+    }
+
+    /**
+     * Runs the command line and returns its exit code. An Error (picocli hands only Exceptions to its
+     * handler) becomes one line too, naming what was being done and the heap the JVM had, with exit 1;
+     * {@code VAE_DEBUG=1} adds the stack trace.
+     */
+    static int execute(CommandLine cl, String... args) {
+        doing("starting");
+        try {
+            return cl.execute(args);
+        } catch (Error e) {
+            cl.getErr().println("vae: " + describe(e));
+            if (System.getenv("VAE_DEBUG") != null) e.printStackTrace(cl.getErr());
+            cl.getErr().flush();
+            return 1;
+        }
+    }
+
     /** One line for any failure: the message of ours, or the exception's kind and message for a surprise. */
     static String describe(Throwable ex) {
         if (ex instanceof CliException) return ex.getMessage();
         if (ex instanceof OutOfMemoryError) {
-            return "out of memory (" + ex.getMessage() + "); give the JVM more with JAVA_OPTS=-Xmx8g, or use a smaller --batch-size";
+            return "out of memory while " + doing + " (the JVM's heap is " + RunConfig.gib(Runtime.getRuntime().maxMemory())
+                    + "); give it more with JAVA_OPTS=-Xmx8g, or use smaller sizes (--batch-size, --hidden, --samples)";
+        }
+        if (ex instanceof Error) {
+            return "internal error while " + doing + ": " + ex + " (set VAE_DEBUG=1 for the stack trace)";
         }
         String m = ex.getMessage() == null ? "" : ex.getMessage().lines().findFirst().orElse("");
         String kind = ex instanceof IllegalArgumentException || ex instanceof IOException ? "" : ex.getClass().getSimpleName() + ": ";
@@ -68,7 +97,7 @@ public final class Main implements Runnable {
             System.exit(2);
         }
         System.setProperty("java.awt.headless", "true");
-        System.exit(commandLine().execute(args));
+        System.exit(execute(commandLine(), args));
     }
 
     /** {@code --version}: the project's version, the JVM and the Vector API's float lanes. */

@@ -28,7 +28,8 @@ final class Pictures {
      * A grid of grey images: {@code pixels} holds n images of rows×cols values in [0, 1] (clamped),
      * laid out {@code columns} to a row, each magnified twice, on a grey border.
      */
-    static BufferedImage grid(float[] pixels, int n, int rows, int cols, int columns) {
+    static BufferedImage grid(float[] pixels, int n, int rows, int cols, int columnsWanted) {
+        int columns = Math.max(1, Math.min(columnsWanted, n)); // no empty columns, and no width that overflows
         int gridRows = (n + columns - 1) / columns;
         int cw = cols * SCALE + PAD, ch = rows * SCALE + PAD;
         BufferedImage img = new BufferedImage(columns * cw + PAD, gridRows * ch + PAD, BufferedImage.TYPE_BYTE_GRAY);
@@ -69,35 +70,49 @@ final class Pictures {
         return grid(grid, shown, rows, cols, perRow);
     }
 
+    static {
+        ImageIO.setUseCache(false); // encode in memory: no cache files of ImageIO's own in java.io.tmpdir
+    }
+
+    /**
+     * Writes a PNG atomically. ImageIO is handed a stream we opened, never a file: given a file it cannot
+     * create, it prints a stack trace of its own before failing.
+     */
     static void writePng(BufferedImage img, Path path) {
-        writeAtomically(path, tmp -> {
-            if (!ImageIO.write(img, "png", tmp.toFile())) throw new CliException("no PNG writer in this JVM");
+        writeAtomically(path, out -> {
+            if (!ImageIO.write(img, "png", out)) throw new CliException("no PNG writer in this JVM");
         });
     }
 
     /** Writes a text file atomically. */
     static void writeText(Path path, String text) {
-        writeAtomically(path, tmp -> Files.writeString(tmp, text));
+        writeAtomically(path, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     interface Writer {
-        void write(Path tmp) throws IOException;
+        void write(java.io.OutputStream out) throws IOException;
     }
 
-    /** Writes to a temporary sibling, then moves it over {@code path}; the temporary file never outlives a failure. */
+    /**
+     * Writes to a temporary sibling of a name unique to this process and call ({@code .NAME.PID-RANDOM.tmp},
+     * created with the umask's permissions), then moves it over {@code path}; the temporary file never
+     * outlives a failure, and one left by a killed run is removed by the next writer ({@link RunLock}).
+     */
     private static void writeAtomically(Path path, Writer writer) {
-        Path abs = path.toAbsolutePath();
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
+        Path tmp = io.elbo.nn.SafeTensors.temporarySibling(path);
         try {
-            writer.write(tmp);
+            try (java.io.OutputStream out = new java.io.BufferedOutputStream(
+                    Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE))) {
+                writer.write(out);
+            }
             Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new CliException(path + ": cannot write (" + e.getMessage() + ")");
+            throw new CliException(path + ": cannot write (" + io.elbo.nn.IoErrors.reason(e) + ")");
         } finally {
             try {
                 Files.deleteIfExists(tmp);
             } catch (IOException ignored) {
-                // a leftover temporary file is harmless
+                // a leftover temporary file is removed by the next run in this directory
             }
         }
     }

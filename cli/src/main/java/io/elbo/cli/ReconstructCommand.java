@@ -35,9 +35,9 @@ final class ReconstructCommand implements Callable<Integer> {
         if (n < 1 || n > 1024) throw new ParameterException(spec.commandLine(), "-n must be between 1 and 1024, got " + n);
         Runs.Loaded m = run.open();
         Dataset test = run.testImages(m, spec.commandLine().getOut());
-        if (first < 0 || first + n > test.count()) {
-            throw new ParameterException(spec.commandLine(), "images " + first + " to " + (first + n - 1) + " are outside the " + test.count()
-                    + " test images");
+        if (first < 0 || (long) first + n > test.count()) {
+            throw new ParameterException(spec.commandLine(), "images " + first + " to " + ((long) first + n - 1) + " are outside the "
+                    + test.count() + " test images");
         }
         float[] orig, recon;
         try (var off = Tape.noGrad()) {

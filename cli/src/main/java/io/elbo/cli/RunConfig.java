@@ -36,12 +36,91 @@ record RunConfig(String data, String pixels, int limit, int rows, int cols, int[
             throw new CliException(where + ": the run configuration is incomplete");
         }
         try {
-            c.vaeConfig();
-            Data.Pixels.parse(c.pixels);
+            c.validate();
         } catch (IllegalArgumentException e) {
-            throw new CliException(where + ": " + e.getMessage());
+            throw new CliException(where + ": its run configuration is invalid: " + e.getMessage());
         }
         return c;
+    }
+
+    /**
+     * Checks every field's range, naming the option that sets it; the same checks for the command line
+     * and for a configuration read from a checkpoint (which may have been edited).
+     */
+    void validate() {
+        require(limit >= 0, "--limit must be 0 (all) or positive, got " + limit);
+        require(rows >= 1 && cols >= 1 && (long) rows * cols <= 1 << 24, "images must be 1×1 to 4096×4096 pixels, got " + rows + "×" + cols);
+        require(latent >= 1, "--latent must be at least 1, got " + latent);
+        for (int h : hidden) require(h >= 1, "--hidden widths must be positive, got " + h);
+        require(epochs >= 1, "--epochs must be at least 1, got " + epochs);
+        require(batchSize >= 1, "--batch-size must be at least 1, got " + batchSize);
+        require(lr > 0 && Double.isFinite(lr), "--lr must be a positive number, got " + lr);
+        require(beta >= 0 && Double.isFinite(beta), "--beta must be a non-negative number, got " + beta);
+        require(klWarmup >= 0, "--kl-warmup must be 0 or more epochs, got " + klWarmup);
+        require(samples >= 1, "--samples must be at least 1, got " + samples);
+        require(iwaeK >= 1, "--iwae-k must be at least 1, got " + iwaeK);
+        require(samples == 1 || iwaeK == 1, "--samples and --iwae-k cannot both exceed 1 (the IWAE bound takes its K samples itself)");
+        require(sigma > 0 && Double.isFinite(sigma), "--sigma must be positive, got " + sigma);
+        require(java.util.List.of("adam", "adamw", "sgd").contains(optimizer), "unknown --optimizer '" + optimizer + "' (adam, adamw or sgd)");
+        Data.Pixels.parse(pixels);
+        vaeConfig(); // the dtype, likelihood and activation names
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException(message);
+    }
+
+    /** The number of parameters of the model: encoder, the two heads, decoder, and a learned log σ. */
+    long parameterCount() {
+        long in = (long) rows * cols, n = 0, prev = in;
+        for (int h : hidden) {
+            n += prev * h + h;
+            prev = h;
+        }
+        n += 2 * (prev * latent + latent);
+        prev = latent;
+        for (int i = hidden.length - 1; i >= 0; i--) {
+            n += prev * hidden[i] + hidden[i];
+            prev = hidden[i];
+        }
+        n += prev * in + in;
+        return n + switch (parseLikelihood(likelihood)) {
+            case GAUSSIAN_PER_PIXEL -> in;
+            case GAUSSIAN_SHARED -> 1;
+            default -> 0;
+        };
+    }
+
+    /**
+     * A generous estimate of the heap that {@code rowsInFlight} rows take with this model: the parameters
+     * {@code copies} times (value, gradient, Adam's two moments), and per row the activations of every
+     * layer, encoder and decoder, {@code perRow} times over ({@link #TRAINING}, {@link #EVALUATION}).
+     */
+    long bytesFor(long rowsInFlight, int copies, int perRow) {
+        long width = (long) rows * cols + latent;
+        for (int h : hidden) width += h;
+        int bytes = dtypeValue() == DType.FLOAT32 ? 4 : 8;
+        return bytes * (copies * parameterCount() + perRow * rowsInFlight * width);
+    }
+
+    /** Copies of every activation per row while training (values, gradients, temporaries) and while evaluating. */
+    static final int TRAINING = 12, EVALUATION = 4;
+
+    /**
+     * Refuses, with one line naming the sizes, a model and batch whose estimated memory
+     * ({@link #bytesFor}) exceeds this JVM's heap; {@code what} says what they are for.
+     */
+    void checkMemory(String what, long rowsInFlight, int copies, int perRow) {
+        long need = bytesFor(rowsInFlight, copies, perRow), heap = Runtime.getRuntime().maxMemory();
+        if (need > heap) {
+            throw new CliException(what + " needs about " + gib(need) + " (" + parameterCount() + " parameters, --hidden "
+                    + java.util.Arrays.toString(hidden).replaceAll("[\\[\\] ]", "") + ", --latent " + latent + ", " + rowsInFlight
+                    + " rows at a time), more than this JVM's heap of " + gib(heap) + "; give it more with JAVA_OPTS=-Xmx..., or choose smaller sizes");
+        }
+    }
+
+    static String gib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
     }
 
     DType dtypeValue() {

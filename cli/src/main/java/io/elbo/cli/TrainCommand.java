@@ -139,66 +139,64 @@ final class TrainCommand implements Callable<Integer> {
             int total = spec.commandLine().getParseResult().hasMatchedOption("--epochs") ? epochs : saved.epochs();
             if (total < 1) throw usage("--epochs must be at least 1, got " + total);
             config = withEpochs(saved, total);
+            config.checkMemory("training the model of " + checkpoint, (long) config.batchSize() * Math.max(config.samples(), config.iwaeK()),
+                    4, RunConfig.TRAINING);
+            Main.doing("reading the data");
             d = Data.load(config.data()).requireSize(config.rows(), config.cols());
         } else {
-            checkOptions();
-            dir = out != null ? out : Path.of("runs", "vae-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-            if (Files.exists(dir.resolve(Runs.CHECKPOINT))) {
-                throw new CliException(dir + " already holds a run (" + Runs.CHECKPOINT + "); continue it with --resume " + dir
-                        + " or choose another --out");
+            RunConfig options = config(28, 28, "sample");
+            try {
+                options.validate();
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
             }
+            dir = out != null ? out : Path.of("runs", "vae-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+            Main.doing("reading the data");
             d = Data.load(Data.resolve(data.value));
-            config = new RunConfig(d.source(), pixels.toLowerCase(Locale.ROOT), limit, d.train().rows(), d.train().cols(), hidden, latent,
-                    activation.toLowerCase(Locale.ROOT), likelihood.toLowerCase(Locale.ROOT), sigma, epochs, batchSize,
-                    optimizer.toLowerCase(Locale.ROOT), lr, beta, klWarmup, samples, iwaeK, seed.value,
-                    RunConfig.parseDtype(dtype) == DType.FLOAT32 ? "float32" : "float64");
+            config = config(d.train().rows(), d.train().cols(), d.source());
+            config.checkMemory("training this model", (long) batchSize * Math.max(samples, iwaeK), 4, RunConfig.TRAINING);
         }
         o.println("data: " + d.description());
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new CliException(dir + ": cannot create the output directory (" + e.getMessage() + ")");
+            throw new CliException(dir + ": cannot create the output directory (" + io.elbo.nn.IoErrors.reason(e) + ")");
         }
-        Trainer t = new Trainer(config, d, dir, o);
-        if (checkpoint != null) t.restore(checkpoint);
-        else Pictures.writeText(dir.resolve(Runs.CONFIG), config.toJson() + "\n");
-        AtomicBoolean stop = new AtomicBoolean();
-        try (var signals = Signals.onInterrupt(() -> {
-            if (!stop.getAndSet(true)) System.err.println("\nvae: stopping after this step; saving a checkpoint (Ctrl-C again to quit at once)");
-            else Runtime.getRuntime().halt(Main.INTERRUPTED);
-        })) {
-            return t.run(stop) ? 0 : Main.INTERRUPTED;
+        try (RunLock lock = RunLock.acquire(dir)) {
+            if (checkpoint == null && Files.exists(dir.resolve(Runs.CHECKPOINT))) {
+                throw new CliException(dir + " already holds a run (" + Runs.CHECKPOINT + "); continue it with --resume " + dir
+                        + " or choose another --out");
+            }
+            RunLock.removeLeftovers(dir);
+            Main.doing("building the model");
+            Trainer t = new Trainer(config, d, dir, o, spec.commandLine().getErr());
+            if (checkpoint != null) t.restore(checkpoint);
+            else Pictures.writeText(dir.resolve(Runs.CONFIG), config.toJson() + "\n");
+            AtomicBoolean stop = new AtomicBoolean();
+            try (var signals = Signals.onInterrupt(() -> {
+                if (!stop.getAndSet(true)) System.err.println("\nvae: stopping after this step; saving a checkpoint (Ctrl-C again to quit at once)");
+                else Runtime.getRuntime().halt(Main.INTERRUPTED);
+            })) {
+                return t.run(stop) ? 0 : Main.INTERRUPTED;
+            }
         }
+    }
+
+    /** The run configuration the options describe, for images of rows × cols from {@code source}. */
+    private RunConfig config(int rows, int cols, String source) {
+        String dt;
+        try {
+            dt = RunConfig.parseDtype(dtype) == DType.FLOAT32 ? "float32" : "float64";
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        return new RunConfig(source, pixels.toLowerCase(Locale.ROOT), limit, rows, cols, hidden, latent, activation.toLowerCase(Locale.ROOT),
+                likelihood.toLowerCase(Locale.ROOT), sigma, epochs, batchSize, optimizer.toLowerCase(Locale.ROOT), lr, beta, klWarmup, samples,
+                iwaeK, seed.value, dt);
     }
 
     private ParameterException usage(String message) {
         return new ParameterException(spec.commandLine(), message);
-    }
-
-    private void checkOptions() {
-        if (limit < 0) throw usage("--limit must be 0 (all) or positive, got " + limit);
-        if (latent < 1) throw usage("--latent must be at least 1, got " + latent);
-        for (int h : hidden) if (h < 1) throw usage("--hidden widths must be positive, got " + h);
-        if (epochs < 1) throw usage("--epochs must be at least 1, got " + epochs);
-        if (batchSize < 1) throw usage("--batch-size must be at least 1, got " + batchSize);
-        if (!(lr > 0) || !Double.isFinite(lr)) throw usage("--lr must be a positive number, got " + lr);
-        if (!(beta >= 0) || !Double.isFinite(beta)) throw usage("--beta must be a non-negative number, got " + beta);
-        if (klWarmup < 0) throw usage("--kl-warmup must be 0 or more epochs, got " + klWarmup);
-        if (samples < 1) throw usage("--samples must be at least 1, got " + samples);
-        if (iwaeK < 1) throw usage("--iwae-k must be at least 1, got " + iwaeK);
-        if (samples > 1 && iwaeK > 1) throw usage("--samples and --iwae-k cannot both exceed 1 (the IWAE bound takes its K samples itself)");
-        if (!(sigma > 0) || !Double.isFinite(sigma)) throw usage("--sigma must be positive, got " + sigma);
-        if (!List.of("adam", "adamw", "sgd").contains(optimizer.toLowerCase(Locale.ROOT))) {
-            throw usage("unknown --optimizer '" + optimizer + "' (adam, adamw or sgd)");
-        }
-        try {
-            Data.Pixels.parse(pixels);
-            RunConfig.parseDtype(dtype);
-            RunConfig.parseLikelihood(likelihood);
-            io.elbo.nn.Activation.named(activation);
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
-        }
     }
 
     private static RunConfig withEpochs(RunConfig c, int total) {
@@ -217,6 +215,8 @@ final class TrainCommand implements Callable<Integer> {
         private final String[] classNames;
         private final Path dir;
         private final PrintWriter out;
+        /** Where warnings go. */
+        private final PrintWriter err;
         private final VAE vae;
         private final Optimizer optimizer;
         private final RestorableUniformRandomProvider rng;
@@ -233,7 +233,8 @@ final class TrainCommand implements Callable<Integer> {
         private double seconds;
         private boolean checkpointWritten;
 
-        Trainer(RunConfig config, Data data, Path dir, PrintWriter out) {
+        Trainer(RunConfig config, Data data, Path dir, PrintWriter out, PrintWriter err) {
+            this.err = err;
             this.config = config;
             this.pixels = Data.Pixels.parse(config.pixels());
             this.classNames = data.classNames();
@@ -260,21 +261,43 @@ final class TrainCommand implements Callable<Integer> {
             } catch (CheckpointException e) {
                 throw new CliException(e.getMessage());
             }
-            try {
-                epoch = Integer.parseInt(meta.get(Runs.EPOCH));
-                batch = Integer.parseInt(meta.get(Runs.BATCH));
-                step = Long.parseLong(meta.get(Runs.STEP));
-                String[] s = meta.get(Runs.SUMS).split(",");
-                for (int i = 0; i < 4; i++) sums[i] = Double.parseDouble(s[i]);
-                seconds = Double.parseDouble(meta.get(Runs.SECONDS));
-            } catch (RuntimeException e) {
-                throw new CliException(file + ": the checkpoint's position (epoch, batch, step) is missing or damaged");
+            String where = file + ": the checkpoint's position";
+            epoch = (int) number(meta, Runs.EPOCH, 1, config.epochs() + 1L, where);
+            batch = (int) number(meta, Runs.BATCH, 0, epoch == config.epochs() + 1 ? 0 : batches, where);
+            step = number(meta, Runs.STEP, 0, Long.MAX_VALUE, where);
+            if (step != (long) (epoch - 1) * batches + batch) {
+                throw new CliException(where + ": step " + step + " is not epoch " + epoch + ", batch " + batch + " at " + batches
+                        + " batches per epoch");
             }
-            if (batch < 0 || batch > batches || epoch < 1) throw new CliException(file + ": position epoch " + epoch + ", batch " + batch
-                    + " does not fit this run (" + batches + " batches per epoch)");
+            String[] s = String.valueOf(meta.get(Runs.SUMS)).split(",", -1);
+            try {
+                if (s.length != 4) throw new NumberFormatException();
+                for (int i = 0; i < 4; i++) sums[i] = Double.parseDouble(s[i]);
+                seconds = Double.parseDouble(String.valueOf(meta.get(Runs.SECONDS)));
+            } catch (NumberFormatException e) {
+                throw new CliException(where + ": the epoch's running sums or seconds are missing or not numbers");
+            }
+            for (double v : sums) if (!Double.isFinite(v)) throw new CliException(where + ": the epoch's running sums are not finite");
+            if (sums[0] != Math.min((long) batch * config.batchSize(), train.count()) || !(seconds >= 0) || !Double.isFinite(seconds)) {
+                throw new CliException(where + ": the epoch's running sums do not match batch " + batch + " (" + sums[0] + " images, "
+                        + seconds + " s)");
+            }
             checkpointWritten = true;
             readMetrics();
             out.println("resumed " + dir + " at epoch " + epoch + (batch > 0 ? ", batch " + batch + "/" + batches : "") + " (step " + step + ")");
+        }
+
+        /** A whole number in [lo, hi] from the checkpoint's metadata, or one line saying which is wrong. */
+        private static long number(Map<String, String> meta, String key, long lo, long hi, String where) {
+            String v = meta.get(key);
+            long n;
+            try {
+                n = Long.parseLong(String.valueOf(v));
+            } catch (NumberFormatException e) {
+                throw new CliException(where + ": '" + key + "' is " + (v == null ? "missing" : "'" + v + "', not a whole number"));
+            }
+            if (n < lo || n > hi) throw new CliException(where + ": '" + key + "' is " + n + ", outside " + lo + ".." + hi);
+            return n;
         }
 
         /** Trains to the configured number of epochs; false when stopped by {@code stop} (after saving). */
@@ -287,6 +310,7 @@ final class TrainCommand implements Callable<Integer> {
                 int[] order = PermutationSampler.natural(train.count());
                 PermutationSampler.shuffle(RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 2, epoch}), order);
                 long t0 = System.nanoTime();
+                Main.doing("training epoch " + epoch);
                 try (Progress bar = Progress.start(String.format(Locale.ROOT, "epoch %d/%d", epoch, config.epochs()), train.count(), "img")) {
                     bar.step(Math.min(train.count(), (long) batch * config.batchSize()));
                     while (batch < batches) {
@@ -346,6 +370,7 @@ final class TrainCommand implements Callable<Integer> {
         private void endOfEpoch() {
             double n = sums[0];
             double trainLoss = sums[1] / n, recon = sums[2] / n, kl = sums[3] / n;
+            Main.doing("evaluating epoch " + epoch);
             double testLoss = -vae.meanElbo(test, RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 3, epoch}));
             double rate = n / seconds;
             double betaNow = options.betaAt(step);
@@ -356,24 +381,37 @@ final class TrainCommand implements Callable<Integer> {
             csvRows.removeIf(r -> Integer.parseInt(r.substring(0, r.indexOf(','))) >= epoch);
             csvRows.add(String.format(Locale.ROOT, "%d,%s,%s,%s,%s,%s,%.3f,%.1f", epoch, num(trainLoss), config.iwaeK() > 1 ? "" : num(recon),
                     config.iwaeK() > 1 ? "" : num(kl), num(testLoss), num(betaNow), seconds, rate));
-            Pictures.writeText(dir.resolve(Runs.METRICS), CSV_HEADER + "\n" + String.join("\n", csvRows) + "\n");
-            pictures();
             for (Parameter p : vae.parameters()) {
                 if (!p.value().allFinite()) throw diverged("a parameter became non-finite");
             }
+            int done = epoch;
             epoch++;
             batch = 0;
             sums = new double[4];
             seconds = 0;
-            save();
+            save(); // the epoch's training is safe before anything else is written
+            warnIfFails(() -> Pictures.writeText(dir.resolve(Runs.METRICS), CSV_HEADER + "\n" + String.join("\n", csvRows) + "\n"));
+            warnIfFails(() -> pictures(done));
+        }
+
+        /** Runs a write that must not cost the run: a failure is one warning line, and training goes on. */
+        private void warnIfFails(Runnable write) {
+            try {
+                write.run();
+            } catch (CliException e) {
+                out.flush();
+                err.println("vae: warning: " + e.getMessage());
+                err.flush();
+            }
         }
 
         private static String num(double v) {
             return Double.toString(v);
         }
 
-        private void pictures() {
-            String e = String.format(Locale.ROOT, "%03d", epoch);
+        private void pictures(int epochDone) {
+            Main.doing("drawing the pictures of epoch " + epochDone);
+            String e = String.format(Locale.ROOT, "%03d", epochDone);
             int rows = config.rows(), cols = config.cols();
             try (var off = Tape.noGrad()) {
                 Tensor samples = vae.sample(64, RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 4}));
@@ -422,8 +460,10 @@ final class TrainCommand implements Callable<Integer> {
                     int epochOfRow = Integer.parseInt(line.substring(0, line.indexOf(',')));
                     if (epochOfRow < epoch) csvRows.add(line);
                 }
-            } catch (IOException | RuntimeException e) {
-                throw new CliException(p + ": cannot read the run's metrics (" + e.getMessage() + ")");
+            } catch (IOException e) {
+                throw new CliException(p + ": cannot read the run's metrics (" + io.elbo.nn.IoErrors.reason(e) + ")");
+            } catch (RuntimeException e) {
+                throw new CliException(p + ": a row of the run's metrics does not start with an epoch number");
             }
         }
     }

@@ -140,5 +140,12 @@ public final class Checkpoint {
             throw new CheckpointException(path + ": tensor '" + name + "' has shape " + Arrays.toString(e.shape()) + ", expected "
                     + Arrays.toString(shape));
         }
+        double[] v = e.tensor().toDoubleArray();
+        for (int i = 0; i < v.length; i++) {
+            if (!Double.isFinite(v[i])) {
+                throw new CheckpointException(path + ": tensor '" + name + "' holds " + v[i] + " at element " + i
+                        + "; only finite values load (the checkpoint is damaged or its run diverged)");
+            }
+        }
     }
 }

@@ -112,8 +112,8 @@ public final class SafeTensors {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + path.getFileName(), ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            tmp = temporarySibling(path);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
                 head.putLong(padded).put(json);
                 while (head.hasRemaining()) head.put((byte) ' ');
@@ -131,7 +131,7 @@ public final class SafeTensors {
                 // some file systems cannot sync a directory; the data itself is already on disk
             }
         } catch (IOException e) {
-            throw new CheckpointException("cannot write " + path + ": " + e.getMessage(), e);
+            throw new CheckpointException("cannot write " + path + ": " + IoErrors.reason(e), e);
         } finally {
             if (tmp != null) {
                 try {
@@ -160,6 +160,20 @@ public final class SafeTensors {
         }
     }
 
+    /**
+     * A fresh name for a temporary sibling of {@code path}: {@code .NAME.PID-RANDOM.tmp}, unique to this
+     * process and call, so two writers never share one; created by the caller with {@code CREATE_NEW},
+     * which gives it the umask's permissions (unlike {@link Files#createTempFile}, which makes it 0600).
+     */
+    public static Path temporarySibling(Path path) {
+        Path abs = path.toAbsolutePath();
+        return abs.resolveSibling("." + abs.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1) + TEMPORARY_SUFFIX);
+    }
+
+    /** The suffix of {@link #temporarySibling} names, by which a later run finds what a killed one left. */
+    public static final String TEMPORARY_SUFFIX = ".tmp";
+
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) ch.write(b);
     }
@@ -186,6 +200,14 @@ public final class SafeTensors {
             Map<String, String> metadata = new LinkedHashMap<>();
             List<Declared> declared = parseHeader(path, json, dataLength, metadata);
 
+            long needed = 0;
+            for (Declared d : declared) needed += d.end() - d.begin();
+            long heap = Runtime.getRuntime().maxMemory();
+            // A file may be sparse, so its size bounds nothing; and what it loads into takes as much again.
+            if (needed > heap / 2) {
+                throw new CheckpointException(path + ": its tensors take " + (needed >> 20) + " MiB to load, more than this JVM's heap of "
+                        + (heap >> 20) + " MiB allows (raise it with -Xmx)");
+            }
             Map<String, Entry> entries = new LinkedHashMap<>();
             // One reusable chunk, no larger than the data itself: allocation stays bounded by the file.
             ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(8, dataLength))).order(ByteOrder.LITTLE_ENDIAN);
@@ -196,7 +218,7 @@ public final class SafeTensors {
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new CheckpointException(path + ": the header is not valid UTF-8");
         } catch (IOException e) {
-            throw new CheckpointException("cannot read " + path + ": " + e.getMessage(), e);
+            throw new CheckpointException("cannot read " + path + ": " + IoErrors.reason(e), e);
         }
     }
 

@@ -17,12 +17,30 @@ public record Dataset(float[] pixels, int[] labels, int count, int rows, int col
 
     /** Reads an image file (N × rows × cols) and its label file (N, or null for none), checking they agree. */
     public static Dataset load(Path images, Path labels) throws IdxException {
-        return of(Idx.read(images), images.toString(), labels == null ? null : Idx.read(labels), String.valueOf(labels));
+        Idx.Array im = Idx.read(images, imageDims(images.toString()));
+        return of(im, images.toString(), labels == null ? null : Idx.read(labels, labelDims(String.valueOf(labels), im)), String.valueOf(labels));
     }
 
     /** The same from two streams (resources on the class path, say); the names are for messages. */
     public static Dataset load(InputStream images, String imagesName, InputStream labels, String labelsName) throws IdxException {
-        return of(Idx.read(images, imagesName), imagesName, labels == null ? null : Idx.read(labels, labelsName), labelsName);
+        Idx.Array im = Idx.read(images, imagesName, imageDims(imagesName));
+        return of(im, imagesName, labels == null ? null : Idx.read(labels, labelsName, labelDims(labelsName, im)), labelsName);
+    }
+
+    /** An image file has 3 dimensions: N × rows × cols. */
+    private static Idx.DimsCheck imageDims(String name) {
+        return dims -> {
+            if (dims.length != 3) throw new IdxException(name + ": an image file has 3 dimensions, this one " + Arrays.toString(dims));
+        };
+    }
+
+    /** A label file has one label per image; checked before its data is read. */
+    private static Idx.DimsCheck labelDims(String name, Idx.Array images) {
+        return dims -> {
+            if (dims.length != 1 || dims[0] != images.dims()[0]) {
+                throw new IdxException(name + ": " + Arrays.toString(dims) + " labels for " + images.dims()[0] + " images");
+            }
+        };
     }
 
     private static Dataset of(Idx.Array im, String imagesName, Idx.Array lb, String labelsName) throws IdxException {

@@ -28,6 +28,12 @@ public final class Idx {
     /** The largest array accepted: 1 GiB of bytes. */
     public static final long MAX_ELEMENTS = 1L << 30;
 
+    /**
+     * Heap an element takes once loaded, checked against {@link Runtime#maxMemory()} before any data is
+     * read: 1 byte here, up to half again while the buffer grows, 4 as a float pixel of a {@link Dataset}.
+     */
+    static final long BYTES_PER_ELEMENT_LOADED = 6;
+
     /** An array of unsigned bytes with its dimensions. */
     public record Array(int[] dims, byte[] data) {
         public int count() { return dims[0]; }
@@ -40,19 +46,30 @@ public final class Idx {
         }
     }
 
+    /** A check of the dimensions, run after the header is read and before any data is: throws to refuse the file. */
+    @FunctionalInterface
+    public interface DimsCheck {
+        void check(int[] dims) throws IdxException;
+    }
+
     public static Array read(Path path) throws IdxException {
+        return read(path, dims -> { });
+    }
+
+    /** {@link #read(Path)}, refusing the file by {@code check} before its data is read. */
+    public static Array read(Path path, DimsCheck check) throws IdxException {
         long fileSize;
         try {
             fileSize = Files.size(path);
         } catch (IOException e) {
-            throw new IdxException(path + ": cannot read (" + e.getMessage() + ")");
+            throw new IdxException(path + ": cannot read (" + io.elbo.nn.IoErrors.reason(e) + ")");
         }
         try (InputStream in = Files.newInputStream(path)) {
-            return sniffed(in, path.toString(), fileSize, "the file ends inside the gzip stream");
+            return sniffed(in, path.toString(), fileSize, "the file ends inside the gzip stream", check);
         } catch (IdxException e) {
             throw e;
         } catch (IOException e) { // opening or closing the file
-            throw new IdxException(path + ": cannot read (" + e.getMessage() + ")");
+            throw new IdxException(path + ": cannot read (" + io.elbo.nn.IoErrors.reason(e) + ")");
         }
     }
 
@@ -61,7 +78,12 @@ public final class Idx {
      * {@code name} is what error messages call it. The stream is read to its end, not closed.
      */
     public static Array read(InputStream stream, String name) throws IdxException {
-        return sniffed(stream, name, -1, "the stream ends inside the gzip data");
+        return read(stream, name, dims -> { });
+    }
+
+    /** {@link #read(InputStream, String)}, refusing the stream by {@code check} before its data is read. */
+    public static Array read(InputStream stream, String name, DimsCheck check) throws IdxException {
+        return sniffed(stream, name, -1, "the stream ends inside the gzip data", check);
     }
 
     /**
@@ -69,13 +91,13 @@ public final class Idx {
      * bytes when known (else −1), with every read failure as a one-line {@link IdxException};
      * {@code truncatedGzip} says where a gzip stream that ends early ended.
      */
-    private static Array sniffed(InputStream stream, String name, long rawSize, String truncatedGzip) throws IdxException {
+    private static Array sniffed(InputStream stream, String name, long rawSize, String truncatedGzip, DimsCheck check) throws IdxException {
         try {
             InputStream raw = new BufferedInputStream(stream);
             raw.mark(2);
             boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
             raw.reset();
-            return gzip ? read(new GZIPInputStream(raw, 1 << 16), name, -1) : read(raw, name, rawSize);
+            return gzip ? read(new GZIPInputStream(raw, 1 << 16), name, -1, check) : read(raw, name, rawSize, check);
         } catch (IdxException e) {
             throw e;
         } catch (ZipException e) {
@@ -83,12 +105,12 @@ public final class Idx {
         } catch (EOFException e) {
             throw new IdxException(name + ": truncated (" + truncatedGzip + ")");
         } catch (IOException e) {
-            throw new IdxException(name + ": cannot read (" + e.getMessage() + ")");
+            throw new IdxException(name + ": cannot read (" + io.elbo.nn.IoErrors.reason(e) + ")");
         }
     }
 
     /** Reads from a stream; {@code knownSize} is the stream's length when known (raw files), else −1. */
-    static Array read(InputStream in, String name, long knownSize) throws IOException {
+    static Array read(InputStream in, String name, long knownSize, DimsCheck check) throws IOException {
         byte[] magic = readExactly(in, 4, name, "the magic number");
         if (magic[0] != 0 || magic[1] != 0) {
             throw new IdxException(name + ": not an IDX file (magic number " + hex(magic) + ", expected 00 00 08 0N)");
@@ -113,6 +135,12 @@ public final class Idx {
                         + "... hold more than " + MAX_ELEMENTS + " elements");
             }
         }
+        long heap = Runtime.getRuntime().maxMemory();
+        if (count * BYTES_PER_ELEMENT_LOADED > heap) { // a small gzip file can claim (and inflate to) a gigabyte
+            throw new IdxException(name + ": dimensions " + Arrays.toString(dims) + " take " + (count * BYTES_PER_ELEMENT_LOADED >> 20)
+                    + " MiB once loaded, more than this JVM's heap of " + (heap >> 20) + " MiB (raise it with -Xmx)");
+        }
+        check.check(dims);
         long header = 4 + 4L * rank;
         if (knownSize >= 0 && knownSize != header + count) {
             throw new IdxException(name + ": dimensions " + Arrays.toString(dims) + " need " + (header + count) + " bytes, the file has "
