@@ -76,9 +76,10 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** "3" or "3, batch 40" from the checkpoint's position; "?" when it has none or it is not a number (a reader never fails on it). */
     static String epochsDone(Runs.Loaded m) {
         String e = m.metadata().get(Runs.EPOCH), b = m.metadata().get(Runs.BATCH);
-        if (e == null) return "?";
+        if (e == null || !e.matches("[0-9]{1,9}") || (b != null && !b.matches("[0-9]{1,9}"))) return "?";
         int epoch = Integer.parseInt(e);
         return b != null && !b.equals("0") ? epoch + ", batch " + b : Integer.toString(epoch - 1);
     }

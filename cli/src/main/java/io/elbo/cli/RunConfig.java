@@ -29,8 +29,9 @@ record RunConfig(String data, String pixels, int limit, int rows, int cols, int[
         RunConfig c;
         try {
             c = GSON.fromJson(json, RunConfig.class);
-        } catch (JsonParseException e) {
-            throw new CliException(where + ": the run configuration is not valid JSON (" + e.getMessage() + ")");
+        } catch (JsonParseException e) { // the JDK's and Gson's wording, less the exception's class name
+            String m = String.valueOf(e.getMessage()).replaceFirst("^[a-zA-Z.]+(Exception|Error): ", "");
+            throw new CliException(where + ": the run configuration does not parse (" + m.lines().findFirst().orElse("") + ")");
         }
         if (c == null || c.data == null || c.hidden == null || c.likelihood == null || c.dtype == null || c.pixels == null) {
             throw new CliException(where + ": the run configuration is incomplete");

@@ -262,7 +262,11 @@ final class TrainCommand implements Callable<Integer> {
                 throw new CliException(e.getMessage());
             }
             String where = file + ": the checkpoint's position";
-            epoch = (int) number(meta, Runs.EPOCH, 1, config.epochs() + 1L, where);
+            epoch = (int) number(meta, Runs.EPOCH, 1, Integer.MAX_VALUE, where);
+            if (epoch > config.epochs() + 1) {
+                throw new CliException(where + " is epoch " + epoch + ", past the " + config.epochs() + " epochs asked for; ask for more with"
+                        + " --epochs");
+            }
             batch = (int) number(meta, Runs.BATCH, 0, epoch == config.epochs() + 1 ? 0 : batches, where);
             step = number(meta, Runs.STEP, 0, Long.MAX_VALUE, where);
             if (step != (long) (epoch - 1) * batches + batch) {

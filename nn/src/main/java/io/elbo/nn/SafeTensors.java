@@ -190,8 +190,8 @@ public final class SafeTensors {
             readFully(ch, lenBuf, 0, path);
             long n = lenBuf.flip().getLong();
             if (n < 2 || n > size - 8 || n > MAX_HEADER) {
-                throw new CheckpointException(path + ": header length " + Long.toUnsignedString(n)
-                        + " does not fit in the file (" + size + " bytes)");
+                throw new CheckpointException(path + ": not a safetensors file (the header length its first 8 bytes give, "
+                        + Long.toUnsignedString(n) + ", does not fit in the file's " + size + " bytes)");
             }
             ByteBuffer headBuf = ByteBuffer.allocate((int) n);
             readFully(ch, headBuf, 8, path);

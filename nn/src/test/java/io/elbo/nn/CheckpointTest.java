@@ -144,7 +144,8 @@ class CheckpointTest {
     @Test
     void malformedFilesAreOneLineErrorsNamingTheTensorAndTheProblem() throws Exception {
         String ok = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
-        assertEquals("header length 1000 does not fit in the file (" + (8 + ok.length()) + " bytes)",
+        assertEquals("not a safetensors file (the header length its first 8 bytes give, 1000, does not fit in the file's " + (8 + ok.length())
+                + " bytes)",
                 readError(patchLength(raw(ok, 0), 1000)));
         Path truncated = raw(ok, 8);
         byte[] whole = Files.readAllBytes(truncated);
