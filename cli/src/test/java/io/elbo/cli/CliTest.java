@@ -272,4 +272,41 @@ class CliTest {
         r.assertOneLineError(1, "training diverged at epoch 1", "op '", "Try a smaller --lr");
         assertFalse(Files.exists(run.resolve("checkpoint.safetensors")), "no checkpoint of a diverged model");
     }
+
+    /** A command that runs out of memory (picocli hands Errors to no handler). */
+    @CommandLine.Command(name = "greedy")
+    static final class Greedy implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() {
+            Main.doing("filling the heap on purpose");
+            throw new OutOfMemoryError("Java heap space");
+        }
+    }
+
+    @Test
+    void anErrorIsOneLineNamingWhatWasBeingDoneAndTheHeap() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new Greedy());
+        cl.setErr(new PrintWriter(err, true));
+        Result r = new Result(Main.execute(cl), "", err.toString());
+        r.assertOneLineError(1, "out of memory while filling the heap on purpose", "the JVM's heap is ", "JAVA_OPTS=-Xmx");
+    }
+
+    @Test
+    void aPictureIntoAMissingDirectoryIsOneLineAndImageIoPrintsNothing() throws Exception {
+        Path run = tmp.resolve("run");
+        assertEquals(0, vae(with(SHORT, "-e", "1", "--hidden", "16", "-o", run.toString())).exit());
+        java.io.ByteArrayOutputStream stray = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream before = System.err;
+        System.setErr(new java.io.PrintStream(stray, true, StandardCharsets.UTF_8));
+        try {
+            for (String command : new String[] {"sample", "reconstruct", "interpolate"}) {
+                vae(command, run.toString(), "-o", tmp.resolve("missing").resolve("x.png").toString())
+                        .assertOneLineError(1, "x.png: cannot write (no such file or directory)");
+            }
+        } finally {
+            System.setErr(before);
+        }
+        assertEquals("", stray.toString(StandardCharsets.UTF_8), "nothing printed behind our back");
+    }
 }
