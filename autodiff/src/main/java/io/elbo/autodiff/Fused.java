@@ -62,10 +62,10 @@ public final class Fused {
         shape[shape.length - 1] = outF;
         Tensor out = Tensor.blank(x.dtype, shape);
         Kernels<Object> k = x.dtype.kernels();
-        k.matmul(x.data, 0, false, w.data, 0, true, out.data, 0, rows, outF, in);
-        if (b != null && relu) k.addBiasRelu(out.data, b.data, rows, outF);
-        else if (b != null) k.addBias(out.data, b.data, rows, outF);
-        else if (relu) k.relu(out.data, out.data, out.numel);
+        k.matmul(x.data(), 0, false, w.data(), 0, true, out.data(), 0, rows, outF, in);
+        if (b != null && relu) k.addBiasRelu(out.data(), b.data(), rows, outF);
+        else if (b != null) k.addBias(out.data(), b.data(), rows, outF);
+        else if (relu) k.relu(out.data(), out.data(), out.numel);
         Tape.Rule rule = (g, p) -> {
             Tensor g2 = reshape(relu ? Ops.reluVjp(g, out, p) : g, rows, outF);
             Supplier<Tensor> dx = () -> reshape(matmul(g2, w), x.shape);
@@ -91,7 +91,7 @@ public final class Fused {
         }
         Tensor out = Tensor.blank(mu.dtype, eps.shape);
         int samples = mu.numel == 0 ? 0 : eps.numel / mu.numel;
-        mu.dtype.kernels().reparameterize(mu.data, sigma.data, eps.data, out.data, mu.numel, samples);
+        mu.dtype.kernels().reparameterize(mu.data(), sigma.data(), eps.data(), out.data(), mu.numel, samples);
         return Tape.record("reparameterize", out,
                 (g, p) -> p.grads(() -> g, () -> mul(g, eps), () -> mul(g, sigma)), mu, sigma, eps);
     }
@@ -109,10 +109,10 @@ public final class Fused {
                     + Shape.str(logVar.shape) + " differ in shape");
         }
         Tensor out = Tensor.blank(mu.dtype, mu.shape);
-        mu.dtype.kernels().klStandardNormal(mu.data, logVar.data, out.data, mu.numel);
+        mu.dtype.kernels().klStandardNormal(mu.data(), logVar.data(), out.data(), mu.numel);
         return Tape.record("klStandardNormal", out, (g, p) -> p.grads(
                 () -> mul(g, mu),
-                () -> fusedVjp(p, () -> map(g, (k, gd, o, n) -> k.klStandardNormalBackward(gd, logVar.data, o, n)),
+                () -> fusedVjp(p, () -> map(g, (k, gd, o, n) -> k.klStandardNormalBackward(gd, logVar.data(), o, n)),
                         () -> mul(g, mul(sub(exp(logVar), scalarLike(1, logVar)), scalarLike(0.5, logVar))))),
                 mu, logVar);
     }
@@ -128,9 +128,9 @@ public final class Fused {
         checkDType("binaryCrossEntropyWithLogits", logits, targets);
         if (!Arrays.equals(logits.shape, targets.shape)) return sub(softplus(logits), mul(logits, targets));
         Tensor out = Tensor.blank(logits.dtype, logits.shape);
-        logits.dtype.kernels().bceWithLogits(logits.data, targets.data, out.data, out.numel);
+        logits.dtype.kernels().bceWithLogits(logits.data(), targets.data(), out.data(), out.numel);
         return Tape.record("binaryCrossEntropyWithLogits", out, (g, p) -> p.grads(
-                () -> fusedVjp(p, () -> map(g, (k, gd, o, n) -> k.bceWithLogitsBackward(gd, logits.data, targets.data, o, n)),
+                () -> fusedVjp(p, () -> map(g, (k, gd, o, n) -> k.bceWithLogitsBackward(gd, logits.data(), targets.data(), o, n)),
                         () -> mul(g, sub(sigmoid(logits), targets))),
                 () -> neg(mul(g, logits))), logits, targets);
     }

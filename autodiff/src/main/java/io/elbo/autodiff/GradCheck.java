@@ -143,7 +143,7 @@ public final class GradCheck {
         double[][][] analytic = new double[m][][];
         for (int r = 0; r < m; r++) {
             Tensor e = Tensor.zeros(DType.FLOAT64, y0.shape);
-            ((double[]) e.data)[r] = 1;
+            ((double[]) e.data())[r] = 1;
             List<Tensor> g = gradients(xs, e, false);
             analytic[r] = new double[xs.length][];
             for (int i = 0; i < xs.length; i++) analytic[r][i] = g.get(i).toDoubleArray();
@@ -152,7 +152,7 @@ public final class GradCheck {
         double worstRatio = 1;
         int failures = 0;
         for (int i = 0; i < xs.length; i++) {
-            double[] x = (double[]) xs[i].data;
+            double[] x = (double[]) xs[i].data();
             for (int j = 0; j < x.length; j++) {
                 double keep = x[j];
                 x[j] = keep + eps;

@@ -39,7 +39,7 @@ public final class Ops {
 
     static Tensor map(Tensor x, UnaryKernel f) {
         Tensor out = Tensor.blank(x.dtype, x.shape);
-        f.apply(x.dtype.kernels(), x.data, out.data, x.numel);
+        f.apply(x.dtype.kernels(), x.data(), out.data(), x.numel);
         return out;
     }
 
@@ -48,16 +48,16 @@ public final class Ops {
         checkDType(op, a, b);
         int[] shape = Shape.broadcast(op, a.shape, b.shape);
         Tensor out = Tensor.blank(a.dtype, shape);
-        f.apply(a.dtype.kernels(), broadcastData(a, shape), broadcastData(b, shape), out.data, out.numel);
+        f.apply(a.dtype.kernels(), broadcastData(a, shape), broadcastData(b, shape), out.data(), out.numel);
         return out;
     }
 
     /** The data of {@code x} laid out in the broadcast shape (the data itself when already so). */
     private static Object broadcastData(Tensor x, int[] shape) {
-        if (Arrays.equals(x.shape, shape)) return x.data;
+        if (Arrays.equals(x.shape, shape)) return x.data();
         Kernels<Object> k = x.dtype.kernels();
         Object d = x.dtype.blankArray(Shape.numel(shape));
-        k.copy(x.data, 0, Shape.broadcastStrides(x.shape, shape), shape, d, 0, Shape.strides(shape));
+        k.copy(x.data(), 0, Shape.broadcastStrides(x.shape, shape), shape, d, 0, Shape.strides(shape));
         return d;
     }
 
@@ -135,7 +135,7 @@ public final class Ops {
 
     /** relu's vector-Jacobian product g·[x &gt; 0], in one fused pass (x may be relu's input or its output). */
     static Tensor reluVjp(Tensor g, Tensor x, Tape.Pass pass) {
-        return fusedVjp(pass, () -> map(g, (k, gd, o, n) -> k.reluBackward(gd, x.data, o, n)),
+        return fusedVjp(pass, () -> map(g, (k, gd, o, n) -> k.reluBackward(gd, x.data(), o, n)),
                 () -> mul(g, constant(() -> gt(x, scalarLike(0, x)))));
     }
 
@@ -185,7 +185,7 @@ public final class Ops {
     /** out = xᵖ for a constant p. ∂out/∂x = p·xᵖ⁻¹: {@code g·p·x^(p−1)}. */
     public static Tensor pow(Tensor x, double p) {
         Tensor out = Tensor.blank(x.dtype, x.shape);
-        x.dtype.kernels().powScalar(x.data, p, out.data, x.numel);
+        x.dtype.kernels().powScalar(x.data(), p, out.data(), x.numel);
         return Tape.record("pow", out, (g, pass) -> pass.grads(() -> p == 0 ? mul(g, scalarLike(0, x))
                 : mul(g, mul(scalarLike(p, x), pow(x, p - 1)))), x);
     }
@@ -194,7 +194,7 @@ public final class Ops {
     public static Tensor clamp(Tensor x, double lo, double hi) {
         if (!(lo <= hi)) throw new ShapeException("clamp: lower bound " + lo + " exceeds upper bound " + hi);
         Tensor out = Tensor.blank(x.dtype, x.shape);
-        x.dtype.kernels().clamp(x.data, lo, hi, out.data, x.numel);
+        x.dtype.kernels().clamp(x.data(), lo, hi, out.data(), x.numel);
         return Tape.record("clamp", out, (g, p) -> p.grads(() -> mul(g, constant(() ->
                 mul(ge(x, scalarLike(lo, x)), le(x, scalarLike(hi, x)))))), x);
     }
@@ -273,7 +273,7 @@ public final class Ops {
         checkDType("where", mask, a);
         int[] shape = Shape.broadcast("where", mask.shape, Shape.broadcast("where", a.shape, b.shape));
         Tensor out = Tensor.blank(a.dtype, shape);
-        a.dtype.kernels().where(broadcastData(mask, shape), broadcastData(a, shape), broadcastData(b, shape), out.data, out.numel);
+        a.dtype.kernels().where(broadcastData(mask, shape), broadcastData(a, shape), broadcastData(b, shape), out.data(), out.numel);
         Tensor zero = scalarLike(0, a);
         return Tape.record("where", out, (g, p) -> p.grads(() -> where(mask, g, zero), () -> where(mask, zero, g)), a, b);
     }
@@ -304,8 +304,8 @@ public final class Ops {
         boolean[] reduce = axesMask("sum", x.rank(), axes);
         int[] keep = Shape.reduced(x.shape, reduce);
         Tensor out = Tensor.empty(x.dtype, keep);
-        x.dtype.kernels().sumInto(x.data, x.shape, out.data, Shape.broadcastStrides(keep, x.shape));
-        Tensor result = keepDims ? out : new Tensor(x.dtype, Shape.squeezed(x.shape, reduce), out.data);
+        x.dtype.kernels().sumInto(x.data(), x.shape, out.data(), Shape.broadcastStrides(keep, x.shape));
+        Tensor result = keepDims ? out : out.view(Shape.squeezed(x.shape, reduce));
         return Tape.record("sum", result, (g, p) -> p.grads(() -> expand(reshape(g, keep), x.shape)), x);
     }
 
@@ -331,8 +331,8 @@ public final class Ops {
         if (x.numel == 0) throw new ShapeException("max: empty tensor " + Shape.str(x.shape));
         int[] keep = Shape.reduced(x.shape, reduce);
         Tensor out = Tensor.full(Double.NEGATIVE_INFINITY, x.dtype, keep);
-        x.dtype.kernels().maxInto(x.data, x.shape, out.data, Shape.broadcastStrides(keep, x.shape));
-        Tensor result = keepDims ? out : new Tensor(x.dtype, Shape.squeezed(x.shape, reduce), out.data);
+        x.dtype.kernels().maxInto(x.data(), x.shape, out.data(), Shape.broadcastStrides(keep, x.shape));
+        Tensor result = keepDims ? out : out.view(Shape.squeezed(x.shape, reduce));
         return Tape.record("max", result, (g, p) -> p.grads(() -> {
             Tensor ties = constant(() -> eq(x, out));
             Tensor count = constant(() -> sum(ties, true, axes));
@@ -371,7 +371,7 @@ public final class Ops {
             throw new ShapeException("sumTo: " + Shape.str(x.shape) + " cannot be summed to " + Shape.str(shape));
         }
         Tensor out = Tensor.empty(x.dtype, shape);
-        x.dtype.kernels().sumInto(x.data, x.shape, out.data, Shape.broadcastStrides(shape, x.shape));
+        x.dtype.kernels().sumInto(x.data(), x.shape, out.data(), Shape.broadcastStrides(shape, x.shape));
         return Tape.record("sumTo", out, (g, p) -> p.grads(() -> expand(g, x.shape)), x);
     }
 
@@ -400,7 +400,7 @@ public final class Ops {
                     + Shape.str(shape) + " (" + Shape.numel(s) + " elements)");
         }
         if (Arrays.equals(s, x.shape)) return x;
-        Tensor out = new Tensor(x.dtype, s, x.data);
+        Tensor out = x.view(s);
         return Tape.record("reshape", out, (g, p) -> p.grads(() -> reshape(g, x.shape)), x);
     }
 
@@ -422,7 +422,7 @@ public final class Ops {
             srcStrides[i] = xs[p];
         }
         Tensor out = Tensor.blank(x.dtype, shape);
-        x.dtype.kernels().copy(x.data, 0, srcStrides, shape, out.data, 0, Shape.strides(shape));
+        x.dtype.kernels().copy(x.data(), 0, srcStrides, shape, out.data(), 0, Shape.strides(shape));
         return Tape.record("permute", out, (g, p) -> p.grads(() -> permute(g, inverse)), x);
     }
 
@@ -444,7 +444,7 @@ public final class Ops {
             throw new ShapeException("expand: " + Shape.str(x.shape) + " cannot be broadcast to " + Shape.str(shape));
         }
         if (Arrays.equals(x.shape, shape)) return x;
-        Tensor out = new Tensor(x.dtype, shape.clone(), broadcastData(x, shape));
+        Tensor out = new Tensor(x.dtype, shape.clone(), broadcastData(x, shape)).fromCurrentArena();
         return Tape.record("expand", out, (g, p) -> p.grads(() -> sumTo(g, x.shape)), x);
     }
 
@@ -468,7 +468,7 @@ public final class Ops {
         shape[ax] = end - start;
         int[] xs = Shape.strides(x.shape);
         Tensor out = Tensor.blank(x.dtype, shape);
-        x.dtype.kernels().copy(x.data, start * xs[ax], xs, shape, out.data, 0, Shape.strides(shape));
+        x.dtype.kernels().copy(x.data(), start * xs[ax], xs, shape, out.data(), 0, Shape.strides(shape));
         return Tape.record("slice", out, (g, p) -> p.grads(() -> pad(g, ax, start, dim - end)), x);
     }
 
@@ -483,7 +483,7 @@ public final class Ops {
         shape[ax] += before + after;
         int[] os = Shape.strides(shape);
         Tensor out = Tensor.empty(x.dtype, shape);
-        x.dtype.kernels().copy(x.data, 0, Shape.strides(x.shape), x.shape, out.data, before * os[ax], os);
+        x.dtype.kernels().copy(x.data(), 0, Shape.strides(x.shape), x.shape, out.data(), before * os[ax], os);
         return Tape.record("pad", out, (g, p) -> p.grads(() -> slice(g, ax, before, before + x.shape[ax])), x);
     }
 
@@ -514,7 +514,7 @@ public final class Ops {
         for (int t = 0; t < xs.size(); t++) {
             Tensor x = xs.get(t);
             offsets[t] = off;
-            first.dtype.kernels().copy(x.data, 0, Shape.strides(x.shape), x.shape, out.data, off * os[ax], os);
+            first.dtype.kernels().copy(x.data(), 0, Shape.strides(x.shape), x.shape, out.data(), off * os[ax], os);
             off += x.shape[ax];
         }
         Tensor[] inputs = xs.toArray(new Tensor[0]);
@@ -581,7 +581,7 @@ public final class Ops {
                 ao += idx * aStr[d];
                 bo += idx * bStr[d];
             }
-            kern.matmul(a.data, ao * m * k, transA, b.data, bo * k * n, transB, out.data, t * m * n, m, n, k);
+            kern.matmul(a.data(), ao * m * k, transA, b.data(), bo * k * n, transB, out.data(), t * m * n, m, n, k);
         }
         return Tape.record("matmul", out, (g, p) -> p.grads(
                 () -> transA ? matmul(b, g, transB, true) : matmul(g, b, false, !transB),

@@ -206,12 +206,12 @@ public final class Tape {
         // A rule may hand one array to several inputs (add passes g on to both). Each leaf gets a
         // buffer of its own, so that in-place updates of one grad (clipping) never touch another.
         Set<Object> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
-        if (seed != null) handedOut.add(seed.data);
+        if (seed != null) handedOut.add(seed.data());
         for (Map.Entry<Tensor, Tensor> e : grads.entrySet()) {
             Tensor leaf = e.getKey();
             if (!leaf.isLeaf() || !leaf.requiresGrad) continue;
             Tensor g = createGraph ? e.getValue() : e.getValue().detach();
-            if (!createGraph && !handedOut.add(g.data)) g = g.copy();
+            if (!createGraph && !handedOut.add(g.data())) g = g.copy();
             if (leaf.grad == null) {
                 leaf.grad = g;
             } else if (createGraph) {
@@ -252,6 +252,17 @@ public final class Tape {
         return grad(output, inputs, null, false, false);
     }
 
+    /**
+     * A gradient flows into an intermediate whose own entry an earlier backward pass consumed: going on
+     * would leave every leaf behind it without its share, silently. PyTorch's "trying to backward through
+     * the graph a second time".
+     */
+    private static IllegalStateException secondTime(String caller, String op, int input, Tensor x) {
+        return new IllegalStateException(caller + ": trying to backward through the graph a second time: input " + input + " of '" + op
+                + "' was made by '" + x.op + "', whose part of the tape an earlier backward pass consumed; pass retainGraph=true to"
+                + " that pass, or detach() the tensor to treat it as a constant");
+    }
+
     /** The reverse loop itself; returns the gradients of the leaves and of {@code keep}. */
     private Map<Tensor, Tensor> propagate(String caller, Tensor output, Tensor seed, boolean createGraph,
                                           Set<Tensor> keep, boolean retainGraph) {
@@ -289,7 +300,10 @@ public final class Tape {
                 }
                 Tensor[] gx = e.rule.vjp(g, new Pass(needs, createGraph));
                 for (int j = 0; j < needs.length; j++) {
-                    if (needs[j]) grads.merge(e.inputs[j], Ops.sumToShape(gx[j], e.inputs[j].shape), Ops::add);
+                    if (!needs[j]) continue;
+                    Tensor x = e.inputs[j];
+                    if (!x.isLeaf() && x.tapeIndex < base && !keep.contains(x)) throw secondTime(caller, e.op, j, x);
+                    grads.merge(x, Ops.sumToShape(gx[j], x.shape), Ops::add);
                 }
             }
         } finally {

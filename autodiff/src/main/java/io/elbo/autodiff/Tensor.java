@@ -17,13 +17,17 @@ import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
  */
 public final class Tensor {
     static {
-        Storage.open(t -> t.data); // the speed layer's one door to the array (see Storage)
+        Storage.open(Tensor::data); // the speed layer's one door to the array (see Storage)
     }
 
     final DType dtype;
     final int[] shape;
-    final Object data;
+    /** The flat row-major array; read it through {@link #data()}, which refuses storage an arena has taken back. */
+    private final Object array;
     final int numel;
+    /** The arena entry whose storage this tensor's array is (null: the array is the tensor's own). */
+    private io.elbo.autodiff.backend.Arena arena;
+    private long generation;
 
     boolean requiresGrad;
     /** The op that produced this tensor ("leaf" for a tensor made from data). */
@@ -35,8 +39,37 @@ public final class Tensor {
     Tensor(DType dtype, int[] shape, Object data) {
         this.dtype = dtype;
         this.shape = shape;
-        this.data = data;
+        this.array = data;
         this.numel = Shape.numel(shape);
+    }
+
+    /**
+     * The data, as long as it is this tensor's: an op result whose storage came from an {@link
+     * io.elbo.autodiff.backend.Arena Arena} is refused once that arena has been entered again, since its
+     * array then holds another step's values.
+     */
+    Object data() {
+        if (arena != null && arena.generation() != generation) {
+            throw new IllegalStateException("a tensor " + Shape.str(shape) + " made by '" + op + "' in an earlier entry of an Arena is"
+                    + " used after the arena was entered again: its storage now holds this entry's results (copy() it inside its entry"
+                    + " to keep it)");
+        }
+        return array;
+    }
+
+    /** Marks this tensor's array as lent by the arena entered now, if any (an op result made there). */
+    Tensor fromCurrentArena() {
+        arena = io.elbo.autodiff.backend.Arena.current();
+        if (arena != null) generation = arena.generation();
+        return this;
+    }
+
+    /** A tensor of another shape on this one's array (a view), valid exactly as long as this one. */
+    Tensor view(int[] newShape) {
+        Tensor t = new Tensor(dtype, newShape, data());
+        t.arena = arena;
+        t.generation = generation;
+        return t;
     }
 
     /** A new tensor of zeros. */
@@ -49,7 +82,7 @@ public final class Tensor {
      * entered {@link io.elbo.autodiff.backend.Arena Arena}, if any, and may hold stale values until written.
      */
     static Tensor blank(DType dtype, int[] shape) {
-        return new Tensor(dtype, shape.clone(), dtype.blankArray(Shape.numel(shape)));
+        return new Tensor(dtype, shape.clone(), dtype.blankArray(Shape.numel(shape))).fromCurrentArena();
     }
 
     // ---------------------------------------------------------------- creation
@@ -91,7 +124,7 @@ public final class Tensor {
         checkCount(values.length, s);
         Tensor t = empty(dtype, s);
         Kernels<Object> k = dtype.kernels();
-        for (int i = 0; i < values.length; i++) k.set(t.data, i, values[i]);
+        for (int i = 0; i < values.length; i++) k.set(t.data(), i, values[i]);
         return t;
     }
 
@@ -114,7 +147,7 @@ public final class Tensor {
 
     public static Tensor full(double value, DType dtype, int... shape) {
         Tensor t = empty(dtype, shape);
-        dtype.kernels().fill(t.data, value, t.numel);
+        dtype.kernels().fill(t.data(), value, t.numel);
         return t;
     }
 
@@ -134,7 +167,7 @@ public final class Tensor {
         }
         int n = (int) Math.max(0, Math.ceil((end - start) / step));
         Tensor t = empty(dtype, new int[] {n});
-        for (int i = 0; i < n; i++) dtype.kernels().set(t.data, i, start + i * step);
+        for (int i = 0; i < n; i++) dtype.kernels().set(t.data(), i, start + i * step);
         return t;
     }
 
@@ -147,7 +180,7 @@ public final class Tensor {
         Tensor t = empty(dtype, shape);
         ZigguratSampler.NormalizedGaussian gauss = ZigguratSampler.NormalizedGaussian.of(rng);
         Kernels<Object> k = dtype.kernels();
-        for (int i = 0; i < t.numel; i++) k.set(t.data, i, gauss.sample());
+        for (int i = 0; i < t.numel; i++) k.set(t.data(), i, gauss.sample());
         return t;
     }
 
@@ -155,7 +188,7 @@ public final class Tensor {
     public static Tensor uniform(UniformRandomProvider rng, double lo, double hi, DType dtype, int... shape) {
         Tensor t = empty(dtype, shape);
         Kernels<Object> k = dtype.kernels();
-        for (int i = 0; i < t.numel; i++) k.set(t.data, i, lo + (hi - lo) * rng.nextDouble());
+        for (int i = 0; i < t.numel; i++) k.set(t.data(), i, lo + (hi - lo) * rng.nextDouble());
         return t;
     }
 
@@ -177,7 +210,7 @@ public final class Tensor {
     /** The value of a one-element tensor. */
     public double item() {
         if (numel != 1) throw new ShapeException("item: tensor of shape " + Shape.str(shape) + " has " + numel + " elements, not 1");
-        return dtype.kernels().get(data, 0);
+        return dtype.kernels().get(data(), 0);
     }
 
     /** The element at a multi-index. */
@@ -193,15 +226,15 @@ public final class Tensor {
             }
             flat += index[i] * st[i];
         }
-        return dtype.kernels().get(data, flat);
+        return dtype.kernels().get(data(), flat);
     }
 
     /** True when no element is NaN or infinite. */
     public boolean allFinite() {
-        if (data instanceof float[] f) {
+        if (data() instanceof float[] f) {
             for (float v : f) if (!Float.isFinite(v)) return false;
         } else {
-            for (double v : (double[]) data) if (!Double.isFinite(v)) return false;
+            for (double v : (double[]) data()) if (!Double.isFinite(v)) return false;
         }
         return true;
     }
@@ -210,7 +243,7 @@ public final class Tensor {
     public double[] toDoubleArray() {
         double[] out = new double[numel];
         Kernels<Object> k = dtype.kernels();
-        for (int i = 0; i < numel; i++) out[i] = k.get(data, i);
+        for (int i = 0; i < numel; i++) out[i] = k.get(data(), i);
         return out;
     }
 
@@ -218,7 +251,7 @@ public final class Tensor {
     public float[] toFloatArray() {
         float[] out = new float[numel];
         Kernels<Object> k = dtype.kernels();
-        for (int i = 0; i < numel; i++) out[i] = (float) k.get(data, i);
+        for (int i = 0; i < numel; i++) out[i] = (float) k.get(data(), i);
         return out;
     }
 
@@ -249,13 +282,13 @@ public final class Tensor {
     /** A new leaf with a copy of the data, not requiring gradients. */
     public Tensor copy() {
         Tensor t = empty(dtype, shape);
-        System.arraycopy(data, 0, t.data, 0, numel);
+        System.arraycopy(data(), 0, t.data(), 0, numel);
         return t;
     }
 
     /** The same values as a new leaf that does not require gradients; shares the data. */
     public Tensor detach() {
-        return new Tensor(dtype, shape, data);
+        return view(shape);
     }
 
     /** Back-propagates from this scalar: seeds d(this)/d(this) = 1 and fills the leaves' grads. */

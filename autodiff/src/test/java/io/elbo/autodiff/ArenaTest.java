@@ -1,20 +1,19 @@
 package io.elbo.autodiff;
 
-import io.elbo.autodiff.backend.Arena;
-import io.elbo.autodiff.backend.Storage;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.elbo.autodiff.backend.Arena;
+import io.elbo.autodiff.backend.Storage;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.simple.RandomSource;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 /** {@link Arena}: storage is reused from entry to entry, and reuse never changes a result. */
 class ArenaTest {

@@ -1,7 +1,7 @@
 package io.elbo.nn;
 
-import io.elbo.autodiff.Fused;
 import io.elbo.autodiff.DType;
+import io.elbo.autodiff.Fused;
 import io.elbo.autodiff.Ops;
 import io.elbo.autodiff.Tensor;
 import org.apache.commons.rng.UniformRandomProvider;

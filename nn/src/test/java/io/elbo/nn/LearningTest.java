@@ -3,8 +3,8 @@ package io.elbo.nn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.elbo.autodiff.Fused;
 import io.elbo.autodiff.DType;
+import io.elbo.autodiff.Fused;
 import io.elbo.autodiff.Ops;
 import io.elbo.autodiff.Tape;
 import io.elbo.autodiff.Tensor;

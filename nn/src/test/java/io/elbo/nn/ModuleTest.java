@@ -1,6 +1,5 @@
 package io.elbo.nn;
 
-import io.elbo.autodiff.backend.Storage;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tensor;
+import io.elbo.autodiff.backend.Storage;
 import java.util.List;
 import org.apache.commons.rng.simple.RandomSource;
 import org.junit.jupiter.api.Test;

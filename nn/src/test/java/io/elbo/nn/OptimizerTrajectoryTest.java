@@ -1,7 +1,5 @@
 package io.elbo.nn;
 
-import io.elbo.autodiff.backend.Storage;
-import io.elbo.autodiff.TestData;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -11,6 +9,8 @@ import com.google.gson.JsonParser;
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Ops;
 import io.elbo.autodiff.Tensor;
+import io.elbo.autodiff.TestData;
+import io.elbo.autodiff.backend.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;

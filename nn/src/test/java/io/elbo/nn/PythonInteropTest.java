@@ -1,12 +1,12 @@
 package io.elbo.nn;
 
-import io.elbo.autodiff.TestData;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.gson.Gson;
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tensor;
+import io.elbo.autodiff.TestData;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,7 +1,5 @@
 package io.elbo.vae;
 
-import io.elbo.autodiff.backend.Storage;
-import io.elbo.autodiff.TestData;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +9,8 @@ import io.elbo.autodiff.DType;
 import io.elbo.autodiff.GradCheck;
 import io.elbo.autodiff.Tape;
 import io.elbo.autodiff.Tensor;
+import io.elbo.autodiff.TestData;
+import io.elbo.autodiff.backend.Storage;
 import io.elbo.nn.Adam;
 import io.elbo.nn.Parameter;
 import io.elbo.vae.data.Dataset;
@@ -146,5 +146,19 @@ class VaeTest {
         double m = mean(v), s = 0;
         for (double x : v) s += (x - m) * (x - m);
         return s / (v.length - 1);
+    }
+
+    /**
+     * A second loss built on an encoder output after the first backward() throws (PyTorch: "trying to
+     * backward through the graph a second time") instead of leaving the encoder without its gradient.
+     */
+    @Test
+    void aSecondLossOnAnEncoderOutputAfterBackwardThrowsInsteadOfDroppingTheEncodersGradient() {
+        VAE v = new VAE(new VAE.Config(12, new int[] {5}, 2, "tanh", VAE.Likelihood.BERNOULLI, 1, DType.FLOAT64), rng(3));
+        Tensor x = Tensor.uniform(rng(4), 0, 1, DType.FLOAT64, 4, 12);
+        VAE.Encoding e = v.encode(x);
+        e.mu().square().sum().backward();
+        IllegalStateException ex = assertThrows(IllegalStateException.class, () -> e.logVar().sum().backward());
+        assertTrue(ex.getMessage().contains("trying to backward through the graph a second time"), ex.getMessage());
     }
 }

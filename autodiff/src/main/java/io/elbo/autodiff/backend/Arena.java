@@ -37,12 +37,15 @@ public final class Arena {
     private final ArrayList<Object> lent = new ArrayList<>();
     private Arena previous;
     private boolean entered;
+    /** How many times this arena has been entered: an op result made in entry g is valid while this is g. */
+    private long generation;
     private long reused, allocated;
 
     /** Makes this arena the current thread's source of op storage until the entry is closed. */
     public Entry enter() {
         if (entered) throw new IllegalStateException("Arena.enter: this arena is already entered");
         entered = true;
+        generation++;
         previous = CURRENT.get();
         CURRENT.set(this);
         return new Entry();
@@ -67,6 +70,19 @@ public final class Arena {
             CURRENT.set(previous);
             previous = null;
         }
+    }
+
+    /** The arena entered on this thread, or null. */
+    public static Arena current() {
+        return CURRENT.get();
+    }
+
+    /**
+     * The number of the current (or last) entry: a result made in an entry stays valid while this number is
+     * unchanged, that is until the arena is entered again.
+     */
+    public long generation() {
+        return generation;
     }
 
     /** Arrays handed out again, and arrays newly allocated, over the arena's life (for tests and benchmarks). */

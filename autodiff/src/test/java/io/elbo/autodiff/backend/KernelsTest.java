@@ -1,11 +1,11 @@
 package io.elbo.autodiff.backend;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static io.elbo.autodiff.backend.Float32Checks.U;
 import static io.elbo.autodiff.backend.Float32Checks.assertClose;
 import static io.elbo.autodiff.backend.Float32Checks.random;
 import static io.elbo.autodiff.backend.Float32Checks.widen;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.elbo.autodiff.Shape;
