@@ -322,6 +322,7 @@ final class TrainCommand implements Callable<Integer> {
                         step(batchTensor(order, from, to, dt), to - from);
                         batch++;
                         bar.step(to - from);
+                        TestHook.afterBatch(epoch, batch, stop, out);
                         if (stop.get() && batch < batches) {
                             seconds += (System.nanoTime() - t0) * 1e-9;
                             save();
