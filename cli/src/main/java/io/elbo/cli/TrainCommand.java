@@ -281,7 +281,13 @@ final class TrainCommand implements Callable<Integer> {
             } catch (NumberFormatException e) {
                 throw new CliException(where + ": the epoch's running sums or seconds are missing or not numbers");
             }
-            for (double v : sums) if (!Double.isFinite(v)) throw new CliException(where + ": the epoch's running sums are not finite");
+            // count and objective are numbers; reconstruction and KL too, except under IWAE, which has none (NaN).
+            boolean iwae = config.iwaeK() > 1;
+            for (int i = 0; i < 4; i++) {
+                if (i < 2 || !iwae ? !Double.isFinite(sums[i]) : !Double.isNaN(sums[i])) {
+                    throw new CliException(where + ": the epoch's running sums are not " + (i < 2 || !iwae ? "finite" : "those of IWAE"));
+                }
+            }
             if (sums[0] != Math.min((long) batch * config.batchSize(), train.count()) || !(seconds >= 0) || !Double.isFinite(seconds)) {
                 throw new CliException(where + ": the epoch's running sums do not match batch " + batch + " (" + sums[0] + " images, "
                         + seconds + " s)");

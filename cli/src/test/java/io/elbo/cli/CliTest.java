@@ -25,6 +25,8 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /** The vae command end to end, in process (picocli with captured output) and, for Ctrl-C, in a child JVM. */
@@ -116,10 +118,19 @@ class CliTest {
         assertSameState(straight, twoThreads);
     }
 
-    @Test
-    void ctrlCFinishesTheStepSavesAndExits_andResumingGivesTheBitsOfAnUninterruptedRun() throws Exception {
+    /**
+     * Ctrl-C mid-epoch, then --resume: the bits of a run never stopped. Also with a KL warm-up and L = 2
+     * samples, and with the IWAE objective, so that every counter the resume restores (step, β's schedule,
+     * the generator, the running sums) is exercised.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "--kl-warmup 1 -L 2", "--iwae-k 3 --pixels dynamic"})
+    void ctrlCFinishesTheStepSavesAndExits_andResumingGivesTheBitsOfAnUninterruptedRun(String extra) throws Exception {
         Path interrupted = tmp.resolve("interrupted"), straight = tmp.resolve("straight");
-        String[] args = {"train", "--data", "sample", "--limit", "1000", "-b", "8", "-e", "2", "--threads", "1", "-o", interrupted.toString()};
+        List<String> argList = new ArrayList<>(List.of("train", "--data", "sample", "--limit", "1000", "-b", "8", "-e", "2", "--threads", "1"));
+        if (!extra.isEmpty()) argList.addAll(List.of(extra.split(" ")));
+        argList.addAll(List.of("-o", interrupted.toString()));
+        String[] args = argList.toArray(new String[0]);
         // The trainer pauses after batch 37 of epoch 1 (a test hook) until the signal arrives: no race with the clock.
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules=jdk.incubator.vector", "-Dvae.test.pauseAfterBatch=1:37", "-cp", System.getProperty("java.class.path"),
@@ -310,5 +321,39 @@ class CliTest {
             System.setErr(before);
         }
         assertEquals("", stray.toString(StandardCharsets.UTF_8), "nothing printed behind our back");
+    }
+
+    /**
+     * metrics.csv, read by its header's names, holds what the epoch lines print (to their two decimals), and
+     * with --kl-warmup 2 its β column is the documented schedule β·min(1, step / (2 epochs' steps)) at
+     * each epoch's end: 0.5, 1, 1.
+     */
+    @Test
+    void metricsCsvReadByHeaderIsWhatTheEpochLinesPrintAndWarmUpShowsItsBeta() throws Exception {
+        Path run = tmp.resolve("warm");
+        Result r = vae(with(SHORT, "-e", "3", "--kl-warmup", "2", "-o", run.toString()));
+        assertEquals(0, r.exit(), r.err());
+        List<String> csv = Files.readAllLines(run.resolve("metrics.csv"));
+        List<String> header = List.of(csv.get(0).split(","));
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+                "epoch (\\d+)/3  train -ELBO ([0-9.]+) = recon ([0-9.]+) \\+ KL ([0-9.]+) \\| test -ELBO ([0-9.]+) \\|.*");
+        List<java.util.regex.Matcher> printed = r.out().lines().map(line::matcher).filter(java.util.regex.Matcher::matches).toList();
+        assertEquals(3, printed.size(), r.out());
+        assertEquals(4, csv.size(), "a header and three rows");
+        double[] beta = {0.5, 1, 1};
+        for (int e = 0; e < 3; e++) {
+            String[] row = csv.get(e + 1).split(",", -1);
+            java.util.function.ToDoubleFunction<String> col = name -> Double.parseDouble(row[header.indexOf(name)]);
+            java.util.regex.Matcher m = printed.get(e);
+            assertEquals(e + 1, (int) col.applyAsDouble("epoch"));
+            assertEquals(Integer.parseInt(m.group(1)), e + 1);
+            assertEquals(Double.parseDouble(m.group(2)), col.applyAsDouble("train_loss"), 0.005, "train_loss, epoch " + (e + 1));
+            assertEquals(Double.parseDouble(m.group(3)), col.applyAsDouble("train_reconstruction"), 0.005, "recon, epoch " + (e + 1));
+            assertEquals(Double.parseDouble(m.group(4)), col.applyAsDouble("train_kl"), 0.005, "KL, epoch " + (e + 1));
+            assertEquals(Double.parseDouble(m.group(5)), col.applyAsDouble("test_neg_elbo"), 0.005, "test, epoch " + (e + 1));
+            assertEquals(beta[e], col.applyAsDouble("beta"), 0, "β at the end of epoch " + (e + 1));
+            assertEquals(col.applyAsDouble("train_loss"), col.applyAsDouble("train_reconstruction") + col.applyAsDouble("train_kl"),
+                    1e-9, "the −ELBO is reconstruction + KL (the column is the ELBO, not the β-weighted loss)");
+        }
     }
 }

@@ -1,0 +1,118 @@
+package io.elbo.vae;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.elbo.autodiff.DType;
+import io.elbo.autodiff.Tape;
+import io.elbo.autodiff.Tensor;
+import io.elbo.nn.Parameter;
+import io.elbo.nn.SGD;
+import java.util.List;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.DoubleRange;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AfterProperty;
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.simple.RandomSource;
+
+/**
+ * The objective the VAE trains on, end to end: for every likelihood, β, number of samples L, IWAE k and
+ * warm-up step, the loss is −(reconstruction − β_t·KL) with β_t = β·min(1, t / warm-up steps), the
+ * documented schedule, both from {@code elbo} and from the {@code trainStep} that training runs; the
+ * ELBO term is reconstruction − KL; IWAE's loss is −L_k; and the gradient follows the documented
+ * reduction, a mean over the batch: a batch's gradient is the mean of its data's gradients.
+ */
+class TrainingObjectiveProperties {
+    @AfterProperty
+    void emptyTape() {
+        Tape.clear();
+    }
+
+    static UniformRandomProvider rng(long seed) {
+        return RandomSource.XO_RO_SHI_RO_128_PP.create(seed);
+    }
+
+    static VAE model(int likelihood, long seed) {
+        VAE.Likelihood lik = VAE.Likelihood.values()[likelihood];
+        return new VAE(new VAE.Config(10, new int[] {6}, 3, "tanh", lik, 0.7, DType.FLOAT64), rng(seed));
+    }
+
+    static Tensor data(int likelihood, int batch, long seed) {
+        Tensor u = Tensor.uniform(rng(seed + 1), 0, 1, DType.FLOAT64, batch, 10);
+        return likelihood == 0 ? u : u.mul(4).sub(2); // grey values for Bernoulli, any value for the Gaussians
+    }
+
+    /** β_t of the documented linear warm-up, written out here rather than taken from the code under test. */
+    static double betaAt(double beta, int warmup, long step) {
+        return warmup == 0 ? beta : beta * Math.min(1.0, (double) step / warmup);
+    }
+
+    @Property(tries = 120)
+    void theLossIsMinusReconstructionPlusBetaTimesKlWithTheDocumentedSchedule(
+            @ForAll @IntRange(min = 0, max = 3) int likelihood, @ForAll @DoubleRange(min = 0, max = 3) double beta,
+            @ForAll @IntRange(min = 1, max = 3) int samples, @ForAll @IntRange(min = 0, max = 2) int warmupChoice,
+            @ForAll @IntRange(min = 0, max = 300) int step, @ForAll boolean analyticKl, @ForAll long seed) {
+        int warmup = new int[] {0, 7, 150}[warmupChoice];
+        VAE vae = model(likelihood, seed);
+        Tensor x = data(likelihood, 5, seed);
+        VAE.ElboOptions options = new VAE.ElboOptions(samples, beta, analyticKl, warmup);
+        double bt = betaAt(beta, warmup, step);
+
+        VAE.Terms t = vae.elbo(x, rng(seed + 2), options, options.betaAt(step));
+        assertEquals(-(t.reconstruction() - bt * t.kl()), t.loss().item(), 1e-9 * (1 + Math.abs(t.loss().item())), "elbo's loss");
+        assertEquals(t.reconstruction() - t.kl(), t.elbo(), 1e-12 * (1 + Math.abs(t.elbo())), "the ELBO term");
+        Tape.clear();
+
+        VAE.Terms s = vae.trainStep(x, new SGD(vae.parameters(), 0), rng(seed + 2), options, step); // lr 0: measure only
+        assertEquals(t.loss().item(), s.loss().item(), 0, "trainStep trains on the same loss, with β at its step");
+    }
+
+    @Property(tries = 40)
+    void theIwaeLossIsMinusLk(@ForAll @IntRange(min = 0, max = 3) int likelihood, @ForAll @IntRange(min = 2, max = 6) int k,
+                              @ForAll long seed) {
+        VAE vae = model(likelihood, seed);
+        Tensor x = data(likelihood, 4, seed);
+        VAE.Terms s = vae.trainStep(x, new SGD(vae.parameters(), 0), rng(seed + 3), new VAE.ElboOptions(1, 1, true, 0, k), 0);
+        double loss = vae.iwaeLoss(x, k, rng(seed + 3)).item();
+        Tape.clear();
+        assertEquals(loss, s.loss().item(), 0, "trainStep's IWAE loss");
+        assertEquals(-loss, s.elbo(), 0, "its L_k");
+    }
+
+    @Property(tries = 60)
+    void aBatchsGradientIsTheMeanOfItsDatasGradients(@ForAll @IntRange(min = 0, max = 3) int likelihood,
+                                                    @ForAll @DoubleRange(min = 0, max = 2) double beta, @ForAll long seed) {
+        VAE vae = model(likelihood, seed);
+        Tensor x = data(likelihood, 3, seed);
+        VAE.ElboOptions options = new VAE.ElboOptions(1, beta, true, 0);
+        List<Parameter> params = vae.parameters();
+        // One draw of ε per datum, in the order the batch draws them ([L = 1, B, K], row-major).
+        UniformRandomProvider batchNoise = rng(seed + 4), singleNoise = rng(seed + 4);
+        double[][] batchGrad = gradients(vae, x, batchNoise, options, params);
+        double[][] mean = new double[params.size()][];
+        for (int i = 0; i < 3; i++) {
+            double[][] g = gradients(vae, x.slice(0, i, i + 1), singleNoise, options, params);
+            for (int p = 0; p < g.length; p++) {
+                if (mean[p] == null) mean[p] = new double[g[p].length];
+                for (int j = 0; j < g[p].length; j++) mean[p][j] += g[p][j] / 3;
+            }
+        }
+        for (int p = 0; p < mean.length; p++) {
+            for (int j = 0; j < mean[p].length; j++) {
+                assertEquals(mean[p][j], batchGrad[p][j], 1e-10 * (1 + Math.abs(mean[p][j])), params.get(p) + " element " + j);
+            }
+        }
+    }
+
+    static double[][] gradients(VAE vae, Tensor x, UniformRandomProvider noise, VAE.ElboOptions options, List<Parameter> params) {
+        vae.zeroGrad();
+        vae.elbo(x, noise, options, options.beta()).loss().backward();
+        double[][] g = new double[params.size()][];
+        for (int p = 0; p < g.length; p++) {
+            Tensor gp = params.get(p).grad();
+            g[p] = gp == null ? new double[params.get(p).value().numel()] : gp.toDoubleArray();
+        }
+        return g;
+    }
+}
