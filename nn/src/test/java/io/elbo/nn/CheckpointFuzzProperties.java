@@ -146,6 +146,17 @@ class CheckpointFuzzProperties {
         var rng = RandomSource.XO_RO_SHI_RO_128_PP.create(3L);
         try {
             Checkpoint.load(file, net, adam, rng);
+            // Whatever loaded is usable: each state tensor has its parameter's shape, and every value is finite.
+            List<Parameter> ps = net.parameters();
+            for (java.util.Map.Entry<String, io.elbo.autodiff.Tensor> e : adam.stateTensors().entrySet()) {
+                int i = Integer.parseInt(e.getKey().substring(0, e.getKey().indexOf('.')));
+                if (!java.util.Arrays.equals(ps.get(i).shape(), e.getValue().shape())) {
+                    throw new AssertionError("state " + e.getKey() + " " + java.util.Arrays.toString(e.getValue().shape()) + " loaded for a parameter "
+                            + java.util.Arrays.toString(ps.get(i).shape()));
+                }
+                if (!e.getValue().allFinite()) throw new AssertionError("non-finite state " + e.getKey() + " loaded");
+            }
+            for (Parameter p : ps) if (!p.value().allFinite()) throw new AssertionError("a non-finite parameter loaded");
             return "loaded";
         } catch (CheckpointException e) {
             if (e.getMessage() == null || e.getMessage().contains("\n")) throw new AssertionError("not a one-line message: " + e.getMessage());

@@ -188,4 +188,49 @@ class CheckpointTest {
         Files.write(f, b);
         return f;
     }
+
+    /** An Adam checkpoint after one step, read back as entries and metadata to tamper with. */
+    SafeTensors.Contents adamCheckpoint() throws Exception {
+        Sequential a = net(1);
+        Adam opt = Adam.adam(a.parameters(), 0.01);
+        a.forward(Tensor.ones(DType.FLOAT32, 2, 3)).sum().backward();
+        opt.step();
+        Path f = dir.resolve("adam.safetensors");
+        Checkpoint.save(f, a, opt, RandomSource.XO_RO_SHI_RO_128_PP.create(3L), Map.of());
+        return SafeTensors.read(f);
+    }
+
+    String loadError(Map<String, SafeTensors.Entry> entries, Map<String, String> meta) throws Exception {
+        Path f = dir.resolve("tampered.safetensors");
+        SafeTensors.write(f, entries, meta);
+        Sequential b = net(2);
+        Adam opt = Adam.adam(b.parameters(), 0.01);
+        return assertThrows(CheckpointException.class, () -> Checkpoint.load(f, b, opt, RandomSource.XO_RO_SHI_RO_128_PP.create(4L)))
+                .getMessage();
+    }
+
+    /** Optimiser state whose shape, dtype or count does not match the parameters is refused, with the tensor named. */
+    @Test
+    void optimizerStateOfAnotherShapeDtypeOrCountIsRefused() throws Exception {
+        SafeTensors.Contents c = adamCheckpoint();
+        Map<String, SafeTensors.Entry> shape = new LinkedHashMap<>(c.entries());
+        shape.put("optimizer.0.exp_avg", SafeTensors.Entry.of(Tensor.zeros(DType.FLOAT32, 3, 4)));
+        assertTrue(loadError(shape, c.metadata()).endsWith("tensor 'optimizer.0.exp_avg' has shape [3, 4], expected [4, 3]"));
+
+        Map<String, SafeTensors.Entry> dtype = new LinkedHashMap<>(c.entries());
+        dtype.put("optimizer.1.exp_avg_sq", SafeTensors.Entry.of(Tensor.zeros(DType.FLOAT64, 4)));
+        assertTrue(loadError(dtype, c.metadata()).endsWith("tensor 'optimizer.1.exp_avg_sq' is F64, expected F32"));
+
+        Map<String, SafeTensors.Entry> missing = new LinkedHashMap<>(c.entries());
+        missing.remove("optimizer.2.exp_avg_sq");
+        assertTrue(loadError(missing, c.metadata()).endsWith("optimizer state: the state of parameter 2 is incomplete"));
+
+        Map<String, SafeTensors.Entry> extra = new LinkedHashMap<>(c.entries());
+        extra.put("optimizer.9.exp_avg", SafeTensors.Entry.of(Tensor.zeros(DType.FLOAT32, 2)));
+        assertTrue(loadError(extra, c.metadata()).endsWith("tensor 'optimizer.9.exp_avg' is not state of this optimizer"));
+
+        Map<String, String> steps = new LinkedHashMap<>(c.metadata());
+        steps.put("optimizer.steps", "1,1");
+        assertTrue(loadError(c.entries(), steps).endsWith("optimizer state has 2 step counts for 4 parameters"));
+    }
 }

@@ -13,7 +13,12 @@ import jdk.incubator.vector.VectorSpecies;
  * and in compiled code, on every JDK. The JDK's own {@code lanewise(EXP)} does not: compiled, it
  * runs an SVML intrinsic; interpreted, a scalar fallback that may differ in the last bit, which would
  * make a resumed run drift from an uninterrupted one. The polynomials are Cephes' {@code expf} and
- * {@code logf} (errors of about 1 ulp); results below 2⁻¹²⁶ flush to zero.
+ * {@code logf}; results below 2⁻¹²⁶ flush to zero.
+ *
+ * <p><b>Accuracy</b>, in ulps of the correctly rounded float result, as the kernels built on these compute
+ * it (measured over a dense sweep of 4·10⁶ points each, and checked by {@code Float32AccuracyTest}):
+ * exp ≤ 1 (on [−87, 88]), log ≤ 1 (on [10⁻³⁰, 10³⁰]), tanh ≤ 1.5, log1p ≤ 2.5 (on (−1, 10⁶]),
+ * sigmoid ≤ 2.5 and softplus ≤ 3 (on [−30, 30]).
  */
 final class VectorMath {
     private VectorMath() {}
