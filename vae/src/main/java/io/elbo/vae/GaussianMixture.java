@@ -15,6 +15,12 @@ public final class GaussianMixture {
     /** Variances are kept at or above this floor, so a component cannot collapse onto one point. */
     public static final double MIN_VARIANCE = 1e-6;
 
+    /**
+     * The weight the M-step gives a component no point is responsible for: the ELBO's supremum puts it at
+     * 0, which no mixture has; at 10⁻³⁰⁰ the others' weights differ from their optimum by that much.
+     */
+    public static final double MIN_WEIGHT = 1e-300;
+
     public GaussianMixture(double[] weights, double[] means, double[] variances) {
         int k = weights.length;
         if (k == 0 || means.length != k || variances.length != k) throw new IllegalArgumentException("GaussianMixture: parameter lengths differ");
@@ -82,7 +88,9 @@ public final class GaussianMixture {
 
     /**
      * The M-step: the θ maximising ELBO(q, θ) in closed form, with Nₖ = Σₙ qₙₖ:
-     * πₖ = Nₖ/N, μₖ = Σₙ qₙₖxₙ / Nₖ, σₖ² = max(Σₙ qₙₖ(xₙ − μₖ)² / Nₖ, floor).
+     * πₖ = Nₖ/N, μₖ = Σₙ qₙₖxₙ / Nₖ, σₖ² = max(Σₙ qₙₖ(xₙ − μₖ)² / Nₖ, floor). A component with Nₖ = 0 (its
+     * responsibilities underflowed, say) keeps its μₖ and σₖ², in which the ELBO is flat, and gets
+     * {@link #MIN_WEIGHT}; every other component is updated as usual.
      */
     public GaussianMixture mStep(double[] data, double[][] q) {
         int kk = weights.length;
@@ -93,7 +101,12 @@ public final class GaussianMixture {
                 nk += q[n][k];
                 sx += q[n][k] * data[n];
             }
-            if (nk <= 0) return this; // an empty component keeps its parameters: the ELBO is flat in them
+            if (nk <= 0) { // empty: the ELBO is flat in its mean and variance, and its weight's supremum is 0
+                mu[k] = means[k];
+                var[k] = variances[k];
+                w[k] = MIN_WEIGHT;
+                continue;
+            }
             mu[k] = sx / nk;
             double sv = 0;
             for (int n = 0; n < data.length; n++) sv += q[n][k] * (data[n] - mu[k]) * (data[n] - mu[k]);
