@@ -18,6 +18,7 @@ import net.jqwik.api.statistics.Statistics;
  * Smooth ops are also checked to second order. {@code Statistics.coverage} proves the edge
  * shapes are really generated.
  */
+@net.jqwik.api.statistics.StatisticsReport(onFailureOnly = true) // statistics are shown when a property fails
 class OpGradientProperties {
 
     // ------------------------------------------------------------------ generators

@@ -27,6 +27,7 @@ import org.apache.commons.rng.simple.RandomSource;
  * loads or throws {@link CheckpointException} (nothing else), and its allocations stay bounded by
  * the file's size, never by sizes the file claims.
  */
+@net.jqwik.api.statistics.StatisticsReport(onFailureOnly = true) // statistics are shown when a property fails
 class CheckpointFuzzProperties {
     static byte[] valid;
     static Path file;

@@ -20,6 +20,7 @@ import org.apache.commons.rng.simple.RandomSource;
  * The seeds' theorems about the ELBO, as properties over generated models, data and approximate
  * posteriors. Each property's name states the theorem it checks.
  */
+@net.jqwik.api.statistics.StatisticsReport(onFailureOnly = true) // statistics are shown when a property fails
 class ElboTheoremProperties {
 
     static Arbitrary<Double> decimals(double lo, double hi) {

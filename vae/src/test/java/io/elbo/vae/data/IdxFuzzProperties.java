@@ -22,6 +22,7 @@ import net.jqwik.api.statistics.Statistics;
  * {@link IdxException} with a one-line message, nothing else, and never allocates for sizes the
  * file only claims.
  */
+@net.jqwik.api.statistics.StatisticsReport(onFailureOnly = true) // statistics are shown when a property fails
 class IdxFuzzProperties {
     static Path file;
     static byte[] valid;
