@@ -91,6 +91,10 @@ class ElboTheoremProperties {
         for (double x : v) assertEquals(0.0, x, 0.0);
     }
 
+    /**
+     * False-failure rate: a mean of 4 000 independent log-ratios against the closed form at 5 standard errors
+     * (two-sided normal tail 5.7·10⁻⁷), 20 tries: about 10⁻⁵ per run.
+     */
     @Property(tries = 20)
     void closedFormKlEqualsTheMonteCarloEstimateWithinFiveStandardErrors(@ForAll("normalPairs") Normal[] qp, @ForAll long seed) {
         double closed = Divergences.klNormalNormal(qp[0], qp[1]).sum().item();
@@ -209,6 +213,10 @@ class ElboTheoremProperties {
         return m.estimate();
     }
 
+    /**
+     * False-failure rate: per try, ten one-sided comparisons of means of 400 independent L_k estimates at 5
+     * standard errors (normal tail 2.9·10⁻⁷ each), 8 tries: about 2·10⁻⁵ per run.
+     */
     @Property(tries = 8)
     void iwaeBoundsIncreaseWithKAndStayBelowTheEvidenceInExpectation(@ForAll("linearGaussianCases") Case c, @ForAll long seed) {
         double logP = c.model().logEvidence(c.x());
@@ -231,6 +239,10 @@ class ElboTheoremProperties {
         }
     }
 
+    /**
+     * False-failure rate: per try, two one-sided comparisons at 5 standard errors of means of 40–4 000
+     * independent estimates (normal tail 2.9·10⁻⁷ each), 8 tries: about 5·10⁻⁶ per run.
+     */
     @Property(tries = 8)
     void iwaeClosesTheGapToTheEvidenceAsKGrows(@ForAll("linearGaussianCases") Case c, @ForAll long seed) {
         // For any q, the gap log p(x) − L_k shrinks from k = 1 to k = 1000.
