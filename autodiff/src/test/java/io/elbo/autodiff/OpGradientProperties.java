@@ -23,9 +23,17 @@ class OpGradientProperties {
 
     // ------------------------------------------------------------------ generators
 
+    /**
+     * Shapes of uniformly drawn rank and sizes. (jqwik's default integers are biased towards the lower bound
+     * at small generation sizes, which made rank 3 rare enough for the coverage checks to fail about once in
+     * six runs of the suite.)
+     */
     static Arbitrary<int[]> shapes(int minRank, int maxRank) {
-        return Arbitraries.integers().between(minRank, maxRank)
-                .flatMap(r -> Arbitraries.integers().between(1, 4).array(int[].class).ofSize(r));
+        return uniform(minRank, maxRank).flatMap(r -> uniform(1, 4).array(int[].class).ofSize(r));
+    }
+
+    static net.jqwik.api.arbitraries.IntegerArbitrary uniform(int lo, int hi) {
+        return Arbitraries.integers().between(lo, hi).withDistribution(net.jqwik.api.RandomDistribution.uniform());
     }
 
     /** Doubles with 10 decimal places (jqwik's default scale of 2 would make ties and exact zeros common). */
@@ -63,14 +71,14 @@ class OpGradientProperties {
      */
     static Arbitrary<int[][]> broadcastShapes() {
         Arbitrary<int[][]> same = shapes(0, 3).map(s -> new int[][] {s, s.clone()});
-        Arbitrary<int[][]> sizeOne = Arbitraries.integers().between(1, 3)
-                .flatMap(r -> Arbitraries.integers().between(2, 4).array(int[].class).ofSize(r))
+        Arbitrary<int[][]> sizeOne = uniform(1, 3)
+                .flatMap(r -> uniform(2, 4).array(int[].class).ofSize(r))
                 .flatMap(s -> Arbitraries.of(true, false).list().ofSize(s.length).filter(l -> l.contains(true)).map(ones -> {
                     int[] t = s.clone();
                     for (int i = 0; i < t.length; i++) if (ones.get(i)) t[i] = 1;
                     return new int[][] {s, t};
                 }));
-        Arbitrary<int[][]> rankDiffers = shapes(1, 3).flatMap(s -> Arbitraries.integers().between(1, s.length).flatMap(drop ->
+        Arbitrary<int[][]> rankDiffers = shapes(1, 3).flatMap(s -> uniform(1, s.length).flatMap(drop ->
                 Arbitraries.of(true, false).list().ofSize(s.length - drop).map(ones -> {
                     int[] t = Arrays.copyOfRange(s, drop, s.length);
                     for (int i = 0; i < t.length; i++) if (ones.get(i)) t[i] = 1;
@@ -85,7 +93,11 @@ class OpGradientProperties {
                 tensors(Arbitraries.just(sh[0]), a), tensors(Arbitraries.just(sh[1]), b)).as((x, y) -> new Tensor[] {x, y}));
     }
 
-    /** Collects rank and size-1 axes; checks rank 3 and size-1 axes (and scalars, when generated) occur. */
+    /**
+     * Collects rank and size-1 axes; checks rank 3 and size-1 axes (and scalars, when generated) occur. With
+     * ranks and sizes uniform, a check fails by chance with probability at most (3/4)⁶⁰ ≈ 3·10⁻⁸ per
+     * property (every property that uses it makes at least 60 tries).
+     */
     static void coverShapes(Tensor... xs) {
         for (Tensor x : xs) {
             Statistics.label("rank").collect(x.rank());
@@ -314,7 +326,7 @@ class OpGradientProperties {
         return out;
     }
 
-    @Property(tries = 40)
+    @Property(tries = 60)
     void sumAndMeanGradientsMatchCentralDifferencesForEveryAxisSet(@ForAll("rank1to3") Tensor x, @ForAll boolean keepDims) {
         coverShapes(x);
         for (int[] axes : axisSubsets(x.rank())) {
@@ -323,7 +335,7 @@ class OpGradientProperties {
         }
     }
 
-    @Property(tries = 40)
+    @Property(tries = 60)
     void maxGradientMatchesCentralDifferencesWithoutTies(@ForAll("distinct") Tensor x, @ForAll boolean keepDims) {
         coverShapes(x);
         for (int[] axes : axisSubsets(x.rank())) {
@@ -342,7 +354,7 @@ class OpGradientProperties {
 
     // ------------------------------------------------------------------ movement
 
-    @Property(tries = 40)
+    @Property(tries = 60)
     void permuteAndTransposeGradientsMatchCentralDifferences(@ForAll("rank1to3") Tensor x) {
         coverShapes(x);
         int r = x.rank();
@@ -353,7 +365,7 @@ class OpGradientProperties {
         check("transpose", false, in -> in[0].transpose(0, r - 1).square(), x);
     }
 
-    @Property(tries = 40)
+    @Property(tries = 60)
     void reshapeAndExpandGradientsMatchCentralDifferences(@ForAll("wide20") Tensor x) {
         coverShapesAndScalars(x);
         check("reshape", false, in -> in[0].reshape(-1).square(), x);
