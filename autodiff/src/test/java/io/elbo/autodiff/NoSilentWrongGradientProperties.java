@@ -71,7 +71,7 @@ class NoSilentWrongGradientProperties {
         apply(second, h2).sum().backward();
         double[] both = w.grad().toDoubleArray();
         for (int i = 0; i < both.length; i++) {
-            double sum = dt == DType.FLOAT32 ? (float) ((float) g1[i] + (float) g2[i]) : g1[i] + g2[i];
+            double sum = dt == DType.FLOAT32 ? (float) g1[i] + (float) g2[i] : g1[i] + g2[i];
             assertTrue(both[i] == sum, "element " + i + ": " + both[i] + " vs " + g1[i] + " + " + g2[i]);
         }
     }

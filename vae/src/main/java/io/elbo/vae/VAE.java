@@ -326,6 +326,8 @@ public final class VAE extends Module {
 
     /** The objective of a training step was not finite; the message says what and where, in one line. */
     public static final class DivergedException extends ArithmeticException {
+        private static final long serialVersionUID = 1L;
+
         DivergedException(String message) {
             super(message);
         }

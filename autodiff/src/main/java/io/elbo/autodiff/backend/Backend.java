@@ -28,6 +28,8 @@ public final class Backend {
 
     /** Thrown when float32 is used on a JVM without the Vector API module. */
     public static final class VectorApiUnavailableException extends UnsupportedOperationException {
+        private static final long serialVersionUID = 1L;
+
         VectorApiUnavailableException() {
             super(HOW_TO_LAUNCH);
         }
