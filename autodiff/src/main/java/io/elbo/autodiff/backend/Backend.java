@@ -54,11 +54,6 @@ public final class Backend {
         return VECTOR_API && REFERENCE_DEPTH.get()[0] == 0 ? Fast.FLOAT64 : ReferenceKernels64.INSTANCE;
     }
 
-    /** The float64 reference kernels, whatever the scope. */
-    public static Kernels<double[]> reference64() {
-        return ReferenceKernels64.INSTANCE;
-    }
-
     /** A scope in which float64 ops on this thread use the reference kernels: {@code try (var ref = Backend.reference()) { ... }}. */
     public static Scope reference() {
         REFERENCE_DEPTH.get()[0]++;

@@ -18,13 +18,13 @@ public record Dataset(float[] pixels, int[] labels, int count, int rows, int col
     /** Reads an image file (N × rows × cols) and its label file (N, or null for none), checking they agree. */
     public static Dataset load(Path images, Path labels) throws IdxException {
         Idx.Array im = Idx.read(images, imageDims(images.toString()));
-        return of(im, images.toString(), labels == null ? null : Idx.read(labels, labelDims(String.valueOf(labels), im)), String.valueOf(labels));
+        return of(im, labels == null ? null : Idx.read(labels, labelDims(String.valueOf(labels), im)));
     }
 
     /** The same from two streams (resources on the class path, say); the names are for messages. */
     public static Dataset load(InputStream images, String imagesName, InputStream labels, String labelsName) throws IdxException {
         Idx.Array im = Idx.read(images, imagesName, imageDims(imagesName));
-        return of(im, imagesName, labels == null ? null : Idx.read(labels, labelsName, labelDims(labelsName, im)), labelsName);
+        return of(im, labels == null ? null : Idx.read(labels, labelsName, labelDims(labelsName, im)));
     }
 
     /** An image file has 3 dimensions: N × rows × cols. */
@@ -43,15 +43,10 @@ public record Dataset(float[] pixels, int[] labels, int count, int rows, int col
         };
     }
 
-    private static Dataset of(Idx.Array im, String imagesName, Idx.Array lb, String labelsName) throws IdxException {
-        if (im.dims().length != 3) {
-            throw new IdxException(imagesName + ": an image file has 3 dimensions, this one " + Arrays.toString(im.dims()));
-        }
+    /** The images and labels of arrays whose dimensions the readers already checked ({@link #imageDims}, {@link #labelDims}). */
+    private static Dataset of(Idx.Array im, Idx.Array lb) {
         int[] lab = null;
         if (lb != null) {
-            if (lb.dims().length != 1 || lb.dims()[0] != im.dims()[0]) {
-                throw new IdxException(labelsName + ": " + Arrays.toString(lb.dims()) + " labels for " + im.dims()[0] + " images");
-            }
             lab = new int[lb.dims()[0]];
             for (int i = 0; i < lab.length; i++) lab[i] = lb.data()[i] & 0xff;
         }
