@@ -140,7 +140,8 @@ public final class Checkpoint {
             throw new CheckpointException(path + ": tensor '" + name + "' has shape " + Arrays.toString(e.shape()) + ", expected "
                     + Arrays.toString(shape));
         }
-        double[] v = e.tensor().toDoubleArray();
+        if (e.tensor().allFinite()) return;
+        double[] v = e.tensor().toDoubleArray(); // only to name the element
         for (int i = 0; i < v.length; i++) {
             if (!Double.isFinite(v[i])) {
                 throw new CheckpointException(path + ": tensor '" + name + "' holds " + v[i] + " at element " + i
