@@ -315,6 +315,7 @@ public final class VAE extends Module {
                     t = elbo(x, rng, options, options.betaAt(step));
                 }
             } catch (IllegalArgumentException e) { // Normal refuses a NaN mean or log-variance
+                if (Tape.firstNonFinite() == null) throw e; // the caller's mistake (a shape, say), not a divergence
                 throw diverged(x, "the encoder produced a non-finite value (" + e.getMessage() + ")");
             }
             if (!Double.isFinite(t.loss().item())) throw diverged(x, "the loss is " + t.loss().item());

@@ -161,4 +161,15 @@ class VaeTest {
         IllegalStateException ex = assertThrows(IllegalStateException.class, () -> e.logVar().sum().backward());
         assertTrue(ex.getMessage().contains("trying to backward through the graph a second time"), ex.getMessage());
     }
+
+    /** trainStep reports a divergence only when the tape holds a non-finite value: a wrong input shape is the caller's error. */
+    @Test
+    void aWrongInputShapeIsNotReportedAsADivergence() {
+        VAE v = new VAE(new VAE.Config(12, new int[] {5}, 2, "tanh", VAE.Likelihood.BERNOULLI, 1, DType.FLOAT64), rng(3));
+        Tensor wrong = Tensor.uniform(rng(4), 0, 1, DType.FLOAT64, 4, 11);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> v.trainStep(wrong, new io.elbo.nn.SGD(v.parameters(), 0.1), rng(5), VAE.ElboOptions.standard(), 0));
+        assertTrue(e.getMessage().startsWith("VAE.encode: input [4, 11]"), e.getMessage());
+        Tape.clear();
+    }
 }
