@@ -28,12 +28,6 @@ import org.apache.commons.rng.simple.RandomSource;
  * the analytic and numeric values.
  */
 public final class GradCheck {
-    /** The function under test. */
-    @FunctionalInterface
-    public interface Fn {
-        Tensor apply(Tensor... inputs);
-    }
-
     /** A failed check; the message says what, where, and by how much. */
     public static final class GradCheckError extends AssertionError {
         private static final long serialVersionUID = 1L;
@@ -57,14 +51,18 @@ public final class GradCheck {
         this.fn = fn;
     }
 
+    /** A check of {@code fn}, named {@code name} in failure messages; set tolerances, then {@link #check}. */
     public static GradCheck of(String name, Fn fn) {
         return new GradCheck(name, fn);
     }
 
+    /** The step ε of the central differences (default 1e-6). */
     public GradCheck eps(double v) { eps = v; return this; }
 
+    /** The absolute tolerance (default 1e-5): |analytic − numeric| ≤ atol + rtol·|numeric|. */
     public GradCheck atol(double v) { atol = v; return this; }
 
+    /** The relative tolerance (default 1e-3). */
     public GradCheck rtol(double v) { rtol = v; return this; }
 
     /** Also check the gradient of the gradient (for smooth functions). */
@@ -90,7 +88,7 @@ public final class GradCheck {
     private void checkInFloat64(Tensor... inputs) {
         Tensor[] xs = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
-            xs[i] = Tensor.of(inputs[i].shape, inputs[i].toDoubleArray()).requiresGrad(true); // keeps rank 0
+            xs[i] = Tensor.of(inputs[i].toDoubleArray(), inputs[i].shape).requiresGrad(true); // keeps rank 0
         }
         UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(seed);
         Tensor y0 = evaluate(xs);
@@ -237,7 +235,8 @@ public final class GradCheck {
             for (Tensor x : xs) zeros.add(Tensor.zeros(DType.FLOAT64, x.shape));
             return zeros;
         }
-        return Tape.grad(y, Arrays.asList(xs), seed, createGraph, false);
+        Tape.Options options = Tape.options().seed(seed);
+        return Tape.grad(y, Arrays.asList(xs), createGraph ? options.createGraph() : options);
     }
 
     private static Tensor[] shifted(Tensor[] xs, Tensor[] t, double h) {
@@ -245,7 +244,7 @@ public final class GradCheck {
         for (int i = 0; i < xs.length; i++) {
             double[] x = xs[i].toDoubleArray(), d = t[i].toDoubleArray();
             for (int j = 0; j < x.length; j++) x[j] += h * d[j];
-            out[i] = Tensor.of(xs[i].shape, x).requiresGrad(true);
+            out[i] = Tensor.of(x, xs[i].shape).requiresGrad(true);
         }
         return out;
     }

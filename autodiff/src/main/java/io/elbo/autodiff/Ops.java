@@ -214,10 +214,30 @@ public final class Ops {
         return Tape.record("add", out, (g, p) -> p.grads(() -> g, () -> g), a, b);
     }
 
+    /** a + b for a constant b of a's dtype. */
+    public static Tensor add(Tensor a, double b) {
+        return add(a, scalarLike(b, a));
+    }
+
+    /** a + b for a constant a of b's dtype: the scalar on the left. */
+    public static Tensor add(double a, Tensor b) {
+        return add(scalarLike(a, b), b);
+    }
+
     /** out = a − b. ∂/∂a = 1, ∂/∂b = −1: {@code g}, {@code −g}. */
     public static Tensor sub(Tensor a, Tensor b) {
         Tensor out = zip("sub", a, b, Kernels::sub);
         return Tape.record("sub", out, (g, p) -> p.grads(() -> g, () -> neg(g)), a, b);
+    }
+
+    /** a − b for a constant b. */
+    public static Tensor sub(Tensor a, double b) {
+        return sub(a, scalarLike(b, a));
+    }
+
+    /** a − b for a constant a: the scalar on the left ({@code 1 − p} is {@code sub(1, p)}). */
+    public static Tensor sub(double a, Tensor b) {
+        return sub(scalarLike(a, b), b);
     }
 
     /** out = a·b. ∂/∂a = b, ∂/∂b = a: {@code g·b}, {@code g·a}. */
@@ -226,10 +246,30 @@ public final class Ops {
         return Tape.record("mul", out, (g, p) -> p.grads(() -> mul(g, b), () -> mul(g, a)), a, b);
     }
 
+    /** a·b for a constant b. */
+    public static Tensor mul(Tensor a, double b) {
+        return mul(a, scalarLike(b, a));
+    }
+
+    /** a·b for a constant a: the scalar on the left. */
+    public static Tensor mul(double a, Tensor b) {
+        return mul(scalarLike(a, b), b);
+    }
+
     /** out = a / b. ∂/∂a = 1/b, ∂/∂b = −a/b²: {@code g / b}, {@code −g·out / b}. */
     public static Tensor div(Tensor a, Tensor b) {
         Tensor out = zip("div", a, b, Kernels::div);
         return Tape.record("div", out, (g, p) -> p.grads(() -> div(g, b), () -> neg(div(mul(g, out), b))), a, b);
+    }
+
+    /** a / b for a constant b. */
+    public static Tensor div(Tensor a, double b) {
+        return div(a, scalarLike(b, a));
+    }
+
+    /** a / b for a constant a: the scalar on the left ({@code 1 / x} is {@code div(1, x)}). */
+    public static Tensor div(double a, Tensor b) {
+        return div(scalarLike(a, b), b);
     }
 
     /**
@@ -309,9 +349,29 @@ public final class Ops {
         return Tape.record("sum", result, (g, p) -> p.grads(() -> expand(reshape(g, keep), x.shape)), x);
     }
 
+    /** Σ x over the given axes, which are removed (all axes when none are given). */
+    public static Tensor sum(Tensor x, int... axes) {
+        return sum(x, false, axes);
+    }
+
     /** The mean of all elements. */
     public static Tensor mean(Tensor x) {
         return mean(x, false);
+    }
+
+    /** The mean over the given axes, which are removed. */
+    public static Tensor mean(Tensor x, int... axes) {
+        return mean(x, false, axes);
+    }
+
+    /** The largest element, a 0-dimensional tensor (ties share the gradient equally). */
+    public static Tensor max(Tensor x) {
+        return max(x, false);
+    }
+
+    /** The maximum over the given axes, which are removed. */
+    public static Tensor max(Tensor x, int... axes) {
+        return max(x, false, axes);
     }
 
     /** out = (1/n)·Σ x over the axes, n the number of elements summed. A composition of sum and mul. */
@@ -340,21 +400,31 @@ public final class Ops {
         }), x);
     }
 
+    /** log Σ exp of all elements, a 0-dimensional tensor. */
+    public static Tensor logSumExp(Tensor x) {
+        return logSumExp(x, false);
+    }
+
+    /** log Σ exp over the given axes, which are removed. */
+    public static Tensor logSumExp(Tensor x, int... axes) {
+        return logSumExp(x, false, axes);
+    }
+
     /**
-     * out = log Σ exp(x) along an axis, computed as m + log Σ exp(x − m) with m the (constant) max, so
-     * it is finite for inputs up to ±1e4 in both dtypes. A composition: its gradient is the softmax
-     * exp(x − out), which is 0, not NaN, where an entry is −∞.
+     * out = log Σ exp(x) over the given axes (all when none), computed as m + log Σ exp(x − m) with m
+     * the (constant) max, so it is finite for inputs up to ±1e4 in both dtypes. A composition: its
+     * gradient is the softmax exp(x − out), which is 0, not NaN, where an entry is −∞.
      */
-    public static Tensor logSumExp(Tensor x, int axis, boolean keepDims) {
-        int ax = Shape.axis("logSumExp", axis, x.rank());
+    public static Tensor logSumExp(Tensor x, boolean keepDims, int... axes) {
+        boolean[] reduce = axesMask("logSumExp", x.rank(), axes);
         Tensor m = constant(() -> {
-            Tensor mx = max(x, true, ax);
+            Tensor mx = max(x, true, axes);
             // A row of −∞ (or +∞) gives a non-finite max: shift by 0 instead, as PyTorch does.
             Tensor finite = eq(sub(mx, mx), scalarLike(0, x));
             return where(finite, mx, scalarLike(0, x));
         });
-        Tensor lse = add(log(sum(exp(sub(x, m)), true, ax)), m);
-        return keepDims ? lse : reshape(lse, Shape.squeezed(x.shape, axesMask("logSumExp", x.rank(), ax)));
+        Tensor lse = add(log(sum(exp(sub(x, m)), true, axes)), m);
+        return keepDims ? lse : reshape(lse, Shape.squeezed(x.shape, reduce));
     }
 
     /** Sums a gradient of a broadcast shape back to {@code shape}: the one place broadcasting is undone. */
@@ -424,6 +494,15 @@ public final class Ops {
         Tensor out = Tensor.blank(x.dtype, shape);
         x.dtype.kernels().copy(x.data(), 0, srcStrides, shape, out.data(), 0, Shape.strides(shape));
         return Tape.record("permute", out, (g, p) -> p.grads(() -> permute(g, inverse)), x);
+    }
+
+    /** The transpose: all axes reversed, as NumPy's {@code .T} (for a matrix, rows and columns swapped; a vector is itself). */
+    public static Tensor T(Tensor x) {
+        int r = x.rank();
+        if (r < 2) return x;
+        int[] perm = new int[r];
+        for (int i = 0; i < r; i++) perm[i] = r - 1 - i;
+        return permute(x, perm);
     }
 
     /** Swaps two axes (a {@link #permute}). */

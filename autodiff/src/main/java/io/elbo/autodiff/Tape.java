@@ -32,7 +32,10 @@ import java.util.Set;
  *
  * <p>Each thread has its own tape. {@link #backward} consumes the tape (as PyTorch frees its
  * graph) unless asked to retain it; with {@code createGraph} the vector-Jacobian products are
- * themselves recorded, so gradients can be differentiated again.
+ * themselves recorded, so gradients can be differentiated again. Both are named, not positional:
+ * {@code z.backward(Tape.options().retainGraph())}, {@code Tape.grad(z, xs, Tape.options().createGraph())}.
+ * {@link #trace} prints a backward pass step by step; {@link Functional} builds grad, vjp, jvp,
+ * Jacobians and Hessians on this one loop.
  */
 public final class Tape {
     private static final ThreadLocal<Tape> CURRENT = ThreadLocal.withInitial(Tape::new);
@@ -91,6 +94,55 @@ public final class Tape {
         }
     }
 
+    /**
+     * How a backward pass runs, by name instead of a row of booleans:
+     * {@code Tape.options().seed(s).retainGraph()}. Immutable; each method returns a new value.
+     */
+    public static final class Options {
+        private static final Options DEFAULT = new Options(null, false, false);
+        private final Tensor seed;
+        private final boolean createGraph;
+        private final boolean retainGraph;
+
+        private Options(Tensor seed, boolean createGraph, boolean retainGraph) {
+            this.seed = seed;
+            this.createGraph = createGraph;
+            this.retainGraph = retainGraph;
+        }
+
+        /** ∂L/∂output to start from (default: 1, allowed only for a one-element output). */
+        public Options seed(Tensor seed) {
+            return new Options(seed, createGraph, retainGraph);
+        }
+
+        /** Record the backward pass, so the gradients can be differentiated again (implies {@link #retainGraph()}). */
+        public Options createGraph() {
+            return new Options(seed, true, true);
+        }
+
+        /**
+         * Keep the tape for another pass, and with it the gradient of every intermediate tensor of this
+         * pass in its {@link Tensor#grad()} (to print it, or to {@linkplain Dot draw} it).
+         */
+        public Options retainGraph() {
+            return new Options(seed, createGraph, true);
+        }
+
+        /** The seed, or null for the implicit 1. */
+        public Tensor seed() { return seed; }
+
+        /** True when the backward pass is recorded. */
+        public boolean isCreateGraph() { return createGraph; }
+
+        /** True when the tape survives the pass. */
+        public boolean isRetainGraph() { return retainGraph; }
+    }
+
+    /** The defaults: seed 1, the tape consumed, the backward pass not recorded. */
+    public static Options options() {
+        return Options.DEFAULT;
+    }
+
     /** One line of the Wengert list: {@code output = op(inputs)}, with its derivative rule (null: none). */
     public record Entry(String op, Tensor[] inputs, Tensor output, Rule rule) {}
 
@@ -113,6 +165,13 @@ public final class Tape {
         Tape t = current();
         t.base += t.entries.size();
         t.entries.clear();
+    }
+
+    /** True when the entry that made {@code t} is still on the current tape (not consumed or cleared). */
+    static boolean isLive(Tensor t) {
+        Tape c = current();
+        return !t.isLeaf() && t.tapeIndex >= c.base && t.tapeIndex < c.base + c.entries.size()
+                && c.entries.get((int) (t.tapeIndex - c.base)).output() == t;
     }
 
     /** A read-only view of the entries, oldest first (for printing and {@link Dot}). */
@@ -153,26 +212,62 @@ public final class Tape {
     /** A scope in which nothing is recorded: {@code try (var off = Tape.noGrad()) { ... }}. */
     public static NoGrad noGrad() {
         Tape t = current();
+        int before = t.noGradDepth;
         t.noGradDepth++;
-        return new NoGrad(t);
+        return new NoGrad(t, before);
     }
 
-    /** Closes a {@link #noGrad()} scope. */
+    /**
+     * A scope in which ops are recorded even inside a {@link #noGrad()} scope (PyTorch's
+     * {@code enable_grad}); the {@link Functional} transforms run in one.
+     */
+    public static NoGrad enableGrad() {
+        Tape t = current();
+        int before = t.noGradDepth;
+        t.noGradDepth = 0;
+        return new NoGrad(t, before);
+    }
+
+    /** Closes a {@link #noGrad()} or {@link #enableGrad()} scope, restoring the recording state it found. */
     public static final class NoGrad implements AutoCloseable {
         private final Tape tape;
+        private final int restore;
         private boolean closed;
 
-        private NoGrad(Tape tape) {
+        private NoGrad(Tape tape, int restore) {
             this.tape = tape;
+            this.restore = restore;
         }
 
         @Override
         public void close() {
             if (!closed) {
                 closed = true;
-                tape.noGradDepth--;
+                tape.noGradDepth = restore;
             }
         }
+    }
+
+    /** The current thread's tape length, to hand to {@link #release(int)} later. */
+    static long mark() {
+        Tape t = current();
+        return t.base + t.entries.size();
+    }
+
+    /**
+     * Drops the entries recorded since {@link #mark()} and turns their outputs into constants (leaves
+     * that do not require a gradient): a transform's scratch work, gone without touching what the
+     * caller recorded before it.
+     */
+    static void release(long mark) {
+        Tape t = current();
+        List<Entry> tail = t.entries.subList((int) Math.max(0, Math.min(t.entries.size(), mark - t.base)), t.entries.size());
+        for (Entry e : tail) {
+            e.output.requiresGrad = false;
+            e.output.tapeIndex = -1;
+            e.output.untracked = true;
+        }
+        tail.clear();
     }
 
     /**
@@ -183,11 +278,15 @@ public final class Tape {
     public static Tensor record(String op, Tensor output, Rule rule, Tensor... inputs) {
         output.op = op;
         Tape t = current();
-        if (t.noGradDepth > 0) return output;
+        if (t.noGradDepth > 0) {
+            output.untracked = true;
+            return output;
+        }
         boolean any = false;
         for (Tensor x : inputs) any |= x.requiresGrad;
         if (!any) return output;
         output.requiresGrad = true;
+        output.untracked = false;
         output.tapeIndex = t.base + t.entries.size();
         t.entries.add(new Entry(op, inputs, output, rule));
         return output;
@@ -195,18 +294,19 @@ public final class Tape {
 
     /**
      * Reverse mode from {@code output}: accumulates ∂output/∂leaf (times the seed) into the
-     * {@link Tensor#grad()} of every leaf that requires a gradient.
-     *
-     * @param seed        ∂L/∂output; may be null only for a one-element output (then 1)
-     * @param createGraph record the backward pass, so the gradients can be differentiated again
-     * @param retainGraph keep the tape for another backward pass (implied by createGraph)
+     * {@link Tensor#grad()} of every leaf that requires a gradient. With
+     * {@link Options#retainGraph()} (and not {@link Options#createGraph()}) every intermediate
+     * tensor of the pass also keeps its gradient, for printing and drawing.
      */
-    public static void backward(Tensor output, Tensor seed, boolean createGraph, boolean retainGraph) {
-        Map<Tensor, Tensor> grads = current().propagate("backward", output, seed, createGraph, Set.of(), retainGraph);
+    public static void backward(Tensor output, Options options) {
+        boolean createGraph = options.createGraph, retainGraph = options.retainGraph;
+        boolean keepIntermediates = retainGraph && !createGraph;
+        Map<Tensor, Tensor> grads = current().propagate("backward", output, options.seed, createGraph,
+                Set.of(), retainGraph, keepIntermediates ? Tape::keepGradient : null);
         // A rule may hand one array to several inputs (add passes g on to both). Each leaf gets a
         // buffer of its own, so that in-place updates of one grad (clipping) never touch another.
         Set<Object> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
-        if (seed != null) handedOut.add(seed.data());
+        if (options.seed != null) handedOut.add(options.seed.data());
         for (Map.Entry<Tensor, Tensor> e : grads.entrySet()) {
             Tensor leaf = e.getKey();
             if (!leaf.isLeaf() || !leaf.requiresGrad) continue;
@@ -224,12 +324,26 @@ public final class Tape {
         }
     }
 
+    /** {@link #backward(Tensor, Options)} with the defaults: seed 1, the tape consumed. */
+    public static void backward(Tensor output) {
+        backward(output, options());
+    }
+
+    /** Stores an intermediate's gradient (a retained pass): summed over passes, as a leaf's is. */
+    private static void keepGradient(Entry e, Tensor g, Tensor[] sent) {
+        Tensor own = g.copy();
+        e.output.grad = e.output.grad == null ? own : Ops.add(e.output.grad, own);
+    }
+
     /**
      * The functional gradient: returns ∂output/∂x (times the seed) for each chosen input, without
-     * touching any tensor's {@link Tensor#grad()}. An input the output does not depend on gets
-     * zeros. Inputs may be leaves or intermediate results.
+     * touching any tensor's {@link Tensor#grad()}. Inputs may be leaves or intermediate results, and
+     * each must require a gradient. An input the output does not depend on gets zeros, and so does
+     * every input when the output depends on none of them (the gradient of a gradient that is
+     * constant in the inputs is 0, as in JAX); an output computed under {@link #noGrad()}, or by a
+     * backward pass that was not recorded, is refused, since the tape cannot say what it depends on.
      */
-    public static List<Tensor> grad(Tensor output, List<Tensor> inputs, Tensor seed, boolean createGraph, boolean retainGraph) {
+    public static List<Tensor> grad(Tensor output, List<Tensor> inputs, Options options) {
         Set<Tensor> wanted = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Tensor x : inputs) {
             if (!x.requiresGrad) {
@@ -238,8 +352,14 @@ public final class Tape {
             }
             wanted.add(x);
         }
-        Map<Tensor, Tensor> grads = current().propagate("grad", output, seed, createGraph, wanted, retainGraph);
         List<Tensor> out = new ArrayList<>(inputs.size());
+        if (!output.requiresGrad && !output.untracked && !wanted.contains(output)) {
+            checkSeed("grad", output, options.seed);
+            for (Tensor x : inputs) out.add(Tensor.zeros(x.dtype, x.shape));
+            return out;
+        }
+        Map<Tensor, Tensor> grads = current().propagate("grad", output, options.seed, options.createGraph, wanted,
+                options.retainGraph, null);
         for (Tensor x : inputs) {
             Tensor g = grads.get(x);
             out.add(g != null ? g : Tensor.zeros(x.dtype, x.shape));
@@ -247,9 +367,46 @@ public final class Tape {
         return out;
     }
 
-    /** {@link #grad(Tensor, List, Tensor, boolean, boolean)} for a scalar output, consuming the tape. */
+    /** {@link #grad(Tensor, List, Options)} for a scalar output with the defaults (the tape consumed). */
     public static List<Tensor> grad(Tensor output, List<Tensor> inputs) {
-        return grad(output, inputs, null, false, false);
+        return grad(output, inputs, options());
+    }
+
+    /** {@link #grad(Tensor, List)} with the inputs listed. */
+    public static List<Tensor> grad(Tensor output, Tensor... inputs) {
+        return grad(output, List.of(inputs), options());
+    }
+
+    /** One step of a {@linkplain #trace traced} backward pass: an entry, the gradient that flowed into it, and what its rule sent on. */
+    public record Step(Entry entry, Tensor gradientIn, Tensor[] sentToInputs) {}
+
+    /**
+     * Runs a backward pass from {@code output} step by step, without touching any tensor's
+     * {@link Tensor#grad()} or consuming the tape, and returns what each entry received and sent to
+     * each input (in its input's shape), newest entry first: the reverse loop made visible, for small
+     * graphs. {@link BackwardTrace#toString()} prints it.
+     */
+    public static BackwardTrace trace(Tensor output, Options options) {
+        List<Step> steps = new ArrayList<>();
+        Tape t = current();
+        Map<Tensor, Tensor> grads = t.propagate("trace", output, options.seed, false, Set.of(), true,
+                (e, g, sent) -> steps.add(new Step(e, g.copy(), copies(sent))));
+        Map<Tensor, Tensor> leaves = new java.util.LinkedHashMap<>();
+        for (Map.Entry<Tensor, Tensor> e : grads.entrySet()) {
+            if (e.getKey().isLeaf() && e.getKey().requiresGrad) leaves.put(e.getKey(), e.getValue().copy());
+        }
+        return new BackwardTrace(output, steps, leaves);
+    }
+
+    /** {@link #trace(Tensor, Options)} from a one-element output, seed 1. */
+    public static BackwardTrace trace(Tensor output) {
+        return trace(output, options());
+    }
+
+    private static Tensor[] copies(Tensor[] sent) {
+        Tensor[] c = new Tensor[sent.length];
+        for (int i = 0; i < sent.length; i++) c[i] = sent[i] == null ? null : sent[i].copy();
+        return c;
     }
 
     /**
@@ -259,35 +416,47 @@ public final class Tape {
      */
     private static IllegalStateException secondTime(String caller, String op, int input, Tensor x) {
         return new IllegalStateException(caller + ": trying to backward through the graph a second time: input " + input + " of '" + op
-                + "' was made by '" + x.op + "', whose part of the tape an earlier backward pass consumed; pass retainGraph=true to"
-                + " that pass, or detach() the tensor to treat it as a constant");
+                + "' was made by '" + x.op + "', whose part of the tape an earlier backward pass consumed; pass"
+                + " Tape.options().retainGraph() to that pass, or detach() the tensor to treat it as a constant");
     }
 
-    /** The reverse loop itself; returns the gradients of the leaves and of {@code keep}. */
-    private Map<Tensor, Tensor> propagate(String caller, Tensor output, Tensor seed, boolean createGraph,
-                                          Set<Tensor> keep, boolean retainGraph) {
-        if (!output.requiresGrad) {
-            throw new IllegalStateException(caller + ": the output does not require a gradient: no input of the ops"
-                    + " that produced it was marked with requiresGrad(true), or it was computed under noGrad()");
-        }
+    private static void checkSeed(String caller, Tensor output, Tensor seed) {
         if (seed == null) {
             if (output.numel != 1) {
                 throw new IllegalArgumentException(caller + ": grad can be implicitly created only for scalar outputs;"
-                        + " this output has shape " + Shape.str(output.shape) + ", pass a seed gradient of that shape");
+                        + " this output has shape " + Shape.str(output.shape) + ", pass a seed gradient of that shape"
+                        + " (Tape.options().seed(s))");
             }
-            seed = Tensor.full(1.0, output.dtype, output.shape);
         } else if (!java.util.Arrays.equals(seed.shape, output.shape) || seed.dtype != output.dtype) {
             throw new ShapeException(caller + ": seed " + Shape.str(seed.shape) + " " + seed.dtype
                     + " does not match output " + Shape.str(output.shape) + " " + output.dtype);
         }
+    }
+
+    /** Sees each entry the reverse loop processes: the gradient in, and what its rule sent to each input. */
+    @FunctionalInterface
+    private interface Listener {
+        void step(Entry e, Tensor gradientIn, Tensor[] sentToInputs);
+    }
+
+    /** The reverse loop itself; returns the gradients of the leaves and of {@code keep}. */
+    private Map<Tensor, Tensor> propagate(String caller, Tensor output, Tensor seed, boolean createGraph,
+                                          Set<Tensor> keep, boolean retainGraph, Listener listener) {
+        if (!output.requiresGrad) {
+            throw new IllegalStateException(caller + ": the output does not require a gradient: no input of the ops"
+                    + " that produced it was marked with requiresGrad(true), or it was computed under noGrad()"
+                    + " or by a backward pass that was not recorded (Tape.options().createGraph())");
+        }
+        checkSeed(caller, output, seed);
+        if (seed == null) seed = Tensor.full(1.0, output.dtype, output.shape);
         if (!output.isLeaf() && output.tapeIndex < base) {
             throw new IllegalStateException(caller + ": the tape that recorded this output was already consumed by an"
-                    + " earlier backward pass; pass retainGraph=true to the first one to back-propagate twice");
+                    + " earlier backward pass; pass Tape.options().retainGraph() to the first one to back-propagate twice");
         }
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         grads.put(output, seed);
         int top = output.isLeaf() ? -1 : (int) (output.tapeIndex - base);
-        NoGrad scope = createGraph ? null : noGrad();
+        NoGrad scope = createGraph ? enableGrad() : noGrad();
         try {
             for (int i = top; i >= 0; i--) {
                 Entry e = entries.get(i);
@@ -299,17 +468,49 @@ public final class Tape {
                     if (needs[j] && e.rule == null) throw new NoDerivativeException(e.op, j, e.inputs[j].shape);
                 }
                 Tensor[] gx = e.rule.vjp(g, new Pass(needs, createGraph));
+                Tensor[] sent = new Tensor[needs.length];
                 for (int j = 0; j < needs.length; j++) {
                     if (!needs[j]) continue;
                     Tensor x = e.inputs[j];
                     if (!x.isLeaf() && x.tapeIndex < base && !keep.contains(x)) throw secondTime(caller, e.op, j, x);
-                    grads.merge(x, Ops.sumToShape(gx[j], x.shape), Ops::add);
+                    sent[j] = Ops.sumToShape(checkedGradient(e, gx, j), x.shape);
+                    if (createGraph && g.requiresGrad && !sent[j].requiresGrad) throw notDifferentiable(e);
+                    grads.merge(x, sent[j], Ops::add);
                 }
+                if (listener != null) listener.step(e, g, sent);
             }
         } finally {
-            if (scope != null) scope.close();
+            scope.close();
         }
         if (!createGraph && !retainGraph) clear();
         return grads;
+    }
+
+    /**
+     * A recorded pass whose incoming gradient is itself a variable (a Hessian, forward mode) met a rule
+     * whose result does not depend on it: the rule was computed outside the ops (raw arrays, a kernel),
+     * so differentiating it again would silently give zero.
+     */
+    private static IllegalStateException notDifferentiable(Entry e) {
+        return new IllegalStateException("the derivative rule of '" + e.op + "' is not written with differentiable ops"
+                + " (its result does not depend on the incoming gradient), so it cannot be differentiated again:"
+                + " second derivatives, Hessians and forward mode need a rule built from ops such as mul and div");
+    }
+
+    /** Input j's gradient from a rule, refused with the op's name when it is missing or of the wrong shape or dtype. */
+    private static Tensor checkedGradient(Entry e, Tensor[] gx, int j) {
+        Tensor x = e.inputs[j];
+        Tensor g = gx == null || j >= gx.length ? null : gx[j];
+        if (g == null) {
+            throw new IllegalStateException("the derivative rule of '" + e.op + "' returned no gradient for input " + j
+                    + " (shape " + Shape.str(x.shape) + "), which requires one: a rule returns one gradient per input,"
+                    + " null only where pass.needs(i) is false");
+        }
+        if (g.dtype != x.dtype || !Shape.broadcastsTo(x.shape, g.shape)) {
+            throw new ShapeException("the derivative rule of '" + e.op + "' returned a gradient of shape " + Shape.str(g.shape)
+                    + " " + g.dtype + " for input " + j + " of shape " + Shape.str(x.shape) + " " + x.dtype
+                    + ": it must have the input's shape (or the output's broadcast shape) and dtype");
+        }
+        return g;
     }
 }

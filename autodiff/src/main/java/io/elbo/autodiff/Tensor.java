@@ -30,6 +30,10 @@ public final class Tensor {
     private long generation;
 
     boolean requiresGrad;
+    /** Made by an op while nothing was recorded (under noGrad, or by an unrecorded backward pass). */
+    boolean untracked;
+    /** A name for printing, drawing and error messages (null: none). */
+    private String name;
     /** The op that produced this tensor ("leaf" for a tensor made from data). */
     String op = "leaf";
     /** Absolute position of the producing entry on the tape; -1 for a leaf. */
@@ -87,25 +91,39 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- creation
 
-    /** A float64 tensor holding a copy of {@code values}, with the given shape (default: 1-D). */
+    /**
+     * A 1-D float64 tensor holding a copy of {@code values}: {@code Tensor.of(1, 2, 3)}. For any other
+     * shape, give it: {@link #of(double[], int...)}; for a 0-dimensional one, {@link #scalar(double)}.
+     */
+    public static Tensor of(double... values) {
+        return new Tensor(DType.FLOAT64, new int[] {values.length}, values.clone());
+    }
+
+    /**
+     * A float64 tensor of exactly {@code shape} holding a copy of {@code values} (row-major):
+     * {@code Tensor.of(v, 2, 3)}. The shape is taken as given, so {@code new int[0]} makes a
+     * 0-dimensional tensor of one value; the count must fill it.
+     */
     public static Tensor of(double[] values, int... shape) {
-        return fromArray(DType.FLOAT64, values, shape);
-    }
-
-    /** A float32 tensor holding a copy of {@code values}, with the given shape (default: 1-D). */
-    public static Tensor of(float[] values, int... shape) {
-        int[] s = shape.length == 0 ? new int[] {values.length} : shape.clone();
-        checkCount(values.length, s);
-        return new Tensor(DType.FLOAT32, s, values.clone());
-    }
-
-    /** A float64 tensor of exactly {@code shape} (which may be [] for a scalar) holding a copy of {@code values}. */
-    public static Tensor of(int[] shape, double[] values) {
         checkCount(values.length, shape);
         return new Tensor(DType.FLOAT64, shape.clone(), values.clone());
     }
 
-    /** A float64 matrix from rows of equal length. */
+    /**
+     * A 1-D float32 tensor holding a copy of {@code values}; the float32 twin of {@link #of(double...)}.
+     * (Not varargs, so that {@code Tensor.of(1, 2, 3)} is float64.)
+     */
+    public static Tensor of(float[] values) {
+        return new Tensor(DType.FLOAT32, new int[] {values.length}, values.clone());
+    }
+
+    /** A float32 tensor of exactly {@code shape} holding a copy of {@code values}; the twin of {@link #of(double[], int...)}. */
+    public static Tensor of(float[] values, int... shape) {
+        checkCount(values.length, shape);
+        return new Tensor(DType.FLOAT32, shape.clone(), values.clone());
+    }
+
+    /** A float64 matrix from rows of equal length: {@code Tensor.of(new double[][] {{1, 2}, {3, 4}})}. */
     public static Tensor of(double[][] rows) {
         int m = rows.length, n = m == 0 ? 0 : rows[0].length;
         double[] flat = new double[m * n];
@@ -118,11 +136,15 @@ public final class Tensor {
         return new Tensor(DType.FLOAT64, new int[] {m, n}, flat);
     }
 
-    /** A tensor of the given dtype from double values (rounded to float for float32). */
+    /** A 1-D tensor of the given dtype from double values (rounded to float for float32). */
+    public static Tensor fromArray(DType dtype, double... values) {
+        return fromArray(dtype, values, new int[] {values.length});
+    }
+
+    /** A tensor of the given dtype and exactly {@code shape} from double values (rounded to float for float32). */
     public static Tensor fromArray(DType dtype, double[] values, int... shape) {
-        int[] s = shape.length == 0 ? new int[] {values.length} : shape.clone();
-        checkCount(values.length, s);
-        Tensor t = empty(dtype, s);
+        checkCount(values.length, shape);
+        Tensor t = empty(dtype, shape);
         Kernels<Object> k = dtype.kernels();
         for (int i = 0; i < values.length; i++) k.set(t.data(), i, values[i]);
         return t;
@@ -145,16 +167,19 @@ public final class Tensor {
         return full(value, DType.FLOAT64);
     }
 
+    /** A tensor of {@code shape} with every element {@code value}. */
     public static Tensor full(double value, DType dtype, int... shape) {
         Tensor t = empty(dtype, shape);
         dtype.kernels().fill(t.data(), value, t.numel);
         return t;
     }
 
+    /** A tensor of zeros. */
     public static Tensor zeros(DType dtype, int... shape) {
         return empty(dtype, shape);
     }
 
+    /** A tensor of ones. */
     public static Tensor ones(DType dtype, int... shape) {
         return full(1.0, dtype, shape);
     }
@@ -171,6 +196,7 @@ public final class Tensor {
         return t;
     }
 
+    /** 0, 1, ..., n − 1. */
     public static Tensor arange(int n, DType dtype) {
         return arange(0, n, 1, dtype);
     }
@@ -194,18 +220,35 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- accessors
 
+    /** The element type, float32 or float64. */
     public DType dtype() { return dtype; }
 
+    /** A copy of the shape: one size per axis, [] for a 0-dimensional tensor. */
     public int[] shape() { return shape.clone(); }
 
+    /** The size of one axis (negative axes count from the end). */
     public int dim(int axis) { return shape[Shape.axis("dim", axis, shape.length)]; }
 
+    /** The number of axes. */
     public int rank() { return shape.length; }
 
+    /** The number of elements, the product of the shape. */
     public int numel() { return numel; }
 
     /** The name of the op that produced this tensor, or "leaf". */
     public String op() { return op; }
+
+    /** The name given by {@link #name(String)}, or null. */
+    public String name() { return name; }
+
+    /**
+     * Names this tensor for {@link Dot}, {@link Tape#trace traces} and error messages, and returns it:
+     * {@code Tensor x = Tensor.scalar(2).variable().name("x")}. Any tensor may be named, intermediates too.
+     */
+    public Tensor name(String name) {
+        this.name = name;
+        return this;
+    }
 
     /** The value of a one-element tensor. */
     public double item() {
@@ -257,6 +300,7 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- gradients
 
+    /** True when ops on this tensor are recorded: a marked leaf, or a result computed from one. */
     public boolean requiresGrad() { return requiresGrad; }
 
     /** Marks this leaf as a variable: ops on it are recorded and {@link #backward()} fills its grad. */
@@ -272,11 +316,16 @@ public final class Tensor {
     /** Shortcut for {@code requiresGrad(true)}. */
     public Tensor variable() { return requiresGrad(true); }
 
+    /** True for a tensor made from data (or detached), false for a result recorded on the tape. */
     public boolean isLeaf() { return tapeIndex < 0; }
 
-    /** The accumulated gradient of a leaf after {@link #backward()}, or null. */
+    /**
+     * The gradient accumulated by {@link #backward()} passes: for a leaf always, for an intermediate
+     * after a pass that {@linkplain Tape.Options#retainGraph() retained the graph}. Null before any.
+     */
     public Tensor grad() { return grad; }
 
+    /** Forgets the accumulated gradient (the next backward pass starts from zero). */
     public void zeroGrad() { grad = null; }
 
     /** A new leaf with a copy of the data, not requiring gradients. */
@@ -293,53 +342,144 @@ public final class Tensor {
 
     /** Back-propagates from this scalar: seeds d(this)/d(this) = 1 and fills the leaves' grads. */
     public void backward() {
-        Tape.backward(this, null, false, false);
+        Tape.backward(this);
     }
 
     /** Back-propagates with an explicit seed gradient (needed when this tensor is not a scalar). */
     public void backward(Tensor seed) {
-        Tape.backward(this, seed, false, false);
+        Tape.backward(this, Tape.options().seed(seed));
+    }
+
+    /** Back-propagates with named options: {@code z.backward(Tape.options().retainGraph())}. */
+    public void backward(Tape.Options options) {
+        Tape.backward(this, options);
     }
 
     // ---------------------------------------------------------------- op shortcuts (see Ops)
+    // Each is Ops' op of the same name with this tensor first; Ops states the formula and its derivative.
+    // A double argument is a constant of this tensor's dtype. Scalar-on-the-left forms: rsub, rdiv
+    // (2 − t is t.rsub(2)); for + and · the order does not matter (t.add(1), t.mul(2)).
 
+    /** this + b (broadcasting). */
     public Tensor add(Tensor b) { return Ops.add(this, b); }
-    public Tensor add(double b) { return Ops.add(this, Ops.scalarLike(b, this)); }
+    /** this + b. */
+    public Tensor add(double b) { return Ops.add(this, b); }
+    /** this − b (broadcasting). */
     public Tensor sub(Tensor b) { return Ops.sub(this, b); }
-    public Tensor sub(double b) { return Ops.sub(this, Ops.scalarLike(b, this)); }
+    /** this − b. */
+    public Tensor sub(double b) { return Ops.sub(this, b); }
+    /** a − this: the scalar on the left. */
+    public Tensor rsub(double a) { return Ops.sub(a, this); }
+    /** this · b, elementwise (broadcasting). */
     public Tensor mul(Tensor b) { return Ops.mul(this, b); }
-    public Tensor mul(double b) { return Ops.mul(this, Ops.scalarLike(b, this)); }
+    /** this · b. */
+    public Tensor mul(double b) { return Ops.mul(this, b); }
+    /** this / b, elementwise (broadcasting). */
     public Tensor div(Tensor b) { return Ops.div(this, b); }
-    public Tensor div(double b) { return Ops.div(this, Ops.scalarLike(b, this)); }
+    /** this / b. */
+    public Tensor div(double b) { return Ops.div(this, b); }
+    /** a / this: the scalar on the left. */
+    public Tensor rdiv(double a) { return Ops.div(a, this); }
+    /** −this. */
     public Tensor neg() { return Ops.neg(this); }
+    /** thisᵖ, elementwise, for a constant p. */
     public Tensor pow(double p) { return Ops.pow(this, p); }
+    /** thisᵖ, elementwise (broadcasting). */
     public Tensor pow(Tensor p) { return Ops.pow(this, p); }
+    /** eˣ. */
     public Tensor exp() { return Ops.exp(this); }
+    /** ln x. */
     public Tensor log() { return Ops.log(this); }
+    /** ln(1 + x). */
     public Tensor log1p() { return Ops.log1p(this); }
+    /** √x. */
     public Tensor sqrt() { return Ops.sqrt(this); }
+    /** |x|. */
     public Tensor abs() { return Ops.abs(this); }
+    /** x². */
     public Tensor square() { return Ops.square(this); }
+    /** max(x, 0). */
     public Tensor relu() { return Ops.relu(this); }
+    /** σ(x) = 1/(1 + e⁻ˣ). */
     public Tensor sigmoid() { return Ops.sigmoid(this); }
+    /** tanh x. */
     public Tensor tanh() { return Ops.tanh(this); }
+    /** sin x. */
     public Tensor sin() { return Ops.sin(this); }
+    /** cos x. */
     public Tensor cos() { return Ops.cos(this); }
+    /** ln(1 + eˣ). */
     public Tensor softplus() { return Ops.softplus(this); }
+    /** ln σ(x). */
     public Tensor logSigmoid() { return Ops.logSigmoid(this); }
+    /** min(max(x, lo), hi). */
     public Tensor clamp(double lo, double hi) { return Ops.clamp(this, lo, hi); }
-    public Tensor logSumExp(int axis, boolean keepDims) { return Ops.logSumExp(this, axis, keepDims); }
+
+    /** [this &gt; b] as 1/0 values (a constant). */
+    public Tensor gt(Tensor b) { return Ops.gt(this, b); }
+    /** [this &gt; b]. */
+    public Tensor gt(double b) { return Ops.gt(this, Ops.scalarLike(b, this)); }
+    /** [this ≥ b] as 1/0 values (a constant). */
+    public Tensor ge(Tensor b) { return Ops.ge(this, b); }
+    /** [this ≥ b]. */
+    public Tensor ge(double b) { return Ops.ge(this, Ops.scalarLike(b, this)); }
+    /** [this &lt; b] as 1/0 values (a constant). */
+    public Tensor lt(Tensor b) { return Ops.lt(this, b); }
+    /** [this &lt; b]. */
+    public Tensor lt(double b) { return Ops.lt(this, Ops.scalarLike(b, this)); }
+    /** [this ≤ b] as 1/0 values (a constant). */
+    public Tensor le(Tensor b) { return Ops.le(this, b); }
+    /** [this ≤ b]. */
+    public Tensor le(double b) { return Ops.le(this, Ops.scalarLike(b, this)); }
+    /** [this = b] as 1/0 values (a constant). */
+    public Tensor eq(Tensor b) { return Ops.eq(this, b); }
+    /** [this = b]. */
+    public Tensor eq(double b) { return Ops.eq(this, Ops.scalarLike(b, this)); }
+    /** this where {@code condition} ≠ 0, else {@code other} (PyTorch's {@code x.where(cond, y)}); see {@link Ops#where}. */
+    public Tensor where(Tensor condition, Tensor other) { return Ops.where(condition, this, other); }
+    /** this where {@code condition} ≠ 0, else the constant {@code other}. */
+    public Tensor where(Tensor condition, double other) { return Ops.where(condition, this, Ops.scalarLike(other, this)); }
+
+    /** Σ of all elements, a 0-dimensional tensor. */
     public Tensor sum() { return Ops.sum(this); }
+    /** Σ over the given axes, which are removed. */
+    public Tensor sum(int... axes) { return Ops.sum(this, axes); }
+    /** Σ over the given axes (all when none), kept as size 1 when {@code keepDims}. */
     public Tensor sum(boolean keepDims, int... axes) { return Ops.sum(this, keepDims, axes); }
+    /** The mean of all elements. */
     public Tensor mean() { return Ops.mean(this); }
+    /** The mean over the given axes, which are removed. */
+    public Tensor mean(int... axes) { return Ops.mean(this, axes); }
+    /** The mean over the given axes (all when none), kept as size 1 when {@code keepDims}. */
     public Tensor mean(boolean keepDims, int... axes) { return Ops.mean(this, keepDims, axes); }
+    /** The largest element. */
+    public Tensor max() { return Ops.max(this); }
+    /** The maximum over the given axes, which are removed. */
+    public Tensor max(int... axes) { return Ops.max(this, axes); }
+    /** The maximum over the given axes (all when none), kept as size 1 when {@code keepDims}. */
     public Tensor max(boolean keepDims, int... axes) { return Ops.max(this, keepDims, axes); }
+    /** log Σ exp of all elements. */
+    public Tensor logSumExp() { return Ops.logSumExp(this); }
+    /** log Σ exp over the given axes, which are removed. */
+    public Tensor logSumExp(int... axes) { return Ops.logSumExp(this, axes); }
+    /** log Σ exp over the given axes (all when none), kept as size 1 when {@code keepDims}. */
+    public Tensor logSumExp(boolean keepDims, int... axes) { return Ops.logSumExp(this, keepDims, axes); }
+
+    /** The matrix product over the last two axes. */
     public Tensor matmul(Tensor b) { return Ops.matmul(this, b); }
+    /** The transpose: axes reversed (for a matrix, rows and columns swapped), as NumPy's {@code .T}. */
+    public Tensor T() { return Ops.T(this); }
+    /** Two axes swapped. */
     public Tensor transpose(int axis0, int axis1) { return Ops.transpose(this, axis0, axis1); }
+    /** Axes reordered: out.shape[i] = shape[perm[i]]. */
     public Tensor permute(int... perm) { return Ops.permute(this, perm); }
+    /** The same elements in a new shape (one size may be −1). */
     public Tensor reshape(int... newShape) { return Ops.reshape(this, newShape); }
+    /** Broadcast to a larger shape. */
     public Tensor expand(int... newShape) { return Ops.expand(this, newShape); }
+    /** The elements start ≤ i &lt; end along an axis. */
     public Tensor slice(int axis, int start, int end) { return Ops.slice(this, axis, start, end); }
+    /** Converted to another dtype. */
     public Tensor to(DType target) { return Ops.cast(this, target); }
 
     // ---------------------------------------------------------------- printing

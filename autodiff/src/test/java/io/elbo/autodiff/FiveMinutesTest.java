@@ -25,7 +25,7 @@ class FiveMinutesTest {
         for (Tape.Entry e : Tape.entries()) {        // the tape: one entry per op, in order
             System.out.println(e.op() + " -> " + e.output());
         }
-        Tape.backward(z, null, false, true);         // one reverse loop; retain the tape to draw it
+        Tape.backward(z, Tape.options().retainGraph());         // one reverse loop; retain the tape to draw it
         System.out.println("dz/dx = y + e^x = " + x.grad().item());
         System.out.println("dz/dy = x       = " + y.grad().item());
         System.out.print(Dot.export(z));             // Graphviz: dot -Tpng tape.dot -o tape.png

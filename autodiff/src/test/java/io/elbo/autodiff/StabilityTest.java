@@ -37,7 +37,7 @@ class StabilityTest {
     @EnumSource(DType.class)
     void logSumExpIsFiniteUpToPlusMinus1e4(DType dtype) {
         Tensor x = Tensor.fromArray(dtype, new double[] {1e4, 1e4, -1e4, -1e4, 0, 1e4}, 2, 3).variable();
-        Tensor y = x.logSumExp(1, false);
+        Tensor y = x.logSumExp(false, 1);
         assertAllFinite("logSumExp", y);
         assertEquals(1e4 + Math.log(2), y.get(0), dtype == DType.FLOAT32 ? 1e-3 : 1e-9);
         assertEquals(1e4, y.get(1), dtype == DType.FLOAT32 ? 1e-3 : 1e-9);
@@ -51,7 +51,7 @@ class StabilityTest {
     void logSumExpGivesFiniteGradientsWhereAnEntryIsMinusInfinity(DType dtype) {
         double inf = Double.NEGATIVE_INFINITY;
         Tensor x = Tensor.fromArray(dtype, new double[] {inf, 0, 0, inf, 2, inf}, 2, 3).variable();
-        Tensor y = x.logSumExp(1, true);
+        Tensor y = x.logSumExp(true, 1);
         assertArrayEquals(new int[] {2, 1}, y.shape());
         assertEquals(Math.log(2), y.get(0, 0), 1e-6);
         assertEquals(2, y.get(1, 0), 1e-6);

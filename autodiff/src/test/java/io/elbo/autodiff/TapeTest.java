@@ -101,7 +101,7 @@ class TapeTest {
         Tensor unused = Tensor.of(new double[] {1, 2}).variable();
         Tensor h = a.mul(b);
         Tensor y = h.mul(a); // a²b
-        List<Tensor> g = Tape.grad(y, List.of(a, h, unused), null, false, false);
+        List<Tensor> g = Tape.grad(y, List.of(a, h, unused), Tape.options());
         assertEquals(2 * 2 * 5, g.get(0).item()); // 2ab
         assertEquals(2, g.get(1).item()); // ∂(h·a)/∂h = a
         assertArrayEquals(new double[] {0, 0}, g.get(2).toDoubleArray());
@@ -113,8 +113,8 @@ class TapeTest {
     void backwardTwiceNeedsRetainGraph() {
         Tensor x = Tensor.scalar(2.0).variable();
         Tensor y = x.mul(x);
-        Tape.backward(y, null, false, true);
-        Tape.backward(y, null, false, false);
+        Tape.backward(y, Tape.options().retainGraph());
+        Tape.backward(y, Tape.options());
         assertEquals(8.0, x.grad().item());
         IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
         assertTrue(e.getMessage().contains("already consumed"), e.getMessage());
@@ -156,7 +156,7 @@ class TapeTest {
     void secondDerivativeOfTanhMatchesItsClosedForm() {
         for (double v : new double[] {-2, -0.3, 0, 0.7, 3}) {
             Tensor x = Tensor.scalar(v).variable();
-            Tensor dy = Tape.grad(x.tanh(), List.of(x), null, true, true).get(0);
+            Tensor dy = Tape.grad(x.tanh(), List.of(x), Tape.options().createGraph()).get(0);
             Tensor d2y = Tape.grad(dy, List.of(x)).get(0);
             double t = Math.tanh(v);
             assertEquals(1 - t * t, dy.item(), 1e-15);
@@ -181,7 +181,7 @@ class TapeTest {
         Tensor v = Tensor.of(vd, 2, 1);
         Tensor y = Tensor.of(yd, 4, 1);
         Tensor loss = x.matmul(w).tanh().matmul(v).sub(y).square().sum().mul(0.5);
-        Tensor g = Tape.grad(loss, List.of(w), null, true, true).get(0);
+        Tensor g = Tape.grad(loss, List.of(w), Tape.options().createGraph()).get(0);
         Tensor hvp = Tape.grad(g.mul(u).sum(), List.of(w)).get(0);
 
         // Closed form. Z = XW, H = tanh Z, S = 1 − H², r = Hv − y.

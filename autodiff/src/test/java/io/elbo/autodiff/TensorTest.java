@@ -78,7 +78,14 @@ class TensorTest {
         assertArrayEquals(new double[] {3, 3, 3}, Tensor.full(3, DType.FLOAT32, 3).toDoubleArray());
         assertArrayEquals(new double[] {1, 1}, Tensor.ones(DType.FLOAT64, 2).toDoubleArray());
         assertArrayEquals(new int[] {}, Tensor.scalar(1.0).shape());
-        assertEquals(7.0, Tensor.of(new int[] {}, new double[] {7}).item());
+        assertArrayEquals(new int[] {}, Tensor.of(new double[] {7}, new int[0]).shape(), "a shape is taken as given: [] is 0-d");
+        assertEquals(7.0, Tensor.of(new double[] {7}, new int[0]).item());
+        assertArrayEquals(new int[] {3}, Tensor.of(1, 2, 3).shape(), "values alone make a vector");
+        assertEquals(DType.FLOAT64, Tensor.of(1, 2, 3).dtype(), "int literals make float64, not float32");
+        assertArrayEquals(new int[] {1}, Tensor.of(new double[] {7}).shape());
+        assertArrayEquals(new int[] {2, 1}, Tensor.of(new double[] {7, 8}, 2, 1).shape());
+        assertEquals(DType.FLOAT32, Tensor.of(new float[] {1, 2}).dtype());
+        assertArrayEquals(new int[] {2}, Tensor.of(new float[] {1, 2}).shape());
         assertArrayEquals(new double[] {1, 2, 3, 4}, Tensor.of(new double[][] {{1, 2}, {3, 4}}).toDoubleArray());
         assertEquals(4.0, Tensor.of(new double[][] {{1, 2}, {3, 4}}).get(1, 1));
     }

@@ -43,8 +43,8 @@ class LearningTest {
     @Test
     void anMlpLearnsXor() {
         UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(3L);
-        Tensor x = Tensor.of(new int[] {4, 2}, new double[] {0, 0, 0, 1, 1, 0, 1, 1});
-        Tensor t = Tensor.of(new int[] {4, 1}, new double[] {0, 1, 1, 0});
+        Tensor x = Tensor.of(new double[] {0, 0, 0, 1, 1, 0, 1, 1}, 4, 2);
+        Tensor t = Tensor.of(new double[] {0, 1, 1, 0}, 4, 1);
         Sequential net = MLP.of(rng, DType.FLOAT64, 2, 8, 1).activation(Activation::tanh).build();
         SGD opt = new SGD(net.parameters(), 0.5).momentum(0.9);
         for (int step = 0; step < 500; step++) {

@@ -51,7 +51,7 @@ class ModuleTest {
         Linear l = new Linear(3, 2, rng(), DType.FLOAT64);
         System.arraycopy(new double[] {1, 2, 3, 4, 5, 6}, 0, Storage.doubles(l.weight().value()), 0, 6);
         System.arraycopy(new double[] {0.5, -1}, 0, Storage.doubles(l.bias().value()), 0, 2);
-        Tensor y = l.forward(Tensor.of(new int[] {1, 3}, new double[] {1, 0, -1}));
+        Tensor y = l.forward(Tensor.of(new double[] {1, 0, -1}, 1, 3));
         assertArrayEquals(new double[] {1 - 3 + 0.5, 4 - 6 - 1}, y.toDoubleArray());
         io.elbo.autodiff.Tape.clear();
     }
@@ -61,7 +61,7 @@ class ModuleTest {
     void sequentialFusesALinearLayerWithTheReluAfterIt() {
         Linear l = new Linear(3, 2, rng(), DType.FLOAT64);
         Sequential net = new Sequential(l, Activation.relu(), Activation.tanh());
-        Tensor x = Tensor.of(new int[] {2, 3}, new double[] {1, 0, -1, 0.5, 2, -3});
+        Tensor x = Tensor.of(new double[] {1, 0, -1, 0.5, 2, -3}, 2, 3);
         Tensor fused = net.forward(x);
         Tensor layerByLayer = Activation.tanh().forward(Activation.relu().forward(l.forward(x)));
         assertArrayEquals(layerByLayer.toDoubleArray(), fused.toDoubleArray());
@@ -108,7 +108,7 @@ class ModuleTest {
     @Test
     void clipGradNormScalesAllGradientsToTheMaximumNorm() {
         Linear l = new Linear(2, 2, rng(), DType.FLOAT64);
-        Tensor x = Tensor.of(new int[] {1, 2}, new double[] {3, 4});
+        Tensor x = Tensor.of(new double[] {3, 4}, 1, 2);
         l.forward(x).sum().mul(10).backward();
         double before = GradClip.clipGradNorm(l.parameters(), 1.0);
         double after = 0;

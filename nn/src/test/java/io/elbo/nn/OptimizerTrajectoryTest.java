@@ -103,8 +103,8 @@ class OptimizerTrajectoryTest {
         Sequential model = model();
         Optimizer opt = c.optimizer().apply(model.parameters());
         Scheduler sched = c.scheduler() == null ? null : c.scheduler().apply(opt);
-        Tensor x = Tensor.of(new int[] {8, 3}, doubles(REF.getAsJsonArray("x")));
-        Tensor y = Tensor.of(new int[] {8, 2}, doubles(REF.getAsJsonArray("y")));
+        Tensor x = Tensor.of(doubles(REF.getAsJsonArray("x")), 8, 3);
+        Tensor y = Tensor.of(doubles(REF.getAsJsonArray("y")), 8, 2);
         for (int step = 0; step < 20; step++) {
             opt.zeroGrad();
             Tensor loss = Ops.mse(model.forward(x), y);

@@ -51,7 +51,7 @@ class PythonInteropTest {
         for (int i = 0; i < 256; i++) bytes[i] = (byte) i;
         Map<String, SafeTensors.Entry> m = new LinkedHashMap<>();
         m.put("ramp32", SafeTensors.Entry.of(Tensor.of(ramp, 3, 5)));
-        m.put("wave64", SafeTensors.Entry.of(Tensor.of(new int[] {2, 3, 4}, wave)));
+        m.put("wave64", SafeTensors.Entry.of(Tensor.of(wave, 2, 3, 4)));
         m.put("bytes", SafeTensors.Entry.ofBytes(bytes));
         return m;
     }

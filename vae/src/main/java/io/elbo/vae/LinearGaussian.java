@@ -30,9 +30,9 @@ public final class LinearGaussian implements LatentModel {
         int d = dataDim(), k = latentDim();
         double[] wf = new double[d * k];
         for (int i = 0; i < d; i++) System.arraycopy(w[i], 0, wf, i * k, k);
-        Tensor wt = Tensor.of(new int[] {d, k}, wf);
-        Tensor mean = Ops.matmul(z, wt, false, true).add(Tensor.of(new int[] {d}, b));
-        Tensor r = Tensor.of(new int[] {d}, x).sub(mean);
+        Tensor wt = Tensor.of(wf, d, k);
+        Tensor mean = Ops.matmul(z, wt, false, true).add(Tensor.of(b, d));
+        Tensor r = Tensor.of(x, d).sub(mean);
         Tensor logLik = r.square().sum(false, 1).mul(-0.5 / sigma2).sub(0.5 * d * Math.log(2 * Math.PI * sigma2));
         Tensor logPrior = z.square().sum(false, 1).mul(-0.5).sub(0.5 * k * Normal.LOG_2PI);
         return logLik.add(logPrior);

@@ -290,7 +290,7 @@ public final class VAE extends Module {
     public Tensor iwaeLoss(Tensor x, int k, UniformRandomProvider rng) {
         Encoding e = encode(x);
         Tensor lw = logWeights(x, e.posterior(), k, rng);
-        return Ops.logSumExp(lw, 0, false).sub(Math.log(k)).mean().neg();
+        return Ops.logSumExp(lw, 0).sub(Math.log(k)).mean().neg();
     }
 
     /**

@@ -62,8 +62,8 @@ class ElboTheoremProperties {
     Arbitrary<Normal[]> normalPairs() {
         return Arbitraries.integers().between(1, 5).flatMap(n -> Combinators.combine(
                 vectors(n, -3, 3), vectors(n, -2, 1.5), vectors(n, -3, 3), vectors(n, -2, 1.5)).as((mq, lq, mp, lp) -> new Normal[] {
-                    Normal.fromLogVar(Tensor.of(new int[] {n}, mq), Tensor.of(new int[] {n}, lq)),
-                    Normal.fromLogVar(Tensor.of(new int[] {n}, mp), Tensor.of(new int[] {n}, lp))}));
+                    Normal.fromLogVar(Tensor.of(mq, n), Tensor.of(lq, n)),
+                    Normal.fromLogVar(Tensor.of(mp, n), Tensor.of(lp, n))}));
     }
 
     @Property(tries = 200)

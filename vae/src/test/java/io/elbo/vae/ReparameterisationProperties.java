@@ -16,7 +16,7 @@ class ReparameterisationProperties {
     /** ∇ of the L-sample Monte-Carlo ELBO in (m, log σ²), through rsample and the tape. */
     static double[] monteCarloGradient(LinearGaussian model, double[] x, double[] m, double[] lv, int samples, UniformRandomProvider rng) {
         int k = m.length;
-        Tensor mt = Tensor.of(new int[] {k}, m).variable(), lvt = Tensor.of(new int[] {k}, lv).variable();
+        Tensor mt = Tensor.of(m, k).variable(), lvt = Tensor.of(lv, k).variable();
         Normal q = Normal.fromLogVar(mt, lvt);
         Tensor z = q.rsample(rng, samples); // [L, K]
         Tensor elbo = model.logJoint(x, z).sub(q.logProb(z).sum(false, 1)).mean();

@@ -77,7 +77,7 @@ class VaeTest {
      * has the same value and, at copy = param, the same gradient.
      */
     static Tensor substitute(Tensor loss, Tensor[] params, Tensor[] copies) {
-        List<Tensor> g = Tape.grad(loss, List.of(params), null, true, true);
+        List<Tensor> g = Tape.grad(loss, List.of(params), Tape.options().createGraph());
         Tensor out = loss;
         for (int i = 0; i < params.length; i++) out = out.add(copies[i].sub(params[i].detach()).mul(g.get(i).detach()).sum());
         return out;
