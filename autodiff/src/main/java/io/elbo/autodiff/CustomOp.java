@@ -77,6 +77,22 @@ public final class CustomOp {
         }
         Tensor result = out;
         result.untracked = false;
-        return Tape.record(name, result, (g, pass) -> rule.vjp(g, result, in, pass), in);
+        return Tape.record(name, result, (g, pass) -> checked(rule.vjp(g, result, in, pass), g, in, pass), in);
+    }
+
+    /**
+     * On a recorded pass, refuses a gradient the rule made from raw values (a fresh tensor not computed by
+     * ops): differentiating it again would treat the derivative as a constant and silently give zero.
+     */
+    private Tensor[] checked(Tensor[] grads, Tensor g, Tensor[] in, Tape.Pass pass) {
+        if (!pass.createGraph() || grads == null) return grads;
+        for (int i = 0; i < grads.length && i < in.length; i++) {
+            Tensor r = grads[i];
+            if (r == null || !pass.needs(i) || r == g || !r.isLeaf() || !r.op().equals("leaf")) continue;
+            boolean isInput = false;
+            for (Tensor x : in) isInput |= r == x;
+            if (!isInput) throw Tape.notDifferentiable(name);
+        }
+        return grads;
     }
 }

@@ -14,6 +14,7 @@ final class Labels {
     /** The entries the output depends on, oldest first. */
     final List<Tape.Entry> entries = new ArrayList<>();
     private final Map<Tensor, String> labels = new IdentityHashMap<>();
+    private final List<Tensor> order = new ArrayList<>();
     private int unnamed;
 
     private Labels() {}
@@ -48,12 +49,18 @@ final class Labels {
 
     /** The label of a tensor of this graph. */
     String of(Tensor t) {
-        return labels.computeIfAbsent(t, k -> k.name() != null ? k.name() : "t" + unnamed++);
+        String label = labels.get(t);
+        if (label == null) {
+            label = t.name() != null ? t.name() : "t" + unnamed++;
+            labels.put(t, label);
+            order.add(t);
+        }
+        return label;
     }
 
     /** Every labelled tensor, in the order met. */
-    java.util.Set<Tensor> tensors() {
-        return labels.keySet();
+    List<Tensor> tensors() {
+        return order;
     }
 
     /** {@code out = op(a, b)} for an entry. */

@@ -474,7 +474,7 @@ public final class Tape {
                     Tensor x = e.inputs[j];
                     if (!x.isLeaf() && x.tapeIndex < base && !keep.contains(x)) throw secondTime(caller, e.op, j, x);
                     sent[j] = Ops.sumToShape(checkedGradient(e, gx, j), x.shape);
-                    if (createGraph && g.requiresGrad && !sent[j].requiresGrad) throw notDifferentiable(e);
+                    if (createGraph && g.requiresGrad && !sent[j].requiresGrad) throw notDifferentiable(e.op);
                     grads.merge(x, sent[j], Ops::add);
                 }
                 if (listener != null) listener.step(e, g, sent);
@@ -491,8 +491,8 @@ public final class Tape {
      * whose result does not depend on it: the rule was computed outside the ops (raw arrays, a kernel),
      * so differentiating it again would silently give zero.
      */
-    private static IllegalStateException notDifferentiable(Entry e) {
-        return new IllegalStateException("the derivative rule of '" + e.op + "' is not written with differentiable ops"
+    static IllegalStateException notDifferentiable(String op) {
+        return new IllegalStateException("the derivative rule of '" + op + "' is not written with differentiable ops"
                 + " (its result does not depend on the incoming gradient), so it cannot be differentiated again:"
                 + " second derivatives, Hessians and forward mode need a rule built from ops such as mul and div");
     }

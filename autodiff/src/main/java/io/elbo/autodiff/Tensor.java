@@ -310,6 +310,7 @@ public final class Tensor {
                     + op + "' (use detach() for a new leaf)");
         }
         requiresGrad = value;
+        untracked = false;
         return this;
     }
 

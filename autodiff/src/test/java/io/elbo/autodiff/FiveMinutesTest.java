@@ -18,17 +18,18 @@ import org.junit.jupiter.api.Test;
 class FiveMinutesTest {
     static void example() {
         // README:begin
-        Tensor x = Tensor.scalar(2.0).variable();   // leaves we want gradients for
-        Tensor y = Tensor.scalar(-3.0).variable();
-        Tensor z = x.mul(y).add(x.exp());           // z = x·y + eˣ, recorded on the tape
+        Tensor x = Tensor.scalar(2.0).variable().name("x"); // leaves we want gradients for
+        Tensor y = Tensor.scalar(-3.0).variable().name("y");
+        Tensor z = x.mul(y).add(x.exp()).name("z");        // z = x·y + eˣ, recorded on the tape
 
-        for (Tape.Entry e : Tape.entries()) {        // the tape: one entry per op, in order
+        for (Tape.Entry e : Tape.entries()) {               // the tape: one entry per op, in order
             System.out.println(e.op() + " -> " + e.output());
         }
-        Tape.backward(z, Tape.options().retainGraph());         // one reverse loop; retain the tape to draw it
+        System.out.print(Tape.trace(z));                    // the reverse loop, step by step
+        z.backward(Tape.options().retainGraph());           // the real pass; keep the tape to draw it
         System.out.println("dz/dx = y + e^x = " + x.grad().item());
         System.out.println("dz/dy = x       = " + y.grad().item());
-        System.out.print(Dot.export(z));             // Graphviz: dot -Tpng tape.dot -o tape.png
+        System.out.print(Dot.export(z));                    // Graphviz; Dot.png(z, file) renders it
         // README:end
     }
 

@@ -111,4 +111,35 @@ class TensorTest {
         y.mul(y).sum().to(DType.FLOAT64).backward();
         assertArrayEquals(new double[] {3, -4.5}, x.grad().toDoubleArray());
     }
+
+    @Test
+    void theApiReadsLikeTheMath() {
+        Tensor x = Tensor.of(-1.0, 0.0, 2.0);
+        assertArrayEquals(new double[] {0, 0, 1}, x.gt(0).toDoubleArray());
+        assertArrayEquals(new double[] {0, 1, 1}, x.ge(0).toDoubleArray());
+        assertArrayEquals(new double[] {1, 0, 0}, x.lt(Tensor.of(0.0, 0.0, 0.0)).toDoubleArray());
+        assertArrayEquals(new double[] {1, 1, 0}, x.le(0).toDoubleArray());
+        assertArrayEquals(new double[] {0, 1, 0}, x.eq(0).toDoubleArray());
+        assertArrayEquals(new double[] {-1, 0, 0}, x.where(x.lt(0), 0).toDoubleArray(), "x where x < 0, else 0");
+        assertArrayEquals(new double[] {2, 1, -1}, x.rsub(1).toDoubleArray(), "1 − x");
+        assertArrayEquals(new double[] {-2, Double.POSITIVE_INFINITY, 1}, x.rdiv(2).toDoubleArray(), "2 / x");
+        assertArrayEquals(new double[] {-2, 0, 4}, Ops.mul(2, x).toDoubleArray(), "2·x, the scalar on the left");
+        assertArrayEquals(new double[] {0, 1, 3}, Ops.add(1, x).toDoubleArray());
+        assertArrayEquals(new double[] {1, 0, -2}, Ops.sub(0, x).toDoubleArray());
+        Tensor m = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        assertArrayEquals(new int[] {3, 2}, m.T().shape());
+        assertArrayEquals(new double[] {1, 4, 2, 5, 3, 6}, m.T().toDoubleArray());
+        assertArrayEquals(new int[] {4, 3, 2}, Tensor.zeros(DType.FLOAT64, 2, 3, 4).T().shape(), "all axes reversed");
+        // one convention for every reduction: (axes...) removes them, (keepDims, axes...) may keep them, () is all
+        assertArrayEquals(new double[] {6, 15}, m.sum(1).toDoubleArray());
+        assertArrayEquals(new int[] {2, 1}, m.sum(true, 1).shape());
+        assertArrayEquals(new double[] {2.5, 3.5, 4.5}, m.mean(0).toDoubleArray());
+        assertArrayEquals(new double[] {3, 6}, m.max(1).toDoubleArray());
+        assertEquals(6.0, m.max().item());
+        double lse = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3) + Math.exp(4) + Math.exp(5) + Math.exp(6));
+        assertEquals(lse, m.logSumExp().item(), 1e-12);
+        assertEquals(lse, m.logSumExp(0, 1).item(), 1e-12, "several axes at once");
+        assertArrayEquals(new int[] {1, 1}, m.logSumExp(true, 0, 1).shape());
+        assertArrayEquals(new int[] {2}, m.logSumExp(1).shape());
+    }
 }
