@@ -201,4 +201,14 @@ class FunctionalTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> Functional.jvp(in -> raw.apply(in[0]), x, x));
         assertTrue(e.getMessage().contains("derivative rule of 'rawSquare' is not written with differentiable ops"), e.getMessage());
     }
+
+    @Test
+    void theReadmesExampleValues() {
+        Fn f = x -> x[0].pow(3).sum();
+        Tensor x = Tensor.of(1.0, 2.0);
+        close(new double[] {3, 12}, Functional.grad(f, x).get(0), "grad");
+        assertEquals(9.0, Functional.valueAndGrad(f, x).value().item());
+        close(new double[] {6, 0, 0, 12}, Functional.hessian(f, x), "hessian");
+        close(new double[] {6, 12}, Functional.grad(in -> Functional.grad(f, in[0]).get(0).sum(), x).get(0), "nested");
+    }
 }

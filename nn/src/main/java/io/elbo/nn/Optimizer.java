@@ -60,7 +60,7 @@ public abstract class Optimizer {
 
     /**
      * Restores state saved by {@link #stateTensors()} and {@link #stateMetadata()}; the
-     * tensors have been validated against {@link #expectedState()} by the caller.
+     * tensors have been validated against {@link #expectedState(Map)} by the caller.
      */
     public abstract void loadState(Map<String, Tensor> tensors, Map<String, String> metadata);
 

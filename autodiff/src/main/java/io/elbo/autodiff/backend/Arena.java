@@ -88,6 +88,7 @@ public final class Arena {
     /** Arrays handed out again, and arrays newly allocated, over the arena's life (for tests and benchmarks). */
     public long reused() { return reused; }
 
+    /** Arrays allocated because none of the right size was free, over the arena's life. */
     public long allocated() { return allocated; }
 
     /**
