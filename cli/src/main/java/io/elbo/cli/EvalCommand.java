@@ -1,5 +1,6 @@
 package io.elbo.cli;
 
+import io.elbo.autodiff.Tensor;
 import io.elbo.vae.VAE;
 import io.elbo.vae.data.Dataset;
 import java.io.PrintWriter;
@@ -37,25 +38,52 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = {"-n", "--images"}, defaultValue = "1000", description = "test images for the bound (0: all)")
     int images;
 
+    @Option(names = {"-s", "--samples"}, defaultValue = "1", paramLabel = "S",
+            description = "samples of z per image in the test -ELBO, 1 to 100000 (its Monte-Carlo error falls as 1/sqrt(S))")
+    int samples;
+
+    @Option(names = "--noise", paramLabel = "FILE",
+            description = "standard-normal draws to use for the test -ELBO instead of the generator's: tensor 'eps' [S, images, latent] in a"
+                    + " safetensors file (python/elbo_vae.py elbo --save-noise writes one), to compare with another implementation on the"
+                    + " same noise")
+    java.nio.file.Path noise;
+
     @Mixin
     SharedOptions.Seed seed;
 
     @Override
     public Integer call() {
         if (k < 1 || k > 100_000) throw new ParameterException(spec.commandLine(), "-k must be between 1 and 100000, got " + k);
+        if (samples < 1 || samples > 100_000) throw new ParameterException(spec.commandLine(), "--samples must be between 1 and 100000, got " + samples);
         if (images < 0) throw new ParameterException(spec.commandLine(), "--images must be 0 (all) or positive, got " + images);
         PrintWriter o = spec.commandLine().getOut();
         Runs.Loaded m = run.open();
         Dataset test = run.testImages(m, spec.commandLine().getOut());
         VAE vae = m.vae();
-        o.println("model: " + m.file() + " (epoch " + epochsDone(m) + ", " + vae.parameterCount() + " parameters, " + m.config().dtype() + ")");
+        o.println("model: " + m.file() + " (" + (m.metadata().containsKey("imported-from") ? "imported" : "epoch " + epochsDone(m)) + ", " + vae.parameterCount() + " parameters, " + m.config().dtype() + ")");
         UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(seed.value);
 
         long t0 = System.nanoTime();
         Main.doing("evaluating the test -ELBO");
-        double negElbo = -vae.meanElbo(test, rng);
-        double seconds = (System.nanoTime() - t0) * 1e-9;
-        o.printf(Locale.ROOT, "test -ELBO: %.2f nats per image (%d images, 1 sample, analytic KL; %.2f s)%n", negElbo, test.count(), seconds);
+        if (noise != null) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--samples")) {
+                throw new ParameterException(spec.commandLine(), "--noise gives the samples itself; --samples cannot be given with it");
+            }
+            Tensor eps = noise(noise, test.count(), m.config().latent());
+            double sum = 0;
+            int perBatch = Math.max(1, Math.min(500, ROWS_PER_CHUNK / eps.dim(0)));
+            for (int from = 0; from < test.count(); from += perBatch) {
+                int to = Math.min(test.count(), from + perBatch);
+                for (double v : vae.elboPerDatum(test.batch(from, to, m.config().dtypeValue()), eps.slice(1, from, to))) sum += v;
+            }
+            o.printf(Locale.ROOT, "test -ELBO: %.4f nats per image (%d images, %d samples from %s, analytic KL; %.2f s)%n", -sum / test.count(),
+                    test.count(), eps.dim(0), noise, (System.nanoTime() - t0) * 1e-9);
+        } else {
+            double negElbo = -vae.meanElbo(test, samples, rng);
+            double seconds = (System.nanoTime() - t0) * 1e-9;
+            o.printf(Locale.ROOT, "test -ELBO: %.2f nats per image (%d images, %d sample%s, analytic KL; %.2f s)%n", negElbo, test.count(), samples,
+                    samples == 1 ? "" : "s", seconds);
+        }
         o.flush();
 
         int n = images == 0 ? test.count() : Math.min(images, test.count());
@@ -63,6 +91,7 @@ final class EvalCommand implements Callable<Integer> {
         int chunk = Math.max(1, Math.min(k, ROWS_PER_CHUNK / perBatch));
         t0 = System.nanoTime();
         double sum = 0;
+        o.flush();
         try (Progress bar = Progress.start("-L_" + k, n, "img")) {
             for (int from = 0; from < n; from += perBatch) {
                 int to = Math.min(n, from + perBatch);
@@ -70,10 +99,28 @@ final class EvalCommand implements Callable<Integer> {
                 bar.step(to - from);
             }
         }
-        seconds = (System.nanoTime() - t0) * 1e-9;
+        double seconds = (System.nanoTime() - t0) * 1e-9;
         o.printf(Locale.ROOT, "importance-weighted bound -L_%d: %.2f nats per image (first %d test images, %d samples at a time; %.2f s)%n", k,
                 -sum / n, n, chunk, seconds);
         return 0;
+    }
+
+    /** The tensor 'eps' [S, images, latent] of a noise file, checked. */
+    static Tensor noise(java.nio.file.Path file, int images, int latent) {
+        io.elbo.nn.SafeTensors.Entry e;
+        try {
+            e = io.elbo.nn.SafeTensors.read(file).entries().get("eps");
+        } catch (io.elbo.nn.CheckpointException ex) {
+            throw new CliException(ex.getMessage());
+        }
+        if (e == null || e.tensor() == null) throw new CliException(file + ": no float tensor 'eps' (standard-normal draws [samples, images, latent])");
+        int[] s = e.shape();
+        if (s.length != 3 || s[0] < 1 || s[1] != images || s[2] != latent) {
+            throw new CliException(file + ": 'eps' is " + java.util.Arrays.toString(s) + ", expected [samples, " + images + ", " + latent + "]"
+                    + " for these test images and this model");
+        }
+        if (!e.tensor().allFinite()) throw new CliException(file + ": 'eps' holds a NaN or an infinity");
+        return e.tensor();
     }
 
     /** "3" or "3, batch 40" from the checkpoint's position; "?" when it has none or it is not a number (a reader never fails on it). */

@@ -43,6 +43,12 @@ class CliTest {
     }
 
     record Result(int exit, String out, String err) {
+        /** Exit 0, or the failure with what the command printed. */
+        Result assertOk() {
+            assertEquals(0, exit, "exit code; stdout: " + out + "\nstderr: " + err);
+            return this;
+        }
+
         /** Failures are one line on standard error, and never a stack trace. */
         void assertOneLineError(int code, String... fragments) {
             assertEquals(code, exit, "exit code; stderr: " + err);

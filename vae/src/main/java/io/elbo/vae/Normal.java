@@ -104,6 +104,15 @@ public final class Normal implements Distribution {
         return Fused.reparameterize(loc, scale, Tensor.randn(rng, loc.dtype(), s));
     }
 
+    /**
+     * The reparameterised samples μ + σ·ε for given standard-normal draws ε, whose shape is this
+     * distribution's or has extra leading (sample) axes: common random numbers, to compare two
+     * computations on the same noise.
+     */
+    public Tensor rsample(Tensor eps) {
+        return Fused.reparameterize(loc, scale, eps);
+    }
+
     /** A sample that carries no gradient. */
     public Tensor sample(UniformRandomProvider rng) {
         try (var off = Tape.noGrad()) {

@@ -1,0 +1,160 @@
+package io.elbo.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.elbo.autodiff.Tape;
+import io.elbo.autodiff.Tensor;
+import io.elbo.autodiff.TestData;
+import io.elbo.nn.SafeTensors;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Python loader ({@code python/elbo_vae.py}) against {@code vae export} and {@code vae import}: numpy
+ * reads and writes our files bit for bit; PyTorch's example given our weights reconstructs what we do to
+ * float32 rounding; weights trained by PyTorch evaluate, in {@code vae eval}, to PyTorch's test −ELBO.
+ * Skipped, with one line saying why, where python3 with numpy (or PyTorch) is missing; {@code .ci/run}
+ * installs Debian's python3-numpy and python3-torch.
+ */
+class PythonLoaderTest {
+    static final Path LOADER = TestData.path().getParent().resolve("python/elbo_vae.py");
+    static final Path DATA = TestData.path("fashion-mnist");
+    static String numpyPython, torchPython;
+    @TempDir
+    static Path dir;
+    static Path run;
+
+    @BeforeAll
+    static void trainASmallRun() throws IOException {
+        numpyPython = python("numpy");
+        torchPython = python("torch");
+        run = dir.resolve("run");
+        CliTest.vae("train", "--data", "sample", "--limit", "500", "-e", "1", "--hidden", "64", "--latent", "4", "-o", run.toString(),
+                "--seed", "3").assertOk();
+    }
+
+    /** The first of Debian's python3 and the PATH's that imports {@code module}, or null. */
+    static String python(String module) {
+        for (String exe : new String[] {"/usr/bin/python3", "python3"}) {
+            try {
+                Process p = new ProcessBuilder(exe, "-c", "import " + module).redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                if (p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) return exe;
+            } catch (IOException e) {
+                // not there: try the next
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return null;
+    }
+
+    static String py(String exe, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(exe, LOADER.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "elbo_vae.py timed out");
+        assertEquals(0, p.exitValue(), "elbo_vae.py " + String.join(" ", args) + " said: " + out);
+        return out;
+    }
+
+    static void assumeNumpy() {
+        Assumptions.assumeTrue(numpyPython != null, "python3 with numpy is not installed (Debian: apt-get install python3-numpy; .ci/run installs it)");
+    }
+
+    static void assumeTorch() {
+        Assumptions.assumeTrue(torchPython != null, "PyTorch is not installed (Debian: apt-get install python3-torch; .ci/run installs it)");
+    }
+
+    @Test
+    void numpyListsReadsAndRewritesAnExportBitForBit() throws Exception {
+        assumeNumpy();
+        Path export = dir.resolve("w.safetensors");
+        CliTest.vae("export", run.toString(), "-o", export.toString()).assertOk();
+        String list = py(numpyPython, "list", export.toString());
+        assertTrue(list.contains("model.encoder.0.weight       float32  [64, 784]"), list);
+        assertTrue(list.contains("10 tensors, 102040 values; metadata: format, run, names, epoch, batch, step"), list);
+        assertTrue(py(numpyPython, "config", export.toString()).contains("\"hidden\": [\n    64\n  ]"));
+        Path copy = dir.resolve("copy.safetensors");
+        Process p = new ProcessBuilder(numpyPython, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import elbo_vae as e;"
+                + " t, m = e.load(sys.argv[2]); e.save(sys.argv[3], t, m)", LOADER.getParent().toString(), export.toString(), copy.toString())
+                .redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, said);
+        SafeTensors.Contents a = SafeTensors.read(export), b = SafeTensors.read(copy);
+        assertEquals(a.metadata(), b.metadata());
+        assertEquals(a.entries().keySet(), b.entries().keySet());
+        for (String k : a.entries().keySet()) {
+            assertArrayEquals(a.entries().get(k).tensor().toFloatArray(), b.entries().get(k).tensor().toFloatArray(), 0f, k);
+        }
+        // and what numpy wrote is a checkpoint vae reads
+        CliTest.vae("eval", copy.toString(), "-k", "2", "-n", "2").assertOk();
+    }
+
+    @Test
+    void pytorchsExampleGivenOurWeightsReconstructsWhatWeDo() throws Exception {
+        assumeTorch();
+        for (String names : new String[] {"native", "pytorch-example"}) {
+            Path export = dir.resolve("w-" + names + ".safetensors"), out = dir.resolve("r-" + names + ".safetensors");
+            CliTest.vae("export", run.toString(), "--names", names, "-o", export.toString()).assertOk();
+            py(torchPython, "reconstruct", export.toString(), DATA.resolve("t10k-images-idx3-ubyte.gz").toString(), out.toString(), "-n", "64");
+            Map<String, SafeTensors.Entry> theirs = SafeTensors.read(out).entries();
+            Runs.Loaded m = Runs.open(run);
+            float[] ours;
+            try (var off = Tape.noGrad()) {
+                Tensor x = theirs.get("images").tensor();
+                ours = m.vae().reconstruct(x).toFloatArray();
+            }
+            float[] torch = theirs.get("reconstructions").tensor().toFloatArray();
+            assertEquals(64 * 784, torch.length);
+            double worst = 0;
+            for (int i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i] - torch[i]));
+            assertTrue(worst <= 2e-6, names + ": the largest difference of a reconstructed pixel is " + worst + ", beyond float32 rounding");
+        }
+    }
+
+    /**
+     * PyTorch trains its example, then both sides compute the test −ELBO on the same draws of z's noise
+     * (common random numbers: PyTorch writes them, {@code vae eval --noise} reads them), so the two numbers
+     * differ only by float32 rounding and not by Monte-Carlo error (a single draw's spread is about 9 nats per
+     * image for this model: with independent noise, 0.01 nats would need millions of draws per image).
+     */
+    @Test
+    void weightsTrainedByPyTorchEvaluateToPyTorchsTestElbo() throws Exception {
+        assumeTorch();
+        Path weights = dir.resolve("torch-trained.safetensors"), imported = dir.resolve("imported");
+        py(torchPython, "train-example", DATA.toString(), weights.toString(), "--epochs", "1", "--hidden", "64", "--latent", "4", "--seed", "5");
+        Path noise = dir.resolve("noise.safetensors");
+        String theirs = py(torchPython, "elbo", weights.toString(), DATA.resolve("t10k-images-idx3-ubyte.gz").toString(), "-s", "50",
+                "--save-noise", noise.toString());
+        CliTest.Result imp = CliTest.vae("import", weights.toString(), "-o", imported.toString(), "--data", DATA.toString());
+        imp.assertOk();
+        assertTrue(imp.out().contains("(784-64-4 relu bernoulli, 102040 float32 parameters)"), imp.out());
+        CliTest.Result ours = CliTest.vae("eval", imported.toString(), "--noise", noise.toString(), "-k", "1", "-n", "1");
+        ours.assertOk();
+        double t = number(Pattern.compile("test -ELBO: ([0-9.]+)"), theirs), o = number(Pattern.compile("test -ELBO: ([0-9.]+)"), ours.out());
+        assertTrue(Math.abs(t - o) <= 0.01, "PyTorch " + t + " and vae eval " + o + " nats differ by more than 0.01");
+    }
+
+    static double number(Pattern p, String text) {
+        Matcher m = p.matcher(text);
+        assertTrue(m.find(), text);
+        return Double.parseDouble(m.group(1));
+    }
+}

@@ -1,0 +1,355 @@
+#!/usr/bin/env python3
+"""Use vae's models from Python: read and write its safetensors files, read IDX data, and move weights
+between `vae` and PyTorch's VAE example (github.com/pytorch/examples, vae/main.py).
+
+Needs the standard library and numpy; PyTorch only for the functions marked (torch). No `safetensors`
+package is needed: the format (an 8-byte header length, a JSON header, raw little-endian data) is read
+and written here.
+
+From the shell (run with `python3 python/elbo_vae.py ...`):
+    list FILE                          the tensors (name, dtype, shape) and the metadata keys
+    config FILE                        the run configuration stored in a checkpoint or export
+    reconstruct EXPORT IMAGES OUT [-n N]          (torch) decoder means at z = mu(x) for the first N images
+    elbo EXPORT IMAGES [-s S] [--seed K] [--save-noise F]   (torch) test -ELBO in nats per image, S samples of z
+                                       each; --save-noise writes the draws for `vae eval --noise F`
+    train-example DATA OUT [--epochs E] [--hidden H] [--latent Z] [--seed K] [--limit N]
+                                       (torch) train PyTorch's example on IDX data; save it for `vae import`
+
+From Python:
+    import elbo_vae
+    tensors, metadata = elbo_vae.load("runs/w1/weights.safetensors")       # numpy arrays
+    model = elbo_vae.example_model("runs/w1/weights.safetensors")          # (torch) a PyTorch VAE
+    elbo_vae.save_example(model, "mine.safetensors")                        # then: vae import mine.safetensors
+
+`vae export RUN` writes a run's weights (`--names pytorch-example` for the example's tensor names);
+`example_model` reads either naming.
+"""
+import argparse
+import gzip
+import json
+import math
+import os
+import struct
+import sys
+import tempfile
+
+import numpy as np
+
+DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1",
+          "U8": "u1", "BOOL": "?"}
+NAMES = {np.dtype(v).str if v != "?" else "|b1": k for k, v in DTYPES.items()}
+# vae's parameter names for the architecture of PyTorch's example, and the example's names.
+EXAMPLE_NAMES = {
+    "encoder.0.weight": "fc1.weight", "encoder.0.bias": "fc1.bias",
+    "mu.weight": "fc21.weight", "mu.bias": "fc21.bias",
+    "logvar.weight": "fc22.weight", "logvar.bias": "fc22.bias",
+    "decoder.0.weight": "fc3.weight", "decoder.0.bias": "fc3.bias",
+    "decoder.2.weight": "fc4.weight", "decoder.2.bias": "fc4.bias",
+}
+
+
+class FormatError(ValueError):
+    """A file that is not what it claims to be; the message names the file and the problem."""
+
+
+# ---------------------------------------------------------------- safetensors
+
+def load(path):
+    """The tensors of a safetensors file as numpy arrays (a dict in file order) and its metadata (a dict)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 8:
+        raise FormatError(f"{path}: {len(data)} bytes, too short for a safetensors header")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > len(data) - 8:
+        raise FormatError(f"{path}: the header claims {n} bytes, the file has {len(data) - 8} after its length")
+    try:
+        header = json.loads(data[8:8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FormatError(f"{path}: the header is not JSON ({e})") from None
+    body = memoryview(data)[8 + n:]
+    metadata = header.pop("__metadata__", {}) or {}
+    tensors = {}
+    for name, e in header.items():
+        dtype = DTYPES.get(e.get("dtype"))
+        if dtype is None:
+            raise FormatError(f"{path}: tensor '{name}' has dtype {e.get('dtype')}, not one of {', '.join(DTYPES)}")
+        begin, end = e["data_offsets"]
+        shape = tuple(e["shape"])
+        count = math.prod(shape)
+        if not 0 <= begin <= end <= len(body) or end - begin != count * np.dtype(dtype).itemsize:
+            raise FormatError(f"{path}: tensor '{name}' {list(shape)} {e['dtype']}: offsets [{begin}, {end}) do not fit")
+        tensors[name] = np.frombuffer(body[begin:end], dtype=dtype).reshape(shape).copy()
+    return tensors, metadata
+
+
+def save(path, tensors, metadata=None):
+    """Writes numpy arrays (a dict, in its order) and string metadata as safetensors, atomically."""
+    header, offset, chunks = {}, 0, []
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    for name, array in tensors.items():
+        a = np.ascontiguousarray(array)
+        a = a.astype(a.dtype.newbyteorder("<")) if a.dtype.byteorder == ">" else a
+        key = a.dtype.str if a.dtype != np.bool_ else "|b1"
+        if key not in NAMES:
+            raise ValueError(f"tensor '{name}': numpy dtype {a.dtype} has no safetensors name")
+        raw = a.tobytes()
+        header[name] = {"dtype": NAMES[key], "shape": list(a.shape), "data_offsets": [offset, offset + len(raw)]}
+        chunks.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(struct.pack("<Q", len(text)))
+            f.write(text)
+            for c in chunks:
+                f.write(c)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def run_config(metadata):
+    """The run configuration `vae train` stored in a file's metadata, as a dict (None when absent)."""
+    text = metadata.get("run")
+    return json.loads(text) if text else None
+
+
+def example_state(path):
+    """The weights of a checkpoint or export under the example's names (fc1, fc21, fc22, fc3, fc4), as numpy."""
+    tensors, metadata = load(path)
+    if "fc1.weight" in tensors:
+        return {k: tensors[k] for k in EXAMPLE_NAMES.values()}, metadata
+    ours = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
+    if set(ours) != set(EXAMPLE_NAMES):
+        extra = sorted(set(ours) - set(EXAMPLE_NAMES))
+        raise FormatError(f"{path}: not the architecture of PyTorch's VAE example (one hidden layer, ReLU, Bernoulli): "
+                          f"it has {', '.join(extra[:4]) or 'other tensors'}")
+    config = run_config(metadata) or {}
+    if config.get("activation", "relu") != "relu" or config.get("likelihood", "bernoulli") != "bernoulli":
+        raise FormatError(f"{path}: a {config.get('activation')} {config.get('likelihood')} model; the example is relu bernoulli")
+    return {EXAMPLE_NAMES[k]: v for k, v in ours.items()}, metadata
+
+
+# ---------------------------------------------------------------- IDX
+
+def read_idx(path):
+    """An IDX file (MNIST's format, .gz or not) as a numpy array of its element type and dimensions."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+        raise FormatError(f"{path}: not an IDX file (bad magic number)")
+    kinds = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    if data[2] not in kinds:
+        raise FormatError(f"{path}: unknown IDX element type 0x{data[2]:02x}")
+    dims = struct.unpack(">" + "I" * data[3], data[4:4 + 4 * data[3]])
+    dtype = np.dtype(kinds[data[2]])
+    need = math.prod(dims) * dtype.itemsize
+    body = data[4 + 4 * data[3]:]
+    if len(body) != need:
+        raise FormatError(f"{path}: {len(body)} bytes of data for dimensions {list(dims)} ({need} needed)")
+    return np.frombuffer(body, dtype=dtype).reshape(dims)
+
+
+def images(path, n=None, dtype=np.float32):
+    """The first n images of an IDX file as rows of grey values in [0, 1] (as `vae` and the example read them)."""
+    a = read_idx(path)
+    a = a[:n] if n else a
+    return (a.reshape(len(a), -1).astype(np.float32) / np.float32(255)).astype(dtype)
+
+
+# ---------------------------------------------------------------- PyTorch (optional)
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        raise SystemExit("elbo_vae: this needs PyTorch (Debian: apt-get install python3-torch; or pip install torch)") from None
+    return torch
+
+
+def example_class():
+    """(torch) PyTorch's VAE example (vae/main.py) with its sizes as arguments: fc1, fc21, fc22, fc3, fc4."""
+    torch = _torch()
+    F = torch.nn.functional
+
+    class VAE(torch.nn.Module):
+        def __init__(self, d=784, hidden=400, latent=20):
+            super().__init__()
+            self.d = d
+            self.fc1 = torch.nn.Linear(d, hidden)
+            self.fc21 = torch.nn.Linear(hidden, latent)
+            self.fc22 = torch.nn.Linear(hidden, latent)
+            self.fc3 = torch.nn.Linear(latent, hidden)
+            self.fc4 = torch.nn.Linear(hidden, d)
+
+        def encode(self, x):
+            h1 = F.relu(self.fc1(x))
+            return self.fc21(h1), self.fc22(h1)
+
+        def reparameterize(self, mu, logvar):
+            std = torch.exp(0.5 * logvar)
+            return mu + torch.randn_like(std) * std
+
+        def decode_logits(self, z):
+            return self.fc4(F.relu(self.fc3(z)))
+
+        def decode(self, z):
+            return torch.sigmoid(self.decode_logits(z))
+
+        def forward(self, x):
+            mu, logvar = self.encode(x.view(-1, self.d))
+            return self.decode(self.reparameterize(mu, logvar)), mu, logvar
+
+    return VAE
+
+
+def example_model(path):
+    """(torch) The example's model with the weights of a `vae` checkpoint or export (either naming), in their dtype."""
+    torch = _torch()
+    state, _ = example_state(path)
+    d, hidden, latent = state["fc1.weight"].shape[1], state["fc1.weight"].shape[0], state["fc21.weight"].shape[0]
+    model = example_class()(d, hidden, latent).to(torch.from_numpy(state["fc1.weight"]).dtype)
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+    return model.eval()
+
+
+def save_example(model, path, config=None):
+    """(torch) Writes the example model's weights for `vae import` (config: a dict like config.json, optional)."""
+    state = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items() if k in EXAMPLE_NAMES.values()}
+    metadata = {"format": "pytorch-vae-example", "names": "pytorch-example"}
+    if config is not None:
+        metadata["run"] = json.dumps(config)
+    save(path, {k: state[k] for k in EXAMPLE_NAMES.values()}, metadata)
+
+
+def loss(model, x, samples=1, generator=None, eps=None):
+    """(torch) -ELBO per image of the rows x: Bernoulli log-likelihood from logits, averaged over `samples` draws
+    of z, plus the analytic KL to N(0, I) (the example's loss, without its sigmoid's clamping). With `eps`, a tensor
+    [S, len(x), latent] of standard-normal draws, those are used (z = mu + sigma * eps) instead of fresh ones."""
+    torch = _torch()
+    F = torch.nn.functional
+    mu, logvar = model.encode(x)
+    kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1)
+    std = torch.exp(0.5 * logvar)
+    recon = torch.zeros(len(x), dtype=x.dtype)
+    if eps is not None:
+        samples = eps.shape[0]
+    per_chunk = max(1, 16384 // len(x))  # draws decoded at once: about 16384 images
+    for done in range(0, samples, per_chunk):
+        s = min(per_chunk, samples - done)
+        e = eps[done:done + s] if eps is not None else torch.randn((s,) + tuple(std.shape), dtype=std.dtype, generator=generator)
+        logits = model.decode_logits(mu + e * std)  # [s, B, D]
+        recon += F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(dim=2).sum(dim=0)
+    return recon / samples + kl
+
+
+def train_example(x, epochs=1, hidden=400, latent=20, batch=128, lr=1e-3, seed=1, dtype="float32"):
+    """(torch) Trains the example as vae/main.py does (Adam, shuffled batches, one sample of z) on rows x in [0, 1]."""
+    torch = _torch()
+    torch.manual_seed(seed)
+    t = torch.from_numpy(x).to(getattr(torch, dtype))
+    model = example_class()(t.shape[1], hidden, latent).to(t.dtype)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(epochs):
+        for idx in torch.randperm(len(t)).split(batch):
+            opt.zero_grad()
+            model.loss = loss(model, t[idx]).sum()
+            model.loss.backward()
+            opt.step()
+    return model.eval()
+
+
+# ---------------------------------------------------------------- command line
+
+def _main(argv):
+    p = argparse.ArgumentParser(prog="elbo_vae.py", description="vae's files from Python (see the module's docstring)")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("list", help="tensors and metadata of a safetensors file")
+    s.add_argument("file")
+    s = sub.add_parser("config", help="the run configuration stored in a checkpoint or export")
+    s.add_argument("file")
+    s = sub.add_parser("reconstruct", help="(torch) decoder means at z = mu(x), written as safetensors")
+    s.add_argument("export")
+    s.add_argument("images", help="an IDX images file, e.g. t10k-images-idx3-ubyte.gz")
+    s.add_argument("out")
+    s.add_argument("-n", type=int, default=16)
+    s = sub.add_parser("elbo", help="(torch) test -ELBO in nats per image")
+    s.add_argument("export")
+    s.add_argument("images")
+    s.add_argument("-s", "--samples", type=int, default=1)
+    s.add_argument("-n", type=int, default=0, help="first N images (0: all)")
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--save-noise", metavar="FILE", help="write the draws of z's noise (tensor 'eps' [S, N, latent]) for vae eval --noise")
+    s = sub.add_parser("train-example", help="(torch) train PyTorch's example on IDX data and save it for vae import")
+    s.add_argument("data", help="a directory with train-images-idx3-ubyte[.gz]")
+    s.add_argument("out")
+    s.add_argument("--epochs", type=int, default=1)
+    s.add_argument("--hidden", type=int, default=400)
+    s.add_argument("--latent", type=int, default=20)
+    s.add_argument("--limit", type=int, default=0)
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    a = p.parse_args(argv)
+    try:
+        if a.command == "list":
+            tensors, metadata = load(a.file)
+            for name, t in tensors.items():
+                print(f"{name:28s} {t.dtype.name:8s} {list(t.shape)}")
+            total = sum(t.size for t in tensors.values())
+            print(f"{len(tensors)} tensors, {total} values; metadata: {', '.join(metadata) or 'none'}")
+        elif a.command == "config":
+            config = run_config(load(a.file)[1])
+            if config is None:
+                raise FormatError(f"{a.file}: holds no run configuration")
+            print(json.dumps(config, indent=2))
+        elif a.command == "reconstruct":
+            torch = _torch()
+            model = example_model(a.export)
+            dtype = model.fc1.weight.dtype
+            x = torch.from_numpy(images(a.images, a.n)).to(dtype)
+            with torch.no_grad():
+                r = model.decode(model.encode(x)[0])
+            save(a.out, {"images": x.numpy(), "reconstructions": r.numpy()})
+            print(f"wrote {len(x)} reconstructions to {a.out}")
+        elif a.command == "elbo":
+            torch = _torch()
+            model = example_model(a.export)
+            x = torch.from_numpy(images(a.images, a.n or None)).to(model.fc1.weight.dtype)
+            g = torch.Generator().manual_seed(a.seed)
+            eps = None
+            if a.save_noise:
+                eps = torch.randn((a.samples, len(x), model.fc21.out_features), dtype=x.dtype, generator=g)
+                save(a.save_noise, {"eps": eps.numpy()}, {"format": "elbo-noise", "note": "standard-normal draws [samples, images, latent]"})
+            with torch.no_grad():
+                value = sum(float(loss(model, x[i:i + 100], a.samples, g, None if eps is None else eps[:, i:i + 100]).sum())
+                            for i in range(0, len(x), 100)) / len(x)
+            print(f"test -ELBO: {value:.4f} nats per image ({len(x)} images, {a.samples} samples)")
+        elif a.command == "train-example":
+            path = os.path.join(a.data, "train-images-idx3-ubyte")
+            path = path + ".gz" if os.path.exists(path + ".gz") else path
+            x = images(path, a.limit or None, np.float64 if a.dtype == "float64" else np.float32)
+            model = train_example(x, a.epochs, a.hidden, a.latent, seed=a.seed, dtype=a.dtype)
+            side = int(round(math.sqrt(x.shape[1])))
+            save_example(model, a.out, {"data": os.path.abspath(a.data), "pixels": "grey", "limit": a.limit, "rows": side,
+                                        "cols": side, "hidden": [a.hidden], "latent": a.latent, "activation": "relu",
+                                        "likelihood": "bernoulli", "sigma": 0.1, "epochs": a.epochs, "batchSize": 128,
+                                        "optimizer": "adam", "lr": 1e-3, "beta": 1.0, "klWarmup": 0, "samples": 1,
+                                        "iwaeK": 1, "seed": a.seed, "dtype": a.dtype})
+            print(f"trained PyTorch's example ({x.shape[1]}-{a.hidden}-{a.latent}, {a.epochs} epochs on {len(x)} images); "
+                  f"wrote {a.out}; import with: vae import {a.out}")
+    except (FormatError, OSError) as e:
+        print(f"elbo_vae.py: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
