@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  * importance-weighted bound −L_k on its first images, with timings. L_k is computed in chunks of
  * samples with a running log-sum-exp, so memory stays bounded whatever k.
  */
-@Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+@Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true, abbreviateSynopsis = true, sortOptions = false,
         description = "Evaluate a trained model: test -ELBO and the importance-weighted bound -L_k, in nats per image.")
 final class EvalCommand implements Callable<Integer> {
     /** Rows decoded at once while estimating L_k: bounds memory (about 16384 × 784 floats per tensor). */
@@ -32,10 +32,13 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     RunArgument run;
 
-    @Option(names = {"-k", "--k"}, defaultValue = "1000", description = "importance samples of the bound, 1 to 100000")
+    @Mixin
+    SharedOptions.DataSource data;
+
+    @Option(names = {"-k", "--k"}, defaultValue = "1000", paramLabel = "K", description = "importance samples of the bound, 1 to 100000")
     int k;
 
-    @Option(names = {"-n", "--images"}, defaultValue = "1000", description = "test images for the bound (0: all)")
+    @Option(names = {"-n", "--images"}, defaultValue = "1000", paramLabel = "N", description = "test images for the bound (0: all)")
     int images;
 
     @Option(names = {"-s", "--samples"}, defaultValue = "1", paramLabel = "S",
@@ -43,9 +46,9 @@ final class EvalCommand implements Callable<Integer> {
     int samples;
 
     @Option(names = "--noise", paramLabel = "FILE",
-            description = "standard-normal draws to use for the test -ELBO instead of the generator's: tensor 'eps' [S, images, latent] in a"
+            description = {"standard-normal draws to use for the test -ELBO instead of the generator's: tensor 'eps' [S, images, latent] in a"
                     + " safetensors file (python/elbo_vae.py elbo --save-noise writes one), to compare with another implementation on the"
-                    + " same noise")
+                    + " same noise", "  Default: draws from --seed's generator"})
     java.nio.file.Path noise;
 
     @Mixin
@@ -58,9 +61,10 @@ final class EvalCommand implements Callable<Integer> {
         if (images < 0) throw new ParameterException(spec.commandLine(), "--images must be 0 (all) or positive, got " + images);
         PrintWriter o = spec.commandLine().getOut();
         Runs.Loaded m = run.open();
-        Dataset test = run.testImages(m, spec.commandLine().getOut());
+        Dataset test = run.testImages(m, data, spec.commandLine().getOut());
         VAE vae = m.vae();
-        o.println("model: " + m.file() + " (" + (m.metadata().containsKey("imported-from") ? "imported" : "epoch " + epochsDone(m)) + ", " + vae.parameterCount() + " parameters, " + m.config().dtype() + ")");
+        o.print(Text.wrap("model: ", m.file() + " (" + (m.metadata().containsKey("imported-from") ? "imported" : "epoch " + epochsDone(m)) + ", "
+                + vae.parameterCount() + " parameters, " + m.config().dtype() + ")"));
         UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(seed.value);
 
         long t0 = System.nanoTime();
@@ -76,13 +80,13 @@ final class EvalCommand implements Callable<Integer> {
                 int to = Math.min(test.count(), from + perBatch);
                 for (double v : vae.elboPerDatum(test.batch(from, to, m.config().dtypeValue()), eps.slice(1, from, to))) sum += v;
             }
-            o.printf(Locale.ROOT, "test -ELBO: %.4f nats per image (%d images, %d samples from %s, analytic KL; %.2f s)%n", -sum / test.count(),
-                    test.count(), eps.dim(0), noise, (System.nanoTime() - t0) * 1e-9);
+            o.print(Text.wrap("test -ELBO: ", String.format(Locale.ROOT, "%.4f nats per image (%d images, %d samples from %s, analytic KL; %.2f s)",
+                    -sum / test.count(), test.count(), eps.dim(0), noise, (System.nanoTime() - t0) * 1e-9)));
         } else {
             double negElbo = -vae.meanElbo(test, samples, rng);
             double seconds = (System.nanoTime() - t0) * 1e-9;
-            o.printf(Locale.ROOT, "test -ELBO: %.2f nats per image (%d images, %d sample%s, analytic KL; %.2f s)%n", negElbo, test.count(), samples,
-                    samples == 1 ? "" : "s", seconds);
+            o.print(Text.wrap("test -ELBO: ", String.format(Locale.ROOT, "%.2f nats per image (%d images, %d sample%s, analytic KL; %.2f s)",
+                    negElbo, test.count(), samples, samples == 1 ? "" : "s", seconds)));
         }
         o.flush();
 
@@ -100,8 +104,8 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         double seconds = (System.nanoTime() - t0) * 1e-9;
-        o.printf(Locale.ROOT, "importance-weighted bound -L_%d: %.2f nats per image (first %d test images, %d samples at a time; %.2f s)%n", k,
-                -sum / n, n, chunk, seconds);
+        o.print(Text.wrap("-L_" + k + ": ", String.format(Locale.ROOT, "%.2f nats per image, the importance-weighted bound (first %d test"
+                + " images, %d samples at a time; %.2f s)", -sum / n, n, chunk, seconds)));
         return 0;
     }
 

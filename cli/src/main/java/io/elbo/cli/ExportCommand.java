@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
  * checkpoint the other commands read; with {@code --names pytorch-example} the tensors are named as in
  * PyTorch's VAE example ({@code fc1, fc21, fc22, fc3, fc4}) and load into it with {@code load_state_dict}.
  */
-@Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "export", mixinStandardHelpOptions = true, showDefaultValues = true, abbreviateSynopsis = true, sortOptions = false,
         description = "Write a trained model's weights, without optimizer or generator state, for Python (python/elbo_vae.py).")
 final class ExportCommand implements Callable<Integer> {
     /** Our parameter names of the example's architecture and the example's names for them. */
@@ -39,17 +39,17 @@ final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "RUN", description = "a run directory of vae train, or its checkpoint file")
+    @Parameters(index = "0", paramLabel = "RUN", description = "a run directory, or the checkpoint file in one")
     Path run;
 
     @Option(names = "--names", defaultValue = NATIVE, paramLabel = "SCHEME",
             description = {"tensor names: native (model.encoder.0.weight, ...: the file is a checkpoint the other commands read) or "
-                    + "pytorch-example (fc1, fc21, fc22, fc3, fc4 of PyTorch's VAE example: one hidden layer, ReLU, Bernoulli)",
-                    "default: ${DEFAULT-VALUE}"})
+                    + "pytorch-example (fc1, fc21, fc22, fc3, fc4 of PyTorch's VAE example: one hidden layer, ReLU, Bernoulli)"})
     String names;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = {"the file to write", "default: weights.safetensors (weights-pytorch-example.safetensors) in the run"})
+            description = {"the file to write", "  Default: weights.safetensors in the run (weights-pytorch-example.safetensors with"
+                    + " --names pytorch-example)"})
     Path output;
 
     @Override

@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  * accept. The model's configuration comes from {@code --config}, else from the file's metadata, else from
  * the tensors' shapes (the example: one hidden layer, ReLU, Bernoulli, square images).
  */
-@Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "import", mixinStandardHelpOptions = true, showDefaultValues = true, abbreviateSynopsis = true, sortOptions = false,
         description = "Make a run directory from a safetensors file of weights (vae export, or PyTorch's VAE example's fc1..fc4).")
 final class ImportCommand implements Callable<Integer> {
     @Spec
@@ -41,12 +41,12 @@ final class ImportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "the weights: a .safetensors file")
     Path file;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = {"the run directory to create", "default: runs/import-DATE-TIME"})
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = {"the run directory to create", "  Default: runs/import-DATE-TIME"})
     Path out;
 
     @Option(names = "--config", paramLabel = "JSON",
             description = {"the model's configuration, a config.json as vae train writes",
-                    "default: the file's metadata, else read off the tensors' shapes"})
+                    "  Default: the file's metadata, else read off the tensors' shapes"})
     Path config;
 
     @Mixin

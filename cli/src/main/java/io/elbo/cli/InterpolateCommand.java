@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
  * {@code vae interpolate}: decodes z(t) = (1 − t)·μ(a) + t·μ(b) for t evenly spaced in [0, 1], between the
  * codes of two test images, and writes image a, the path, and image b in one row.
  */
-@Command(name = "interpolate", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+@Command(name = "interpolate", mixinStandardHelpOptions = true, showDefaultValues = true, abbreviateSynopsis = true, sortOptions = false,
         description = "Walk the latent space in a straight line between two test images; write the decoded path as a PNG row.")
 final class InterpolateCommand implements Callable<Integer> {
     @Spec
@@ -26,23 +26,26 @@ final class InterpolateCommand implements Callable<Integer> {
     @Mixin
     RunArgument run;
 
-    @Option(names = "--from", defaultValue = "0", description = "index of the first test image")
+    @Mixin
+    SharedOptions.DataSource data;
+
+    @Option(names = "--from", defaultValue = "0", paramLabel = "INDEX", description = "index of the first test image")
     int from;
 
-    @Option(names = "--to", defaultValue = "1", description = "index of the second test image")
+    @Option(names = "--to", defaultValue = "1", paramLabel = "INDEX", description = "index of the second test image")
     int to;
 
-    @Option(names = "--steps", defaultValue = "10", description = "decoded points along the line, 2 to 100")
+    @Option(names = "--steps", defaultValue = "10", paramLabel = "N", description = "decoded points along the line, 2 to 100")
     int steps;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "interpolation.png", paramLabel = "PNG")
+    @Option(names = {"-o", "--output"}, paramLabel = "PNG", description = {"the picture to write", "  Default: interpolation.png in the run directory"})
     Path output;
 
     @Override
     public Integer call() {
         if (steps < 2 || steps > 100) throw new ParameterException(spec.commandLine(), "--steps must be between 2 and 100, got " + steps);
         Runs.Loaded m = run.open();
-        Dataset test = run.testImages(m, spec.commandLine().getOut());
+        Dataset test = run.testImages(m, data, spec.commandLine().getOut());
         for (int i : new int[] {from, to}) {
             if (i < 0 || i >= test.count()) {
                 throw new ParameterException(spec.commandLine(), "test image " + i + " does not exist (0 to " + (test.count() - 1) + ")");
@@ -65,8 +68,9 @@ final class InterpolateCommand implements Callable<Integer> {
             System.arraycopy(path, 0, row, d, steps * d);
             System.arraycopy(ends, d, row, (steps + 1) * d, d);
         }
-        Pictures.writePng(Pictures.grid(row, steps + 2, m.config().rows(), m.config().cols(), steps + 2), output);
-        spec.commandLine().getOut().println("wrote test image " + from + ", " + steps + " decoded steps and test image " + to + " to " + output);
+        Path written = run.output(output, "interpolation.png");
+        Pictures.writePng(Pictures.grid(row, steps + 2, m.config().rows(), m.config().cols(), steps + 2), written);
+        spec.commandLine().getOut().println("wrote test image " + from + ", " + steps + " decoded steps and test image " + to + " to " + written);
         return 0;
     }
 }

@@ -36,12 +36,14 @@ public final class Main implements Runnable {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine cmd = ex.getCommandLine();
+            cmd.getOut().flush();
             cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage().lines().findFirst().orElse("")
                     + " (see " + cmd.getCommandSpec().qualifiedName() + " --help)");
             cmd.getErr().flush();
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            cmd.getOut().flush();
             cmd.getErr().println("vae: " + describe(ex));
             cmd.getErr().flush();
             if (System.getenv("VAE_DEBUG") != null) ex.printStackTrace(cmd.getErr());
@@ -68,10 +70,13 @@ public final class Main implements Runnable {
         try {
             return cl.execute(args);
         } catch (Error e) {
+            cl.getOut().flush();
             cl.getErr().println("vae: " + describe(e));
             if (System.getenv("VAE_DEBUG") != null) e.printStackTrace(cl.getErr());
             cl.getErr().flush();
             return 1;
+        } finally {
+            cl.getOut().flush();
         }
     }
 

@@ -12,7 +12,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code vae reconstruct}: test images above their reconstructions, the means of p(x | z = μ(x)). */
-@Command(name = "reconstruct", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+@Command(name = "reconstruct", mixinStandardHelpOptions = true, showDefaultValues = true, abbreviateSynopsis = true, sortOptions = false,
         description = "Write test images (odd rows) above their reconstructions (even rows) as a PNG grid.")
 final class ReconstructCommand implements Callable<Integer> {
     @Spec
@@ -21,20 +21,23 @@ final class ReconstructCommand implements Callable<Integer> {
     @Mixin
     RunArgument run;
 
-    @Option(names = "-n", defaultValue = "16", description = "number of test images, 1 to 1024")
+    @Mixin
+    SharedOptions.DataSource data;
+
+    @Option(names = "-n", defaultValue = "16", paramLabel = "N", description = "number of test images, 1 to 1024")
     int n;
 
-    @Option(names = "--first", defaultValue = "0", description = "index of the first test image")
+    @Option(names = "--first", defaultValue = "0", paramLabel = "INDEX", description = "index of the first test image")
     int first;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "reconstructions.png", paramLabel = "PNG")
+    @Option(names = {"-o", "--output"}, paramLabel = "PNG", description = {"the picture to write", "  Default: reconstructions.png in the run directory"})
     Path output;
 
     @Override
     public Integer call() {
         if (n < 1 || n > 1024) throw new ParameterException(spec.commandLine(), "-n must be between 1 and 1024, got " + n);
         Runs.Loaded m = run.open();
-        Dataset test = run.testImages(m, spec.commandLine().getOut());
+        Dataset test = run.testImages(m, data, spec.commandLine().getOut());
         if (first < 0 || (long) first + n > test.count()) {
             throw new ParameterException(spec.commandLine(), "images " + first + " to " + ((long) first + n - 1) + " are outside the "
                     + test.count() + " test images");
@@ -45,8 +48,9 @@ final class ReconstructCommand implements Callable<Integer> {
             orig = x.toFloatArray();
             recon = m.vae().reconstruct(x).toFloatArray();
         }
-        Pictures.writePng(Pictures.originalsAboveReconstructions(orig, recon, n, m.config().rows(), m.config().cols()), output);
-        spec.commandLine().getOut().println("wrote test images " + first + ".." + (first + n - 1) + " and their reconstructions to " + output);
+        Path written = run.output(output, "reconstructions.png");
+        Pictures.writePng(Pictures.originalsAboveReconstructions(orig, recon, n, m.config().rows(), m.config().cols()), written);
+        spec.commandLine().getOut().println("wrote test images " + first + ".." + (first + n - 1) + " and their reconstructions to " + written);
         return 0;
     }
 }

@@ -6,13 +6,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** What every command on a trained model takes: the run (directory or checkpoint), data and threads. */
+/** What every command on a trained model takes: the run (directory or checkpoint) and the threads. */
 final class RunArgument {
-    @Parameters(index = "0", paramLabel = "RUN", description = "a run directory of vae train, or its checkpoint.safetensors")
+    @Parameters(index = "0", paramLabel = "RUN", description = "a run directory, or the checkpoint file in one")
     Path run;
-
-    @Mixin
-    SharedOptions.DataSource data;
 
     @Mixin
     SharedOptions.KernelThreads threads;
@@ -20,15 +17,28 @@ final class RunArgument {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
+    /** The directory of the run: RUN, or the directory of the checkpoint file RUN names. */
+    Path directory() {
+        return java.nio.file.Files.isDirectory(run) ? run : run.toAbsolutePath().getParent();
+    }
+
+    /**
+     * Where a command's picture goes: {@code output} when given, else {@code name} in the run's directory
+     * (a unique temporary name, then moved into place: safe beside a training process).
+     */
+    Path output(Path output, String name) {
+        return output != null ? output : directory().resolve(name);
+    }
+
     Runs.Loaded open() {
         threads.apply(command);
         return Runs.open(run);
     }
 
-    /** The run's test images, preprocessed as in training. */
-    io.elbo.vae.data.Dataset testImages(Runs.Loaded m, java.io.PrintWriter out) {
+    /** The run's test images (or those of {@code data}, when given), preprocessed as in training. */
+    io.elbo.vae.data.Dataset testImages(Runs.Loaded m, SharedOptions.DataSource data, java.io.PrintWriter out) {
         Data d = Data.load(data.value != null ? Data.resolve(data.value) : m.config().data()).requireSize(m.config().rows(), m.config().cols());
-        out.println("data: " + d.description());
+        out.print(Text.wrap("data: ", d.description()));
         return Data.Pixels.parse(m.config().pixels()).test(d.test());
     }
 }

@@ -12,7 +12,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code vae sample}: images decoded from the prior, z ~ N(0, I), as a PNG grid (the means of p(x|z)). */
-@Command(name = "sample", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+@Command(name = "sample", mixinStandardHelpOptions = true, showDefaultValues = true, abbreviateSynopsis = true, sortOptions = false,
         description = "Draw images from the model's prior and write them as a PNG grid.")
 final class SampleCommand implements Callable<Integer> {
     @Spec
@@ -21,13 +21,13 @@ final class SampleCommand implements Callable<Integer> {
     @Mixin
     RunArgument run;
 
-    @Option(names = "-n", defaultValue = "64", description = "number of images, 1 to 4096")
+    @Option(names = "-n", defaultValue = "64", paramLabel = "N", description = "number of images, 1 to 4096")
     int n;
 
-    @Option(names = "--columns", defaultValue = "8", description = "images per row of the grid")
+    @Option(names = "--columns", defaultValue = "8", paramLabel = "N", description = "images per row of the grid")
     int columns;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "samples.png", paramLabel = "PNG")
+    @Option(names = {"-o", "--output"}, paramLabel = "PNG", description = {"the picture to write", "  Default: samples.png in the run directory"})
     Path output;
 
     @Mixin
@@ -39,8 +39,9 @@ final class SampleCommand implements Callable<Integer> {
         if (columns < 1) throw new ParameterException(spec.commandLine(), "--columns must be positive, got " + columns);
         Runs.Loaded m = run.open();
         Tensor x = m.vae().sample(n, RandomSource.XO_RO_SHI_RO_128_PP.create(seed.value));
-        Pictures.writePng(Pictures.grid(x.toFloatArray(), n, m.config().rows(), m.config().cols(), columns), output);
-        spec.commandLine().getOut().println("wrote " + n + " samples to " + output);
+        Path written = run.output(output, "samples.png");
+        Pictures.writePng(Pictures.grid(x.toFloatArray(), n, m.config().rows(), m.config().cols(), columns), written);
+        spec.commandLine().getOut().println("wrote " + n + " samples to " + written);
         return 0;
     }
 }

@@ -11,13 +11,13 @@ final class SharedOptions {
 
     /** {@code --seed}: the seed of a command's random generators. */
     static final class Seed {
-        @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "seed of the random generators (default: ${DEFAULT-VALUE})")
+        @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "seed of the random generators")
         long value;
     }
 
     /** {@code --threads}: how many threads the kernels use; results do not depend on it. */
     static final class KernelThreads {
-        @Option(names = "--threads", paramLabel = "N", description = "kernel threads (default: the machine's cores); results do not depend on it")
+        @Option(names = "--threads", paramLabel = "N", description = {"kernel threads; results do not depend on it", "  Default: the machine's cores"})
         Integer value;
 
         /** Applies the option when given; fewer than 1 is a usage error of {@code command}. */
@@ -30,9 +30,9 @@ final class SharedOptions {
 
     /** {@code --data}: where the images come from. */
     static final class DataSource {
-        @Option(names = "--data", paramLabel = "DIR|sample", description = "IDX files (train-images-idx3-ubyte[.gz], t10k-...) in DIR,"
-                + " or 'sample' for the embedded sample; default: the run's own data (train: Debian's Fashion-MNIST when installed,"
-                + " else the sample)")
+        @Option(names = "--data", paramLabel = "DIR|sample", description = {"IDX files (train-images-idx3-ubyte[.gz], t10k-...) in DIR,"
+                + " or 'sample' for the embedded sample", "  Default: the run's own data; for train, Debian's Fashion-MNIST when installed,"
+                + " else the sample"})
         String value;
     }
 }

@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
  * their own seeded generators. So a run resumed from any checkpoint, even one written mid-epoch by
  * Ctrl-C, continues with exactly the bits of an uninterrupted run.
  */
-@Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true, sortOptions = false,
+@Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true, abbreviateSynopsis = true, sortOptions = false,
         description = {"Train a VAE; writes metrics.csv, PNGs and a checkpoint per epoch to the output directory.",
                 "Defaults are the model of PyTorch's VAE example (784-400-20, Bernoulli, Adam 1e-3, batch 128)."})
 final class TrainCommand implements Callable<Integer> {
@@ -61,40 +61,42 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "train on the first N images only (0: all)")
     int limit;
 
-    @Option(names = "--hidden", defaultValue = "400", split = ",", paramLabel = "W[,W...]", description = "hidden widths of the encoder (the decoder mirrors them)")
+    @Option(names = "--hidden", defaultValue = "400", split = ",", paramLabel = "W[,W...]", hideParamSyntax = true,
+            description = "widths of the encoder's hidden layers; the decoder mirrors them")
     int[] hidden;
 
     @Option(names = "--latent", defaultValue = "20", paramLabel = "K", description = "latent dimensions")
     int latent;
 
-    @Option(names = "--activation", defaultValue = "relu", description = "relu, tanh, sigmoid or softplus")
+    @Option(names = "--activation", defaultValue = "relu", paramLabel = "NAME", description = "relu, tanh, sigmoid or softplus")
     String activation;
 
-    @Option(names = "--likelihood", defaultValue = "bernoulli", description = "bernoulli, gaussian (learned σ), gaussian-pixel (σ per pixel) or gaussian-fixed (--sigma)")
+    @Option(names = "--likelihood", defaultValue = "bernoulli", paramLabel = "NAME",
+            description = "bernoulli, gaussian (learned σ), gaussian-pixel (σ per pixel) or gaussian-fixed (--sigma)")
     String likelihood;
 
-    @Option(names = "--sigma", defaultValue = "0.1", description = "σ of the gaussian-fixed likelihood")
+    @Option(names = "--sigma", defaultValue = "0.1", paramLabel = "S", description = "σ of the gaussian-fixed likelihood")
     double sigma;
 
-    @Option(names = {"-e", "--epochs"}, defaultValue = "10", description = "epochs (with --resume: the new total)")
+    @Option(names = {"-e", "--epochs"}, defaultValue = "10", paramLabel = "N", description = "epochs (with --resume: the new total)")
     int epochs;
 
-    @Option(names = {"-b", "--batch-size"}, defaultValue = "128", paramLabel = "B")
+    @Option(names = {"-b", "--batch-size"}, defaultValue = "128", paramLabel = "B", description = "images per training step")
     int batchSize;
 
-    @Option(names = "--optimizer", defaultValue = "adam", description = "adam, adamw or sgd")
+    @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "NAME", description = "adam, adamw or sgd")
     String optimizer;
 
-    @Option(names = "--lr", defaultValue = "1e-3", description = "learning rate")
+    @Option(names = "--lr", defaultValue = "1e-3", paramLabel = "RATE", description = "learning rate")
     double lr;
 
-    @Option(names = "--beta", defaultValue = "1", description = "weight β of the KL term")
+    @Option(names = "--beta", defaultValue = "1", paramLabel = "B", description = "weight β of the KL term")
     double beta;
 
     @Option(names = "--kl-warmup", defaultValue = "0", paramLabel = "EPOCHS", description = "epochs over which β rises linearly from 0")
     int klWarmup;
 
-    @Option(names = {"-L", "--samples"}, defaultValue = "1", description = "samples of z per image in the ELBO")
+    @Option(names = {"-L", "--samples"}, defaultValue = "1", paramLabel = "L", description = "samples of z per image in the ELBO")
     int samples;
 
     @Option(names = "--iwae-k", defaultValue = "1", paramLabel = "K", description = "train on the importance-weighted bound with K samples (1: the ELBO)")
@@ -106,13 +108,14 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     SharedOptions.KernelThreads threads;
 
-    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float64")
+    @Option(names = "--dtype", defaultValue = "float32", paramLabel = "TYPE", description = "float32 or float64")
     String dtype;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "output directory (default: runs/vae-<date>-<time>)")
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = {"the run directory to write", "  Default: runs/vae-DATE-TIME"})
     Path out;
 
-    @Option(names = "--resume", paramLabel = "DIR", description = "continue the run in DIR from its checkpoint (bit-identical to not stopping)")
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = {"continue the run in DIR from its checkpoint, bit-identical to never stopping", "  Default: a new run"})
     Path resume;
 
     /** The options that may accompany --resume; every other one belongs to the run's saved configuration. */
@@ -156,7 +159,7 @@ final class TrainCommand implements Callable<Integer> {
             config = config(d.train().rows(), d.train().cols(), d.source());
             config.checkMemory("training this model", (long) batchSize * Math.max(samples, iwaeK), 4, RunConfig.TRAINING);
         }
-        o.println("data: " + d.description());
+        o.print(Text.wrap("data: ", d.description()));
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -174,7 +177,10 @@ final class TrainCommand implements Callable<Integer> {
             else Pictures.writeText(dir.resolve(Runs.CONFIG), config.toJson() + "\n");
             AtomicBoolean stop = new AtomicBoolean();
             try (var signals = Signals.onInterrupt(() -> {
-                if (!stop.getAndSet(true)) System.err.println("\nvae: stopping after this step; saving a checkpoint (Ctrl-C again to quit at once)");
+                if (!stop.getAndSet(true)) {
+                    Progress.stopDrawing();
+                    System.err.println("vae: stopping after this step; saving a checkpoint (Ctrl-C again to quit at once)");
+                }
                 else Runtime.getRuntime().halt(Main.INTERRUPTED);
             })) {
                 return t.run(stop) ? 0 : Main.INTERRUPTED;
@@ -294,7 +300,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             checkpointWritten = true;
             readMetrics();
-            out.println("resumed " + dir + " at epoch " + epoch + (batch > 0 ? ", batch " + batch + "/" + batches : "") + " (step " + step + ")");
+            out.print(Text.wrap("resumed ", dir + " at epoch " + epoch + (batch > 0 ? ", batch " + batch + "/" + batches : "") + " (step " + step + ")"));
         }
 
         /** A whole number in [lo, hi] from the checkpoint's metadata, or one line saying which is wrong. */
@@ -312,8 +318,13 @@ final class TrainCommand implements Callable<Integer> {
 
         /** Trains to the configured number of epochs; false when stopped by {@code stop} (after saving). */
         boolean run(AtomicBoolean stop) {
-            out.printf(Locale.ROOT, "model: %d parameters, %s; %d images, %d batches of %d per epoch, %d threads; output in %s%n",
-                    vae.parameterCount(), config.dtype(), train.count(), batches, config.batchSize(), Threads.count(), dir);
+            out.print(Text.wrap("model: ", String.format(Locale.ROOT, "%d-%s-%d %s %s, %d %s parameters, %d threads", config.rows() * config.cols(),
+                    java.util.Arrays.toString(config.hidden()).replaceAll("[\\[\\] ]", "").replace(',', '-'), config.latent(), config.activation(),
+                    config.likelihood(), vae.parameterCount(), config.dtype(), Threads.count())));
+            out.print(Text.wrap("train: ", String.format(Locale.ROOT, "%d images in %d batches of %d per epoch, %d epochs", train.count(), batches,
+                    config.batchSize(), config.epochs())));
+            out.print(Text.wrap("output: ", dir.toString()));
+            out.println(epochHeader());
             out.flush();
             DType dt = config.dtypeValue();
             while (epoch <= config.epochs()) {
@@ -332,7 +343,8 @@ final class TrainCommand implements Callable<Integer> {
                         if (stop.get() && batch < batches) {
                             seconds += (System.nanoTime() - t0) * 1e-9;
                             save();
-                            out.println("stopped at epoch " + epoch + ", batch " + batch + "/" + batches + "; continue with: vae train --resume " + dir);
+                            out.println("stopped at epoch " + epoch + ", batch " + batch + "/" + batches + "; to continue:");
+                            out.println("  vae train --resume " + dir);
                             return false;
                         }
                     }
@@ -340,11 +352,13 @@ final class TrainCommand implements Callable<Integer> {
                 seconds += (System.nanoTime() - t0) * 1e-9;
                 endOfEpoch(); // moves on to the next epoch
                 if (stop.get() && epoch <= config.epochs()) {
-                    out.println("stopped after epoch " + (epoch - 1) + "; continue with: vae train --resume " + dir);
+                    out.println("stopped after epoch " + (epoch - 1) + "; to continue:");
+                    out.println("  vae train --resume " + dir);
                     return false;
                 }
             }
-            out.println("done: " + dir.resolve(Runs.CHECKPOINT) + "; evaluate with: vae eval " + dir);
+            out.print(Text.wrap("done: ", dir.resolve(Runs.CHECKPOINT).toString()));
+            out.print(Text.wrap("evaluate with: ", "vae eval " + dir));
             return true;
         }
 
@@ -385,9 +399,9 @@ final class TrainCommand implements Callable<Integer> {
             double testLoss = -vae.meanElbo(test, RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 3, epoch}));
             double rate = n / seconds;
             double betaNow = options.betaAt(step);
-            String rc = config.iwaeK() > 1 ? "" : String.format(Locale.ROOT, " = recon %.2f + KL %.2f", recon, kl);
-            out.printf(Locale.ROOT, "epoch %d/%d  train %s %.2f%s | test -ELBO %.2f | %.2f s, %.0f img/s%n", epoch, config.epochs(),
-                    config.iwaeK() > 1 ? "-L_" + config.iwaeK() : "-ELBO", trainLoss, rc, testLoss, seconds, rate);
+            String rc = config.iwaeK() > 1 ? String.format(Locale.ROOT, "%3s%8s%3s%7s", "", "", "", "")
+                    : String.format(Locale.ROOT, " = %8.2f + %7.2f", recon, kl);
+            out.printf(Locale.ROOT, "%-7s %12.2f%s %12.2f %6.1f s %8.0f%n", epoch + "/" + config.epochs(), trainLoss, rc, testLoss, seconds, rate);
             out.flush();
             csvRows.removeIf(r -> Integer.parseInt(r.substring(0, r.indexOf(','))) >= epoch);
             csvRows.add(String.format(Locale.ROOT, "%d,%s,%s,%s,%s,%s,%.3f,%.1f", epoch, num(trainLoss), config.iwaeK() > 1 ? "" : num(recon),
@@ -414,6 +428,14 @@ final class TrainCommand implements Callable<Integer> {
                 err.println("vae: warning: " + e.getMessage());
                 err.flush();
             }
+        }
+
+        /** The header of the epoch table, its columns as wide as {@link #endOfEpoch}'s rows. */
+        private String epochHeader() {
+            String train = config.iwaeK() > 1 ? "train -L_" + config.iwaeK() : "train -ELBO";
+            String parts = config.iwaeK() > 1 ? String.format(Locale.ROOT, "%3s%8s%3s%7s", "", "", "", "")
+                    : String.format(Locale.ROOT, " = %8s + %7s", "recon", "KL");
+            return String.format(Locale.ROOT, "%-7s %12s%s %12s %8s %8s", "epoch", train, parts, "test -ELBO", "time", "img/s");
         }
 
         private static String num(double v) {

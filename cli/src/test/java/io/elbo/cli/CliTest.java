@@ -79,8 +79,9 @@ class CliTest {
         Result r = vae(with(SHORT, "-e", "1", "--latent", "2", "-o", run.toString()));
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("data: the Fashion-MNIST sample embedded in vae"), r.out());
-        assertTrue(r.out().matches("(?s).*epoch 1/1  train -ELBO [0-9.]+ = recon [0-9.]+ \\+ KL [0-9.]+ \\| test -ELBO [0-9.]+ \\| .* img/s.*"),
-                r.out());
+        assertTrue(r.out().contains("epoch    train -ELBO =    recon +      KL   test -ELBO     time    img/s\n"), r.out());
+        assertTrue(r.out().matches("(?s).*\\n1/1 +[0-9.]+ = +[0-9.]+ \\+ +[0-9.]+ +[0-9.]+ +[0-9.]+ s +[0-9]+\\n.*"), r.out());
+        for (String l : r.out().split("\n")) assertTrue(l.length() <= 79, "at most 79 columns: " + l);
 
         List<String> csv = Files.readAllLines(run.resolve("metrics.csv"));
         assertEquals("epoch,train_loss,train_reconstruction,train_kl,test_neg_elbo,beta,seconds,samples_per_second", csv.get(0));
@@ -158,7 +159,7 @@ class CliTest {
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(Main.INTERRUPTED, p.exitValue(), log.toString());
         assertTrue(log.toString().contains("stopped at epoch 1, batch 37/125;"), log.toString());
-        assertTrue(log.toString().contains("continue with: vae train --resume " + interrupted), log.toString());
+        assertTrue(log.toString().contains("; to continue:\n  vae train --resume " + interrupted), log.toString());
 
         Result resumed = vae("train", "--resume", interrupted.toString(), "--threads", "1");
         assertEquals(0, resumed.exit(), resumed.err());
@@ -202,7 +203,7 @@ class CliTest {
         assertEquals(0, eval.exit(), eval.err());
         double elbo = number(eval.out(), "test -ELBO: "), iwae = number(eval.out(), "-L_50: ");
         assertTrue(iwae < elbo, "the importance-weighted bound is tighter: −L_50 " + iwae + " < −ELBO " + elbo);
-        assertTrue(eval.out().contains("first 40 test images"), eval.out());
+        assertTrue(eval.out().replaceAll("\\s+", " ").contains("first 40 test images"), eval.out());
 
         Path s = tmp.resolve("s.png"), r = tmp.resolve("r.png"), i = tmp.resolve("i.png");
         assertEquals(0, vae("sample", run.toString(), "-n", "12", "--columns", "4", "-o", s.toString()).exit());
@@ -212,6 +213,13 @@ class CliTest {
         assertEquals(2 * 58 + 2, ImageIO.read(r.toFile()).getHeight(), "originals above reconstructions");
         assertEquals(0, vae("interpolate", run.toString(), "--from", "2", "--to", "5", "--steps", "6", "-o", i.toString()).exit());
         assertEquals(8 * 58 + 2, ImageIO.read(i.toFile()).getWidth(), "two ends and six steps");
+        // without -o, the pictures go into the run, not the current directory
+        Result inRun = vae("sample", run.toString(), "-n", "4");
+        assertEquals(0, inRun.exit(), inRun.err());
+        assertTrue(Files.isRegularFile(run.resolve("samples.png")), inRun.out());
+        assertTrue(inRun.out().contains(run.resolve("samples.png").toString()), inRun.out());
+        assertEquals(0, vae("reconstruct", run.resolve("checkpoint.safetensors").toString(), "-n", "2").exit());
+        assertTrue(Files.isRegularFile(run.resolve("reconstructions.png")));
     }
 
     static double number(String text, String after) {
@@ -231,7 +239,8 @@ class CliTest {
         }
         Result r = vae("train", "--data", data.toString(), "--limit", "256", "-b", "64", "-e", "1", "--threads", "1", "-o", tmp.resolve("run").toString());
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("data: IDX data in " + data.toAbsolutePath() + " (2000 train, 500 test images, 28×28)"), r.out());
+        assertTrue(r.out().replaceAll("\\s+", " ").contains("data: IDX data in " + data.toAbsolutePath() + " (2000 train, 500 test images, 28×28)"),
+                r.out());
     }
 
     @Test
@@ -344,7 +353,7 @@ class CliTest {
         List<String> csv = Files.readAllLines(run.resolve("metrics.csv"));
         List<String> header = List.of(csv.get(0).split(","));
         java.util.regex.Pattern line = java.util.regex.Pattern.compile(
-                "epoch (\\d+)/3  train -ELBO ([0-9.]+) = recon ([0-9.]+) \\+ KL ([0-9.]+) \\| test -ELBO ([0-9.]+) \\|.*");
+                "(\\d+)/3 +([0-9.]+) = +([0-9.]+) \\+ +([0-9.]+) +([0-9.]+) .*");
         List<java.util.regex.Matcher> printed = r.out().lines().map(line::matcher).filter(java.util.regex.Matcher::matches).toList();
         assertEquals(3, printed.size(), r.out());
         assertEquals(4, csv.size(), "a header and three rows");
