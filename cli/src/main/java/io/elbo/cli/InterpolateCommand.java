@@ -69,7 +69,7 @@ final class InterpolateCommand implements Callable<Integer> {
             System.arraycopy(ends, d, row, (steps + 1) * d, d);
         }
         Path written = run.output(output, "interpolation.png");
-        Pictures.writePng(Pictures.grid(row, steps + 2, m.config().rows(), m.config().cols(), steps + 2), written);
+        Pictures.writePng(Pictures.interpolation(row, steps, m.config().rows(), m.config().cols(), from, to, Runs.what(m)), written);
         spec.commandLine().getOut().println("wrote test image " + from + ", " + steps + " decoded steps and test image " + to + " to " + written);
         return 0;
     }

@@ -56,9 +56,10 @@ final class Pictures {
 
     /**
      * Originals above their reconstructions: rows of 8 test images, each followed by the row of their
-     * reconstructions. {@code orig} and {@code recon} hold n images of rows×cols values.
+     * reconstructions, each row labelled on the left, under a title naming the images and {@code what}
+     * (the epoch, or the run). {@code orig} and {@code recon} hold n images of rows×cols values.
      */
-    static BufferedImage originalsAboveReconstructions(float[] orig, float[] recon, int n, int rows, int cols) {
+    static BufferedImage originalsAboveReconstructions(float[] orig, float[] recon, int n, int first, int rows, int cols, String what) {
         int d = rows * cols, perRow = 8, shown = 0;
         float[] grid = new float[2 * ((n + perRow - 1) / perRow) * perRow * d];
         for (int row = 0; row * perRow < n; row++) {
@@ -67,7 +68,113 @@ final class Pictures {
             System.arraycopy(recon, row * perRow * d, grid, (shown + perRow) * d, k * d);
             shown += 2 * perRow;
         }
-        return grid(grid, shown, rows, cols, perRow);
+        BufferedImage g = grid(grid, shown, rows, cols, perRow);
+        Figure f = new Figure(g, "test images " + first + "-" + (first + n - 1) + " and their reconstructions, " + what, LABELS, 0);
+        int ch = rows * SCALE + PAD;
+        for (int r = 0; r < shown / perRow; r++) {
+            f.rightAligned(r % 2 == 0 ? "originals" : "reconstructions", f.left - 6, f.top + PAD + r * ch + ch / 2 + 4);
+        }
+        return f.done();
+    }
+
+    /** Width of the column of row labels, height of a title line, of the axis band: the margins of an annotated picture. */
+    static final int LABELS = 110, TITLE = 24, AXIS = 40;
+
+    /**
+     * An image grid placed on white with a title above it and room for labels at its left and below it
+     * (black text, anti-aliased), so a picture says what it shows without the source.
+     */
+    static final class Figure {
+        final BufferedImage image;
+        final java.awt.Graphics2D g;
+        final int left, top, width, height;
+
+        Figure(BufferedImage content, String title, int left, int bottom) {
+            this.left = left;
+            this.top = TITLE;
+            this.width = content.getWidth();
+            this.height = content.getHeight();
+            image = new BufferedImage(left + width + 8, TITLE + height + bottom + 4, BufferedImage.TYPE_INT_RGB);
+            g = image.createGraphics();
+            g.setRenderingHint(java.awt.RenderingHints.KEY_TEXT_ANTIALIASING, java.awt.RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, image.getWidth(), image.getHeight());
+            g.drawImage(content, left, TITLE, null);
+            g.setColor(Color.BLACK);
+            g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 12));
+            g.drawString(fit(title, image.getWidth() - 8), 4, 16);
+        }
+
+        /** The longest prefix of {@code text} (with "...") that fits {@code pixels}. */
+        String fit(String text, int pixels) {
+            var m = g.getFontMetrics();
+            if (m.stringWidth(text) <= pixels) return text;
+            String t = text;
+            while (t.length() > 1 && m.stringWidth(t + "...") > pixels) t = t.substring(0, t.length() - 1);
+            return t + "...";
+        }
+
+        void rightAligned(String text, int x, int baseline) {
+            g.drawString(text, x - g.getFontMetrics().stringWidth(text), baseline);
+        }
+
+        void centred(String text, int x, int baseline) {
+            g.drawString(text, x - g.getFontMetrics().stringWidth(text) / 2, baseline);
+        }
+
+        BufferedImage done() {
+            g.dispose();
+            return image;
+        }
+    }
+
+    /**
+     * The manifold of a 2-D latent space: {@code size}×{@code size} decoder means at z on a grid over
+     * [lo, hi]², z₁ left to right and z₂ decreasing downwards, with both axes drawn, ticked and labelled.
+     */
+    static BufferedImage manifold(float[] pixels, int size, int rows, int cols, double lo, double hi, String what) {
+        BufferedImage grid = grid(pixels, size * size, rows, cols, size);
+        Figure f = new Figure(grid, "decoder means p(x|z) on a " + size + "x" + size + " grid of z in [" + fmt(lo) + ", " + fmt(hi) + "]^2, "
+                + what, 52, AXIS);
+        int cw = cols * SCALE + PAD, ch = rows * SCALE + PAD;
+        int x0 = f.left + PAD + cols * SCALE / 2, y0 = f.top + PAD + rows * SCALE / 2; // centres of the first image
+        double step = (hi - lo) / 4;
+        for (int t = 0; t <= 4; t++) {
+            double z = lo + t * step, at = (z - lo) / (hi - lo) * (size - 1);
+            int x = x0 + (int) Math.round(at * cw), y = y0 + (int) Math.round(at * ch);
+            int bottom = f.top + f.height;
+            f.g.drawLine(x, bottom, x, bottom + 5);
+            f.centred(fmt(z), x, bottom + 18);
+            int yz = y0 + (int) Math.round((hi - z) / (hi - lo) * (size - 1) * ch);
+            f.g.drawLine(f.left - 5, yz, f.left, yz);
+            f.rightAligned(fmt(z), f.left - 8, yz + 4);
+        }
+        f.centred("z1", f.left + f.width / 2, f.top + f.height + 34);
+        f.g.drawString("z2", 4, f.top + f.height / 2 + 4);
+        return f.done();
+    }
+
+    /**
+     * A straight path in latent space between two test images: the first image, {@code steps} decoded
+     * points, the second image, with the two endpoints framed and labelled.
+     */
+    static BufferedImage interpolation(float[] row, int steps, int rows, int cols, int from, int to, String what) {
+        BufferedImage grid = grid(row, steps + 2, rows, cols, steps + 2);
+        Figure f = new Figure(grid, "from test image " + from + " to test image " + to + " in latent space, " + what, 0, AXIS - 10);
+        int cw = cols * SCALE + PAD;
+        f.g.setColor(new Color(200, 90, 0));
+        f.g.setStroke(new java.awt.BasicStroke(2));
+        for (int k : new int[] {0, steps + 1}) f.g.drawRect(f.left + PAD + k * cw - 1, f.top + PAD - 1, cols * SCALE + 1, rows * SCALE + 1);
+        f.g.setColor(Color.BLACK);
+        int baseline = f.top + f.height + 16;
+        f.centred("test " + from, f.left + PAD + cols * SCALE / 2, baseline);
+        f.centred("test " + to, f.left + PAD + (steps + 1) * cw + cols * SCALE / 2, baseline);
+        f.centred("decoded at μ(" + from + ") + t·(μ(" + to + ") − μ(" + from + ")), t = 0 ... 1", f.left + f.width / 2, baseline);
+        return f.done();
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : String.format(java.util.Locale.ROOT, "%.2f", v).replaceAll("0$", "");
     }
 
     static {
@@ -117,28 +224,50 @@ final class Pictures {
         }
     }
 
-    /** The loss curve: training objective and test −ELBO per epoch, in nats per image. */
+    /** Colours that read on white (Tableau 10, a colour-blind-aware palette). */
+    static final Color[] PALETTE = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44), new Color(214, 39, 40),
+            new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194), new Color(127, 127, 127), new Color(188, 189, 34),
+            new Color(23, 190, 207)};
+
+    /**
+     * The loss curve per epoch, in nats per image: the training objective and the test −ELBO, and, when
+     * the objective is the ELBO, its reconstruction term and its KL (the KL on its own axis, at the right,
+     * being an order of magnitude smaller). Each row: epoch, train, test, reconstruction, KL (NaN: none).
+     */
     static void lossCurve(List<double[]> rows, String trainLabel, Path path) {
-        XYChart chart = new XYChartBuilder().width(720).height(440).title("Loss per epoch").xAxisTitle("epoch")
-                .yAxisTitle("nats per image").build();
-        chart.getStyler().setMarkerSize(6);
-        List<Double> epochs = new ArrayList<>(), train = new ArrayList<>(), test = new ArrayList<>();
+        XYChart chart = new XYChartBuilder().width(760).height(460).title("Loss per epoch (nats per image)").xAxisTitle("epoch")
+                .yAxisTitle("-ELBO, reconstruction").build();
+        chart.getStyler().setMarkerSize(6).setChartBackgroundColor(Color.WHITE).setPlotBackgroundColor(Color.WHITE)
+                .setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE).setSeriesColors(PALETTE);
+        List<Double> epochs = new ArrayList<>(), train = new ArrayList<>(), test = new ArrayList<>(), recon = new ArrayList<>(), kl = new ArrayList<>();
+        boolean terms = true;
         for (double[] r : rows) {
             epochs.add(r[0]);
             train.add(r[1]);
             test.add(r[2]);
+            terms &= r.length > 4 && Double.isFinite(r[3]) && Double.isFinite(r[4]);
+            recon.add(r.length > 3 ? r[3] : Double.NaN);
+            kl.add(r.length > 4 ? r[4] : Double.NaN);
         }
-        chart.addSeries(trainLabel, epochs, train).setMarker(SeriesMarkers.CIRCLE);
-        chart.addSeries("test −ELBO", epochs, test).setMarker(SeriesMarkers.DIAMOND);
+        chart.addSeries(trainLabel + " (train)", epochs, train).setMarker(SeriesMarkers.CIRCLE);
+        chart.addSeries("test -ELBO", epochs, test).setMarker(SeriesMarkers.DIAMOND);
+        if (terms) {
+            chart.addSeries("reconstruction (train)", epochs, recon).setMarker(SeriesMarkers.SQUARE);
+            XYSeries k = chart.addSeries("KL (train, right axis)", epochs, kl);
+            k.setMarker(SeriesMarkers.TRIANGLE_UP);
+            k.setYAxisGroup(1);
+            chart.setYAxisGroupTitle(1, "KL");
+            chart.getStyler().setYAxisGroupPosition(1, org.knowm.xchart.style.Styler.YAxisPosition.Right);
+        }
         writePng(BitmapEncoder.getBufferedImage(chart), path);
     }
 
-    /** Test codes μ(x) in a 2-D latent space, one colour per label. */
-    static void latentScatter(float[] mu, int[] labels, String[] classNames, int n, Path path) {
-        XYChart chart = new XYChartBuilder().width(720).height(640).title("Test images in latent space (μ of q(z|x))")
+    /** Test codes μ(x) in a 2-D latent space, one colour per label; {@code what} ("epoch 3") in the title. */
+    static void latentScatter(float[] mu, int[] labels, String[] classNames, int n, String what, Path path) {
+        XYChart chart = new XYChartBuilder().width(720).height(640).title(n + " test images in latent space (mean of q(z|x)), " + what)
                 .xAxisTitle("z1").yAxisTitle("z2").build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setMarkerSize(4).setSeriesColors(PALETTE).setChartBackgroundColor(Color.WHITE).setPlotBackgroundColor(Color.WHITE);
         int classes = 0;
         for (int i = 0; i < n; i++) classes = Math.max(classes, labels == null ? 0 : labels[i]);
         for (int label = 0; label <= classes; label++) {

@@ -49,7 +49,7 @@ final class ReconstructCommand implements Callable<Integer> {
             recon = m.vae().reconstruct(x).toFloatArray();
         }
         Path written = run.output(output, "reconstructions.png");
-        Pictures.writePng(Pictures.originalsAboveReconstructions(orig, recon, n, m.config().rows(), m.config().cols()), written);
+        Pictures.writePng(Pictures.originalsAboveReconstructions(orig, recon, n, first, m.config().rows(), m.config().cols(), Runs.what(m)), written);
         spec.commandLine().getOut().println("wrote test images " + first + ".." + (first + n - 1) + " and their reconstructions to " + written);
         return 0;
     }

@@ -43,6 +43,11 @@ final class Runs {
         }
     }
 
+    /** What a loaded model is, for a picture's title: "epoch 3", "epoch 3, batch 40", or "imported model". */
+    static String what(Loaded m) {
+        return m.metadata().containsKey("imported-from") ? "imported model" : "epoch " + EvalCommand.epochsDone(m);
+    }
+
     /** Opens the model of a run directory or checkpoint file. */
     static Loaded open(Path runOrFile) {
         Path file = checkpointFile(runOrFile);

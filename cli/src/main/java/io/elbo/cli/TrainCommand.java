@@ -444,28 +444,8 @@ final class TrainCommand implements Callable<Integer> {
 
         private void pictures(int epochDone) {
             Main.doing("drawing the pictures of epoch " + epochDone);
-            String e = String.format(Locale.ROOT, "%03d", epochDone);
-            int rows = config.rows(), cols = config.cols();
-            try (var off = Tape.noGrad()) {
-                Tensor samples = vae.sample(64, RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 4}));
-                Pictures.writePng(Pictures.grid(samples.toFloatArray(), 64, rows, cols, 8), dir.resolve("samples-epoch-" + e + ".png"));
-                int n = Math.min(32, test.count());
-                Tensor originals = test.batch(0, n, config.dtypeValue());
-                Pictures.writePng(Pictures.originalsAboveReconstructions(originals.toFloatArray(), vae.reconstruct(originals).toFloatArray(), n,
-                        rows, cols), dir.resolve("reconstructions-epoch-" + e + ".png"));
-                if (config.latent() == 2) {
-                    Pictures.writePng(Pictures.grid(manifold(vae, 20), 400, rows, cols, 20), dir.resolve("manifold-epoch-" + e + ".png"));
-                    int m = Math.min(test.count(), 5000);
-                    float[] mu = vae.encode(test.batch(0, m, config.dtypeValue())).mu().toFloatArray();
-                    Pictures.latentScatter(mu, test.labels(), classNames, m, dir.resolve("latent-epoch-" + e + ".png"));
-                }
-            }
-            List<double[]> curve = new ArrayList<>();
-            for (String r : csvRows) {
-                String[] f = r.split(",", -1);
-                curve.add(new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[4])});
-            }
-            Pictures.lossCurve(curve, config.iwaeK() > 1 ? "train -L_" + config.iwaeK() : "train −ELBO", dir.resolve("loss.png"));
+            String e = String.format(Locale.ROOT, "-epoch-%03d", epochDone);
+            drawPictures(vae, config, test, classNames, csvRows, dir, e, "epoch " + epochDone);
         }
 
         private void save() {
@@ -501,13 +481,52 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The pictures of a run at one point: samples from the prior, test images above their reconstructions,
+     * for a 2-D latent space the manifold and the test codes, and the loss curve from {@code csvRows}
+     * (metrics.csv's rows; none: no curve). Files are named NAME{@code suffix}.png in {@code dir}; {@code what}
+     * ("epoch 3") goes in their titles.
+     */
+    static void drawPictures(VAE vae, RunConfig config, Dataset test, String[] classNames, List<String> csvRows, Path dir, String suffix,
+                             String what) {
+        int rows = config.rows(), cols = config.cols();
+        try (var off = Tape.noGrad()) {
+            Tensor samples = vae.sample(64, RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 4}));
+            Pictures.Figure f = new Pictures.Figure(Pictures.grid(samples.toFloatArray(), 64, rows, cols, 8),
+                    "64 samples: means of p(x|z), z ~ N(0, I), " + what, 0, 0);
+            Pictures.writePng(f.done(), dir.resolve("samples" + suffix + ".png"));
+            int n = Math.min(32, test.count());
+            Tensor originals = test.batch(0, n, config.dtypeValue());
+            Pictures.writePng(Pictures.originalsAboveReconstructions(originals.toFloatArray(), vae.reconstruct(originals).toFloatArray(), n, 0,
+                    rows, cols, what), dir.resolve("reconstructions" + suffix + ".png"));
+            if (config.latent() == 2) {
+                Pictures.writePng(Pictures.manifold(manifold(vae, 20), 20, rows, cols, -MANIFOLD, MANIFOLD, what),
+                        dir.resolve("manifold" + suffix + ".png"));
+                int m = Math.min(test.count(), 5000);
+                float[] mu = vae.encode(test.batch(0, m, config.dtypeValue())).mu().toFloatArray();
+                Pictures.latentScatter(mu, test.labels(), classNames, m, what, dir.resolve("latent" + suffix + ".png"));
+            }
+        }
+        if (csvRows.isEmpty()) return;
+        List<double[]> curve = new ArrayList<>();
+        for (String r : csvRows) {
+            String[] f = r.split(",", -1);
+            curve.add(new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[4]),
+                    f[2].isEmpty() ? Double.NaN : Double.parseDouble(f[2]), f[3].isEmpty() ? Double.NaN : Double.parseDouble(f[3])});
+        }
+        Pictures.lossCurve(curve, config.iwaeK() > 1 ? "-L_" + config.iwaeK() : "-ELBO", dir.resolve("loss.png"));
+    }
+
+    /** The half-width of the manifold's square of z: [−2.5, 2.5]². */
+    static final double MANIFOLD = 2.5;
+
     /** The latent grid of a 2-D model: decoder means at z on a size×size grid over [−2.5, 2.5]², z₂ decreasing downwards. */
     static float[] manifold(VAE vae, int size) {
         double[] z = new double[size * size * 2];
         for (int r = 0; r < size; r++) {
             for (int c = 0; c < size; c++) {
-                z[2 * (r * size + c)] = -2.5 + 5.0 * c / (size - 1);
-                z[2 * (r * size + c) + 1] = 2.5 - 5.0 * r / (size - 1);
+                z[2 * (r * size + c)] = -MANIFOLD + 2 * MANIFOLD * c / (size - 1);
+                z[2 * (r * size + c) + 1] = MANIFOLD - 2 * MANIFOLD * r / (size - 1);
             }
         }
         try (var off = Tape.noGrad()) {

@@ -92,10 +92,28 @@ class CliTest {
         assertTrue(kl >= 0 && loss > 100 && loss < 600, csv.get(1));
 
         BufferedImage samples = ImageIO.read(run.resolve("samples-epoch-001.png").toFile());
-        assertEquals(8 * (28 * 2 + 2) + 2, samples.getWidth(), "an 8×8 grid of 28×28 images, magnified twice");
-        assertEquals(samples.getWidth(), samples.getHeight());
+        int grid = 8 * (28 * 2 + 2) + 2; // an 8×8 grid of 28×28 images, magnified twice
+        assertEquals(grid + 8, samples.getWidth(), "the grid and a margin");
+        assertEquals(Pictures.TITLE + grid + 4, samples.getHeight(), "a title line above the grid");
+        assertEquals(0xffffff, samples.getRGB(1, 1) & 0xffffff, "on white");
         for (String png : List.of("reconstructions-epoch-001.png", "loss.png", "manifold-epoch-001.png", "latent-epoch-001.png")) {
             assertNotNull(ImageIO.read(run.resolve(png).toFile()), png);
+        }
+        BufferedImage manifold = ImageIO.read(run.resolve("manifold-epoch-001.png").toFile());
+        int manifoldGrid = 20 * 58 + 2;
+        assertEquals(52 + manifoldGrid + 8, manifold.getWidth(), "room for the z2 axis at the left");
+        assertEquals(Pictures.TITLE + manifoldGrid + Pictures.AXIS + 4, manifold.getHeight(), "and for the z1 axis below");
+        assertTrue(hasInk(manifold, 0, Pictures.TITLE, 50, manifoldGrid), "the z2 tick labels are drawn");
+        assertTrue(hasInk(manifold, 52, Pictures.TITLE + manifoldGrid + 2, manifoldGrid, Pictures.AXIS - 2), "the z1 ticks are drawn");
+        BufferedImage reconstructions = ImageIO.read(run.resolve("reconstructions-epoch-001.png").toFile());
+        assertTrue(hasInk(reconstructions, 0, Pictures.TITLE, Pictures.LABELS - 2, reconstructions.getHeight() - Pictures.TITLE), "rows are labelled");
+
+        // vae plot redraws them for the run as it is
+        for (String png : List.of("loss.png", "samples.png", "reconstructions.png", "manifold.png", "latent.png")) Files.deleteIfExists(run.resolve(png));
+        Result plot = vae("plot", run.toString());
+        assertEquals(0, plot.exit(), plot.err());
+        for (String png : List.of("loss.png", "samples.png", "reconstructions.png", "manifold.png", "latent.png")) {
+            assertNotNull(ImageIO.read(run.resolve(png).toFile()), png + " redrawn: " + plot.out());
         }
         RunConfig config = RunConfig.fromJson(Files.readString(run.resolve("config.json")), "config.json");
         assertEquals(2, config.latent());
@@ -210,9 +228,9 @@ class CliTest {
         assertEquals(4 * 58 + 2, ImageIO.read(s.toFile()).getWidth());
         assertEquals(3 * 58 + 2, ImageIO.read(s.toFile()).getHeight());
         assertEquals(0, vae("reconstruct", run.resolve("checkpoint.safetensors").toString(), "-n", "8", "-o", r.toString()).exit());
-        assertEquals(2 * 58 + 2, ImageIO.read(r.toFile()).getHeight(), "originals above reconstructions");
+        assertEquals(Pictures.TITLE + 2 * 58 + 2 + 4, ImageIO.read(r.toFile()).getHeight(), "a title, originals above reconstructions");
         assertEquals(0, vae("interpolate", run.toString(), "--from", "2", "--to", "5", "--steps", "6", "-o", i.toString()).exit());
-        assertEquals(8 * 58 + 2, ImageIO.read(i.toFile()).getWidth(), "two ends and six steps");
+        assertEquals(8 * 58 + 2 + 8, ImageIO.read(i.toFile()).getWidth(), "two ends and six steps");
         // without -o, the pictures go into the run, not the current directory
         Result inRun = vae("sample", run.toString(), "-n", "4");
         assertEquals(0, inRun.exit(), inRun.err());
@@ -220,6 +238,17 @@ class CliTest {
         assertTrue(inRun.out().contains(run.resolve("samples.png").toString()), inRun.out());
         assertEquals(0, vae("reconstruct", run.resolve("checkpoint.safetensors").toString(), "-n", "2").exit());
         assertTrue(Files.isRegularFile(run.resolve("reconstructions.png")));
+    }
+
+    /** True when the rectangle holds a dark pixel (text or a tick) on the white margin. */
+    static boolean hasInk(BufferedImage img, int x0, int y0, int w, int h) {
+        for (int y = y0; y < Math.min(img.getHeight(), y0 + h); y++) {
+            for (int x = x0; x < Math.min(img.getWidth(), x0 + w); x++) {
+                int rgb = img.getRGB(x, y);
+                if (((rgb >> 16) & 0xff) + ((rgb >> 8) & 0xff) + (rgb & 0xff) < 200) return true;
+            }
+        }
+        return false;
     }
 
     static double number(String text, String after) {

@@ -1,0 +1,67 @@
+package io.elbo.cli;
+
+import io.elbo.vae.data.Dataset;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vae plot}: redraws the pictures of an existing run from its checkpoint and metrics.csv: the loss
+ * curve (train −ELBO, reconstruction and KL, test −ELBO), samples from the prior, test images above their
+ * reconstructions, and for a 2-D latent space the manifold and the test codes by class. Writes
+ * {@code loss.png}, {@code samples.png}, {@code reconstructions.png}, {@code manifold.png} and
+ * {@code latent.png} into the run, holding its lock (a run being trained is refused, naming its process).
+ */
+@Command(name = "plot", mixinStandardHelpOptions = true, showDefaultValues = true, abbreviateSynopsis = true, sortOptions = false,
+        description = "Redraw the pictures of a run (loss curve, samples, reconstructions; manifold and latent codes when 2-D).")
+final class PlotCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RunArgument run;
+
+    @Mixin
+    SharedOptions.DataSource data;
+
+    @Override
+    public Integer call() {
+        Runs.Loaded m = run.open();
+        Path dir = run.directory();
+        Data source = run.data(m, data, spec.commandLine().getOut());
+        Dataset test = RunArgument.testImages(m, source);
+        List<String> rows = new ArrayList<>();
+        Path metrics = dir.resolve(Runs.METRICS);
+        if (Files.isRegularFile(metrics)) {
+            try {
+                for (String line : Files.readAllLines(metrics)) {
+                    if (line.isBlank() || line.startsWith("epoch")) continue;
+                    String[] f = line.split(",", -1);
+                    if (f.length < 5) throw new CliException(metrics + ": a row has " + f.length + " columns, not 8: " + line);
+                    for (int i : new int[] {0, 1, 4}) Double.parseDouble(f[i]);
+                    rows.add(line);
+                }
+            } catch (IOException e) {
+                throw new CliException(metrics + ": cannot read (" + io.elbo.nn.IoErrors.reason(e) + ")");
+            } catch (NumberFormatException e) {
+                throw new CliException(metrics + ": a row holds something that is not a number (" + e.getMessage() + ")");
+            }
+        }
+        try (RunLock lock = RunLock.acquire(dir)) {
+            Main.doing("drawing the pictures of " + dir);
+            TrainCommand.drawPictures(m.vae(), m.config(), test, source.classNames(), rows, dir, "", Runs.what(m));
+        }
+        var out = spec.commandLine().getOut();
+        out.print(Text.wrap("wrote ", (rows.isEmpty() ? "" : "loss.png (" + rows.size() + " epochs), ") + "samples.png, reconstructions.png"
+                + (m.config().latent() == 2 ? ", manifold.png, latent.png" : "") + " of the " + Runs.what(m) + " to " + dir));
+        if (rows.isEmpty()) out.println("no loss curve: " + metrics + " holds no epochs");
+        return 0;
+    }
+}
