@@ -14,16 +14,18 @@ import me.tongfei.progressbar.ProgressState;
 /**
  * A progress bar on standard error (the {@code progressbar} library), shown only when standard output
  * is a terminal, so logs and pipes get the same lines without it. It is erased when it closes, so the
- * line printed next (an epoch's) takes its place; it never exceeds 79 columns; its rate is the work done
+ * line printed next (an epoch's) takes its place; it stays within 76 columns (so the terminal's echo of
+ * Ctrl-C, "^C", lands on the bar's own line and is erased with it); its rate is the work done
  * over the time elapsed, measured in nanoseconds (nothing is shown before there is a rate to show, never
  * a '?'); and after {@link #stopDrawing()} (Ctrl-C) no bar draws again.
  */
 final class Progress implements AutoCloseable {
-    static final int WIDTH = 79;
+    static final int WIDTH = 76;
     private static volatile boolean stopped;
     private static Progress active;
 
     private final ProgressBar bar;
+    private boolean closed;
 
     private Progress(ProgressBar bar) {
         this.bar = bar;
@@ -49,6 +51,8 @@ final class Progress implements AutoCloseable {
     public void close() {
         synchronized (Progress.class) {
             if (active == this) active = null;
+            if (closed) return;
+            closed = true;
         }
         if (bar != null) bar.close();
     }
@@ -59,9 +63,8 @@ final class Progress implements AutoCloseable {
         Progress p;
         synchronized (Progress.class) {
             p = active;
-            active = null;
         }
-        if (p != null && p.bar != null) p.bar.close();
+        if (p != null) p.close();
     }
 
     /** The bar's line: erased when the bar closes, and no newline after it, so the next line printed takes its place. */

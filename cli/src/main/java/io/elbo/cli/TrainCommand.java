@@ -179,7 +179,7 @@ final class TrainCommand implements Callable<Integer> {
             try (var signals = Signals.onInterrupt(() -> {
                 if (!stop.getAndSet(true)) {
                     Progress.stopDrawing();
-                    System.err.println("vae: stopping after this step; saving a checkpoint (Ctrl-C again to quit at once)");
+                    System.err.println("vae: stopping after this step to save a checkpoint; Ctrl-C again quits at once");
                 }
                 else Runtime.getRuntime().halt(Main.INTERRUPTED);
             })) {
