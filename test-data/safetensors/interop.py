@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """An independent reader and writer of the safetensors format, in the Python standard library only.
 
-Used by io.elbo.nn.PythonInteropTest to prove our checkpoints interoperate in both directions:
+A test helper, not a tool (for your files use python/elbo_vae.py). Used by io.elbo.nn.PythonInteropTest to
+prove our checkpoints interoperate in both directions, without numpy:
     python3 interop.py check FILE              verify a file Java wrote with the known tensors below
     python3 interop.py check-model FILE JSON   verify every tensor of a Java checkpoint equals JSON's values
     python3 interop.py write FILE              write the known tensors and a 3-4-2 float32 MLP for Java
