@@ -402,4 +402,43 @@ class CliTest {
                     1e-9, "the −ELBO is reconstruction + KL (the column is the ELBO, not the β-weighted loss)");
         }
     }
+
+    @Test
+    void exportAndImportRefuseWhatTheyCannotUseInOneLine() throws Exception {
+        Path run = tmp.resolve("two-layers");
+        assertEquals(0, vae(with(SHORT, "-e", "1", "--hidden", "32,16", "--latent", "3", "-o", run.toString())).exit());
+        vae("export", run.toString(), "--names", "pytorch-example").assertOneLineError(1, "needs the architecture of PyTorch's VAE example",
+                "--hidden 32,16");
+        vae("export", run.toString(), "--names", "keras").assertOneLineError(2, "--names must be native or pytorch-example");
+        vae("export", run.toString(), "-o", run.resolve("checkpoint.safetensors").toString()).assertOneLineError(1, "is the run's checkpoint");
+
+        Path junk = tmp.resolve("junk.safetensors");
+        Files.write(junk, new byte[] {1, 2, 3});
+        vae("import", junk.toString(), "-o", tmp.resolve("i1").toString()).assertOneLineError(1, "junk.safetensors");
+        Path other = tmp.resolve("other.safetensors");
+        io.elbo.nn.SafeTensors.write(other, java.util.Map.of("w", io.elbo.nn.SafeTensors.Entry.of(io.elbo.autodiff.Tensor.of(1.0, 2.0))),
+                java.util.Map.of());
+        vae("import", other.toString(), "-o", tmp.resolve("i2").toString()).assertOneLineError(1, "neither vae's tensor names", "it holds w");
+        // the example's names with a NaN, and with a wrong shape
+        Path w = tmp.resolve("w.safetensors");
+        Path one = tmp.resolve("one-layer");
+        assertEquals(0, vae(with(SHORT, "-e", "1", "--hidden", "32", "--latent", "3", "-o", one.toString())).exit());
+        assertEquals(0, vae("export", one.toString(), "--names", "pytorch-example", "-o", w.toString()).exit());
+        var c = io.elbo.nn.SafeTensors.read(w);
+        var entries = new java.util.LinkedHashMap<>(c.entries());
+        float[] bias = entries.get("fc3.bias").tensor().toFloatArray();
+        bias[5] = Float.NaN;
+        entries.put("fc3.bias", io.elbo.nn.SafeTensors.Entry.of(io.elbo.autodiff.Tensor.of(bias)));
+        Path nan = tmp.resolve("nan.safetensors");
+        io.elbo.nn.SafeTensors.write(nan, entries, java.util.Map.of());
+        vae("import", nan.toString(), "-o", tmp.resolve("i3").toString()).assertOneLineError(1, "'fc3.bias' holds a NaN");
+        entries.put("fc3.bias", io.elbo.nn.SafeTensors.Entry.of(io.elbo.autodiff.Tensor.of(new float[] {1, 2})));
+        Path shape = tmp.resolve("shape.safetensors");
+        io.elbo.nn.SafeTensors.write(shape, entries, c.metadata());
+        vae("import", shape.toString(), "-o", tmp.resolve("i4").toString()).assertOneLineError(1, "'fc3.bias' is F32 [2]", "needs F32 [32]");
+        assertFalse(Files.exists(tmp.resolve("i4").resolve("checkpoint.safetensors")), "nothing is written for a refused file");
+        Result ok = vae("import", w.toString(), "-o", tmp.resolve("i5").toString());
+        assertEquals(0, ok.exit(), ok.err());
+        vae("import", w.toString(), "-o", tmp.resolve("i5").toString()).assertOneLineError(1, "already holds a run");
+    }
 }
