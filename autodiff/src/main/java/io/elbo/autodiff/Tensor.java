@@ -329,6 +329,18 @@ public final class Tensor {
     /** Forgets the accumulated gradient (the next backward pass starts from zero). */
     public void zeroGrad() { grad = null; }
 
+    /**
+     * Sets this leaf's gradient to a copy of {@code g} (same shape and dtype), for an optimiser fed a
+     * gradient computed elsewhere: data-parallel training sums its workers' gradients, then steps.
+     */
+    public void setGrad(Tensor g) {
+        if (!isLeaf()) throw new IllegalStateException("setGrad: only a leaf has a gradient of its own; this tensor was made by '" + op + "'");
+        if (g.dtype != dtype || !Arrays.equals(g.shape, shape)) {
+            throw new ShapeException("setGrad: gradient " + Shape.str(g.shape) + " " + g.dtype + " for a tensor " + Shape.str(shape) + " " + dtype);
+        }
+        grad = g.copy();
+    }
+
     /** A new leaf with a copy of the data, not requiring gradients. */
     public Tensor copy() {
         Tensor t = empty(dtype, shape);

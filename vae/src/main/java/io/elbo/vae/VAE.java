@@ -333,23 +333,42 @@ public final class VAE extends Module {
     public Terms trainStep(Tensor x, Optimizer optimizer, UniformRandomProvider rng, ElboOptions options, long step) {
         try (var s = arena.enter()) {
             optimizer.zeroGrad();
-            Terms t;
-            try {
-                if (options.iwaeK() > 1) {
-                    Tensor loss = iwaeLoss(x, options.iwaeK(), rng);
-                    t = new Terms(loss, -loss.item(), Double.NaN, Double.NaN);
-                } else {
-                    t = elbo(x, rng, options, options.betaAt(step));
-                }
-            } catch (IllegalArgumentException e) { // Normal refuses a NaN mean or log-variance
-                if (Tape.firstNonFinite() == null) throw e; // the caller's mistake (a shape, say), not a divergence
-                throw diverged(x, "the encoder produced a non-finite value (" + e.getMessage() + ")");
-            }
-            if (!Double.isFinite(t.loss().item())) throw diverged(x, "the loss is " + t.loss().item());
-            t.loss().backward();
+            Terms t = backwardObjective(x, rng, options, step, 1);
             optimizer.step();
-            return new Terms(t.loss().detach().copy(), t.elbo(), t.reconstruction(), t.kl());
+            return t;
         }
+    }
+
+    /**
+     * The gradient part of {@link #trainStep}, for data-parallel training: the objective of {@code options}
+     * on x (the mean over its rows), times {@code weight}, back-propagated into the parameters' gradients,
+     * which accumulate (the caller zeroes them). A shard of S rows of a global batch of B weighs S/B, so the
+     * shards' gradients sum to the batch's. Call it inside {@link #enterArena()} when it repeats; the
+     * gradients stay valid until the arena is entered again. Returns the terms (means over x, unweighted).
+     *
+     * @throws DivergedException as {@link #trainStep} does
+     */
+    public Terms backwardObjective(Tensor x, UniformRandomProvider rng, ElboOptions options, long step, double weight) {
+        Terms t;
+        try {
+            if (options.iwaeK() > 1) {
+                Tensor loss = iwaeLoss(x, options.iwaeK(), rng);
+                t = new Terms(loss, -loss.item(), Double.NaN, Double.NaN);
+            } else {
+                t = elbo(x, rng, options, options.betaAt(step));
+            }
+        } catch (IllegalArgumentException e) { // Normal refuses a NaN mean or log-variance
+            if (Tape.firstNonFinite() == null) throw e; // the caller's mistake (a shape, say), not a divergence
+            throw diverged(x, "the encoder produced a non-finite value (" + e.getMessage() + ")");
+        }
+        if (!Double.isFinite(t.loss().item())) throw diverged(x, "the loss is " + t.loss().item());
+        (weight == 1 ? t.loss() : t.loss().mul(weight)).backward();
+        return new Terms(t.loss().detach().copy(), t.elbo(), t.reconstruction(), t.kl());
+    }
+
+    /** Enters this model's training {@link Arena} (what {@link #trainStep} does each step), for {@link #backwardObjective}. */
+    public Arena.Entry enterArena() {
+        return arena.enter();
     }
 
     /** The objective of a training step was not finite; the message says what and where, in one line. */
