@@ -54,6 +54,30 @@ record Data(Dataset train, Dataset test, String source, String description) {
         return Files.isRegularFile(DEBIAN.resolve(TRAIN_IMAGES + ".gz")) ? DEBIAN.toString() : SAMPLE;
     }
 
+    /** The description of a Parquet image set {@code vae parquet} wrote (and that other sets can add by hand). */
+    static final String PARQUET_INFO = "dataset.json";
+
+    /** True when {@code source} is a directory holding a Parquet image set: train.parquet (and test.parquet, dataset.json). */
+    static boolean isParquet(String source) {
+        return !source.equals(SAMPLE) && Files.isDirectory(Path.of(source, "train.parquet"));
+    }
+
+    /** rows and cols of a Parquet set's images, from its dataset.json; one line when it is missing or wrong. */
+    static int[] parquetImageSize(String source) {
+        Path info = Path.of(source, PARQUET_INFO);
+        try {
+            var json = com.google.gson.JsonParser.parseString(Files.readString(info)).getAsJsonObject();
+            int r = json.get("rows").getAsInt(), c = json.get("cols").getAsInt();
+            if (r < 1 || c < 1 || (long) r * c > 1 << 24) throw new CliException(info + ": images of " + r + "×" + c + " pixels");
+            return new int[] {r, c};
+        } catch (java.io.IOException e) {
+            throw new CliException(info + ": cannot read the Parquet set's description (" + io.elbo.nn.IoErrors.reason(e)
+                    + "); vae parquet writes it: {\"rows\": 28, \"cols\": 28}");
+        } catch (RuntimeException e) {
+            throw new CliException(info + ": not a description of the images ({\"rows\": R, \"cols\": C} expected)");
+        }
+    }
+
     /** Reads a source's training and test sets (labels optional). */
     static Data load(String source) {
         try {

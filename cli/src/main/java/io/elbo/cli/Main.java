@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "vae", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train, evaluate and sample variational autoencoders on image data (IDX files: MNIST, Fashion-MNIST, ...).",
         subcommands = {TrainCommand.class, EvalCommand.class, SampleCommand.class, ReconstructCommand.class,
-                InterpolateCommand.class, PlotCommand.class, ExportCommand.class, ImportCommand.class, CommandLine.HelpCommand.class},
+                InterpolateCommand.class, PlotCommand.class, ExportCommand.class, ImportCommand.class, ParquetCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failure, 2 usage error, 130 stopped by Ctrl-C (after saving a checkpoint)."})
 public final class Main implements Runnable {
     static final int INTERRUPTED = 130;
@@ -31,7 +31,7 @@ public final class Main implements Runnable {
     }
 
     /** The command line with this project's error handling: one line per failure, never a stack trace. */
-    public static CommandLine commandLine() {
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, args) -> {

@@ -118,8 +118,17 @@ final class TrainCommand implements Callable<Integer> {
             description = {"continue the run in DIR from its checkpoint, bit-identical to never stopping", "  Default: a new run"})
     Path resume;
 
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = {"train on Apache Spark, data-parallel and synchronous: local[2], spark://host:7077, yarn, ... (needs the"
+                    + " spark module: ./mvnw -Pspark package)", "  Default: in this process"})
+    String spark;
+
+    @Option(names = "--shard-size", defaultValue = "32", paramLabel = "S",
+            description = "with --spark: rows per shard; each batch of -b rows is cut into -b/S shards, one task each")
+    int shardSize;
+
     /** The options that may accompany --resume; every other one belongs to the run's saved configuration. */
-    private static final List<String> RESUMABLE = List.of("--resume", "--epochs", "--threads");
+    private static final List<String> RESUMABLE = List.of("--resume", "--epochs", "--threads", "--spark");
 
     @Override
     public Integer call() {
@@ -145,7 +154,7 @@ final class TrainCommand implements Callable<Integer> {
             config.checkMemory("training the model of " + checkpoint, (long) config.batchSize() * Math.max(config.samples(), config.iwaeK()),
                     4, RunConfig.TRAINING);
             Main.doing("reading the data");
-            d = Data.load(config.data()).requireSize(config.rows(), config.cols());
+            d = Data.isParquet(config.data()) ? null : Data.load(config.data()).requireSize(config.rows(), config.cols());
         } else {
             RunConfig options = config(28, 28, "sample");
             try {
@@ -155,11 +164,25 @@ final class TrainCommand implements Callable<Integer> {
             }
             dir = out != null ? out : Path.of("runs", "vae-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
             Main.doing("reading the data");
-            d = Data.load(Data.resolve(data.value));
-            config = config(d.train().rows(), d.train().cols(), d.source());
+            String source = Data.resolve(data.value);
+            if (Data.isParquet(source)) {
+                if (spark == null) throw usage("--data " + data.value + " holds Parquet files; train on them with --spark MASTER");
+                int[] size = Data.parquetImageSize(source);
+                d = null;
+                config = config(size[0], size[1], source);
+            } else {
+                d = Data.load(source);
+                config = config(d.train().rows(), d.train().cols(), d.source());
+            }
             config.checkMemory("training this model", (long) batchSize * Math.max(samples, iwaeK), 4, RunConfig.TRAINING);
         }
-        o.print(Text.wrap("data: ", d.description()));
+        if (spark != null) {
+            if (!config.pixels().equals("grey")) throw usage("--spark trains on grey pixels; --pixels " + config.pixels() + " is in-process only");
+            if (shardSize < 1 || config.batchSize() % shardSize != 0) {
+                throw usage("--batch-size (" + config.batchSize() + ") must be a multiple of --shard-size (" + shardSize + ")");
+            }
+        }
+        if (d != null) o.print(Text.wrap("data: ", d.description()));
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -171,6 +194,19 @@ final class TrainCommand implements Callable<Integer> {
                         + " or choose another --out");
             }
             RunLock.removeLeftovers(dir);
+            if (checkpoint != null) requireSameTrainer(checkpoint, spark != null);
+            if (spark != null) {
+                if (checkpoint == null) Pictures.writeText(dir.resolve(Runs.CONFIG), config.toJson() + "\n");
+                AtomicBoolean stop = new AtomicBoolean();
+                try (var signals = Signals.onInterrupt(() -> {
+                    if (!stop.getAndSet(true)) {
+                        Progress.stopDrawing();
+                        System.err.println("vae: stopping after this step to save a checkpoint; Ctrl-C again quits at once");
+                    } else Runtime.getRuntime().halt(Main.INTERRUPTED);
+                })) {
+                    return SparkSupport.find().train(config, d, spark, shardSize, dir, checkpoint, o, spec.commandLine().getErr(), stop);
+                }
+            }
             Main.doing("building the model");
             Trainer t = new Trainer(config, d, dir, o, spec.commandLine().getErr());
             if (checkpoint != null) t.restore(checkpoint);
@@ -186,6 +222,52 @@ final class TrainCommand implements Callable<Integer> {
                 return t.run(stop) ? 0 : Main.INTERRUPTED;
             }
         }
+    }
+
+    /** A run continues with the trainer that began it: in-process, or on Spark (different steps, different bits). */
+    private void requireSameTrainer(Path checkpoint, boolean onSpark) {
+        String trainer;
+        try {
+            trainer = io.elbo.nn.SafeTensors.read(checkpoint).metadata().getOrDefault(TRAINER, "in-process");
+        } catch (io.elbo.nn.CheckpointException e) {
+            throw new CliException(e.getMessage());
+        }
+        if (trainer.equals("spark") && !onSpark) throw usage(checkpoint + " was trained on Spark; continue it with --spark MASTER");
+        if (!trainer.equals("spark") && onSpark) throw usage(checkpoint + " was trained in-process; continue it without --spark");
+    }
+
+    /** Checkpoint metadata: which trainer wrote it (absent: in-process). */
+    static final String TRAINER = "trainer";
+
+    /** The optimiser a run configuration names, over a model's parameters. */
+    static Optimizer optimizer(RunConfig config, VAE vae) {
+        return switch (config.optimizer()) {
+            case "adam" -> Adam.adam(vae.parameters(), config.lr());
+            case "adamw" -> Adam.adamW(vae.parameters(), config.lr());
+            default -> new SGD(vae.parameters(), config.lr()).momentum(0.9);
+        };
+    }
+
+    /** The header of the epoch table, its columns as wide as {@link #epochRow}'s. */
+    static String epochHeader(RunConfig config) {
+        String train = config.iwaeK() > 1 ? "train -L_" + config.iwaeK() : "train -ELBO";
+        String parts = config.iwaeK() > 1 ? String.format(Locale.ROOT, "%3s%8s%3s%7s", "", "", "", "")
+                : String.format(Locale.ROOT, " = %8s + %7s", "recon", "KL");
+        return String.format(Locale.ROOT, "%-7s %12s%s %12s %8s %8s", "epoch", train, parts, "test -ELBO", "time", "img/s");
+    }
+
+    /** One row of the epoch table. */
+    static String epochRow(RunConfig config, int epoch, double trainLoss, double recon, double kl, double testLoss, double seconds, double rate) {
+        String rc = config.iwaeK() > 1 ? String.format(Locale.ROOT, "%3s%8s%3s%7s", "", "", "", "")
+                : String.format(Locale.ROOT, " = %8.2f + %7.2f", recon, kl);
+        return String.format(Locale.ROOT, "%-7s %12.2f%s %12.2f %6.1f s %8.0f", epoch + "/" + config.epochs(), trainLoss, rc, testLoss, seconds, rate);
+    }
+
+    /** One row of metrics.csv ({@link Trainer#CSV_HEADER}). */
+    static String csvRow(RunConfig config, int epoch, double trainLoss, double recon, double kl, double testLoss, double beta, double seconds,
+                         double rate) {
+        return String.format(Locale.ROOT, "%d,%s,%s,%s,%s,%s,%.3f,%.1f", epoch, Double.toString(trainLoss), config.iwaeK() > 1 ? ""
+                : Double.toString(recon), config.iwaeK() > 1 ? "" : Double.toString(kl), Double.toString(testLoss), Double.toString(beta), seconds, rate);
     }
 
     /** The run configuration the options describe, for images of rows × cols from {@code source}. */
@@ -212,7 +294,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The training loop and its state: where in which epoch, running sums, the generator. */
     static final class Trainer {
-        private static final String CSV_HEADER = "epoch,train_loss,train_reconstruction,train_kl,test_neg_elbo,beta,seconds,samples_per_second";
+        static final String CSV_HEADER = "epoch,train_loss,train_reconstruction,train_kl,test_neg_elbo,beta,seconds,samples_per_second";
 
         private final RunConfig config;
         private final Dataset train;
@@ -250,11 +332,7 @@ final class TrainCommand implements Callable<Integer> {
             this.dir = dir;
             this.out = out;
             this.vae = new VAE(config.vaeConfig(), RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 0}));
-            this.optimizer = switch (config.optimizer()) {
-                case "adam" -> Adam.adam(vae.parameters(), config.lr());
-                case "adamw" -> Adam.adamW(vae.parameters(), config.lr());
-                default -> new SGD(vae.parameters(), config.lr()).momentum(0.9);
-            };
+            this.optimizer = optimizer(config, vae);
             this.rng = RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 1});
             this.batches = (train.count() + config.batchSize() - 1) / config.batchSize();
             this.options = new VAE.ElboOptions(config.samples(), config.beta(), true, config.klWarmup() * batches, config.iwaeK());
@@ -324,7 +402,7 @@ final class TrainCommand implements Callable<Integer> {
             out.print(Text.wrap("train: ", String.format(Locale.ROOT, "%d images in %d batches of %d per epoch, %d epochs", train.count(), batches,
                     config.batchSize(), config.epochs())));
             out.print(Text.wrap("output: ", dir.toString()));
-            out.println(epochHeader());
+            out.println(epochHeader(config));
             out.flush();
             DType dt = config.dtypeValue();
             while (epoch <= config.epochs()) {
@@ -399,13 +477,10 @@ final class TrainCommand implements Callable<Integer> {
             double testLoss = -vae.meanElbo(test, RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 3, epoch}));
             double rate = n / seconds;
             double betaNow = options.betaAt(step);
-            String rc = config.iwaeK() > 1 ? String.format(Locale.ROOT, "%3s%8s%3s%7s", "", "", "", "")
-                    : String.format(Locale.ROOT, " = %8.2f + %7.2f", recon, kl);
-            out.printf(Locale.ROOT, "%-7s %12.2f%s %12.2f %6.1f s %8.0f%n", epoch + "/" + config.epochs(), trainLoss, rc, testLoss, seconds, rate);
+            out.println(epochRow(config, epoch, trainLoss, recon, kl, testLoss, seconds, rate));
             out.flush();
             csvRows.removeIf(r -> Integer.parseInt(r.substring(0, r.indexOf(','))) >= epoch);
-            csvRows.add(String.format(Locale.ROOT, "%d,%s,%s,%s,%s,%s,%.3f,%.1f", epoch, num(trainLoss), config.iwaeK() > 1 ? "" : num(recon),
-                    config.iwaeK() > 1 ? "" : num(kl), num(testLoss), num(betaNow), seconds, rate));
+            csvRows.add(csvRow(config, epoch, trainLoss, recon, kl, testLoss, betaNow, seconds, rate));
             for (Parameter p : vae.parameters()) {
                 if (!p.value().allFinite()) throw diverged("a parameter became non-finite");
             }
@@ -430,17 +505,6 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
 
-        /** The header of the epoch table, its columns as wide as {@link #endOfEpoch}'s rows. */
-        private String epochHeader() {
-            String train = config.iwaeK() > 1 ? "train -L_" + config.iwaeK() : "train -ELBO";
-            String parts = config.iwaeK() > 1 ? String.format(Locale.ROOT, "%3s%8s%3s%7s", "", "", "", "")
-                    : String.format(Locale.ROOT, " = %8s + %7s", "recon", "KL");
-            return String.format(Locale.ROOT, "%-7s %12s%s %12s %8s %8s", "epoch", train, parts, "test -ELBO", "time", "img/s");
-        }
-
-        private static String num(double v) {
-            return Double.toString(v);
-        }
 
         private void pictures(int epochDone) {
             Main.doing("drawing the pictures of epoch " + epochDone);

@@ -13,7 +13,7 @@ import picocli.CommandLine.Model.OptionSpec;
 /** Help that reads cleanly at 80 columns: every option described, with its default; no broken words; only options a command uses. */
 class HelpTest {
     /** The commands that read test images, and so take --data. */
-    static final Set<String> READ_DATA = Set.of("train", "eval", "reconstruct", "interpolate", "plot", "import");
+    static final Set<String> READ_DATA = Set.of("train", "eval", "reconstruct", "interpolate", "plot", "import", "parquet");
 
     @Test
     void everyCommandsHelpFitsEightyColumnsAndDescribesEveryOption() {

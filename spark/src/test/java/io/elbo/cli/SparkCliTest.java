@@ -1,0 +1,93 @@
+package io.elbo.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.elbo.nn.SafeTensors;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code vae train --spark}, {@code --resume} on Spark, and {@code vae parquet}, through the command line. */
+class SparkCliTest {
+    record Result(int exit, String out, String err) {}
+
+    static Result vae(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = Main.execute(cl, args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    static final String[] SMALL = {"--limit", "384", "-b", "64", "--shard-size", "16", "--hidden", "32", "--latent", "2"};
+
+    static String[] train(String[] options, String... more) {
+        String[] all = new String[1 + options.length + more.length];
+        all[0] = "train";
+        System.arraycopy(options, 0, all, 1, options.length);
+        System.arraycopy(more, 0, all, 1 + options.length, more.length);
+        return all;
+    }
+
+    /** The model and optimiser tensors of a run's checkpoint (its metadata holds timings, which differ run to run). */
+    static Map<String, SafeTensors.Entry> tensors(Path run) throws Exception {
+        return SafeTensors.read(run.resolve("checkpoint.safetensors")).entries();
+    }
+
+    static void assertSameTensors(Path a, Path b) throws Exception {
+        Map<String, SafeTensors.Entry> x = tensors(a), y = tensors(b);
+        assertEquals(x.keySet(), y.keySet());
+        for (String k : x.keySet()) {
+            assertArrayEquals(x.get(k).tensor().toFloatArray(), y.get(k).tensor().toFloatArray(), 0f, k + ": " + a + " vs " + b);
+        }
+    }
+
+    @Test
+    void trainOnSparkWritesTheRunDirectoryAndAResumedRunEndsWithTheSameBits(@TempDir Path tmp) throws Exception {
+        Path straight = tmp.resolve("straight"), split = tmp.resolve("split"), parquetRun = tmp.resolve("from-parquet");
+        Result r = vae(train(SMALL, "--spark", "local[2]", "--data", "sample", "-e", "2", "-o", straight.toString()));
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("spark: local[2], 384 images in 6 steps of 64 = 4 shards of 16 per epoch, 2"), r.out());
+        assertTrue(r.out().contains("\n2/2 "), r.out());
+        for (String f : List.of("config.json", "metrics.csv", "loss.png", "samples-epoch-002.png", "manifold-epoch-002.png", "checkpoint.safetensors")) {
+            assertTrue(Files.isRegularFile(straight.resolve(f)), f + " in " + straight);
+        }
+        assertEquals("spark", SafeTensors.read(straight.resolve("checkpoint.safetensors")).metadata().get("trainer"));
+        assertEquals(3, Files.readAllLines(straight.resolve("metrics.csv")).size());
+        for (String l : r.out().split("\n")) assertTrue(l.length() <= 79, l);
+
+        // one epoch on one worker, then --resume to two on three workers: the straight run's bits
+        assertEquals(0, vae(train(SMALL, "--spark", "local[1]", "--data", "sample", "-e", "1", "-o", split.toString())).exit());
+        Result resumed = vae("train", "--resume", split.toString(), "--epochs", "2", "--spark", "local[3]");
+        assertEquals(0, resumed.exit(), resumed.err());
+        assertSameTensors(straight, split);
+        assertEquals(0, vae("eval", straight.toString(), "-k", "5", "-n", "5").exit(), "eval reads a Spark run");
+
+        // the same sample through Parquet gives the same run
+        Path parquet = tmp.resolve("parquet");
+        Result conv = vae("parquet", "--data", "sample", parquet.toString(), "--spark", "local[2]");
+        assertEquals(0, conv.exit(), conv.err());
+        assertTrue(Files.isRegularFile(parquet.resolve("dataset.json")));
+        Result p = vae(train(SMALL, "--spark", "local[2]", "--data", parquet.toString(), "-e", "2", "-o", parquetRun.toString()));
+        assertEquals(0, p.exit(), p.err());
+        assertSameTensors(straight, parquetRun);
+
+        // the trainers do not mix, and an impossible plan is one line
+        Result mix = vae("train", "--resume", straight.toString(), "--epochs", "3");
+        assertEquals(2, mix.exit());
+        assertTrue(mix.err().contains("was trained on Spark; continue it with --spark MASTER"), mix.err());
+        Result plan = vae("train", "--limit", "384", "-b", "64", "--shard-size", "24", "--spark", "local[1]", "--data", "sample", "-o",
+                tmp.resolve("bad").toString());
+        assertEquals(2, plan.exit());
+        assertTrue(plan.err().contains("must be a multiple of --shard-size (24)"), plan.err());
+    }
+}
