@@ -153,7 +153,7 @@ record Data(Dataset train, Dataset test, String source, String description) {
         }
 
         private static Dataset binarise(Dataset d, long stream) {
-            UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {0x5eedL, stream});
+            UniformRandomProvider rng = io.elbo.vae.Streams.of(0x5eedL, stream);
             float[] px = d.pixels(), out = new float[px.length];
             for (int i = 0; i < px.length; i++) out[i] = rng.nextFloat() < px[i] ? 1f : 0f;
             return d.withPixels(out);

@@ -331,9 +331,9 @@ final class TrainCommand implements Callable<Integer> {
             this.test = pixels.test(data.test());
             this.dir = dir;
             this.out = out;
-            this.vae = new VAE(config.vaeConfig(), RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 0}));
+            this.vae = new VAE(config.vaeConfig(), io.elbo.vae.Streams.of(config.seed(), 0));
             this.optimizer = optimizer(config, vae);
-            this.rng = RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 1});
+            this.rng = io.elbo.vae.Streams.of(config.seed(), 1);
             this.batches = (train.count() + config.batchSize() - 1) / config.batchSize();
             this.options = new VAE.ElboOptions(config.samples(), config.beta(), true, config.klWarmup() * batches, config.iwaeK());
         }
@@ -407,7 +407,7 @@ final class TrainCommand implements Callable<Integer> {
             DType dt = config.dtypeValue();
             while (epoch <= config.epochs()) {
                 int[] order = PermutationSampler.natural(train.count());
-                PermutationSampler.shuffle(RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 2, epoch}), order);
+                PermutationSampler.shuffle(io.elbo.vae.Streams.of(config.seed(), 2, epoch), order);
                 long t0 = System.nanoTime();
                 Main.doing("training epoch " + epoch);
                 try (Progress bar = Progress.start(String.format(Locale.ROOT, "epoch %d/%d", epoch, config.epochs()), train.count(), "img")) {
@@ -474,7 +474,7 @@ final class TrainCommand implements Callable<Integer> {
             double n = sums[0];
             double trainLoss = sums[1] / n, recon = sums[2] / n, kl = sums[3] / n;
             Main.doing("evaluating epoch " + epoch);
-            double testLoss = -vae.meanElbo(test, RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 3, epoch}));
+            double testLoss = -vae.meanElbo(test, io.elbo.vae.Streams.of(config.seed(), 3, epoch));
             double rate = n / seconds;
             double betaNow = options.betaAt(step);
             out.println(epochRow(config, epoch, trainLoss, recon, kl, testLoss, seconds, rate));
@@ -555,7 +555,7 @@ final class TrainCommand implements Callable<Integer> {
                              String what) {
         int rows = config.rows(), cols = config.cols();
         try (var off = Tape.noGrad()) {
-            Tensor samples = vae.sample(64, RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 4}));
+            Tensor samples = vae.sample(64, io.elbo.vae.Streams.of(config.seed(), 4));
             Pictures.Figure f = new Pictures.Figure(Pictures.grid(samples.toFloatArray(), 64, rows, cols, 8),
                     "64 samples: means of p(x|z), z ~ N(0, I), " + what, 0, 0);
             Pictures.writePng(f.done(), dir.resolve("samples" + suffix + ".png"));

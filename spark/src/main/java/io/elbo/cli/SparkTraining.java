@@ -114,8 +114,7 @@ public final class SparkTraining implements SparkSupport {
                 this.count = tr.count();
                 this.train = SparkData.parallelize(sc, tr, Math.max(sc.defaultParallelism(), 1));
                 this.test = data.test();
-                this.classNames = data.classNames();
-                out.print(Text.wrap("data: ", data.description()));
+                this.classNames = data.classNames(); // vae train has said which data
             } else {
                 JavaRDD<SparkData.Example> all = SparkData.readParquet(spark, Path.of(config.data(), "train.parquet").toString());
                 int limit = config.limit();
@@ -127,7 +126,7 @@ public final class SparkTraining implements SparkSupport {
                 out.print(Text.wrap("data: ", "Parquet in " + config.data() + " (" + count + " train, " + test.count() + " test images, "
                         + config.rows() + "×" + config.cols() + ")"));
             }
-            this.vae = new VAE(config.vaeConfig(), RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 0}));
+            this.vae = new VAE(config.vaeConfig(), io.elbo.vae.Streams.of(config.seed(), 0));
             this.optimizer = TrainCommand.optimizer(config, vae);
             int s = shardSize;
             if (resume != null) s = restore(resume);
@@ -238,7 +237,7 @@ public final class SparkTraining implements SparkSupport {
             double n = sums[0];
             double trainLoss = sums[1] / n, recon = sums[2] / n, kl = sums[3] / n;
             Main.doing("evaluating epoch " + epoch);
-            double testLoss = -vae.meanElbo(test, RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {config.seed(), 3, epoch}));
+            double testLoss = -vae.meanElbo(test, io.elbo.vae.Streams.of(config.seed(), 3, epoch));
             double rate = n / seconds;
             out.println(TrainCommand.epochRow(config, epoch, trainLoss, recon, kl, testLoss, seconds, rate));
             out.flush();

@@ -65,13 +65,13 @@ public final class DataParallel {
     /** The permutation epoch {@code epoch} visits the n training rows in (as vae train shuffles). */
     public static int[] order(long seed, int epoch, int n) {
         int[] order = PermutationSampler.natural(n);
-        PermutationSampler.shuffle(RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {seed, 2, epoch}), order);
+        PermutationSampler.shuffle(io.elbo.vae.Streams.of(seed, 2, epoch), order);
         return order;
     }
 
     /** The random generator of one shard at one step: a function of (seed, step, shard) only. */
     public static UniformRandomProvider rng(long seed, long step, int shard) {
-        return RandomSource.XO_RO_SHI_RO_128_PP.create(new long[] {seed, 6, step, shard});
+        return io.elbo.vae.Streams.of(seed, 6, step, shard);
     }
 
     /**
