@@ -47,6 +47,7 @@ record Data(Dataset train, Dataset test, String source, String description) {
     static String resolve(String option) {
         if (option != null) {
             if (option.equals(SAMPLE)) return SAMPLE;
+            if (isUri(option)) return option; // hdfs://, s3a://, file://: a Parquet set that Spark reads
             Path dir = Path.of(option).toAbsolutePath().normalize();
             if (!Files.isDirectory(dir)) throw new CliException("--data " + option + ": no such directory");
             return dir.toString();
@@ -59,20 +60,34 @@ record Data(Dataset train, Dataset test, String source, String description) {
 
     /** True when {@code source} is a directory holding a Parquet image set: train.parquet (and test.parquet, dataset.json). */
     static boolean isParquet(String source) {
-        return !source.equals(SAMPLE) && Files.isDirectory(Path.of(source, "train.parquet"));
+        return isUri(source) || (!source.equals(SAMPLE) && Files.isDirectory(Path.of(source, "train.parquet")));
+    }
+
+    /** A URI with a scheme (hdfs://..., s3a://..., file:///...): data only Spark can read. */
+    static boolean isUri(String source) {
+        return source.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*");
     }
 
     /** rows and cols of a Parquet set's images, from its dataset.json; one line when it is missing or wrong. */
     static int[] parquetImageSize(String source) {
+        if (isUri(source)) return imageSize(source + "/" + PARQUET_INFO, SparkSupport.find().read(source + "/" + PARQUET_INFO));
         Path info = Path.of(source, PARQUET_INFO);
         try {
-            var json = com.google.gson.JsonParser.parseString(Files.readString(info)).getAsJsonObject();
-            int r = json.get("rows").getAsInt(), c = json.get("cols").getAsInt();
-            if (r < 1 || c < 1 || (long) r * c > 1 << 24) throw new CliException(info + ": images of " + r + "×" + c + " pixels");
-            return new int[] {r, c};
+            return imageSize(info.toString(), Files.readString(info));
         } catch (java.io.IOException e) {
             throw new CliException(info + ": cannot read the Parquet set's description (" + io.elbo.nn.IoErrors.reason(e)
                     + "); vae parquet writes it: {\"rows\": 28, \"cols\": 28}");
+        }
+    }
+
+    private static int[] imageSize(String info, String text) {
+        try {
+            var json = com.google.gson.JsonParser.parseString(text).getAsJsonObject();
+            int r = json.get("rows").getAsInt(), c = json.get("cols").getAsInt();
+            if (r < 1 || c < 1 || (long) r * c > 1 << 24) throw new CliException(info + ": images of " + r + "×" + c + " pixels");
+            return new int[] {r, c};
+        } catch (CliException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new CliException(info + ": not a description of the images ({\"rows\": R, \"cols\": C} expected)");
         }

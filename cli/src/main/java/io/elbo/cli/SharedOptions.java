@@ -31,7 +31,8 @@ final class SharedOptions {
     /** {@code --data}: where the images come from. */
     static final class DataSource {
         @Option(names = "--data", paramLabel = "DIR|sample", description = {"IDX files (train-images-idx3-ubyte[.gz], t10k-...) in DIR,"
-                + " or 'sample' for the embedded sample", "  Default: the run's own data; for train, Debian's Fashion-MNIST when installed,"
+                + " or 'sample' for the embedded sample; for train --spark also a Parquet set (vae parquet's), a directory or a URI"
+                + " (hdfs://, s3a://, file://)", "  Default: the run's own data; for train, Debian's Fashion-MNIST when installed,"
                 + " else the sample"})
         String value;
     }

@@ -23,6 +23,9 @@ interface SparkSupport {
     /** Writes an IDX directory's training and test sets as Parquet in {@code out} (and dataset.json), with Spark's {@code master}. */
     void toParquet(Data data, Path out, String master, PrintWriter print);
 
+    /** The text of a small file Spark's file systems reach (hdfs://, s3a://, file://), such as a Parquet set's dataset.json. */
+    String read(String uri);
+
     /** The spark module, or one line saying how to get it. */
     static SparkSupport find() {
         for (SparkSupport s : ServiceLoader.load(SparkSupport.class, SparkSupport.class.getClassLoader())) return s;

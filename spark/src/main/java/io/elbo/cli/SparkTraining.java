@@ -48,6 +48,19 @@ public final class SparkTraining implements SparkSupport {
         }
     }
 
+    @Override
+    public String read(String uri) {
+        try {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(uri);
+            org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(new org.apache.hadoop.conf.Configuration());
+            try (var in = fs.open(p)) {
+                return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new CliException(uri + ": cannot read (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")");
+        }
+    }
+
     static SparkSession session(String master) {
         try {
             SparkSession s = SparkSession.builder().master(master).appName("vae train").config("spark.ui.enabled", "false").getOrCreate();
@@ -116,12 +129,11 @@ public final class SparkTraining implements SparkSupport {
                 this.test = data.test();
                 this.classNames = data.classNames(); // vae train has said which data
             } else {
-                JavaRDD<SparkData.Example> all = SparkData.readParquet(spark, Path.of(config.data(), "train.parquet").toString());
+                JavaRDD<SparkData.Example> all = SparkData.readParquet(spark, config.data() + "/train.parquet");
                 int limit = config.limit();
                 this.train = (limit > 0 ? all.filter(e -> e.index() < limit) : all).cache();
                 this.count = (int) train.count();
-                Path testPath = Path.of(config.data(), "test.parquet");
-                this.test = SparkData.collectParquet(spark, testPath.toString());
+                this.test = SparkData.collectParquet(spark, config.data() + "/test.parquet");
                 this.classNames = config.rows() == 28 && config.cols() == 28 ? Data.FASHION_CLASSES : null;
                 out.print(Text.wrap("data: ", "Parquet in " + config.data() + " (" + count + " train, " + test.count() + " test images, "
                         + config.rows() + "×" + config.cols() + ")"));

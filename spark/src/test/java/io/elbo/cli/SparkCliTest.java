@@ -80,6 +80,11 @@ class SparkCliTest {
         Result p = vae(train(SMALL, "--spark", "local[2]", "--data", parquet.toString(), "-e", "2", "-o", parquetRun.toString()));
         assertEquals(0, p.exit(), p.err());
         assertSameTensors(straight, parquetRun);
+        // and through a URI, as for hdfs:// or s3a:// (Hadoop's file systems read it, dataset.json included)
+        Path uriRun = tmp.resolve("from-uri");
+        Result u = vae(train(SMALL, "--spark", "local[2]", "--data", parquet.toUri().toString(), "-e", "1", "-o", uriRun.toString()));
+        assertEquals(0, u.exit(), u.err());
+        assertTrue(u.out().contains("data: Parquet in file:"), u.out());
 
         // the trainers do not mix, and an impossible plan is one line
         Result mix = vae("train", "--resume", straight.toString(), "--epochs", "3");
