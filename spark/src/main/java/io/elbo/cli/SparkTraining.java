@@ -64,7 +64,9 @@ public final class SparkTraining implements SparkSupport {
     static SparkSession session(String master) {
         try {
             SparkSession s = SparkSession.builder().master(master).appName("vae train").config("spark.ui.enabled", "false").getOrCreate();
-            s.sparkContext().setLogLevel("WARN");
+            // Spark's own log would print every failed task's stack trace; vae says what failed in one line instead.
+            // VAE_SPARK_LOG=WARN (or INFO, DEBUG) shows it.
+            s.sparkContext().setLogLevel(System.getenv().getOrDefault("VAE_SPARK_LOG", "OFF"));
             return s;
         } catch (RuntimeException e) {
             throw new CliException("Spark (" + master + ") did not start: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
@@ -134,7 +136,7 @@ public final class SparkTraining implements SparkSupport {
                 this.train = (limit > 0 ? all.filter(e -> e.index() < limit) : all).cache();
                 this.count = (int) train.count();
                 this.test = SparkData.collectParquet(spark, config.data() + "/test.parquet");
-                this.classNames = config.rows() == 28 && config.cols() == 28 ? Data.FASHION_CLASSES : null;
+                this.classNames = null; // a Parquet set does not say what its labels mean: the scatter says "label k"
                 out.print(Text.wrap("data: ", "Parquet in " + config.data() + " (" + count + " train, " + test.count() + " test images, "
                         + config.rows() + "×" + config.cols() + ")"));
             }
@@ -209,12 +211,18 @@ public final class SparkTraining implements SparkSupport {
                             try {
                                 s = trainer.step(workers, step, globalStep);
                             } catch (VAE.DivergedException e) {
-                                throw new CliException("training diverged at epoch " + epoch + ", step " + (step + 1) + ": " + e.getMessage());
+                                throw diverged(e.getMessage());
+                            } catch (Exception e) { // a task's failure, as Spark reports it once its retries are spent (a checked SparkException)
+                                for (Throwable c = e; c != null; c = c.getCause()) {
+                                    if (c instanceof VAE.DivergedException) throw diverged(c.getMessage());
+                                }
+                                Throwable root = e;
+                                while (root.getCause() != null) root = root.getCause();
+                                throw new CliException("step " + (step + 1) + " of epoch " + epoch + " failed on Spark: " + root.getClass().getSimpleName()
+                                        + ": " + String.valueOf(root.getMessage()).lines().findFirst().orElse("")
+                                        + "; the last checkpoint is kept: " + dir.resolve(Runs.CHECKPOINT));
                             }
-                            if (!Double.isFinite(s.elbo())) {
-                                throw new CliException("training diverged at epoch " + epoch + ", step " + (step + 1) + ": the ELBO is " + s.elbo()
-                                        + "; the last good checkpoint is kept. Try a smaller --lr.");
-                            }
+                            if (!Double.isFinite(s.elbo())) throw diverged("the ELBO is " + s.elbo());
                             sums[0] += s.rows();
                             sums[1] += -s.elbo();
                             sums[2] += -s.reconstruction();
@@ -243,6 +251,11 @@ public final class SparkTraining implements SparkSupport {
             out.print(Text.wrap("done: ", dir.resolve(Runs.CHECKPOINT).toString()));
             out.print(Text.wrap("evaluate with: ", "vae eval " + dir));
             return 0;
+        }
+
+        private CliException diverged(String what) {
+            String kept = Files.exists(dir.resolve(Runs.CHECKPOINT)) ? " The last good checkpoint is kept." : " No checkpoint had been written yet.";
+            return new CliException("training diverged at epoch " + epoch + ", step " + (step + 1) + ": " + what + "." + kept + " Try a smaller --lr.");
         }
 
         private void endOfEpoch() {

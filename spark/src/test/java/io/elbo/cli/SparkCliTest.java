@@ -95,4 +95,13 @@ class SparkCliTest {
         assertEquals(2, plan.exit());
         assertTrue(plan.err().contains("must be a multiple of --shard-size (24)"), plan.err());
     }
+
+    @Test
+    void aDivergingStepOnAnExecutorIsOneLineNamingTheOp(@TempDir Path tmp) {
+        Result r = vae("train", "--spark", "local[2]", "--data", "sample", "--limit", "256", "-b", "64", "--shard-size", "32", "--lr", "1e10",
+                "-e", "1", "-o", tmp.resolve("run").toString());
+        assertEquals(1, r.exit(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertTrue(r.err().contains("training diverged at epoch 1") && r.err().contains("op '") && r.err().contains("Try a smaller --lr"), r.err());
+    }
 }
