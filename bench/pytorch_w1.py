@@ -88,13 +88,14 @@ for epoch in range(1, a.epochs + 1):
 
 model.eval()
 with torch.no_grad():
+    t0 = time.perf_counter()
     s = 0.0
     for i in range(0, test.shape[0], 500):
         x = test[i:i + 500]
         logits, mu, logvar = model(x)
         bce, kld = loss_terms(logits, x, mu, logvar)
         s += (bce + kld).item()
-    print(f"test -ELBO: {s / test.shape[0]:.2f} nats per image", flush=True)
+    print(f"test -ELBO: {s / test.shape[0]:.2f} nats per image ({test.shape[0]} images; {time.perf_counter() - t0:.2f} s)", flush=True)
 
     k, m = a.iwae_k, a.iwae_images
     t0 = time.perf_counter()

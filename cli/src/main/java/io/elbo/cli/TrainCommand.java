@@ -402,6 +402,10 @@ final class TrainCommand implements Callable<Integer> {
             out.print(Text.wrap("train: ", String.format(Locale.ROOT, "%d images in %d batches of %d per epoch, %d epochs", train.count(), batches,
                     config.batchSize(), config.epochs())));
             out.print(Text.wrap("output: ", dir.toString()));
+            out.flush();
+            double warm = Warmup.training(config, options, train);
+            out.printf(Locale.ROOT, "warm-up: %.1f s (%d steps on %d images compile the kernels before epoch %d)%n", warm, Warmup.STEPS,
+                    Math.min(Warmup.ROWS, train.count()), epoch);
             out.println(epochHeader(config));
             out.flush();
             DType dt = config.dtypeValue();
