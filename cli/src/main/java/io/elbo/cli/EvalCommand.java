@@ -68,7 +68,7 @@ final class EvalCommand implements Callable<Integer> {
         UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(seed.value);
 
         double warm = Warmup.evaluation(vae, test, io.elbo.vae.Streams.of(seed.value, 9));
-        o.printf(Locale.ROOT, "warm-up: %.1f s (the kernels compiled on %d images first)%n", warm, Math.min(2 * Warmup.ROWS, test.count()));
+        o.printf(Locale.ROOT, "warm-up: %.1f s (the kernels compiled on %d images first)%n", warm, Math.min(Warmup.EVAL_ROWS, test.count()));
         long t0 = System.nanoTime();
         Main.doing("evaluating the test -ELBO");
         if (noise != null) {

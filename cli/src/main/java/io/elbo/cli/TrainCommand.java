@@ -404,8 +404,7 @@ final class TrainCommand implements Callable<Integer> {
             out.print(Text.wrap("output: ", dir.toString()));
             out.flush();
             double warm = Warmup.training(config, options, train);
-            out.printf(Locale.ROOT, "warm-up: %.1f s (%d steps on %d images compile the kernels before epoch %d)%n", warm, Warmup.STEPS,
-                    Math.min(Warmup.ROWS, train.count()), epoch);
+            out.printf(Locale.ROOT, "warm-up: %.1f s (%d steps on one batch compile the kernels before epoch %d)%n", warm, Warmup.STEPS, epoch);
             out.println(epochHeader(config));
             out.flush();
             DType dt = config.dtypeValue();

@@ -8,16 +8,16 @@ import io.elbo.vae.data.Dataset;
 
 /**
  * The JIT's warm-up, paid on small batches instead of on the first epoch: a throwaway model of the run's
- * architecture takes a few training steps (or evaluations) on a few images, so that the kernels are
- * compiled before the timed work starts, at a fraction of what compiling them during epoch 1 costs (on
- * Zen 4, W1: epoch 1 went from 4.6–4.9 s to about 2.8 s, the warm-up itself about 1 s). It uses its own
+ * architecture takes a few training steps on one batch of the run's size (or evaluates one chunk of
+ * images a few times), so that the kernels, threaded paths included, are compiled before the timed work
+ * starts, at a fraction of what compiling them during epoch 1 costs. It uses its own
  * generators and model: the run's bits do not change. Its time is reported, not hidden.
  */
 final class Warmup {
     private Warmup() {}
 
-    /** Steps and rows of the training warm-up. */
-    static final int STEPS = 20, ROWS = 32;
+    /** Steps of the training warm-up (on one batch of the run's size), evaluations of the evaluation warm-up, and their rows. */
+    static final int STEPS = 12, EVALUATIONS = 6, EVAL_ROWS = 500;
 
     /** Trains a throwaway copy of the model for a few steps on the first images; returns the seconds spent. */
     static double training(RunConfig config, VAE.ElboOptions options, Dataset train) {
@@ -26,18 +26,23 @@ final class Warmup {
         VAE vae = new VAE(config.vaeConfig(), Streams.of(config.seed(), 7));
         Optimizer opt = TrainCommand.optimizer(config, vae);
         var rng = Streams.of(config.seed(), 8);
-        var x = train.batch(0, Math.min(ROWS, train.count()), config.dtypeValue());
-        for (int i = 0; i < STEPS; i++) vae.trainStep(x, opt, rng, options, i);
-        evaluation(vae, train, rng);
-        Tape.clear();
+        var x = train.batch(0, Math.min(config.batchSize(), train.count()), config.dtypeValue());
+        try {
+            for (int i = 0; i < STEPS; i++) vae.trainStep(x, opt, rng, options, i);
+            evaluation(vae, train, rng);
+        } catch (VAE.DivergedException e) {
+            // a learning rate that diverges does so here first: the run itself will say so, with its own numbers
+        } finally {
+            Tape.clear();
+        }
         return (System.nanoTime() - t0) * 1e-9;
     }
 
     /** Evaluates a model a few times on the first images (what eval's and an epoch's end run); returns the seconds spent. */
     static double evaluation(VAE vae, Dataset data, org.apache.commons.rng.UniformRandomProvider rng) {
         long t0 = System.nanoTime();
-        Dataset few = data.head(Math.min(ROWS * 2, data.count()));
-        for (int i = 0; i < 2 * STEPS; i++) vae.meanElbo(few, rng);
+        Dataset few = data.head(Math.min(EVAL_ROWS, data.count()));
+        for (int i = 0; i < EVALUATIONS; i++) vae.meanElbo(few, rng);
         return (System.nanoTime() - t0) * 1e-9;
     }
 }
