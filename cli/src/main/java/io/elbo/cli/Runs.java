@@ -43,6 +43,47 @@ final class Runs {
         }
     }
 
+    /**
+     * Writes a run's checkpoint: the model, the optimiser, the generator (null: none), the run configuration
+     * and the position (next epoch, batches or steps done in it, steps in all, the epoch's running sums and
+     * seconds), plus {@code extra} metadata (the trainer's own).
+     */
+    static void save(Path dir, io.elbo.vae.VAE vae, io.elbo.nn.Optimizer optimizer, org.apache.commons.rng.RestorableUniformRandomProvider rng,
+                     RunConfig config, int epoch, int batch, long step, double[] sums, double seconds, Map<String, String> extra) {
+        Map<String, String> meta = new java.util.LinkedHashMap<>();
+        meta.put(RUN, config.toJson());
+        meta.putAll(extra);
+        meta.put(EPOCH, Integer.toString(epoch));
+        meta.put(BATCH, Integer.toString(batch));
+        meta.put(STEP, Long.toString(step));
+        meta.put(SUMS, sums[0] + "," + sums[1] + "," + sums[2] + "," + sums[3]);
+        meta.put(SECONDS, Double.toString(seconds));
+        try {
+            Checkpoint.save(dir.resolve(CHECKPOINT), vae, optimizer, rng, meta);
+        } catch (CheckpointException e) {
+            throw new CliException(e.getMessage());
+        }
+    }
+
+    /** The rows of a run's metrics.csv for the epochs before {@code epoch} (none when there is no file). */
+    static java.util.List<String> metricsBefore(Path dir, int epoch) {
+        Path p = dir.resolve(METRICS);
+        java.util.List<String> rows = new java.util.ArrayList<>();
+        if (!Files.isRegularFile(p)) return rows;
+        try {
+            for (String line : Files.readAllLines(p)) {
+                if (line.isBlank() || line.startsWith("epoch")) continue;
+                int epochOfRow = Integer.parseInt(line.substring(0, line.indexOf(',')));
+                if (epochOfRow < epoch) rows.add(line);
+            }
+        } catch (java.io.IOException e) {
+            throw new CliException(p + ": cannot read the run's metrics (" + io.elbo.nn.IoErrors.reason(e) + ")");
+        } catch (RuntimeException e) {
+            throw new CliException(p + ": a row of the run's metrics does not start with an epoch number");
+        }
+        return rows;
+    }
+
     /** What a loaded model is, for a picture's title: "epoch 3", "epoch 3, batch 40", or "imported model". */
     static String what(Loaded m) {
         return m.metadata().containsKey("imported-from") ? "imported model" : "epoch " + EvalCommand.epochsDone(m);

@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -516,35 +515,12 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         private void save() {
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put(Runs.RUN, config.toJson());
-            meta.put(Runs.EPOCH, Integer.toString(epoch));
-            meta.put(Runs.BATCH, Integer.toString(batch));
-            meta.put(Runs.STEP, Long.toString(step));
-            meta.put(Runs.SUMS, sums[0] + "," + sums[1] + "," + sums[2] + "," + sums[3]);
-            meta.put(Runs.SECONDS, Double.toString(seconds));
-            try {
-                Checkpoint.save(dir.resolve(Runs.CHECKPOINT), vae, optimizer, rng, meta);
-            } catch (CheckpointException e) {
-                throw new CliException(e.getMessage());
-            }
+            Runs.save(dir, vae, optimizer, rng, config, epoch, batch, step, sums, seconds, Map.of());
             checkpointWritten = true;
         }
 
         private void readMetrics() {
-            Path p = dir.resolve(Runs.METRICS);
-            if (!Files.isRegularFile(p)) return;
-            try {
-                for (String line : Files.readAllLines(p)) {
-                    if (line.isBlank() || line.startsWith("epoch")) continue;
-                    int epochOfRow = Integer.parseInt(line.substring(0, line.indexOf(',')));
-                    if (epochOfRow < epoch) csvRows.add(line);
-                }
-            } catch (IOException e) {
-                throw new CliException(p + ": cannot read the run's metrics (" + io.elbo.nn.IoErrors.reason(e) + ")");
-            } catch (RuntimeException e) {
-                throw new CliException(p + ": a row of the run's metrics does not start with an epoch number");
-            }
+            csvRows.addAll(Runs.metricsBefore(dir, epoch));
         }
     }
 

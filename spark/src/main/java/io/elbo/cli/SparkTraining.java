@@ -15,7 +15,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,8 +32,8 @@ import org.apache.spark.sql.SparkSession;
  * pictures) without making them API; Spark is found here only, through {@link SparkSupport}.
  */
 public final class SparkTraining implements SparkSupport {
-    /** Checkpoint metadata of a Spark run: rows per shard, and the step inside the epoch. */
-    static final String SHARD_SIZE = "shard_size", STEP_IN_EPOCH = "step_in_epoch";
+    /** Checkpoint metadata of a Spark run: rows per shard (its position's "batch" is the step inside the epoch). */
+    static final String SHARD_SIZE = "shard_size";
 
     @Override
     public int train(RunConfig config, Data data, String master, int shardSize, Path dir, Path resume, PrintWriter out, PrintWriter err,
@@ -161,30 +160,17 @@ public final class SparkTraining implements SparkSupport {
             }
             try {
                 epoch = Integer.parseInt(meta.get(Runs.EPOCH));
-                step = Integer.parseInt(meta.get(STEP_IN_EPOCH));
+                step = Integer.parseInt(meta.get(Runs.BATCH));
                 globalStep = Long.parseLong(meta.get(Runs.STEP));
                 String[] f = meta.get(Runs.SUMS).split(",");
                 for (int i = 0; i < 4; i++) sums[i] = Double.parseDouble(f[i]);
                 seconds = Double.parseDouble(meta.get(Runs.SECONDS));
                 int s = Integer.parseInt(meta.get(SHARD_SIZE));
-                readMetrics();
+                csvRows.addAll(Runs.metricsBefore(dir, epoch));
                 out.print(Text.wrap("resumed ", dir + " at epoch " + epoch + (step > 0 ? ", step " + step : "") + " (step " + globalStep + " in all)"));
                 return s;
             } catch (RuntimeException e) {
                 throw new CliException(file + ": the checkpoint's position (epoch, step, sums, shard size) is missing or not a number");
-            }
-        }
-
-        private void readMetrics() {
-            Path p = dir.resolve(Runs.METRICS);
-            if (!Files.isRegularFile(p)) return;
-            try {
-                for (String line : Files.readAllLines(p)) {
-                    if (line.isBlank() || line.startsWith("epoch")) continue;
-                    if (Integer.parseInt(line.substring(0, line.indexOf(','))) < epoch) csvRows.add(line);
-                }
-            } catch (IOException e) {
-                throw new CliException(p + ": cannot read the run's metrics (" + io.elbo.nn.IoErrors.reason(e) + ")");
             }
         }
 
@@ -279,21 +265,8 @@ public final class SparkTraining implements SparkSupport {
         }
 
         private void save() {
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put(Runs.RUN, config.toJson());
-            meta.put(TrainCommand.TRAINER, "spark");
-            meta.put(SHARD_SIZE, Integer.toString(plan.shardSize()));
-            meta.put(Runs.EPOCH, Integer.toString(epoch));
-            meta.put(STEP_IN_EPOCH, Integer.toString(step));
-            meta.put(Runs.BATCH, Integer.toString(step));
-            meta.put(Runs.STEP, Long.toString(globalStep));
-            meta.put(Runs.SUMS, sums[0] + "," + sums[1] + "," + sums[2] + "," + sums[3]);
-            meta.put(Runs.SECONDS, Double.toString(seconds));
-            try {
-                Checkpoint.save(dir.resolve(Runs.CHECKPOINT), vae, optimizer, null, meta);
-            } catch (CheckpointException e) {
-                throw new CliException(e.getMessage());
-            }
+            Runs.save(dir, vae, optimizer, null, config, epoch, step, globalStep, sums, seconds,
+                    Map.of(TrainCommand.TRAINER, "spark", SHARD_SIZE, Integer.toString(plan.shardSize())));
         }
     }
 }
