@@ -11,9 +11,9 @@ import java.util.Map;
  *
  * <pre>
  * backward pass from z, seed 1
- *   z = add(t0, t1)      gets 1        sends t0 ← 1, t1 ← 1
- *   t1 = exp(x)          gets 1        sends x ← 7.389
- *   t0 = mul(x, y)       gets 1        sends x ← -3, y ← 2
+ *   z = add(t0, t1)   gets 1          sends t0 ← 1, t1 ← 1
+ *   t1 = exp(x)       gets 1          sends x ← 7.389
+ *   t0 = mul(x, y)    gets 1          sends x ← -3, y ← 2
  * gradients: x = 4.389, y = 2
  * </pre>
  *
