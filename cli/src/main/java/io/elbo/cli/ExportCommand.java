@@ -87,8 +87,7 @@ final class ExportCommand implements Callable<Integer> {
         } catch (CheckpointException e) {
             throw new CliException(e.getMessage());
         }
-        long params = 0;
-        for (Parameter p : m.vae().namedParameters().values()) params += p.value().numel();
+        long params = m.vae().parameterCount();
         Tensor first = m.vae().namedParameters().values().iterator().next().value();
         spec.commandLine().getOut().println("wrote " + params + " " + first.dtype() + " weights (" + m.vae().namedParameters().size()
                 + " tensors, " + scheme + " names) and the run configuration to " + file);

@@ -1,10 +1,7 @@
 package io.elbo.cli;
 
 import io.elbo.vae.data.Dataset;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,19 +34,13 @@ final class PlotCommand implements Callable<Integer> {
         Path dir = run.directory();
         Data source = run.data(m, data, spec.commandLine().getOut());
         Dataset test = RunArgument.testImages(m, source);
-        List<String> rows = new ArrayList<>();
+        List<String> rows = Runs.metricsBefore(dir, Integer.MAX_VALUE);
         Path metrics = dir.resolve(Runs.METRICS);
-        if (Files.isRegularFile(metrics)) {
+        for (String line : rows) { // the columns the loss curve plots must be numbers
+            String[] f = line.split(",", -1);
+            if (f.length < 5) throw new CliException(metrics + ": a row has " + f.length + " columns, not 8: " + line);
             try {
-                for (String line : Files.readAllLines(metrics)) {
-                    if (line.isBlank() || line.startsWith("epoch")) continue;
-                    String[] f = line.split(",", -1);
-                    if (f.length < 5) throw new CliException(metrics + ": a row has " + f.length + " columns, not 8: " + line);
-                    for (int i : new int[] {0, 1, 4}) Double.parseDouble(f[i]);
-                    rows.add(line);
-                }
-            } catch (IOException e) {
-                throw new CliException(metrics + ": cannot read (" + io.elbo.nn.IoErrors.reason(e) + ")");
+                for (int i : new int[] {1, 4}) Double.parseDouble(f[i]);
             } catch (NumberFormatException e) {
                 throw new CliException(metrics + ": a row holds something that is not a number (" + e.getMessage() + ")");
             }

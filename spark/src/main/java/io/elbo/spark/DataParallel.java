@@ -82,25 +82,10 @@ public final class DataParallel {
         try (var arena = vae.enterArena()) {
             vae.zeroGrad();
             VAE.Terms t = vae.backwardObjective(x, rng(seed, step, shard), options, step, (double) x.dim(0) / plan.globalBatch());
-            List<Parameter> ps = vae.parameters();
-            int n = 0;
-            for (Parameter p : ps) n += p.value().numel();
-            boolean f32 = ps.get(0).value().dtype() == DType.FLOAT32;
-            float[] fl = f32 ? new float[n] : null;
-            double[] db = f32 ? null : new double[n];
-            int at = 0;
-            for (Parameter p : ps) {
-                Tensor g = p.grad();
-                int m = p.value().numel();
-                if (g == null) {
-                    at += m;
-                    continue;
-                }
-                System.arraycopy(Storage.array(g), 0, f32 ? fl : db, at, m);
-                at += m;
-            }
+            Object g = flatten(vae, Parameter::grad);
             double rows = x.dim(0);
-            return new ShardResult(shard, fl, db, rows, t.elbo() * rows, t.reconstruction() * rows, t.kl() * rows);
+            return new ShardResult(shard, g instanceof float[] f ? f : null, g instanceof double[] d ? d : null, rows, t.elbo() * rows,
+                    t.reconstruction() * rows, t.kl() * rows);
         }
     }
 
@@ -148,14 +133,18 @@ public final class DataParallel {
 
     /** A flat copy of the parameters, in parameter order: what the driver sends the workers each step. */
     public static Object parameters(VAE vae) {
+        return flatten(vae, Parameter::value);
+    }
+
+    /** One tensor per parameter ({@code which}: its value or its gradient; null counts as zeros) laid end to end in parameter order. */
+    private static Object flatten(VAE vae, java.util.function.Function<Parameter, Tensor> which) {
         List<Parameter> ps = vae.parameters();
-        int n = 0;
-        for (Parameter p : ps) n += p.value().numel();
-        boolean f32 = ps.get(0).value().dtype() == DType.FLOAT32;
-        Object out = f32 ? new float[n] : new double[n];
+        int n = Math.toIntExact(vae.parameterCount());
+        Object out = ps.get(0).value().dtype() == DType.FLOAT32 ? new float[n] : new double[n];
         int at = 0;
         for (Parameter p : ps) {
-            System.arraycopy(Storage.array(p.value()), 0, out, at, p.value().numel());
+            Tensor t = which.apply(p);
+            if (t != null) System.arraycopy(Storage.array(t), 0, out, at, p.value().numel());
             at += p.value().numel();
         }
         return out;

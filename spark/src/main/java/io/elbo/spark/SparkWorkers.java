@@ -120,14 +120,7 @@ public final class SparkWorkers implements DataParallelTrainer.Workers {
         DataParallel.loadParameters(vae, parameters);
         int s = plan.shardSize(), dim = spec.inputDim();
         float[] rows = java.util.Arrays.copyOfRange(block, stepInEpoch * s * dim, (stepInEpoch + 1) * s * dim);
-        Tensor x;
-        if (DType.valueOf(spec.dtype()) == DType.FLOAT32) {
-            x = Tensor.of(rows, s, dim);
-        } else {
-            double[] d = new double[rows.length];
-            for (int i = 0; i < d.length; i++) d[i] = rows[i];
-            x = Tensor.of(d, s, dim);
-        }
+        Tensor x = Tensor.of(rows, s, dim).to(DType.valueOf(spec.dtype())); // as Dataset.rows converts
         return DataParallel.shardGradient(vae, x, spec.seed(), globalStep, k, spec.options(), plan);
     }
 
