@@ -1,32 +1,20 @@
 package io.elbo.cli;
 
+import static io.elbo.cli.CliTest.vae;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.elbo.nn.SafeTensors;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code vae train --spark}, {@code --resume} on Spark, and {@code vae parquet}, through the command line. */
 class SparkCliTest {
-    record Result(int exit, String out, String err) {}
-
-    static Result vae(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = Main.execute(cl, args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
     static final String[] SMALL = {"--limit", "384", "-b", "64", "--shard-size", "16", "--hidden", "32", "--latent", "2"};
 
@@ -54,7 +42,7 @@ class SparkCliTest {
     @Test
     void trainOnSparkWritesTheRunDirectoryAndAResumedRunEndsWithTheSameBits(@TempDir Path tmp) throws Exception {
         Path straight = tmp.resolve("straight"), split = tmp.resolve("split"), parquetRun = tmp.resolve("from-parquet");
-        Result r = vae(train(SMALL, "--spark", "local[2]", "--data", "sample", "-e", "2", "-o", straight.toString()));
+        CliTest.Result r = vae(train(SMALL, "--spark", "local[2]", "--data", "sample", "-e", "2", "-o", straight.toString()));
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("spark: local[2], 384 images in 6 steps of 64 = 4 shards of 16 per epoch, 2"), r.out());
         assertTrue(r.out().contains("\n2/2 "), r.out());
@@ -67,30 +55,30 @@ class SparkCliTest {
 
         // one epoch on one worker, then --resume to two on three workers: the straight run's bits
         assertEquals(0, vae(train(SMALL, "--spark", "local[1]", "--data", "sample", "-e", "1", "-o", split.toString())).exit());
-        Result resumed = vae("train", "--resume", split.toString(), "--epochs", "2", "--spark", "local[3]");
+        CliTest.Result resumed = vae("train", "--resume", split.toString(), "--epochs", "2", "--spark", "local[3]");
         assertEquals(0, resumed.exit(), resumed.err());
         assertSameTensors(straight, split);
         assertEquals(0, vae("eval", straight.toString(), "-k", "5", "-n", "5").exit(), "eval reads a Spark run");
 
         // the same sample through Parquet gives the same run
         Path parquet = tmp.resolve("parquet");
-        Result conv = vae("parquet", "--data", "sample", parquet.toString(), "--spark", "local[2]");
+        CliTest.Result conv = vae("parquet", "--data", "sample", parquet.toString(), "--spark", "local[2]");
         assertEquals(0, conv.exit(), conv.err());
         assertTrue(Files.isRegularFile(parquet.resolve("dataset.json")));
-        Result p = vae(train(SMALL, "--spark", "local[2]", "--data", parquet.toString(), "-e", "2", "-o", parquetRun.toString()));
+        CliTest.Result p = vae(train(SMALL, "--spark", "local[2]", "--data", parquet.toString(), "-e", "2", "-o", parquetRun.toString()));
         assertEquals(0, p.exit(), p.err());
         assertSameTensors(straight, parquetRun);
         // and through a URI, as for hdfs:// or s3a:// (Hadoop's file systems read it, dataset.json included)
         Path uriRun = tmp.resolve("from-uri");
-        Result u = vae(train(SMALL, "--spark", "local[2]", "--data", parquet.toUri().toString(), "-e", "1", "-o", uriRun.toString()));
+        CliTest.Result u = vae(train(SMALL, "--spark", "local[2]", "--data", parquet.toUri().toString(), "-e", "1", "-o", uriRun.toString()));
         assertEquals(0, u.exit(), u.err());
         assertTrue(u.out().contains("data: Parquet in file:"), u.out());
 
         // the trainers do not mix, and an impossible plan is one line
-        Result mix = vae("train", "--resume", straight.toString(), "--epochs", "3");
+        CliTest.Result mix = vae("train", "--resume", straight.toString(), "--epochs", "3");
         assertEquals(2, mix.exit());
         assertTrue(mix.err().contains("was trained on Spark; continue it with --spark MASTER"), mix.err());
-        Result plan = vae("train", "--limit", "384", "-b", "64", "--shard-size", "24", "--spark", "local[1]", "--data", "sample", "-o",
+        CliTest.Result plan = vae("train", "--limit", "384", "-b", "64", "--shard-size", "24", "--spark", "local[1]", "--data", "sample", "-o",
                 tmp.resolve("bad").toString());
         assertEquals(2, plan.exit());
         assertTrue(plan.err().contains("must be a multiple of --shard-size (24)"), plan.err());
@@ -98,10 +86,8 @@ class SparkCliTest {
 
     @Test
     void aDivergingStepOnAnExecutorIsOneLineNamingTheOp(@TempDir Path tmp) {
-        Result r = vae("train", "--spark", "local[2]", "--data", "sample", "--limit", "256", "-b", "64", "--shard-size", "32", "--lr", "1e10",
+        CliTest.Result r = vae("train", "--spark", "local[2]", "--data", "sample", "--limit", "256", "-b", "64", "--shard-size", "32", "--lr", "1e10",
                 "-e", "1", "-o", tmp.resolve("run").toString());
-        assertEquals(1, r.exit(), r.err());
-        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
-        assertTrue(r.err().contains("training diverged at epoch 1") && r.err().contains("op '") && r.err().contains("Try a smaller --lr"), r.err());
+        r.assertOneLineError(1, "training diverged at epoch 1", "op '", "Try a smaller --lr");
     }
 }
