@@ -155,7 +155,6 @@ final class ImportCommand implements Callable<Integer> {
         }
         String source = data.value != null ? Data.resolve(data.value) : config == null && !contents.metadata().containsKey(Runs.RUN)
                 ? Data.resolve(null) : c.data();
-        return new RunConfig(source, c.pixels(), c.limit(), c.rows(), c.cols(), c.hidden(), c.latent(), c.activation(), c.likelihood(),
-                c.sigma(), c.epochs(), c.batchSize(), c.optimizer(), c.lr(), c.beta(), c.klWarmup(), c.samples(), c.iwaeK(), c.seed(), c.dtype());
+        return c.withData(source);
     }
 }

@@ -21,6 +21,18 @@ record RunConfig(String data, String pixels, int limit, int rows, int cols, int[
                  long seed, String dtype) {
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
+    /** The same run with {@code total} epochs (a resumed run's new total). */
+    RunConfig withEpochs(int total) {
+        return new RunConfig(data, pixels, limit, rows, cols, hidden, latent, activation, likelihood, sigma, total, batchSize, optimizer, lr, beta,
+                klWarmup, samples, iwaeK, seed, dtype);
+    }
+
+    /** The same run reading its images from {@code source}. */
+    RunConfig withData(String source) {
+        return new RunConfig(source, pixels, limit, rows, cols, hidden, latent, activation, likelihood, sigma, epochs, batchSize, optimizer, lr,
+                beta, klWarmup, samples, iwaeK, seed, dtype);
+    }
+
     String toJson() {
         return GSON.toJson(this);
     }

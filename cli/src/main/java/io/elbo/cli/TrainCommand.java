@@ -149,7 +149,7 @@ final class TrainCommand implements Callable<Integer> {
             RunConfig saved = Runs.config(checkpoint);
             int total = spec.commandLine().getParseResult().hasMatchedOption("--epochs") ? epochs : saved.epochs();
             if (total < 1) throw usage("--epochs must be at least 1, got " + total);
-            config = withEpochs(saved, total);
+            config = saved.withEpochs(total);
             config.checkMemory("training the model of " + checkpoint, (long) config.batchSize() * Math.max(config.samples(), config.iwaeK()),
                     4, RunConfig.TRAINING);
             Main.doing("reading the data");
@@ -286,10 +286,6 @@ final class TrainCommand implements Callable<Integer> {
         return new ParameterException(spec.commandLine(), message);
     }
 
-    private static RunConfig withEpochs(RunConfig c, int total) {
-        return new RunConfig(c.data(), c.pixels(), c.limit(), c.rows(), c.cols(), c.hidden(), c.latent(), c.activation(), c.likelihood(), c.sigma(),
-                total, c.batchSize(), c.optimizer(), c.lr(), c.beta(), c.klWarmup(), c.samples(), c.iwaeK(), c.seed(), c.dtype());
-    }
 
     /** The training loop and its state: where in which epoch, running sums, the generator. */
     static final class Trainer {
