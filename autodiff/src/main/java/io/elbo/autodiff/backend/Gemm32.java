@@ -1,6 +1,10 @@
 package io.elbo.autodiff.backend;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -8,94 +12,196 @@ import jdk.incubator.vector.VectorSpecies;
  * float32 matrix multiply, C = op(A)·op(B) with op(X) = X or Xᵀ, on {@code FloatVector}, for the three
  * layouts backprop needs (A·B, A·Bᵀ, Aᵀ·B) without materialising a transpose of either operand.
  *
- * <p>One register-blocked micro-kernel computes a 4 × 3L tile of C (L float lanes): for each p, four
- * broadcast elements of op(A) times three vectors of row p of op(B), into 12 vector accumulators (12 FMA
- * per 7 loads). op(A) is read in place with strides (row-major A or Aᵀ alike). op(B) is read in place
- * when B is not transposed; for Bᵀ, and for the last partial panel of columns, a panel of k × 3L values
- * is packed (transposed and zero-padded) into a per-thread buffer first. No masked vector op runs in the
- * hot loop.
+ * <p>The loops are those of GotoBLAS and BLIS. The depth k is cut into blocks of KC; for each block, a
+ * thread packs its columns of op(B) into micro-panels of KC × NR values (NR = NV vectors of L floats),
+ * then, for each block of MC rows, packs op(A) into micro-panels of MR × KC, and a register-blocked
+ * micro-kernel multiplies a micro-panel of A by one of B into an MR × NR tile of C held in MR·NV vector
+ * registers: per step p, NV loads of B, MR broadcasts of A, MR·NV FMAs. A micro-panel of B (KC·NR
+ * floats) stays in L1 while the micro-panels of A stream past it from L2. Packing reads either layout of
+ * either operand once and leaves the micro-kernel unit-stride reads; edges are zero-padded in the packs,
+ * so no masked vector op runs in the hot loop.
+ *
+ * <p>The {@link Tile} (MR × NV) fits the machine: four rows by three vectors (12 accumulators) where
+ * FMA throughput bounds (AMD Zen), six by four (24 accumulators, fewer loads per FMA) on Intel's AVX-512
+ * server cores, whose two 512-bit FMA ports need more FMAs per broadcast. It is chosen from the CPU at
+ * class initialisation ({@link #TILE}); {@code -Delbo.gemm.tile=4x3|6x4} overrides it.
  *
  * <p>Every element is C[i,j] = fma(A[i,k−1], B[k−1,j], ... fma(A[i,0], B[0,j], 0)), one sequence
- * whichever tile, block or thread computes it: <b>results do not depend on the thread count</b>. (A narrow
- * A·Bᵀ, at most 2L columns, is computed as dot products of rows instead, in another fixed order: see
- * {@link #narrowABt}.)
- * When the product is large enough to pay for the hand-over, the grid of (panel, 4 rows) tiles is
- * split evenly among {@link Threads}, panel by panel; rows are taken in blocks of {@value #MC} so the
- * block of A stays in L2 cache.
+ * whichever tile, depth block or thread computes it (a depth block after the first resumes the chain
+ * from the float32 value stored in C): <b>results depend neither on the thread count nor on the tile</b>.
+ * (A narrow A·Bᵀ, at most 2L columns, is computed as dot products of rows instead, in another fixed
+ * order: see {@link #narrowABt}.) When the product is large enough to pay for the hand-over, the tiles
+ * are split among {@link Threads} by rows, by columns, or both, whichever leaves the busiest thread the
+ * fewest tiles.
  */
 final class Gemm32 {
     private Gemm32() {}
 
     static final VectorSpecies<Float> S = VectorKernels32.S;
     static final int L = S.length();
-    private static final int MR = 4, NR = 3 * L;
     /** A·Bᵀ with at most this many columns takes the dot-product path ({@link #narrowABt}). */
     private static final int NARROW = 2 * L;
-    /** Rows of C per block: the block of op(A) (MC × k) stays in L2 while the column panels sweep it. */
-    static final int MC = 256;
+    /** Rows per block of the dot-product path. */
+    private static final int DOT_ROWS = 4;
     /** Below this many multiply-adds one thread is faster than handing work over (about 5 µs of work). */
     static final long PARALLEL_MIN = 1L << 19;
 
-    private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[0]);
+    /**
+     * The register tile of the micro-kernel, MR rows × NV vectors, with the depth block KC that keeps a
+     * micro-panel of B (KC × NV·L floats, 24–32 KB at L = 16) in a 32–48 KB L1 cache.
+     */
+    enum Tile {
+        /** 4 × 3 vectors: 12 accumulators, 7 loads per 12 FMAs; fits the 16 registers of AVX2 too. */
+        T4x3(4, 3, 128),
+        /** 6 × 4 vectors: 24 accumulators, 10 loads per 24 FMAs; needs the 32 registers of AVX-512. */
+        T6x4(6, 4, 128);
+
+        final int mr, nv, kc;
+
+        Tile(int mr, int nv, int kc) {
+            this.mr = mr;
+            this.nv = nv;
+            this.kc = Integer.getInteger("elbo.gemm.kc", kc);
+        }
+
+        int nr() {
+            return nv * L;
+        }
+
+        /** Rows per block of packed A (MC × KC floats, 128 KB for MC = 256 at KC = 128): a multiple of MR. */
+        int mc() {
+            return 256 / mr * mr;
+        }
+
+        @Override
+        public String toString() {
+            return mr + "x" + nv;
+        }
+
+        static Tile parse(String s) {
+            for (Tile t : values()) if (t.toString().equals(s)) return t;
+            throw new IllegalArgumentException("elbo.gemm.tile: expected 4x3 or 6x4, got " + s);
+        }
+
+        /**
+         * 6 × 4 on an Intel CPU with AVX-512 (32 vector registers, two 512-bit FMA ports), else 4 × 3
+         * (AMD Zen 2–5, AVX2 machines, other architectures). Reads the vendor from /proc/cpuinfo, where
+         * there is one.
+         */
+        static Tile forThisMachine() {
+            String override = System.getProperty("elbo.gemm.tile");
+            if (override != null) return parse(override.trim());
+            return L >= 16 && "GenuineIntel".equals(cpuVendor()) ? T6x4 : T4x3;
+        }
+    }
+
+    /** The tile this machine's products use. */
+    static final Tile TILE = Tile.forThisMachine();
+
+    /** "GenuineIntel", "AuthenticAMD", ... from /proc/cpuinfo, or "" where there is none. */
+    static String cpuVendor() {
+        try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("vendor_id")).findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("");
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    /** What the products run with, for a log line: "tile 4x3, 16 float lanes, AuthenticAMD". */
+    static String describe() {
+        String vendor = cpuVendor();
+        return String.format(Locale.ROOT, "tile %s, %d float lanes%s", TILE, L, vendor.isEmpty() ? "" : ", " + vendor);
+    }
+
+    private static final ThreadLocal<float[][]> PACKS = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0]});
 
     static void gemm(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB, float[] c, int cOff, int m, int n, int k) {
+        gemm(TILE, a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
+    }
+
+    static void gemm(Tile t, float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB, float[] c, int cOff,
+                     int m, int n, int k) {
         if (m == 0 || n == 0) return;
         if (k == 0) {
             Arrays.fill(c, cOff, cOff + m * n, 0f);
             return;
         }
         if (transA && transB) { // Aᵀ·Bᵀ = (B·A)ᵀ: no layer needs it; one product and one transpose
-            float[] t = new float[m * n];
-            gemm(b, bOff, false, a, aOff, false, t, 0, n, m, k);
-            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[cOff + i * n + j] = t[j * m + i];
+            float[] tmp = new float[m * n];
+            gemm(t, b, bOff, false, a, aOff, false, tmp, 0, n, m, k);
+            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[cOff + i * n + j] = tmp[j * m + i];
             return;
         }
         if (transB && !transA && n <= NARROW) {
             narrowABt(a, aOff, b, bOff, c, cOff, m, n, k);
             return;
         }
-        int si = transA ? 1 : k, sp = transA ? m : 1;
-        // The work is a grid of (column panel, group of MR rows) units, numbered panel by panel; each
-        // thread takes a contiguous run of units, so the split is even to one group of rows whatever
-        // the shape (a thin C with one panel is split by rows), and only a panel on the boundary
-        // between two threads is packed twice.
-        int panels = (n + NR - 1) / NR, groups = (m + MR - 1) / MR;
-        long units = (long) panels * groups;
-        int parts = (long) m * n * k >= PARALLEL_MIN ? (int) Math.min(Threads.count(), units) : 1;
+        Operands o = new Operands(t, a, aOff, transA ? 1 : k, transA ? m : 1, b, bOff, transB ? 1 : n, transB ? k : 1, c, cOff, n, k);
+        int mr = t.mr, nr = t.nr();
+        int groups = (m + mr - 1) / mr, panels = (n + nr - 1) / nr;
+        int parts = (long) m * n * k >= PARALLEL_MIN ? (int) Math.min(Threads.count(), (long) groups * panels) : 1;
+        // parts = rowParts × colParts, the factorisation that leaves the busiest thread the fewest tiles
+        // (ties: more row parts, so each thread reads a whole row of panels of B).
+        int rowParts = 1;
+        long best = Long.MAX_VALUE;
+        for (int rp = parts; rp >= 1; rp--) {
+            if (parts % rp != 0) continue;
+            long busiest = (long) ceilDiv(groups, rp) * ceilDiv(panels, parts / rp);
+            if (busiest < best) {
+                best = busiest;
+                rowParts = rp;
+            }
+        }
+        int rp = rowParts, cp = parts / rowParts;
         if (parts == 1) {
-            units(a, aOff, si, sp, b, bOff, transB, c, cOff, m, n, k, 0, units);
+            block(o, 0, m, 0, n);
             return;
         }
-        Threads.forEach(parts, part -> units(a, aOff, si, sp, b, bOff, transB, c, cOff, m, n, k,
-                units * part / parts, units * (part + 1) / parts));
+        Threads.forEach(parts, part -> {
+            int gi = part % rp, gj = part / rp;
+            block(o, Math.min(m, groups * gi / rp * mr), Math.min(m, groups * (gi + 1) / rp * mr),
+                    Math.min(n, panels * gj / cp * nr), Math.min(n, panels * (gj + 1) / cp * nr));
+        });
     }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    /**
+     * A product's operands: op(A)[i,p] = a[aOff + i·si + p·sp], op(B)[p,j] = b[bOff + p·bsp + j·bsj],
+     * C[i,j] = c[cOff + i·n + j], depth k.
+     */
+    private record Operands(Tile t, float[] a, int aOff, int si, int sp, float[] b, int bOff, int bsp, int bsj,
+                            float[] c, int cOff, int n, int k) {}
 
     /**
      * A·Bᵀ with a narrow C (n ≤ {@value #NARROW} columns, as a layer of 20 outputs): packing Bᵀ into a
      * 3L-wide panel would leave most lanes idle, so each element is a dot product of two rows read in
      * place, A[i, :] and B[j, :], vectorised along k. Rows are split among threads in groups of
-     * {@value #MR}; every element is computed by the same sequence ({@link #dot1x1}) whichever thread
+     * {@value #DOT_ROWS}; every element is computed by the same sequence ({@link #dot1x1}) whichever thread
      * or block computes it.
      */
     private static void narrowABt(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int m, int n, int k) {
-        int groups = (m + MR - 1) / MR;
+        int groups = (m + DOT_ROWS - 1) / DOT_ROWS;
         int parts = (long) m * n * k >= PARALLEL_MIN ? Math.min(Threads.count(), groups) : 1;
         if (parts == 1) {
             dotRows(a, aOff, b, bOff, c, cOff, n, k, 0, m);
             return;
         }
         Threads.forEach(parts, part -> dotRows(a, aOff, b, bOff, c, cOff, n, k,
-                Math.min(m, groups * part / parts * MR), Math.min(m, groups * (part + 1) / parts * MR)));
+                Math.min(m, groups * part / parts * DOT_ROWS), Math.min(m, groups * (part + 1) / parts * DOT_ROWS)));
     }
 
     /** Rows [i0, i1) of C = A·Bᵀ by dot products: 4 × 4 blocks, then single elements at the edges. */
     private static void dotRows(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int n, int k, int i0, int i1) {
         int i = i0;
         float[] acc = new float[16 * L];
-        for (; i + MR <= i1; i += MR) {
+        for (; i + DOT_ROWS <= i1; i += DOT_ROWS) {
             int j = 0;
             for (; j + 4 <= n; j += 4) dot4x4(a, aOff + i * k, b, bOff + j * k, c, cOff + i * n + j, n, k, acc);
-            for (; j < n; j++) for (int r = 0; r < MR; r++) c[cOff + (i + r) * n + j] = dot1x1(a, aOff + (i + r) * k, b, bOff + j * k, k);
+            for (; j < n; j++) for (int r = 0; r < DOT_ROWS; r++) c[cOff + (i + r) * n + j] = dot1x1(a, aOff + (i + r) * k, b, bOff + j * k, k);
         }
         for (; i < i1; i++) for (int j = 0; j < n; j++) c[cOff + i * n + j] = dot1x1(a, aOff + i * k, b, bOff + j * k, k);
     }
@@ -178,167 +284,374 @@ final class Gemm32 {
         for (int e = 0; e < 16; e++) acc[e] = VectorMath.sumLanes(FloatVector.fromArray(S, acc, e * L));
     }
 
+    /** Rows [r0, r1) × columns [j0, j1) of C, on one thread: the depth blocks, the row blocks, the tiles. */
+    private static void block(Operands o, int r0, int r1, int j0, int j1) {
+        if (r0 >= r1 || j0 >= j1) return;
+        Tile t = o.t;
+        int mr = t.mr, nr = t.nr(), n = o.n, k = o.k;
+        int panels = ceilDiv(j1 - j0, nr), mcMax = Math.min(t.mc(), ceilDiv(r1 - r0, mr) * mr);
+        float[][] packs = PACKS.get();
+        float[] packB = packs[0], packA = packs[1], tile = packs[2];
+        int depthBlocks = ceilDiv(k, t.kc), kcMax = ceilDiv(k, depthBlocks); // equal blocks: no short last one
+        if (packB.length < panels * kcMax * nr) packs[0] = packB = new float[panels * kcMax * nr];
+        if (packA.length < mcMax * kcMax) packs[1] = packA = new float[mcMax * kcMax];
+        if (tile.length < mr * nr) packs[2] = tile = new float[mr * nr];
+        for (int pc = 0; pc < k; pc += kcMax) {
+            int kc = Math.min(kcMax, k - pc);
+            boolean resume = pc > 0;
+            packB(o, pc, kc, j0, j1, nr, packB);
+            for (int ic = r0; ic < r1; ic += mcMax) {
+                int mc = Math.min(mcMax, r1 - ic);
+                packA(o, ic, mc, pc, kc, mr, packA);
+                for (int q = 0; q < panels; q++) {
+                    int j = j0 + q * nr, w = Math.min(nr, j1 - j), bq = q * kc * nr;
+                    for (int g = 0; g * mr < mc; g++) {
+                        int i = ic + g * mr, h = Math.min(mr, ic + mc - i), ag = g * kc * mr;
+                        if (h == mr && w == nr) {
+                            kernel(t, packA, ag, packB, bq, o.c, o.cOff + i * n + j, n, kc, resume);
+                        } else { // an edge: through a scratch tile, only the columns that hold data
+                            if (resume) for (int r = 0; r < h; r++) System.arraycopy(o.c, o.cOff + (i + r) * n + j, tile, r * nr, w);
+                            edgeKernel(t, packA, ag, packB, bq, tile, nr, kc, resume, w);
+                            for (int r = 0; r < h; r++) System.arraycopy(tile, r * nr, o.c, o.cOff + (i + r) * n + j, w);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /**
-     * Units [u0, u1) of the grid: unit u covers rows [MR·(u mod groups), +MR) of column panel
-     * u / groups. op(A)[i,p] = a[aOff + i·si + p·sp]. Rows are visited in blocks of {@value #MC},
-     * each block sweeping the panels, so the block of op(A) stays in cache.
+     * packB[q·kc·NR + p·NR + jj] = op(B)[pc + p, j0 + q·NR + jj] for the panels q of columns [j0, j1),
+     * zero past j1.
      */
-    private static void units(float[] a, int aOff, int si, int sp, float[] b, int bOff, boolean transB, float[] c, int cOff,
-                              int m, int n, int k, long u0, long u1) {
-        if (u0 >= u1) return;
-        int groups = (m + MR - 1) / MR;
-        int q0 = (int) (u0 / groups), q1 = (int) ((u1 - 1) / groups); // first and last panel, inclusive
-        int firstRow = (int) (u0 % groups) * MR, lastRow = Math.min(m, (int) ((u1 - 1) % groups + 1) * MR);
-        // Panels that are read from a packed copy: all of Bᵀ, or the partial last panel of B.
-        int lastPanel = (n - 1) / NR;
-        boolean partialLast = n % NR != 0;
-        float[] pack = null;
-        if (transB || (partialLast && q1 == lastPanel)) {
-            int packed = transB ? q1 - q0 + 1 : 1;
-            pack = PACK.get();
-            if (pack.length < packed * k * NR) PACK.set(pack = new float[packed * k * NR]);
-            if (transB) {
-                for (int q = q0; q <= q1; q++) packTransposed(b, bOff, k, q * NR, Math.min(NR, n - q * NR), pack, (q - q0) * k * NR);
-            } else {
-                packRows(b, bOff, n, k, lastPanel * NR, n - lastPanel * NR, pack, 0);
+    private static void packB(Operands o, int pc, int kc, int j0, int j1, int nr, float[] packB) {
+        float[] b = o.b;
+        int panels = ceilDiv(j1 - j0, nr);
+        int[] rowStarts = new int[L]; // lane → offset of its row of B, for the gathers of Bᵀ
+        for (int lane = 0; lane < L; lane++) rowStarts[lane] = lane * o.bsj;
+        for (int q = 0; q < panels; q++) {
+            int j = j0 + q * nr, w = Math.min(nr, j1 - j), dst = q * kc * nr;
+            if (o.bsj == 1) { // rows of B are contiguous
+                for (int p = 0; p < kc; p++) {
+                    System.arraycopy(b, o.bOff + (pc + p) * o.bsp + j, packB, dst + p * nr, w);
+                    if (w < nr) Arrays.fill(packB, dst + p * nr + w, dst + p * nr + nr, 0f);
+                }
+            } else { // Bᵀ: a vector of the panel's row p gathers element p of L rows of B
+                int whole = w - w % L;
+                for (int v = 0; v < whole; v += L) {
+                    int src = o.bOff + (j + v) * o.bsj + pc;
+                    for (int p = 0; p < kc; p++) FloatVector.fromArray(S, b, src + p, rowStarts, 0).intoArray(packB, dst + p * nr + v);
+                }
+                for (int jj = whole; jj < w; jj++) {
+                    int src = o.bOff + (j + jj) * o.bsj + pc;
+                    for (int p = 0; p < kc; p++) packB[dst + p * nr + jj] = b[src + p];
+                }
+                if (w < nr) for (int p = 0; p < kc; p++) Arrays.fill(packB, dst + p * nr + w, dst + p * nr + nr, 0f);
             }
         }
-        float[] tile = new float[MR * NR];
-        for (int i0 = 0; i0 < m; i0 += MC) {
-            for (int q = q0; q <= q1; q++) {
-                int rowLo = Math.max(i0, q == q0 ? firstRow : 0), rowHi = Math.min(i0 + MC, q == q1 ? lastRow : m);
-                if (rowLo >= rowHi) continue;
-                int j = q * NR, w = Math.min(NR, n - j);
-                float[] src;
-                int srcOff, srcStride;
-                if (transB) {
-                    src = pack; srcOff = (q - q0) * k * NR; srcStride = NR;
-                } else if (w < NR) {
-                    src = pack; srcOff = 0; srcStride = NR;
+    }
+
+    /** packA[g·kc·MR + p·MR + r] = op(A)[ic + g·MR + r, pc + p] for rows [ic, ic + mc), zero past them. */
+    private static void packA(Operands o, int ic, int mc, int pc, int kc, int mr, float[] packA) {
+        float[] a = o.a;
+        int si = o.si, sp = o.sp;
+        // A vector of the packed panel holds L / MR steps p of the MR rows: gathered, where MR divides L.
+        int[] lanes = null;
+        int perVector = L / mr, vectorsPerPanel = L % mr == 0 ? kc / perVector : 0;
+        if (vectorsPerPanel > 0) {
+            lanes = new int[L];
+            for (int lane = 0; lane < L; lane++) lanes[lane] = (lane % mr) * si + (lane / mr) * sp;
+        }
+        for (int g = 0; g * mr < mc; g++) {
+            int dst = g * kc * mr;
+            if (vectorsPerPanel > 0 && g * mr + mr <= mc) {
+                int src = o.aOff + (ic + g * mr) * si + pc * sp, p = 0;
+                for (int v = 0; v < vectorsPerPanel; v++, p += perVector) {
+                    FloatVector.fromArray(S, a, src + p * sp, lanes, 0).intoArray(packA, dst + p * mr);
+                }
+                for (; p < kc; p++) for (int r = 0; r < mr; r++) packA[dst + p * mr + r] = a[src + r * si + p * sp];
+                continue;
+            }
+            for (int r = 0; r < mr; r++) {
+                if (g * mr + r < mc) {
+                    int src = o.aOff + (ic + g * mr + r) * si + pc * sp;
+                    for (int p = 0; p < kc; p++) packA[dst + p * mr + r] = a[src + p * sp];
                 } else {
-                    src = b; srcOff = bOff + j; srcStride = n;
-                }
-                int i = rowLo;
-                for (; i + MR <= rowHi; i += MR) {
-                    if (w == NR) {
-                        kernel4x3(a, aOff + i * si, si, sp, src, srcOff, srcStride, c, cOff + i * n + j, n, k);
-                    } else {
-                        // A narrow panel (at most 2L columns, as a 20-wide C) takes the two-vector kernel.
-                        if (w <= 2 * L) kernel4x2(a, aOff + i * si, si, sp, src, srcOff, srcStride, tile, 0, NR, k);
-                        else kernel4x3(a, aOff + i * si, si, sp, src, srcOff, srcStride, tile, 0, NR, k);
-                        for (int r = 0; r < MR; r++) System.arraycopy(tile, r * NR, c, cOff + (i + r) * n + j, w);
-                    }
-                }
-                for (; i < rowHi; i++) {
-                    if (w == NR) {
-                        kernel1x3(a, aOff + i * si, sp, src, srcOff, srcStride, c, cOff + i * n + j, k);
-                    } else {
-                        kernel1x3(a, aOff + i * si, sp, src, srcOff, srcStride, tile, 0, k);
-                        System.arraycopy(tile, 0, c, cOff + i * n + j, w);
-                    }
+                    for (int p = 0; p < kc; p++) packA[dst + p * mr + r] = 0f;
                 }
             }
         }
     }
 
-    /** pack[p·NR + jj] = B[p, j + jj] for jj < w, else 0: a partial panel of a k × n row-major B. */
-    private static void packRows(float[] b, int bOff, int n, int k, int j, int w, float[] pack, int off) {
-        for (int p = 0; p < k; p++) {
-            int dst = off + p * NR;
-            System.arraycopy(b, bOff + p * n + j, pack, dst, w);
-            Arrays.fill(pack, dst + w, dst + NR, 0f);
+    /** One full MR × NR tile of C at c[ci], row stride cs: C = (resume ? C : 0) + A-panel · B-panel over kc. */
+    private static void kernel(Tile t, float[] ap, int ai, float[] bp, int bj, float[] c, int ci, int cs, int kc, boolean resume) {
+        if (t == Tile.T6x4) kernel6x4(ap, ai, bp, bj, 4 * L, c, ci, cs, kc, resume);
+        else kernel4x3(ap, ai, bp, bj, 3 * L, c, ci, cs, kc, resume);
+    }
+
+    /**
+     * A tile whose panel holds only w ≤ NR columns of data: the columns' vectors in groups of two and
+     * one, so a narrow edge (a C of 20 columns) spends no FMAs on padding vectors.
+     */
+    private static void edgeKernel(Tile t, float[] ap, int ai, float[] bp, int bj, float[] tile, int nr, int kc, boolean resume, int w) {
+        int vectors = ceilDiv(w, L), v = 0;
+        if (vectors == t.nv) {
+            kernel(t, ap, ai, bp, bj, tile, 0, nr, kc, resume);
+            return;
+        }
+        for (; v + 2 <= vectors; v += 2) {
+            if (t.mr == 6) kernel6x2(ap, ai, bp, bj + v * L, nr, tile, v * L, nr, kc, resume);
+            else kernel4x2(ap, ai, bp, bj + v * L, nr, tile, v * L, nr, kc, resume);
+        }
+        if (v < vectors) {
+            if (t.mr == 6) kernel6x1(ap, ai, bp, bj + v * L, nr, tile, v * L, nr, kc, resume);
+            else kernel4x1(ap, ai, bp, bj + v * L, nr, tile, v * L, nr, kc, resume);
         }
     }
 
-    /** pack[p·NR + jj] = Bᵀ[p, j + jj] = B[j + jj, p] for jj < w, else 0: a panel of Bᵀ for an n × k row-major B. */
-    private static void packTransposed(float[] b, int bOff, int k, int j, int w, float[] pack, int off) {
-        int src = bOff + j * k;
-        for (int p = 0; p < k; p++) { // row by row of the panel: contiguous stores, w sequential read streams
-            int dst = off + p * NR;
-            for (int jj = 0; jj < w; jj++) pack[dst + jj] = b[src + jj * k + p];
-            if (w < NR) Arrays.fill(pack, dst + w, dst + NR, 0f);
-        }
-    }
-
-    /** C[0..4, 0..3L) = op(A)[0..4, :]·B[:, 0..3L): rows of A at ai + r·si (step sp along p), rows of B at bj + p·bs. */
-    private static void kernel4x3(float[] a, int ai, int si, int sp, float[] b, int bj, int bs, float[] c, int ci, int cs, int k) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
-        for (int p = 0; p < k; p++) {
-            int bp = bj + p * bs, ap = ai + p * sp;
-            FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + L), b2 = FloatVector.fromArray(S, b, bp + 2 * L);
-            FloatVector a0 = FloatVector.broadcast(S, a[ap]);
+    /** C[0..4, 0..3L) = (resume ? C : 0) + Σ_p (packed A)[ai + p·4 + r]·(packed B)[bj + p·bs + 0..3L), one FMA per element per p, in order. */
+    private static void kernel4x3(float[] ap, int ai, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z, c02 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 2 * L) : z;
+        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z, c12 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 2 * L) : z;
+        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z, c22 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 2 * L) : z;
+        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z, c32 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 2 * L) : z;
+        for (int p = 0; p < kc; p++) {
+            int b = bj + p * bs, a = ai + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
             c02 = a0.fma(b2, c02);
-            FloatVector a1 = FloatVector.broadcast(S, a[ap + si]);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1]);
             c10 = a1.fma(b0, c10);
             c11 = a1.fma(b1, c11);
             c12 = a1.fma(b2, c12);
-            FloatVector a2 = FloatVector.broadcast(S, a[ap + 2 * si]);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2]);
             c20 = a2.fma(b0, c20);
             c21 = a2.fma(b1, c21);
             c22 = a2.fma(b2, c22);
-            FloatVector a3 = FloatVector.broadcast(S, a[ap + 3 * si]);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
             c32 = a3.fma(b2, c32);
         }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + L);
-        c02.intoArray(c, ci + 2 * L);
-        c10.intoArray(c, ci + cs);
-        c11.intoArray(c, ci + cs + L);
-        c12.intoArray(c, ci + cs + 2 * L);
-        c20.intoArray(c, ci + 2 * cs);
-        c21.intoArray(c, ci + 2 * cs + L);
+        c00.intoArray(c, ci + 0 * cs + 0 * L);
+        c01.intoArray(c, ci + 0 * cs + 1 * L);
+        c02.intoArray(c, ci + 0 * cs + 2 * L);
+        c10.intoArray(c, ci + 1 * cs + 0 * L);
+        c11.intoArray(c, ci + 1 * cs + 1 * L);
+        c12.intoArray(c, ci + 1 * cs + 2 * L);
+        c20.intoArray(c, ci + 2 * cs + 0 * L);
+        c21.intoArray(c, ci + 2 * cs + 1 * L);
         c22.intoArray(c, ci + 2 * cs + 2 * L);
-        c30.intoArray(c, ci + 3 * cs);
-        c31.intoArray(c, ci + 3 * cs + L);
+        c30.intoArray(c, ci + 3 * cs + 0 * L);
+        c31.intoArray(c, ci + 3 * cs + 1 * L);
         c32.intoArray(c, ci + 3 * cs + 2 * L);
     }
 
-    /** C[0..4, 0..2L): {@link #kernel4x3} without its third column vector, for narrow panels. */
-    private static void kernel4x2(float[] a, int ai, int si, int sp, float[] b, int bj, int bs, float[] c, int ci, int cs, int k) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        for (int p = 0; p < k; p++) {
-            int bp = bj + p * bs, ap = ai + p * sp;
-            FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + L);
-            FloatVector a0 = FloatVector.broadcast(S, a[ap]);
+    /** C[0..4, 0..2L) = (resume ? C : 0) + Σ_p (packed A)[ai + p·4 + r]·(packed B)[bj + p·bs + 0..2L), one FMA per element per p, in order. */
+    private static void kernel4x2(float[] ap, int ai, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
+        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
+        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
+        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
+        for (int p = 0; p < kc; p++) {
+            int b = bj + p * bs, a = ai + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, a[ap + si]);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1]);
             c10 = a1.fma(b0, c10);
             c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, a[ap + 2 * si]);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2]);
             c20 = a2.fma(b0, c20);
             c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, a[ap + 3 * si]);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
         }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + L);
-        c10.intoArray(c, ci + cs);
-        c11.intoArray(c, ci + cs + L);
-        c20.intoArray(c, ci + 2 * cs);
-        c21.intoArray(c, ci + 2 * cs + L);
-        c30.intoArray(c, ci + 3 * cs);
-        c31.intoArray(c, ci + 3 * cs + L);
+        c00.intoArray(c, ci + 0 * cs + 0 * L);
+        c01.intoArray(c, ci + 0 * cs + 1 * L);
+        c10.intoArray(c, ci + 1 * cs + 0 * L);
+        c11.intoArray(c, ci + 1 * cs + 1 * L);
+        c20.intoArray(c, ci + 2 * cs + 0 * L);
+        c21.intoArray(c, ci + 2 * cs + 1 * L);
+        c30.intoArray(c, ci + 3 * cs + 0 * L);
+        c31.intoArray(c, ci + 3 * cs + 1 * L);
     }
 
-    /** One row: the same operations, element for element, as {@link #kernel4x3}. */
-    private static void kernel1x3(float[] a, int ai, int sp, float[] b, int bj, int bs, float[] c, int ci, int k) {
-        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0;
-        for (int p = 0; p < k; p++) {
-            int bp = bj + p * bs;
-            FloatVector av = FloatVector.broadcast(S, a[ai + p * sp]);
-            c0 = av.fma(FloatVector.fromArray(S, b, bp), c0);
-            c1 = av.fma(FloatVector.fromArray(S, b, bp + L), c1);
-            c2 = av.fma(FloatVector.fromArray(S, b, bp + 2 * L), c2);
+    /** C[0..4, 0..1L) = (resume ? C : 0) + Σ_p (packed A)[ai + p·4 + r]·(packed B)[bj + p·bs + 0..1L), one FMA per element per p, in order. */
+    private static void kernel4x1(float[] ap, int ai, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z;
+        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z;
+        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z;
+        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z;
+        for (int p = 0; p < kc; p++) {
+            int b = bj + p * bs, a = ai + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
+            c00 = a0.fma(b0, c00);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1]);
+            c10 = a1.fma(b0, c10);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2]);
+            c20 = a2.fma(b0, c20);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3]);
+            c30 = a3.fma(b0, c30);
         }
-        c0.intoArray(c, ci);
-        c1.intoArray(c, ci + L);
-        c2.intoArray(c, ci + 2 * L);
+        c00.intoArray(c, ci + 0 * cs + 0 * L);
+        c10.intoArray(c, ci + 1 * cs + 0 * L);
+        c20.intoArray(c, ci + 2 * cs + 0 * L);
+        c30.intoArray(c, ci + 3 * cs + 0 * L);
+    }
+
+    /** C[0..6, 0..4L) = (resume ? C : 0) + Σ_p (packed A)[ai + p·6 + r]·(packed B)[bj + p·bs + 0..4L), one FMA per element per p, in order. */
+    private static void kernel6x4(float[] ap, int ai, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z, c02 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 2 * L) : z, c03 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 3 * L) : z;
+        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z, c12 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 2 * L) : z, c13 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 3 * L) : z;
+        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z, c22 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 2 * L) : z, c23 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 3 * L) : z;
+        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z, c32 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 2 * L) : z, c33 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 3 * L) : z;
+        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z, c42 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 2 * L) : z, c43 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 3 * L) : z;
+        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z, c52 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 2 * L) : z, c53 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 3 * L) : z;
+        for (int p = 0; p < kc; p++) {
+            int b = bj + p * bs, a = ai + p * 6;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L), b3 = FloatVector.fromArray(S, bp, b + 3 * L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            c02 = a0.fma(b2, c02);
+            c03 = a0.fma(b3, c03);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            c12 = a1.fma(b2, c12);
+            c13 = a1.fma(b3, c13);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            c22 = a2.fma(b2, c22);
+            c23 = a2.fma(b3, c23);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            c32 = a3.fma(b2, c32);
+            c33 = a3.fma(b3, c33);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            c42 = a4.fma(b2, c42);
+            c43 = a4.fma(b3, c43);
+            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            c52 = a5.fma(b2, c52);
+            c53 = a5.fma(b3, c53);
+        }
+        c00.intoArray(c, ci + 0 * cs + 0 * L);
+        c01.intoArray(c, ci + 0 * cs + 1 * L);
+        c02.intoArray(c, ci + 0 * cs + 2 * L);
+        c03.intoArray(c, ci + 0 * cs + 3 * L);
+        c10.intoArray(c, ci + 1 * cs + 0 * L);
+        c11.intoArray(c, ci + 1 * cs + 1 * L);
+        c12.intoArray(c, ci + 1 * cs + 2 * L);
+        c13.intoArray(c, ci + 1 * cs + 3 * L);
+        c20.intoArray(c, ci + 2 * cs + 0 * L);
+        c21.intoArray(c, ci + 2 * cs + 1 * L);
+        c22.intoArray(c, ci + 2 * cs + 2 * L);
+        c23.intoArray(c, ci + 2 * cs + 3 * L);
+        c30.intoArray(c, ci + 3 * cs + 0 * L);
+        c31.intoArray(c, ci + 3 * cs + 1 * L);
+        c32.intoArray(c, ci + 3 * cs + 2 * L);
+        c33.intoArray(c, ci + 3 * cs + 3 * L);
+        c40.intoArray(c, ci + 4 * cs + 0 * L);
+        c41.intoArray(c, ci + 4 * cs + 1 * L);
+        c42.intoArray(c, ci + 4 * cs + 2 * L);
+        c43.intoArray(c, ci + 4 * cs + 3 * L);
+        c50.intoArray(c, ci + 5 * cs + 0 * L);
+        c51.intoArray(c, ci + 5 * cs + 1 * L);
+        c52.intoArray(c, ci + 5 * cs + 2 * L);
+        c53.intoArray(c, ci + 5 * cs + 3 * L);
+    }
+
+    /** C[0..6, 0..2L) = (resume ? C : 0) + Σ_p (packed A)[ai + p·6 + r]·(packed B)[bj + p·bs + 0..2L), one FMA per element per p, in order. */
+    private static void kernel6x2(float[] ap, int ai, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
+        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
+        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
+        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
+        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
+        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z;
+        for (int p = 0; p < kc; p++) {
+            int b = bj + p * bs, a = ai + p * 6;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        c00.intoArray(c, ci + 0 * cs + 0 * L);
+        c01.intoArray(c, ci + 0 * cs + 1 * L);
+        c10.intoArray(c, ci + 1 * cs + 0 * L);
+        c11.intoArray(c, ci + 1 * cs + 1 * L);
+        c20.intoArray(c, ci + 2 * cs + 0 * L);
+        c21.intoArray(c, ci + 2 * cs + 1 * L);
+        c30.intoArray(c, ci + 3 * cs + 0 * L);
+        c31.intoArray(c, ci + 3 * cs + 1 * L);
+        c40.intoArray(c, ci + 4 * cs + 0 * L);
+        c41.intoArray(c, ci + 4 * cs + 1 * L);
+        c50.intoArray(c, ci + 5 * cs + 0 * L);
+        c51.intoArray(c, ci + 5 * cs + 1 * L);
+    }
+
+    /** C[0..6, 0..1L) = (resume ? C : 0) + Σ_p (packed A)[ai + p·6 + r]·(packed B)[bj + p·bs + 0..1L), one FMA per element per p, in order. */
+    private static void kernel6x1(float[] ap, int ai, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z;
+        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z;
+        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z;
+        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z;
+        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z;
+        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z;
+        for (int p = 0; p < kc; p++) {
+            int b = bj + p * bs, a = ai + p * 6;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
+            c00 = a0.fma(b0, c00);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1]);
+            c10 = a1.fma(b0, c10);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2]);
+            c20 = a2.fma(b0, c20);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3]);
+            c30 = a3.fma(b0, c30);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4]);
+            c40 = a4.fma(b0, c40);
+            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5]);
+            c50 = a5.fma(b0, c50);
+        }
+        c00.intoArray(c, ci + 0 * cs + 0 * L);
+        c10.intoArray(c, ci + 1 * cs + 0 * L);
+        c20.intoArray(c, ci + 2 * cs + 0 * L);
+        c30.intoArray(c, ci + 3 * cs + 0 * L);
+        c40.intoArray(c, ci + 4 * cs + 0 * L);
+        c50.intoArray(c, ci + 5 * cs + 0 * L);
     }
 }
