@@ -47,30 +47,32 @@ final class Gemm32 {
     static final long PARALLEL_MIN = 1L << 19;
 
     /**
-     * The register tile of the micro-kernel, MR rows × NV vectors, with the depth block KC that keeps a
-     * micro-panel of B (KC × NV·L floats, 24–32 KB at L = 16) in a 32–48 KB L1 cache.
+     * The register tile of the micro-kernel, MR rows × NV vectors, and the depth block KC. On Zen 4 the
+     * whole depth of W1's products in one block measured fastest (KC 1024: 94 GFLOP/s on one core for
+     * 128×400×784 A·B against 85 with KC 128, whose micro-panel of B fits L1): L2 feeds a 4 × 3 tile's
+     * three loads per twelve FMAs easily, and fewer blocks mean fewer passes over C and over packed A.
      */
     enum Tile {
         /** 4 × 3 vectors: 12 accumulators, 7 loads per 12 FMAs; fits the 16 registers of AVX2 too. */
-        T4x3(4, 3, 128),
+        T4x3(4, 3, 1024),
         /** 6 × 4 vectors: 24 accumulators, 10 loads per 24 FMAs; needs the 32 registers of AVX-512. */
-        T6x4(6, 4, 128);
+        T6x4(6, 4, 512);
 
         final int mr, nv, kc;
 
         Tile(int mr, int nv, int kc) {
             this.mr = mr;
             this.nv = nv;
-            this.kc = Integer.getInteger("elbo.gemm.kc", kc);
+            this.kc = kc;
         }
 
         int nr() {
             return nv * L;
         }
 
-        /** Rows per block of packed A (MC × KC floats, 128 KB for MC = 256 at KC = 128): a multiple of MR. */
-        int mc() {
-            return 256 / mr * mr;
+        /** Rows per block of packed A, a multiple of MR: MC × kc floats stay within 512 KB of L2. */
+        int mc(int kc) {
+            return Math.max(1, (1 << 17) / kc / mr) * mr;
         }
 
         @Override
@@ -114,13 +116,21 @@ final class Gemm32 {
         return String.format(Locale.ROOT, "tile %s, %d float lanes%s", TILE, L, vendor.isEmpty() ? "" : ", " + vendor);
     }
 
-    private static final ThreadLocal<float[][]> PACKS = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0]});
+    /** Floats of packed op(B) per chunk of columns (8 MB): a wider product is multiplied chunk by chunk. */
+    private static final int PACK_FLOATS = 1 << 21;
+    /** The calling thread's packed op(B), which its helpers read. */
+    private static final ThreadLocal<float[]> SHARED_PACK = ThreadLocal.withInitial(() -> new float[0]);
+    /** Each thread's packed op(A) and edge tile. */
+    private static final ThreadLocal<float[][]> PACKS = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+    /** Offsets lane·(row length) of the gathers that pack Bᵀ. */
+    private static final ThreadLocal<int[]> ROW_STARTS = ThreadLocal.withInitial(() -> new int[Math.max(2, L)]);
 
     static void gemm(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB, float[] c, int cOff, int m, int n, int k) {
-        gemm(TILE, a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
+        gemm(TILE, TILE.kc, a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
     }
 
-    static void gemm(Tile t, float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB, float[] c, int cOff,
+    /** The product with tile t and depth blocks of at most kcMax (tests vary both; the bits do not change). */
+    static void gemm(Tile t, int kcMax, float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB, float[] c, int cOff,
                      int m, int n, int k) {
         if (m == 0 || n == 0) return;
         if (k == 0) {
@@ -129,7 +139,7 @@ final class Gemm32 {
         }
         if (transA && transB) { // Aᵀ·Bᵀ = (B·A)ᵀ: no layer needs it; one product and one transpose
             float[] tmp = new float[m * n];
-            gemm(t, b, bOff, false, a, aOff, false, tmp, 0, n, m, k);
+            gemm(t, kcMax, b, bOff, false, a, aOff, false, tmp, 0, n, m, k);
             for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[cOff + i * n + j] = tmp[j * m + i];
             return;
         }
@@ -137,32 +147,52 @@ final class Gemm32 {
             narrowABt(a, aOff, b, bOff, c, cOff, m, n, k);
             return;
         }
-        Operands o = new Operands(t, a, aOff, transA ? 1 : k, transA ? m : 1, b, bOff, transB ? 1 : n, transB ? k : 1, c, cOff, n, k);
-        int mr = t.mr, nr = t.nr();
-        int groups = (m + mr - 1) / mr, panels = (n + nr - 1) / nr;
-        int parts = (long) m * n * k >= PARALLEL_MIN ? (int) Math.min(Threads.count(), (long) groups * panels) : 1;
-        // parts = rowParts × colParts, the factorisation that leaves the busiest thread the fewest tiles
-        // (ties: more row parts, so each thread reads a whole row of panels of B).
-        int rowParts = 1;
-        long best = Long.MAX_VALUE;
-        for (int rp = parts; rp >= 1; rp--) {
-            if (parts % rp != 0) continue;
-            long busiest = (long) ceilDiv(groups, rp) * ceilDiv(panels, parts / rp);
-            if (busiest < best) {
-                best = busiest;
-                rowParts = rp;
-            }
-        }
-        int rp = rowParts, cp = parts / rowParts;
-        if (parts == 1) {
-            block(o, 0, m, 0, n);
+        if (transA && !transB && n <= NARROW && m > NARROW) {
+            // A narrow Aᵀ·B (as the gradient of a 20-column layer's weights): C has too few columns to
+            // fill a tile's vectors, so compute Cᵀ = Bᵀ·A, whose rows are C's columns, and transpose it.
+            // The same chains: fma(x, y, s) = fma(y, x, s).
+            float[] ct = new float[m * n];
+            gemm(t, kcMax, b, bOff, true, a, aOff, false, ct, 0, n, m, k);
+            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[cOff + i * n + j] = ct[j * m + i];
             return;
         }
-        Threads.forEach(parts, part -> {
-            int gi = part % rp, gj = part / rp;
-            block(o, Math.min(m, groups * gi / rp * mr), Math.min(m, groups * (gi + 1) / rp * mr),
-                    Math.min(n, panels * gj / cp * nr), Math.min(n, panels * (gj + 1) / cp * nr));
-        });
+        Operands o = new Operands(t, a, aOff, transA ? 1 : k, transA ? m : 1, b, bOff, transB ? 1 : n, transB ? k : 1, c, cOff, n, k);
+        int mr = t.mr, nr = t.nr(), groups = ceilDiv(m, mr);
+        int depthBlocks = ceilDiv(k, kcMax), kc = ceilDiv(k, depthBlocks); // equal blocks: no short last one
+        int ncMax = Math.max(1, PACK_FLOATS / k / nr) * nr;
+        boolean parallel = (long) m * n * k >= PARALLEL_MIN && Threads.count() > 1;
+        float[] packB = SHARED_PACK.get();
+        int need = Math.min(ceilDiv(n, nr) * nr, ncMax) * k;
+        if (packB.length < need) SHARED_PACK.set(packB = new float[need]);
+        float[] pb = packB;
+        for (int jc = 0; jc < n; jc += ncMax) {
+            int j0 = jc, nc = Math.min(ncMax, n - jc), panels = ceilDiv(nc, nr);
+            // 1. Pack op(B)[:, jc..jc+nc) once, shared by the threads: unit u = (depth block u / panels, panel u % panels).
+            int units = depthBlocks * panels, packParts = parallel ? Math.min(Threads.count(), units) : 1;
+            Threads.forEach(packParts, part -> {
+                for (int u = units * part / packParts, end = units * (part + 1) / packParts; u < end; u++) {
+                    int pc = u / panels * kc, q = u % panels, j = j0 + q * nr;
+                    packPanel(o, pc, Math.min(kc, k - pc), j, Math.min(nr, j0 + nc - j), nr, pb, pc * panels * nr + q * Math.min(kc, k - pc) * nr);
+                }
+            });
+            // 2. Multiply: parts = rowParts × colParts, the factorisation that leaves the busiest thread the
+            // fewest tiles (ties: more row parts).
+            int parts = parallel ? (int) Math.min(Threads.count(), (long) groups * panels) : 1, rowParts = 1;
+            long best = Long.MAX_VALUE;
+            for (int rp = parts; rp >= 1; rp--) {
+                long busiest = (long) ceilDiv(groups, rp) * ceilDiv(panels, parts / rp);
+                if (parts % rp == 0 && busiest < best) {
+                    best = busiest;
+                    rowParts = rp;
+                }
+            }
+            int rp = rowParts, cp = parts / rowParts;
+            Threads.forEach(parts, part -> {
+                int gi = part % rp, gj = part / rp;
+                multiply(o, pb, kc, j0, nc, Math.min(m, groups * gi / rp * mr), Math.min(m, groups * (gi + 1) / rp * mr),
+                        panels * gj / cp, panels * (gj + 1) / cp);
+            });
+        }
     }
 
     private static int ceilDiv(int x, int y) {
@@ -284,27 +314,29 @@ final class Gemm32 {
         for (int e = 0; e < 16; e++) acc[e] = VectorMath.sumLanes(FloatVector.fromArray(S, acc, e * L));
     }
 
-    /** Rows [r0, r1) × columns [j0, j1) of C, on one thread: the depth blocks, the row blocks, the tiles. */
-    private static void block(Operands o, int r0, int r1, int j0, int j1) {
-        if (r0 >= r1 || j0 >= j1) return;
+    /**
+     * Rows [r0, r1) × panels [q0, q1) of the chunk of columns [j0, j0 + nc) of C, on one thread, from the
+     * packed op(B) (depth block of kc at pc, panel q at packB[pc·panels·NR + q·kc·NR]): for each depth
+     * block, for each block of MC rows, pack op(A) and sweep the panels, each micro-panel of B staying in
+     * L1 while the row groups pass it.
+     */
+    private static void multiply(Operands o, float[] packB, int kcMax, int j0, int nc, int r0, int r1, int q0, int q1) {
+        if (r0 >= r1 || q0 >= q1) return;
         Tile t = o.t;
-        int mr = t.mr, nr = t.nr(), n = o.n, k = o.k;
-        int panels = ceilDiv(j1 - j0, nr), mcMax = Math.min(t.mc(), ceilDiv(r1 - r0, mr) * mr);
+        int mr = t.mr, nr = t.nr(), n = o.n, k = o.k, panels = ceilDiv(nc, nr);
+        int mcMax = Math.min(t.mc(kcMax), ceilDiv(r1 - r0, mr) * mr);
         float[][] packs = PACKS.get();
-        float[] packB = packs[0], packA = packs[1], tile = packs[2];
-        int depthBlocks = ceilDiv(k, t.kc), kcMax = ceilDiv(k, depthBlocks); // equal blocks: no short last one
-        if (packB.length < panels * kcMax * nr) packs[0] = packB = new float[panels * kcMax * nr];
-        if (packA.length < mcMax * kcMax) packs[1] = packA = new float[mcMax * kcMax];
-        if (tile.length < mr * nr) packs[2] = tile = new float[mr * nr];
+        float[] packA = packs[0], tile = packs[1];
+        if (packA.length < mcMax * kcMax) packs[0] = packA = new float[mcMax * kcMax];
+        if (tile.length < mr * nr) packs[1] = tile = new float[mr * nr];
         for (int pc = 0; pc < k; pc += kcMax) {
             int kc = Math.min(kcMax, k - pc);
             boolean resume = pc > 0;
-            packB(o, pc, kc, j0, j1, nr, packB);
             for (int ic = r0; ic < r1; ic += mcMax) {
                 int mc = Math.min(mcMax, r1 - ic);
                 packA(o, ic, mc, pc, kc, mr, packA);
-                for (int q = 0; q < panels; q++) {
-                    int j = j0 + q * nr, w = Math.min(nr, j1 - j), bq = q * kc * nr;
+                for (int q = q0; q < q1; q++) {
+                    int j = j0 + q * nr, w = Math.min(nr, j0 + nc - j), bq = pc * panels * nr + q * kc * nr;
                     for (int g = 0; g * mr < mc; g++) {
                         int i = ic + g * mr, h = Math.min(mr, ic + mc - i), ag = g * kc * mr;
                         if (h == mr && w == nr) {
@@ -320,35 +352,29 @@ final class Gemm32 {
         }
     }
 
-    /**
-     * packB[q·kc·NR + p·NR + jj] = op(B)[pc + p, j0 + q·NR + jj] for the panels q of columns [j0, j1),
-     * zero past j1.
-     */
-    private static void packB(Operands o, int pc, int kc, int j0, int j1, int nr, float[] packB) {
+    /** dst[off + p·NR + jj] = op(B)[pc + p, j + jj] for p &lt; kc, jj &lt; w; zero for w ≤ jj &lt; NR. */
+    private static void packPanel(Operands o, int pc, int kc, int j, int w, int nr, float[] dst, int off) {
         float[] b = o.b;
-        int panels = ceilDiv(j1 - j0, nr);
-        int[] rowStarts = new int[L]; // lane → offset of its row of B, for the gathers of Bᵀ
-        for (int lane = 0; lane < L; lane++) rowStarts[lane] = lane * o.bsj;
-        for (int q = 0; q < panels; q++) {
-            int j = j0 + q * nr, w = Math.min(nr, j1 - j), dst = q * kc * nr;
-            if (o.bsj == 1) { // rows of B are contiguous
-                for (int p = 0; p < kc; p++) {
-                    System.arraycopy(b, o.bOff + (pc + p) * o.bsp + j, packB, dst + p * nr, w);
-                    if (w < nr) Arrays.fill(packB, dst + p * nr + w, dst + p * nr + nr, 0f);
-                }
-            } else { // Bᵀ: a vector of the panel's row p gathers element p of L rows of B
-                int whole = w - w % L;
-                for (int v = 0; v < whole; v += L) {
-                    int src = o.bOff + (j + v) * o.bsj + pc;
-                    for (int p = 0; p < kc; p++) FloatVector.fromArray(S, b, src + p, rowStarts, 0).intoArray(packB, dst + p * nr + v);
-                }
-                for (int jj = whole; jj < w; jj++) {
-                    int src = o.bOff + (j + jj) * o.bsj + pc;
-                    for (int p = 0; p < kc; p++) packB[dst + p * nr + jj] = b[src + p];
-                }
-                if (w < nr) for (int p = 0; p < kc; p++) Arrays.fill(packB, dst + p * nr + w, dst + p * nr + nr, 0f);
+        if (o.bsj == 1) { // rows of B are contiguous
+            for (int p = 0; p < kc; p++) {
+                System.arraycopy(b, o.bOff + (pc + p) * o.bsp + j, dst, off + p * nr, w);
+                if (w < nr) Arrays.fill(dst, off + p * nr + w, off + p * nr + nr, 0f);
             }
+            return;
         }
+        // Bᵀ: a vector of the panel's row p gathers element p of L rows of B
+        int[] rowStarts = ROW_STARTS.get();
+        if (rowStarts[1] != o.bsj) for (int lane = 0; lane < L; lane++) rowStarts[lane] = lane * o.bsj;
+        int whole = w - w % L;
+        for (int v = 0; v < whole; v += L) {
+            int src = o.bOff + (j + v) * o.bsj + pc;
+            for (int p = 0; p < kc; p++) FloatVector.fromArray(S, b, src + p, rowStarts, 0).intoArray(dst, off + p * nr + v);
+        }
+        for (int jj = whole; jj < w; jj++) {
+            int src = o.bOff + (j + jj) * o.bsj + pc;
+            for (int p = 0; p < kc; p++) dst[off + p * nr + jj] = b[src + p];
+        }
+        if (w < nr) for (int p = 0; p < kc; p++) Arrays.fill(dst, off + p * nr + w, off + p * nr + nr, 0f);
     }
 
     /** packA[g·kc·MR + p·MR + r] = op(A)[ic + g·MR + r, pc + p] for rows [ic, ic + mc), zero past them. */

@@ -70,17 +70,18 @@ class GemmProperties {
     /**
      * Every element of a (not narrow A·Bᵀ) product is the one FMA chain over k in order,
      * C[i,j] = fma(A[i,k−1], B[k−1,j], ... fma(A[i,0], B[0,j], 0)), bit for bit, whichever {@link Gemm32.Tile}
-     * computes it, with depths that take one and several depth blocks and edges in both directions.
+     * computes it, with depth blocks of any size (one or several per product) and edges in both directions.
      */
     @Property(tries = 60)
     void everyElementIsTheInOrderFmaChainWhicheverTileComputesIt(@ForAll @IntRange(min = 1, max = 40) int m,
                                                                  @ForAll @IntRange(min = 1, max = 140) int n,
                                                                  @ForAll @IntRange(min = 1, max = 300) int k,
-                                                                 @ForAll boolean transA, @ForAll Gemm32.Tile tile) {
+                                                                 @ForAll boolean transA, @ForAll Gemm32.Tile tile,
+                                                                 @ForAll @IntRange(min = 1, max = 400) int depthBlock) {
         boolean transB = n > 2 * Gemm32.L && (m + n) % 2 == 0; // Bᵀ only where the tiles compute it
         Random r = new Random(m * 65537L + n * 257L + k);
         float[] a = random(r, m * k), b = random(r, k * n), c = new float[m * n];
-        Gemm32.gemm(tile, a, 0, transA, b, 0, transB, c, 0, m, n, k);
+        Gemm32.gemm(tile, depthBlock, a, 0, transA, b, 0, transB, c, 0, m, n, k);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 float chain = 0f;
@@ -88,7 +89,7 @@ class GemmProperties {
                     chain = Math.fma(transA ? a[p * m + i] : a[i * k + p], transB ? b[j * k + p] : b[p * n + j], chain);
                 }
                 if (Float.floatToRawIntBits(chain) != Float.floatToRawIntBits(c[i * n + j])) {
-                    fail("tile " + tile + ", " + m + "×" + n + "×" + k + (transA ? " Aᵀ" : "") + (transB ? " Bᵀ" : "")
+                    fail("tile " + tile + ", depth blocks ≤ " + depthBlock + ", " + m + "×" + n + "×" + k + (transA ? " Aᵀ" : "") + (transB ? " Bᵀ" : "")
                             + ": C[" + i + "," + j + "] = " + c[i * n + j] + ", the FMA chain gives " + chain);
                 }
             }
