@@ -14,6 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The loops are those of GotoBLAS and BLIS. The depth k is cut into blocks of KC; for each block, a
  * thread packs its columns of op(B) into micro-panels of KC × NR values (NR = NV vectors of L floats),
+ * (an untransposed B is read in place instead, only its last partial panel packed),
  * then, for each block of MC rows, packs op(A) into micro-panels of MR × KC, and a register-blocked
  * micro-kernel multiplies a micro-panel of A by one of B into an MR × NR tile of C held in MR·NV vector
  * registers: per step p, NV loads of B, MR broadcasts of A, MR·NV FMAs. A micro-panel of B (KC·NR
@@ -116,6 +117,8 @@ final class Gemm32 {
         return String.format(Locale.ROOT, "tile %s, %d float lanes%s", TILE, L, vendor.isEmpty() ? "" : ", " + vendor);
     }
 
+    /** Below this many values of op(B) the caller packs it alone: a hand-over costs more than the copy. */
+    private static final long PARALLEL_PACK_MIN = 1L << 16;
     /** Floats of packed op(B) per chunk of columns (8 MB): a wider product is multiplied chunk by chunk. */
     private static final int PACK_FLOATS = 1 << 21;
     /** The calling thread's packed op(B), which its helpers read. */
@@ -167,16 +170,8 @@ final class Gemm32 {
         float[] pb = packB;
         for (int jc = 0; jc < n; jc += ncMax) {
             int j0 = jc, nc = Math.min(ncMax, n - jc), panels = ceilDiv(nc, nr);
-            // 1. Pack op(B)[:, jc..jc+nc) once, shared by the threads: unit u = (depth block u / panels, panel u % panels).
-            int units = depthBlocks * panels, packParts = parallel ? Math.min(Threads.count(), units) : 1;
-            Threads.forEach(packParts, part -> {
-                for (int u = units * part / packParts, end = units * (part + 1) / packParts; u < end; u++) {
-                    int pc = u / panels * kc, q = u % panels, j = j0 + q * nr;
-                    packPanel(o, pc, Math.min(kc, k - pc), j, Math.min(nr, j0 + nc - j), nr, pb, pc * panels * nr + q * Math.min(kc, k - pc) * nr);
-                }
-            });
-            // 2. Multiply: parts = rowParts × colParts, the factorisation that leaves the busiest thread the
-            // fewest tiles (ties: more row parts).
+            // parts = rowParts × colParts, the factorisation that leaves the busiest thread the fewest
+            // tiles (ties: more row parts).
             int parts = parallel ? (int) Math.min(Threads.count(), (long) groups * panels) : 1, rowParts = 1;
             long best = Long.MAX_VALUE;
             for (int rp = parts; rp >= 1; rp--) {
@@ -187,12 +182,36 @@ final class Gemm32 {
                 }
             }
             int rp = rowParts, cp = parts / rowParts;
+            if (rp == 1) { // columns only: each thread packs the panels it multiplies, in one hand-over
+                Threads.forEach(parts, part -> {
+                    int q0 = panels * part / cp, q1 = panels * (part + 1) / cp;
+                    for (int pc = 0; pc < k; pc += kc) for (int q = q0; q < q1; q++) pack(o, pb, pc, kc, q, j0, nc, nr);
+                    multiply(o, pb, kc, j0, nc, 0, m, q0, q1);
+                });
+                continue;
+            }
+            // Rows split: every thread reads all panels, so they are packed first, once, shared (by the
+            // caller alone when they are few): unit u = (depth block u / panels, panel u % panels).
+            long packed = o.bsj == 1 ? (nc % nr == 0 ? 0 : (long) k * nr) : (long) k * nc; // values copied
+            int units = depthBlocks * panels, packParts = packed >= PARALLEL_PACK_MIN ? Math.min(parts, units) : 1;
+            Threads.forEach(packParts, part -> {
+                for (int u = units * part / packParts, end = units * (part + 1) / packParts; u < end; u++) {
+                    pack(o, pb, u / panels * kc, kc, u % panels, j0, nc, nr);
+                }
+            });
             Threads.forEach(parts, part -> {
                 int gi = part % rp, gj = part / rp;
                 multiply(o, pb, kc, j0, nc, Math.min(m, groups * gi / rp * mr), Math.min(m, groups * (gi + 1) / rp * mr),
                         panels * gj / cp, panels * (gj + 1) / cp);
             });
         }
+    }
+
+    /** Packs panel q of the depth block at pc (of at most kcMax) of the chunk of columns [j0, j0 + nc) where {@link #multiply} reads it. */
+    private static void pack(Operands o, float[] packB, int pc, int kcMax, int q, int j0, int nc, int nr) {
+        int kc = Math.min(kcMax, o.k - pc), j = j0 + q * nr;
+        if (o.bsj == 1 && j + nr <= j0 + nc) return; // read in place by multiply
+        packPanel(o, pc, kc, j, Math.min(nr, j0 + nc - j), nr, packB, pc * ceilDiv(nc, nr) * nr + q * kc * nr);
     }
 
     private static int ceilDiv(int x, int y) {
@@ -337,13 +356,16 @@ final class Gemm32 {
                 packA(o, ic, mc, pc, kc, mr, packA);
                 for (int q = q0; q < q1; q++) {
                     int j = j0 + q * nr, w = Math.min(nr, j0 + nc - j), bq = pc * panels * nr + q * kc * nr;
+                    boolean inPlace = o.bsj == 1 && w == nr; // a whole panel of an untransposed B is read where it is
                     for (int g = 0; g * mr < mc; g++) {
                         int i = ic + g * mr, h = Math.min(mr, ic + mc - i), ag = g * kc * mr;
                         if (h == mr && w == nr) {
-                            kernel(t, packA, ag, packB, bq, o.c, o.cOff + i * n + j, n, kc, resume);
+                            if (inPlace) kernel(t, packA, ag, o.b, o.bOff + pc * o.bsp + j, o.bsp, o.c, o.cOff + i * n + j, n, kc, resume);
+                            else kernel(t, packA, ag, packB, bq, nr, o.c, o.cOff + i * n + j, n, kc, resume);
                         } else { // an edge: through a scratch tile, only the columns that hold data
                             if (resume) for (int r = 0; r < h; r++) System.arraycopy(o.c, o.cOff + (i + r) * n + j, tile, r * nr, w);
-                            edgeKernel(t, packA, ag, packB, bq, tile, nr, kc, resume, w);
+                            if (inPlace) edgeKernel(t, packA, ag, o.b, o.bOff + pc * o.bsp + j, o.bsp, tile, nr, kc, resume, w);
+                            else edgeKernel(t, packA, ag, packB, bq, nr, tile, nr, kc, resume, w);
                             for (int r = 0; r < h; r++) System.arraycopy(tile, r * nr, o.c, o.cOff + (i + r) * n + j, w);
                         }
                     }
@@ -355,17 +377,19 @@ final class Gemm32 {
     /** dst[off + p·NR + jj] = op(B)[pc + p, j + jj] for p &lt; kc, jj &lt; w; zero for w ≤ jj &lt; NR. */
     private static void packPanel(Operands o, int pc, int kc, int j, int w, int nr, float[] dst, int off) {
         float[] b = o.b;
-        if (o.bsj == 1) { // rows of B are contiguous
+        int whole = w - w % L;
+        if (o.bsj == 1) { // rows of B are contiguous: copied a vector at a time (arraycopy's call costs more)
             for (int p = 0; p < kc; p++) {
-                System.arraycopy(b, o.bOff + (pc + p) * o.bsp + j, dst, off + p * nr, w);
-                if (w < nr) Arrays.fill(dst, off + p * nr + w, off + p * nr + nr, 0f);
+                int src = o.bOff + (pc + p) * o.bsp + j, d = off + p * nr, jj = 0;
+                for (; jj < whole; jj += L) FloatVector.fromArray(S, b, src + jj).intoArray(dst, d + jj);
+                for (; jj < w; jj++) dst[d + jj] = b[src + jj];
+                for (; jj < nr; jj++) dst[d + jj] = 0f;
             }
             return;
         }
         // Bᵀ: a vector of the panel's row p gathers element p of L rows of B
         int[] rowStarts = ROW_STARTS.get();
         if (rowStarts[1] != o.bsj) for (int lane = 0; lane < L; lane++) rowStarts[lane] = lane * o.bsj;
-        int whole = w - w % L;
         for (int v = 0; v < whole; v += L) {
             int src = o.bOff + (j + v) * o.bsj + pc;
             for (int p = 0; p < kc; p++) FloatVector.fromArray(S, b, src + p, rowStarts, 0).intoArray(dst, off + p * nr + v);
@@ -410,28 +434,28 @@ final class Gemm32 {
     }
 
     /** One full MR × NR tile of C at c[ci], row stride cs: C = (resume ? C : 0) + A-panel · B-panel over kc. */
-    private static void kernel(Tile t, float[] ap, int ai, float[] bp, int bj, float[] c, int ci, int cs, int kc, boolean resume) {
-        if (t == Tile.T6x4) kernel6x4(ap, ai, bp, bj, 4 * L, c, ci, cs, kc, resume);
-        else kernel4x3(ap, ai, bp, bj, 3 * L, c, ci, cs, kc, resume);
+    private static void kernel(Tile t, float[] ap, int ai, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+        if (t == Tile.T6x4) kernel6x4(ap, ai, bp, bj, bs, c, ci, cs, kc, resume);
+        else kernel4x3(ap, ai, bp, bj, bs, c, ci, cs, kc, resume);
     }
 
     /**
      * A tile whose panel holds only w ≤ NR columns of data: the columns' vectors in groups of two and
      * one, so a narrow edge (a C of 20 columns) spends no FMAs on padding vectors.
      */
-    private static void edgeKernel(Tile t, float[] ap, int ai, float[] bp, int bj, float[] tile, int nr, int kc, boolean resume, int w) {
+    private static void edgeKernel(Tile t, float[] ap, int ai, float[] bp, int bj, int bs, float[] tile, int nr, int kc, boolean resume, int w) {
         int vectors = ceilDiv(w, L), v = 0;
         if (vectors == t.nv) {
-            kernel(t, ap, ai, bp, bj, tile, 0, nr, kc, resume);
+            kernel(t, ap, ai, bp, bj, bs, tile, 0, nr, kc, resume);
             return;
         }
         for (; v + 2 <= vectors; v += 2) {
-            if (t.mr == 6) kernel6x2(ap, ai, bp, bj + v * L, nr, tile, v * L, nr, kc, resume);
-            else kernel4x2(ap, ai, bp, bj + v * L, nr, tile, v * L, nr, kc, resume);
+            if (t.mr == 6) kernel6x2(ap, ai, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+            else kernel4x2(ap, ai, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
         }
         if (v < vectors) {
-            if (t.mr == 6) kernel6x1(ap, ai, bp, bj + v * L, nr, tile, v * L, nr, kc, resume);
-            else kernel4x1(ap, ai, bp, bj + v * L, nr, tile, v * L, nr, kc, resume);
+            if (t.mr == 6) kernel6x1(ap, ai, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+            else kernel4x1(ap, ai, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
         }
     }
 
