@@ -458,32 +458,39 @@ public final class Tape {
         int top = output.isLeaf() ? -1 : (int) (output.tapeIndex - base);
         NoGrad scope = createGraph ? enableGrad() : noGrad();
         try {
-            for (int i = top; i >= 0; i--) {
-                Entry e = entries.get(i);
-                Tensor g = keep.contains(e.output) ? grads.get(e.output) : grads.remove(e.output);
-                if (g == null) continue;
-                boolean[] needs = new boolean[e.inputs.length];
-                for (int j = 0; j < needs.length; j++) {
-                    needs[j] = e.inputs[j].requiresGrad;
-                    if (needs[j] && e.rule == null) throw new NoDerivativeException(e.op, j, e.inputs[j].shape);
-                }
-                Tensor[] gx = e.rule.vjp(g, new Pass(needs, createGraph));
-                Tensor[] sent = new Tensor[needs.length];
-                for (int j = 0; j < needs.length; j++) {
-                    if (!needs[j]) continue;
-                    Tensor x = e.inputs[j];
-                    if (!x.isLeaf() && x.tapeIndex < base && !keep.contains(x)) throw secondTime(caller, e.op, j, x);
-                    sent[j] = Ops.sumToShape(checkedGradient(e, gx, j), x.shape);
-                    if (createGraph && g.requiresGrad && !sent[j].requiresGrad) throw notDifferentiable(e.op);
-                    grads.merge(x, sent[j], Ops::add);
-                }
-                if (listener != null) listener.step(e, g, sent);
-            }
+            for (int i = top; i >= 0; i--) step(caller, entries.get(i), grads, keep, createGraph, listener);
         } finally {
             scope.close();
         }
         if (!createGraph && !retainGraph) clear();
         return grads;
+    }
+
+    /**
+     * One step of the reverse loop: entry e's gradient g, if any reached it, goes through its rule, and
+     * what the rule sends to each input is summed into that input's gradient. (A method of its own: the
+     * JIT compiles the loop and its body once each instead of the whole body into every on-stack
+     * replacement of the loop.)
+     */
+    private void step(String caller, Entry e, Map<Tensor, Tensor> grads, Set<Tensor> keep, boolean createGraph, Listener listener) {
+        Tensor g = keep.contains(e.output) ? grads.get(e.output) : grads.remove(e.output);
+        if (g == null) return;
+        boolean[] needs = new boolean[e.inputs.length];
+        for (int j = 0; j < needs.length; j++) {
+            needs[j] = e.inputs[j].requiresGrad;
+            if (needs[j] && e.rule == null) throw new NoDerivativeException(e.op, j, e.inputs[j].shape);
+        }
+        Tensor[] gx = e.rule.vjp(g, new Pass(needs, createGraph));
+        Tensor[] sent = new Tensor[needs.length];
+        for (int j = 0; j < needs.length; j++) {
+            if (!needs[j]) continue;
+            Tensor x = e.inputs[j];
+            if (!x.isLeaf() && x.tapeIndex < base && !keep.contains(x)) throw secondTime(caller, e.op, j, x);
+            sent[j] = Ops.sumToShape(checkedGradient(e, gx, j), x.shape);
+            if (createGraph && g.requiresGrad && !sent[j].requiresGrad) throw notDifferentiable(e.op);
+            grads.merge(x, sent[j], Ops::add);
+        }
+        if (listener != null) listener.step(e, g, sent);
     }
 
     /**

@@ -65,6 +65,7 @@ final class EvalCommand implements Callable<Integer> {
         VAE vae = m.vae();
         o.print(Text.wrap("model: ", m.file() + " (" + (m.metadata().containsKey("imported-from") ? "imported" : "epoch " + epochsDone(m)) + ", "
                 + vae.parameterCount() + " parameters, " + m.config().dtype() + ")"));
+        o.print(Text.wrap("cpu: ", io.elbo.autodiff.backend.Backend.machine()));
         UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(seed.value);
 
         double warm = Warmup.evaluation(vae, test, io.elbo.vae.Streams.of(seed.value, 9));

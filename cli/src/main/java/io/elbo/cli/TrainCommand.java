@@ -397,6 +397,7 @@ final class TrainCommand implements Callable<Integer> {
             out.print(Text.wrap("train: ", String.format(Locale.ROOT, "%d images in %d batches of %d per epoch, %d epochs", train.count(), batches,
                     config.batchSize(), config.epochs())));
             out.print(Text.wrap("output: ", dir.toString()));
+            out.print(Text.wrap("cpu: ", io.elbo.autodiff.backend.Backend.machine()));
             out.flush();
             double warm = Warmup.training(config, options, train);
             out.printf(Locale.ROOT, "warm-up: %.1f s (%d steps on one batch compile the kernels before epoch %d)%n", warm, Warmup.STEPS, epoch);

@@ -49,6 +49,16 @@ public final class Backend {
         return Fast.FLOAT32;
     }
 
+    /**
+     * The CPU and how the float32 kernels fit it, for a log line beside timings: model name, vendor,
+     * family and model (from /proc/cpuinfo where there is one), float lanes per vector and the GEMM's
+     * register tile, e.g. "AMD EPYC (AuthenticAMD family 25 model 17), 16 float lanes, GEMM tile 4x3".
+     */
+    public static String machine() {
+        if (!VECTOR_API) return System.getProperty("os.arch") + ", no Vector API (float64 reference kernels)";
+        return Gemm32.describe();
+    }
+
     /** The float64 kernels: the parallel ones, or the reference without the Vector API or in a {@link #reference()} scope. */
     public static Kernels<double[]> float64() {
         return VECTOR_API && REFERENCE_DEPTH.get()[0] == 0 ? Fast.FLOAT64 : ReferenceKernels64.INSTANCE;

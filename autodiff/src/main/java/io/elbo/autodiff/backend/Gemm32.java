@@ -103,18 +103,25 @@ final class Gemm32 {
 
     /** "GenuineIntel", "AuthenticAMD", ... from /proc/cpuinfo, or "" where there is none. */
     static String cpuVendor() {
+        return cpuInfo("vendor_id");
+    }
+
+    /** The first value of a field of /proc/cpuinfo ("model name", "cpu family", ...), or "" where there is none. */
+    static String cpuInfo(String field) {
         try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("vendor_id")).findFirst()
+            return lines.filter(l -> l.startsWith(field) && l.substring(field.length()).trim().startsWith(":")).findFirst()
                     .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("");
         } catch (IOException | RuntimeException e) {
             return "";
         }
     }
 
-    /** What the products run with, for a log line: "tile 4x3, 16 float lanes, AuthenticAMD". */
+    /** The machine and the tile, for a log line: "AMD EPYC (AuthenticAMD family 25 model 17), 16 float lanes, GEMM tile 4x3". */
     static String describe() {
-        String vendor = cpuVendor();
-        return String.format(Locale.ROOT, "tile %s, %d float lanes%s", TILE, L, vendor.isEmpty() ? "" : ", " + vendor);
+        String name = cpuInfo("model name"), vendor = cpuVendor(), family = cpuInfo("cpu family"), model = cpuInfo("model");
+        String cpu = name.isEmpty() ? System.getProperty("os.arch")
+                : name + " (" + vendor + (family.isEmpty() ? "" : " family " + family + " model " + model) + ")";
+        return String.format(Locale.ROOT, "%s, %d float lanes, GEMM tile %s", cpu, L, TILE);
     }
 
     /** Below this many values of op(B) the caller packs it alone: a hand-over costs more than the copy. */
