@@ -124,6 +124,8 @@ final class Gemm32 {
         return String.format(Locale.ROOT, "%s, %d float lanes, GEMM tile %s", cpu, L, TILE);
     }
 
+    /** Parts of a parallel product per thread (claimed by whichever thread is free: see {@link Threads#forEach}). */
+    private static final int SLICES = 4;
     /** Below this many values of op(B) the caller packs it alone: a hand-over costs more than the copy. */
     private static final long PARALLEL_PACK_MIN = 1L << 16;
     /** Floats of packed op(B) per chunk of columns (8 MB): a wider product is multiplied chunk by chunk. */
@@ -177,9 +179,10 @@ final class Gemm32 {
         float[] pb = packB;
         for (int jc = 0; jc < n; jc += ncMax) {
             int j0 = jc, nc = Math.min(ncMax, n - jc), panels = ceilDiv(nc, nr);
-            // parts = rowParts × colParts, the factorisation that leaves the busiest thread the fewest
-            // tiles (ties: more row parts).
-            int parts = parallel ? (int) Math.min(Threads.count(), (long) groups * panels) : 1, rowParts = 1;
+            // parts = rowParts × colParts, the factorisation that leaves the busiest part the fewest
+            // tiles (ties: more row parts); a few parts per thread, so that while a helper wakes up the
+            // caller takes more than its share.
+            int parts = parallel ? (int) Math.min((long) SLICES * Threads.count(), (long) groups * panels) : 1, rowParts = 1;
             long best = Long.MAX_VALUE;
             for (int rp = parts; rp >= 1; rp--) {
                 long busiest = (long) ceilDiv(groups, rp) * ceilDiv(panels, parts / rp);
