@@ -10,12 +10,12 @@ rounds=${1:-3}; epochs=${2:-10}; threads=${3:-2}; batch=${4:-128}; dtype=${5:-fl
 out=$(mktemp -d)
 for r in $(seq 1 "$rounds"); do
   echo "== round $r: ours, $threads threads, batch $batch, $dtype"
-  /usr/bin/time -f "peak RSS %M KB (train)" "$here/bin/vae" train -e "$epochs" --threads "$threads" -b "$batch" --dtype "$dtype" \
+  /usr/bin/time -f "peak RSS %M KB, wall %e s (train)" "$here/bin/vae" train -e "$epochs" --threads "$threads" -b "$batch" --dtype "$dtype" \
       -o "$out/run$r" 2>&1 | grep -v "^WARNING"
-  /usr/bin/time -f "peak RSS %M KB (eval)" "$here/bin/vae" eval "$out/run$r" -k 1000 -n 1000 --threads "$threads" 2>&1 \
+  /usr/bin/time -f "peak RSS %M KB, wall %e s (eval)" "$here/bin/vae" eval "$out/run$r" -k 1000 -n 1000 --threads "$threads" 2>&1 \
       | grep -v "^WARNING\|^data\|^model"
   echo "== round $r: PyTorch, $threads threads, batch $batch, $dtype"
-  /usr/bin/time -f "peak RSS %M KB" /usr/bin/python3 "$here/bench/pytorch_w1.py" --epochs "$epochs" --threads "$threads" \
+  /usr/bin/time -f "peak RSS %M KB, wall %e s" /usr/bin/python3 "$here/bench/pytorch_w1.py" --epochs "$epochs" --threads "$threads" \
       --batch-size "$batch" --dtype "$dtype" 2>&1
 done
 rm -rf "$out"

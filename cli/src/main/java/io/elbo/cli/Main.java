@@ -83,6 +83,8 @@ public final class Main implements Runnable {
     /** One line for any failure: the message of ours, or the exception's kind and message for a surprise. */
     static String describe(Throwable ex) {
         if (ex instanceof CliException) return ex.getMessage();
+        // A class that refused its configuration when it loaded (-Delbo.gemm.tile=5x5): its reason.
+        if (ex instanceof ExceptionInInitializerError && ex.getCause() instanceof IllegalArgumentException) return describe(ex.getCause());
         if (ex instanceof OutOfMemoryError) {
             return "out of memory while " + doing + " (the JVM's heap is " + RunConfig.gib(Runtime.getRuntime().maxMemory())
                     + "); give it more with JAVA_OPTS=-Xmx8g, or use smaller sizes (--batch-size, --hidden, --samples)";

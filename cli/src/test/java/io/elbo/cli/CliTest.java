@@ -148,6 +148,32 @@ class CliTest {
      * samples, and with the IWAE objective, so that every counter the resume restores (step, β's schedule,
      * the generator, the running sums) is exercised.
      */
+    /**
+     * The GEMM tile can be forced (-Delbo.gemm.tile=6x4: both tiles give the same bits, only the speed
+     * differs); an impossible one is refused in one line naming the property, with a non-zero exit.
+     */
+    @Test
+    void aForcedGemmTileIsPrintedAndAnImpossibleOneIsOneLine() throws Exception {
+        for (String tile : new String[] {"6x4", "5x5"}) {
+            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--add-modules=jdk.incubator.vector", "-Delbo.gemm.tile=" + tile, "-cp", System.getProperty("java.class.path"),
+                    Main.class.getName(), "train", "--data", "sample", "--limit", "200", "-b", "50", "-e", "1", "--threads", "1",
+                    "-o", tmp.resolve("tile-" + tile).toString());
+            Process p = new ProcessBuilder(cmd).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .filter(l -> !l.startsWith("WARNING: Using incubator modules")).collect(java.util.stream.Collectors.joining("\n"));
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+            if (tile.equals("6x4")) {
+                assertEquals(0, p.exitValue(), err);
+                assertTrue(out.contains("GEMM tile 6x4"), out);
+            } else {
+                assertEquals(1, p.exitValue(), out);
+                assertEquals("vae: elbo.gemm.tile: expected 4x3 or 6x4, got 5x5", err);
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "--kl-warmup 1 -L 2", "--iwae-k 3 --pixels dynamic"})
     void ctrlCFinishesTheStepSavesAndExits_andResumingGivesTheBitsOfAnUninterruptedRun(String extra) throws Exception {

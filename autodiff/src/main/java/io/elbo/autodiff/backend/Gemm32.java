@@ -12,15 +12,14 @@ import jdk.incubator.vector.VectorSpecies;
  * float32 matrix multiply, C = op(A)·op(B) with op(X) = X or Xᵀ, on {@code FloatVector}, for the three
  * layouts backprop needs (A·B, A·Bᵀ, Aᵀ·B) without materialising a transpose of either operand.
  *
- * <p>The loops are those of GotoBLAS and BLIS. The depth k is cut into blocks of KC; for each block, a
- * thread packs its columns of op(B) into micro-panels of KC × NR values (NR = NV vectors of L floats),
- * (an untransposed B is read in place instead, only its last partial panel packed),
- * then, for each block of MC rows, packs op(A) into micro-panels of MR × KC, and a register-blocked
+ * <p>The loops are those of GotoBLAS and BLIS. op(B) is packed once per product into micro-panels of
+ * KC × NR values (NR = NV vectors of L floats; an untransposed B is read in place, only its last partial
+ * panel packed), shared by the threads; the depth k is cut into blocks of at most KC; each thread, for
+ * each depth block and block of MC rows, packs op(A) into micro-panels of MR × KC, and a register-blocked
  * micro-kernel multiplies a micro-panel of A by one of B into an MR × NR tile of C held in MR·NV vector
- * registers: per step p, NV loads of B, MR broadcasts of A, MR·NV FMAs. A micro-panel of B (KC·NR
- * floats) stays in L1 while the micro-panels of A stream past it from L2. Packing reads either layout of
- * either operand once and leaves the micro-kernel unit-stride reads; edges are zero-padded in the packs,
- * so no masked vector op runs in the hot loop.
+ * registers: per step p, NV loads of B, MR broadcasts of A, MR·NV FMAs. A micro-panel of B stays in
+ * cache (L1 for short depths, L2 for W1's 784) while the micro-panels of A stream past it. Edges are
+ * zero-padded in the packs, so no masked vector op runs in the hot loop.
  *
  * <p>The {@link Tile} (MR × NV) fits the machine: four rows by three vectors (12 accumulators) where
  * FMA throughput bounds (AMD Zen), six by four (24 accumulators, fewer loads per FMA) on Intel's AVX-512
@@ -32,8 +31,8 @@ import jdk.incubator.vector.VectorSpecies;
  * from the float32 value stored in C): <b>results depend neither on the thread count nor on the tile</b>.
  * (A narrow A·Bᵀ, at most 2L columns, is computed as dot products of rows instead, in another fixed
  * order: see {@link #narrowABt}.) When the product is large enough to pay for the hand-over, the tiles
- * are split among {@link Threads} by rows, by columns, or both, whichever leaves the busiest thread the
- * fewest tiles.
+ * are cut into a few parts per thread, by rows, by columns, or both, whichever leaves the busiest part
+ * the fewest tiles, and run by {@link Threads}.
  */
 final class Gemm32 {
     private Gemm32() {}
