@@ -151,7 +151,7 @@ final class Gemm32 {
         if (transA && transB) { // Aᵀ·Bᵀ = (B·A)ᵀ: no layer needs it; one product and one transpose
             float[] tmp = new float[m * n];
             gemm(t, kcMax, b, bOff, false, a, aOff, false, tmp, 0, n, m, k);
-            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[cOff + i * n + j] = tmp[j * m + i];
+            transposeInto(tmp, c, cOff, m, n);
             return;
         }
         if (transB && !transA && n <= NARROW) {
@@ -164,7 +164,7 @@ final class Gemm32 {
             // The same chains: fma(x, y, s) = fma(y, x, s).
             float[] ct = new float[m * n];
             gemm(t, kcMax, b, bOff, true, a, aOff, false, ct, 0, n, m, k);
-            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[cOff + i * n + j] = ct[j * m + i];
+            transposeInto(ct, c, cOff, m, n);
             return;
         }
         Operands o = new Operands(t, a, aOff, transA ? 1 : k, transA ? m : 1, b, bOff, transB ? 1 : n, transB ? k : 1, c, cOff, n, k);
@@ -221,6 +221,11 @@ final class Gemm32 {
         int kc = Math.min(kcMax, o.k - pc), j = j0 + q * nr;
         if (o.bsj == 1 && j + nr <= j0 + nc) return; // read in place by multiply
         packPanel(o, pc, kc, j, Math.min(nr, j0 + nc - j), nr, packB, pc * ceilDiv(nc, nr) * nr + q * kc * nr);
+    }
+
+    /** C (m × n, at c[cOff]) = tᵀ for an n × m row-major t. */
+    private static void transposeInto(float[] t, float[] c, int cOff, int m, int n) {
+        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[cOff + i * n + j] = t[j * m + i];
     }
 
     private static int ceilDiv(int x, int y) {
