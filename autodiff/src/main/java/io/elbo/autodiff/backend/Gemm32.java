@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -97,22 +99,30 @@ final class Gemm32 {
         }
     }
 
-    /** The tile this machine's products use. */
+    /** The fields of the first processor in /proc/cpuinfo ("vendor_id", "model name", "cpu family", ...); empty where there is none. */
+    private static final Map<String, String> CPU_INFO = readCpuInfo();
+    /** The tile this machine's products use (after CPU_INFO, which it reads). */
     static final Tile TILE = Tile.forThisMachine();
+
+    private static Map<String, String> readCpuInfo() {
+        Map<String, String> fields = new HashMap<>();
+        try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            lines.takeWhile(l -> !l.isBlank()).filter(l -> l.indexOf(':') > 0)
+                    .forEach(l -> fields.putIfAbsent(l.substring(0, l.indexOf(':')).trim(), l.substring(l.indexOf(':') + 1).trim()));
+        } catch (IOException | RuntimeException e) {
+            // no /proc/cpuinfo (not Linux): the defaults
+        }
+        return fields;
+    }
+
+    /** A field of /proc/cpuinfo's first processor, or "" where there is none. */
+    static String cpuInfo(String field) {
+        return CPU_INFO.getOrDefault(field, "");
+    }
 
     /** "GenuineIntel", "AuthenticAMD", ... from /proc/cpuinfo, or "" where there is none. */
     static String cpuVendor() {
         return cpuInfo("vendor_id");
-    }
-
-    /** The first value of a field of /proc/cpuinfo ("model name", "cpu family", ...), or "" where there is none. */
-    static String cpuInfo(String field) {
-        try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith(field) && l.substring(field.length()).trim().startsWith(":")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("");
-        } catch (IOException | RuntimeException e) {
-            return "";
-        }
     }
 
     /** The machine and the tile, for a log line: "AMD EPYC (AuthenticAMD family 25 model 17), 16 float lanes, GEMM tile 4x3". */
@@ -201,7 +211,7 @@ final class Gemm32 {
             }
             // Rows split: every thread reads all panels, so they are packed first, once, shared (by the
             // caller alone when they are few): unit u = (depth block u / panels, panel u % panels).
-            long packed = o.bsj == 1 ? (nc % nr == 0 ? 0 : (long) k * nr) : (long) k * nc; // values copied
+            long packed = (long) k * (o.readsInPlace(nr) ? nc % nr == 0 ? 0 : nr : nc); // values copied: the panels not read in place
             int units = depthBlocks * panels, packParts = packed >= PARALLEL_PACK_MIN ? Math.min(parts, units) : 1;
             Threads.forEach(packParts, part -> {
                 for (int u = units * part / packParts, end = units * (part + 1) / packParts; u < end; u++) {
@@ -219,8 +229,9 @@ final class Gemm32 {
     /** Packs panel q of the depth block at pc (of at most kcMax) of the chunk of columns [j0, j0 + nc) where {@link #multiply} reads it. */
     private static void pack(Operands o, float[] packB, int pc, int kcMax, int q, int j0, int nc, int nr) {
         int kc = Math.min(kcMax, o.k - pc), j = j0 + q * nr;
-        if (o.bsj == 1 && j + nr <= j0 + nc) return; // read in place by multiply
-        packPanel(o, pc, kc, j, Math.min(nr, j0 + nc - j), nr, packB, pc * ceilDiv(nc, nr) * nr + q * kc * nr);
+        int w = Math.min(nr, j0 + nc - j);
+        if (o.readsInPlace(w)) return; // multiply reads it in B
+        packPanel(o, pc, kc, j, w, nr, packB, pc * ceilDiv(nc, nr) * nr + q * kc * nr);
     }
 
     /** C (m × n, at c[cOff]) = tᵀ for an n × m row-major t. */
@@ -237,7 +248,12 @@ final class Gemm32 {
      * C[i,j] = c[cOff + i·n + j], depth k.
      */
     private record Operands(Tile t, float[] a, int aOff, int si, int sp, float[] b, int bOff, int bsp, int bsj,
-                            float[] c, int cOff, int n, int k) {}
+                            float[] c, int cOff, int n, int k) {
+        /** A whole panel (w = NR columns) of an untransposed B is read where it is, not packed. */
+        boolean readsInPlace(int w) {
+            return bsj == 1 && w == t.nr();
+        }
+    }
 
     /**
      * A·Bᵀ with a narrow C (n ≤ {@value #NARROW} columns, as a layer of 20 outputs): packing Bᵀ into a
@@ -370,7 +386,7 @@ final class Gemm32 {
                 packA(o, ic, mc, pc, kc, mr, packA);
                 for (int q = q0; q < q1; q++) {
                     int j = j0 + q * nr, w = Math.min(nr, j0 + nc - j), bq = pc * panels * nr + q * kc * nr;
-                    boolean inPlace = o.bsj == 1 && w == nr; // a whole panel of an untransposed B is read where it is
+                    boolean inPlace = o.readsInPlace(w);
                     for (int g = 0; g * mr < mc; g++) {
                         int i = ic + g * mr, h = Math.min(mr, ic + mc - i), ag = g * kc * mr;
                         if (h == mr && w == nr) {
@@ -464,11 +480,11 @@ final class Gemm32 {
             return;
         }
         for (; v + 2 <= vectors; v += 2) {
-            if (t.mr == 6) kernel6x2(ap, ai, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+            if (t == Tile.T6x4) kernel6x2(ap, ai, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
             else kernel4x2(ap, ai, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
         }
         if (v < vectors) {
-            if (t.mr == 6) kernel6x1(ap, ai, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+            if (t == Tile.T6x4) kernel6x1(ap, ai, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
             else kernel4x1(ap, ai, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
         }
     }
