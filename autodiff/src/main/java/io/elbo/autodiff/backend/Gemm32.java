@@ -17,11 +17,12 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The loops are those of GotoBLAS and BLIS. op(B) is packed once per product into micro-panels of
  * KC × NR values (NR = NV vectors of L floats; an untransposed B is read in place, only its last partial
  * panel packed), shared by the threads; the depth k is cut into blocks of at most KC; each thread, for
- * each depth block and block of MC rows, packs op(A) into micro-panels of MR × KC, and a register-blocked
- * micro-kernel multiplies a micro-panel of A by one of B into an MR × NR tile of C held in MR·NV vector
- * registers: per step p, NV loads of B, MR broadcasts of A, MR·NV FMAs. A micro-panel of B stays in
- * cache (L1 for short depths, L2 for W1's 784) while the micro-panels of A stream past it. Edges are
- * zero-padded in the packs, so no masked vector op runs in the hot loop.
+ * each depth block and block of MC rows, packs op(A) into micro-panels of MR × KC (an untransposed A,
+ * whose rows are contiguous, is read in place: only a last group of fewer than MR rows is packed), and a
+ * register-blocked micro-kernel multiplies a micro-panel of A by one of B into an MR × NR tile of C held
+ * in MR·NV vector registers: per step p, NV loads of B, MR broadcasts of A, MR·NV FMAs. A micro-panel of
+ * B stays in cache (L1 for short depths, L2 for W1's 784) while the micro-panels of A stream past it.
+ * Edges are zero-padded in the packs, so no masked vector op runs in the hot loop.
  *
  * <p>The {@link Tile} (MR × NV) fits the machine: four rows by three vectors (12 accumulators) where
  * FMA throughput bounds (AMD Zen), six by four (24 accumulators, fewer loads per FMA) on Intel's AVX-512
@@ -366,8 +367,8 @@ final class Gemm32 {
     /**
      * Rows [r0, r1) × panels [q0, q1) of the chunk of columns [j0, j0 + nc) of C, on one thread, from the
      * packed op(B) (depth block of kc at pc, panel q at packB[pc·panels·NR + q·kc·NR]): for each depth
-     * block, for each block of MC rows, pack op(A) and sweep the panels, each micro-panel of B staying in
-     * L1 while the row groups pass it.
+     * block, for each block of MC rows, pack op(A) (unless its rows are read in place) and sweep the
+     * panels, each micro-panel of B staying in cache while the row groups pass it.
      */
     private static void multiply(Operands o, float[] packB, int kcMax, int j0, int nc, int r0, int r1, int q0, int q1) {
         if (r0 >= r1 || q0 >= q1) return;
@@ -378,24 +379,30 @@ final class Gemm32 {
         float[] packA = packs[0], tile = packs[1];
         if (packA.length < mcMax * kcMax) packs[0] = packA = new float[mcMax * kcMax];
         if (tile.length < mr * nr) packs[1] = tile = new float[mr * nr];
+        boolean aInPlace = o.sp == 1; // rows of op(A) contiguous: broadcast from A itself (measured faster than packing)
         for (int pc = 0; pc < k; pc += kcMax) {
             int kc = Math.min(kcMax, k - pc);
             boolean resume = pc > 0;
             for (int ic = r0; ic < r1; ic += mcMax) {
                 int mc = Math.min(mcMax, r1 - ic);
-                packA(o, ic, mc, pc, kc, mr, packA);
+                if (!aInPlace) packA(o, ic, mc, pc, kc, mr, packA);
+                else if (mc % mr != 0) packA(o, ic + mc / mr * mr, mc % mr, pc, kc, mr, packA); // the short last group, at 0
                 for (int q = q0; q < q1; q++) {
                     int j = j0 + q * nr, w = Math.min(nr, j0 + nc - j), bq = pc * panels * nr + q * kc * nr;
                     boolean inPlace = o.readsInPlace(w);
                     for (int g = 0; g * mr < mc; g++) {
-                        int i = ic + g * mr, h = Math.min(mr, ic + mc - i), ag = g * kc * mr;
+                        int i = ic + g * mr, h = Math.min(mr, ic + mc - i);
+                        // row r, step p of the group's A at ap[ai + r·ars + p·aks]: in A itself, or packed
+                        boolean inA = aInPlace && h == mr;
+                        float[] ap = inA ? o.a : packA;
+                        int ai = inA ? o.aOff + i * o.si + pc * o.sp : aInPlace ? 0 : g * kc * mr, ars = inA ? o.si : 1, aks = inA ? o.sp : mr;
                         if (h == mr && w == nr) {
-                            if (inPlace) kernel(t, packA, ag, o.b, o.bOff + pc * o.bsp + j, o.bsp, o.c, o.cOff + i * n + j, n, kc, resume);
-                            else kernel(t, packA, ag, packB, bq, nr, o.c, o.cOff + i * n + j, n, kc, resume);
+                            if (inPlace) kernel(t, ap, ai, ars, aks, o.b, o.bOff + pc * o.bsp + j, o.bsp, o.c, o.cOff + i * n + j, n, kc, resume);
+                            else kernel(t, ap, ai, ars, aks, packB, bq, nr, o.c, o.cOff + i * n + j, n, kc, resume);
                         } else { // an edge: through a scratch tile, only the columns that hold data
                             if (resume) for (int r = 0; r < h; r++) System.arraycopy(o.c, o.cOff + (i + r) * n + j, tile, r * nr, w);
-                            if (inPlace) edgeKernel(t, packA, ag, o.b, o.bOff + pc * o.bsp + j, o.bsp, tile, nr, kc, resume, w);
-                            else edgeKernel(t, packA, ag, packB, bq, nr, tile, nr, kc, resume, w);
+                            if (inPlace) edgeKernel(t, ap, ai, ars, aks, o.b, o.bOff + pc * o.bsp + j, o.bsp, tile, nr, kc, resume, w);
+                            else edgeKernel(t, ap, ai, ars, aks, packB, bq, nr, tile, nr, kc, resume, w);
                             for (int r = 0; r < h; r++) System.arraycopy(tile, r * nr, o.c, o.cOff + (i + r) * n + j, w);
                         }
                     }
@@ -464,54 +471,54 @@ final class Gemm32 {
     }
 
     /** One full MR × NR tile of C at c[ci], row stride cs: C = (resume ? C : 0) + A-panel · B-panel over kc. */
-    private static void kernel(Tile t, float[] ap, int ai, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
-        if (t == Tile.T6x4) kernel6x4(ap, ai, bp, bj, bs, c, ci, cs, kc, resume);
-        else kernel4x3(ap, ai, bp, bj, bs, c, ci, cs, kc, resume);
+    private static void kernel(Tile t, float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+        if (t == Tile.T6x4) kernel6x4(ap, ai, ars, aks, bp, bj, bs, c, ci, cs, kc, resume);
+        else kernel4x3(ap, ai, ars, aks, bp, bj, bs, c, ci, cs, kc, resume);
     }
 
     /**
      * A tile whose panel holds only w ≤ NR columns of data: the columns' vectors in groups of two and
      * one, so a narrow edge (a C of 20 columns) spends no FMAs on padding vectors.
      */
-    private static void edgeKernel(Tile t, float[] ap, int ai, float[] bp, int bj, int bs, float[] tile, int nr, int kc, boolean resume, int w) {
+    private static void edgeKernel(Tile t, float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] tile, int nr, int kc, boolean resume, int w) {
         int vectors = ceilDiv(w, L), v = 0;
         if (vectors == t.nv) {
-            kernel(t, ap, ai, bp, bj, bs, tile, 0, nr, kc, resume);
+            kernel(t, ap, ai, ars, aks, bp, bj, bs, tile, 0, nr, kc, resume);
             return;
         }
         for (; v + 2 <= vectors; v += 2) {
-            if (t == Tile.T6x4) kernel6x2(ap, ai, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
-            else kernel4x2(ap, ai, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+            if (t == Tile.T6x4) kernel6x2(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+            else kernel4x2(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
         }
         if (v < vectors) {
-            if (t == Tile.T6x4) kernel6x1(ap, ai, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
-            else kernel4x1(ap, ai, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+            if (t == Tile.T6x4) kernel6x1(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+            else kernel4x1(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
         }
     }
 
-    /** C[0..4, 0..3L) = (resume ? C : 0) + Σ_p (packed A)[ai + p·4 + r]·(packed B)[bj + p·bs + 0..3L), one FMA per element per p, in order. */
-    private static void kernel4x3(float[] ap, int ai, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+    /** C[0..4, 0..3L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..3L), one FMA per element per p, in order. */
+    private static void kernel4x3(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z, c02 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 2 * L) : z;
         FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z, c12 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 2 * L) : z;
         FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z, c22 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 2 * L) : z;
         FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z, c32 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 2 * L) : z;
         for (int p = 0; p < kc; p++) {
-            int b = bj + p * bs, a = ai + p * 4;
+            int b = bj + p * bs, a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
             c02 = a0.fma(b2, c02);
-            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1]);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * ars]);
             c10 = a1.fma(b0, c10);
             c11 = a1.fma(b1, c11);
             c12 = a1.fma(b2, c12);
-            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2]);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * ars]);
             c20 = a2.fma(b0, c20);
             c21 = a2.fma(b1, c21);
             c22 = a2.fma(b2, c22);
-            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3]);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * ars]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
             c32 = a3.fma(b2, c32);
@@ -530,26 +537,26 @@ final class Gemm32 {
         c32.intoArray(c, ci + 3 * cs + 2 * L);
     }
 
-    /** C[0..4, 0..2L) = (resume ? C : 0) + Σ_p (packed A)[ai + p·4 + r]·(packed B)[bj + p·bs + 0..2L), one FMA per element per p, in order. */
-    private static void kernel4x2(float[] ap, int ai, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+    /** C[0..4, 0..2L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..2L), one FMA per element per p, in order. */
+    private static void kernel4x2(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
         FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
         FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
         FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
         for (int p = 0; p < kc; p++) {
-            int b = bj + p * bs, a = ai + p * 4;
+            int b = bj + p * bs, a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1]);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * ars]);
             c10 = a1.fma(b0, c10);
             c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2]);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * ars]);
             c20 = a2.fma(b0, c20);
             c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3]);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * ars]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
         }
@@ -563,23 +570,23 @@ final class Gemm32 {
         c31.intoArray(c, ci + 3 * cs + 1 * L);
     }
 
-    /** C[0..4, 0..1L) = (resume ? C : 0) + Σ_p (packed A)[ai + p·4 + r]·(packed B)[bj + p·bs + 0..1L), one FMA per element per p, in order. */
-    private static void kernel4x1(float[] ap, int ai, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+    /** C[0..4, 0..1L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..1L), one FMA per element per p, in order. */
+    private static void kernel4x1(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z;
         FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z;
         FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z;
         FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z;
         for (int p = 0; p < kc; p++) {
-            int b = bj + p * bs, a = ai + p * 4;
+            int b = bj + p * bs, a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
-            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1]);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * ars]);
             c10 = a1.fma(b0, c10);
-            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2]);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * ars]);
             c20 = a2.fma(b0, c20);
-            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3]);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * ars]);
             c30 = a3.fma(b0, c30);
         }
         c00.intoArray(c, ci + 0 * cs + 0 * L);
@@ -588,8 +595,8 @@ final class Gemm32 {
         c30.intoArray(c, ci + 3 * cs + 0 * L);
     }
 
-    /** C[0..6, 0..4L) = (resume ? C : 0) + Σ_p (packed A)[ai + p·6 + r]·(packed B)[bj + p·bs + 0..4L), one FMA per element per p, in order. */
-    private static void kernel6x4(float[] ap, int ai, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+    /** C[0..6, 0..4L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..4L), one FMA per element per p, in order. */
+    private static void kernel6x4(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z, c02 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 2 * L) : z, c03 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 3 * L) : z;
         FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z, c12 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 2 * L) : z, c13 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 3 * L) : z;
@@ -598,34 +605,34 @@ final class Gemm32 {
         FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z, c42 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 2 * L) : z, c43 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 3 * L) : z;
         FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z, c52 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 2 * L) : z, c53 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 3 * L) : z;
         for (int p = 0; p < kc; p++) {
-            int b = bj + p * bs, a = ai + p * 6;
+            int b = bj + p * bs, a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L), b3 = FloatVector.fromArray(S, bp, b + 3 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
             c02 = a0.fma(b2, c02);
             c03 = a0.fma(b3, c03);
-            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1]);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * ars]);
             c10 = a1.fma(b0, c10);
             c11 = a1.fma(b1, c11);
             c12 = a1.fma(b2, c12);
             c13 = a1.fma(b3, c13);
-            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2]);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * ars]);
             c20 = a2.fma(b0, c20);
             c21 = a2.fma(b1, c21);
             c22 = a2.fma(b2, c22);
             c23 = a2.fma(b3, c23);
-            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3]);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * ars]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
             c32 = a3.fma(b2, c32);
             c33 = a3.fma(b3, c33);
-            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4]);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * ars]);
             c40 = a4.fma(b0, c40);
             c41 = a4.fma(b1, c41);
             c42 = a4.fma(b2, c42);
             c43 = a4.fma(b3, c43);
-            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5]);
+            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5 * ars]);
             c50 = a5.fma(b0, c50);
             c51 = a5.fma(b1, c51);
             c52 = a5.fma(b2, c52);
@@ -657,8 +664,8 @@ final class Gemm32 {
         c53.intoArray(c, ci + 5 * cs + 3 * L);
     }
 
-    /** C[0..6, 0..2L) = (resume ? C : 0) + Σ_p (packed A)[ai + p·6 + r]·(packed B)[bj + p·bs + 0..2L), one FMA per element per p, in order. */
-    private static void kernel6x2(float[] ap, int ai, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+    /** C[0..6, 0..2L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..2L), one FMA per element per p, in order. */
+    private static void kernel6x2(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
         FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
@@ -667,24 +674,24 @@ final class Gemm32 {
         FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
         FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z;
         for (int p = 0; p < kc; p++) {
-            int b = bj + p * bs, a = ai + p * 6;
+            int b = bj + p * bs, a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
             c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1]);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * ars]);
             c10 = a1.fma(b0, c10);
             c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2]);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * ars]);
             c20 = a2.fma(b0, c20);
             c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3]);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * ars]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4]);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * ars]);
             c40 = a4.fma(b0, c40);
             c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5]);
+            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5 * ars]);
             c50 = a5.fma(b0, c50);
             c51 = a5.fma(b1, c51);
         }
@@ -702,8 +709,8 @@ final class Gemm32 {
         c51.intoArray(c, ci + 5 * cs + 1 * L);
     }
 
-    /** C[0..6, 0..1L) = (resume ? C : 0) + Σ_p (packed A)[ai + p·6 + r]·(packed B)[bj + p·bs + 0..1L), one FMA per element per p, in order. */
-    private static void kernel6x1(float[] ap, int ai, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+    /** C[0..6, 0..1L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..1L), one FMA per element per p, in order. */
+    private static void kernel6x1(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z;
         FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z;
@@ -712,19 +719,19 @@ final class Gemm32 {
         FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z;
         FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z;
         for (int p = 0; p < kc; p++) {
-            int b = bj + p * bs, a = ai + p * 6;
+            int b = bj + p * bs, a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
-            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1]);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * ars]);
             c10 = a1.fma(b0, c10);
-            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2]);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * ars]);
             c20 = a2.fma(b0, c20);
-            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3]);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * ars]);
             c30 = a3.fma(b0, c30);
-            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4]);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * ars]);
             c40 = a4.fma(b0, c40);
-            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5]);
+            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5 * ars]);
             c50 = a5.fma(b0, c50);
         }
         c00.intoArray(c, ci + 0 * cs + 0 * L);
