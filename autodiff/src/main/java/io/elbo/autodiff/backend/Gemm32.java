@@ -503,8 +503,8 @@ final class Gemm32 {
         FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z, c12 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 2 * L) : z;
         FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z, c22 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 2 * L) : z;
         FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z, c32 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 2 * L) : z;
-        for (int p = 0; p < kc; p++) {
-            int b = bj + p * bs, a = ai + p * aks;
+        for (int p = 0, b = bj; p < kc; p++, b += bs) {
+            int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -544,8 +544,8 @@ final class Gemm32 {
         FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
         FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
         FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
-        for (int p = 0; p < kc; p++) {
-            int b = bj + p * bs, a = ai + p * aks;
+        for (int p = 0, b = bj; p < kc; p++, b += bs) {
+            int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -577,8 +577,8 @@ final class Gemm32 {
         FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z;
         FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z;
         FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z;
-        for (int p = 0; p < kc; p++) {
-            int b = bj + p * bs, a = ai + p * aks;
+        for (int p = 0, b = bj; p < kc; p++, b += bs) {
+            int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -604,8 +604,8 @@ final class Gemm32 {
         FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z, c32 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 2 * L) : z, c33 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 3 * L) : z;
         FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z, c42 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 2 * L) : z, c43 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 3 * L) : z;
         FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z, c52 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 2 * L) : z, c53 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 3 * L) : z;
-        for (int p = 0; p < kc; p++) {
-            int b = bj + p * bs, a = ai + p * aks;
+        for (int p = 0, b = bj; p < kc; p++, b += bs) {
+            int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L), b3 = FloatVector.fromArray(S, bp, b + 3 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -673,8 +673,8 @@ final class Gemm32 {
         FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
         FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
         FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z;
-        for (int p = 0; p < kc; p++) {
-            int b = bj + p * bs, a = ai + p * aks;
+        for (int p = 0, b = bj; p < kc; p++, b += bs) {
+            int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -718,8 +718,8 @@ final class Gemm32 {
         FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z;
         FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z;
         FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z;
-        for (int p = 0; p < kc; p++) {
-            int b = bj + p * bs, a = ai + p * aks;
+        for (int p = 0, b = bj; p < kc; p++, b += bs) {
+            int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
