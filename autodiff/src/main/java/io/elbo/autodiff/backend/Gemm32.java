@@ -393,9 +393,11 @@ final class Gemm32 {
                     for (int g = 0; g * mr < mc; g++) {
                         int i = ic + g * mr, h = Math.min(mr, ic + mc - i);
                         // row r, step p of the group's A at ap[ai + r·ars + p·aks]: in A itself, or packed
+                        // (a short group is packed alone, at 0, where A is otherwise read in place)
                         boolean inA = aInPlace && h == mr;
                         float[] ap = inA ? o.a : packA;
-                        int ai = inA ? o.aOff + i * o.si + pc * o.sp : aInPlace ? 0 : g * kc * mr, ars = inA ? o.si : 1, aks = inA ? o.sp : mr;
+                        int ars = inA ? o.si : 1, aks = inA ? o.sp : mr;
+                        int ai = inA ? o.aOff + i * o.si + pc * o.sp : aInPlace ? 0 : g * kc * mr;
                         if (h == mr && w == nr) {
                             if (inPlace) kernel(t, ap, ai, ars, aks, o.b, o.bOff + pc * o.bsp + j, o.bsp, o.c, o.cOff + i * n + j, n, kc, resume);
                             else kernel(t, ap, ai, ars, aks, packB, bq, nr, o.c, o.cOff + i * n + j, n, kc, resume);
