@@ -25,9 +25,11 @@ import jdk.incubator.vector.VectorSpecies;
  * Edges are zero-padded in the packs, so no masked vector op runs in the hot loop.
  *
  * <p>The {@link Tile} (MR × NV) fits the machine: four rows by three vectors (12 accumulators) where
- * FMA throughput bounds (AMD Zen), six by four (24 accumulators, fewer loads per FMA) on Intel's AVX-512
- * server cores, whose two 512-bit FMA ports need more FMAs per broadcast. It is chosen from the CPU at
- * class initialisation ({@link #TILE}); {@code -Delbo.gemm.tile=4x3|6x4} overrides it.
+ * FMA throughput bounds (AMD Zen), five by four (20 accumulators, fewer loads per FMA) on Intel's AVX-512
+ * server cores, whose two 512-bit FMA ports need more FMAs per broadcast. (Six by four, 24 accumulators,
+ * is the tile measured fastest there, but with 29 of the 32 vector registers live C2 sometimes spills it:
+ * see {@link Tile#T6x4}.) It is chosen from the CPU at class initialisation ({@link #TILE});
+ * {@code -Delbo.gemm.tile=4x3|5x4|6x4} overrides it.
  *
  * <p>Every element is C[i,j] = fma(A[i,k−1], B[k−1,j], ... fma(A[i,0], B[0,j], 0)), one sequence
  * whichever tile, depth block or thread computes it (a depth block after the first resumes the chain
@@ -58,7 +60,14 @@ final class Gemm32 {
     enum Tile {
         /** 4 × 3 vectors: 12 accumulators, 7 loads per 12 FMAs; fits the 16 registers of AVX2 too. */
         T4x3(4, 3, 1024),
-        /** 6 × 4 vectors: 24 accumulators, 10 loads per 24 FMAs; needs the 32 registers of AVX-512. */
+        /** 5 × 4 vectors: 20 accumulators, 9 loads per 20 FMAs; 25 of the 32 registers of AVX-512 live in its loop. */
+        T5x4(5, 4, 512),
+        /**
+         * 6 × 4 vectors: 24 accumulators, 10 loads per 24 FMAs; 29 of AVX-512's 32 registers live in its
+         * loop, which JDK 17's C2 does not always allocate: in 3 of 5 JVMs it spilled accumulators to the
+         * stack inside the loop and ran at a third of the speed (JDK 25 kept them in registers in 5 of 5).
+         * Not chosen by default; kept for measurements ({@code -Delbo.gemm.tile=6x4}).
+         */
         T6x4(6, 4, 512);
 
         final int mr, nv, kc;
@@ -85,18 +94,18 @@ final class Gemm32 {
 
         static Tile parse(String s) {
             for (Tile t : values()) if (t.toString().equals(s)) return t;
-            throw new IllegalArgumentException("elbo.gemm.tile: expected 4x3 or 6x4, got " + s);
+            throw new IllegalArgumentException("elbo.gemm.tile: expected 4x3, 5x4 or 6x4, got " + s);
         }
 
         /**
-         * 6 × 4 on an Intel CPU with AVX-512 (32 vector registers, two 512-bit FMA ports), else 4 × 3
+         * 5 × 4 on an Intel CPU with AVX-512 (32 vector registers, two 512-bit FMA ports), else 4 × 3
          * (AMD Zen 2–5, AVX2 machines, other architectures). Reads the vendor from /proc/cpuinfo, where
          * there is one.
          */
         static Tile forThisMachine() {
             String override = System.getProperty("elbo.gemm.tile");
             if (override != null) return parse(override.trim());
-            return L >= 16 && "GenuineIntel".equals(cpuVendor()) ? T6x4 : T4x3;
+            return L >= 16 && "GenuineIntel".equals(cpuVendor()) ? T5x4 : T4x3;
         }
     }
 
@@ -440,42 +449,54 @@ final class Gemm32 {
         if (w < nr) for (int p = 0; p < kc; p++) Arrays.fill(dst, off + p * nr + w, off + p * nr + nr, 0f);
     }
 
-    /** packA[g·kc·MR + p·MR + r] = op(A)[ic + g·MR + r, pc + p] for rows [ic, ic + mc), zero past them. */
+    /**
+     * packA[g·kc·MR + p·MR + r] = op(A)[ic + g·MR + r, pc + p] for rows [ic, ic + mc), zero past them.
+     * For op(A) = Aᵀ (A stored k × m) the MR values of a step p are contiguous in A's row p: where MR
+     * divides L, a vector of the packed panel gathers L / MR steps; otherwise they are copied step by step
+     * (row by row, reading A with a stride of m, a 6-row tile's Aᵀ·B took twice the time of its product).
+     * The short last group of an A read in place is copied row by row.
+     */
     private static void packA(Operands o, int ic, int mc, int pc, int kc, int mr, float[] packA) {
         float[] a = o.a;
         int si = o.si, sp = o.sp;
-        // A vector of the packed panel holds L / MR steps p of the MR rows: gathered, where MR divides L.
-        int[] lanes = null;
         int perVector = L / mr, vectorsPerPanel = L % mr == 0 ? kc / perVector : 0;
+        int[] lanes = null;
         if (vectorsPerPanel > 0) {
             lanes = new int[L];
             for (int lane = 0; lane < L; lane++) lanes[lane] = (lane % mr) * si + (lane / mr) * sp;
         }
         for (int g = 0; g * mr < mc; g++) {
-            int dst = g * kc * mr;
-            if (vectorsPerPanel > 0 && g * mr + mr <= mc) {
-                int src = o.aOff + (ic + g * mr) * si + pc * sp, p = 0;
+            int dst = g * kc * mr, rows = Math.min(mr, mc - g * mr), src = o.aOff + (ic + g * mr) * si + pc * sp;
+            if (vectorsPerPanel > 0 && rows == mr) {
+                int p = 0;
                 for (int v = 0; v < vectorsPerPanel; v++, p += perVector) {
                     FloatVector.fromArray(S, a, src + p * sp, lanes, 0).intoArray(packA, dst + p * mr);
                 }
                 for (; p < kc; p++) for (int r = 0; r < mr; r++) packA[dst + p * mr + r] = a[src + r * si + p * sp];
                 continue;
             }
-            for (int r = 0; r < mr; r++) {
-                if (g * mr + r < mc) {
-                    int src = o.aOff + (ic + g * mr + r) * si + pc * sp;
-                    for (int p = 0; p < kc; p++) packA[dst + p * mr + r] = a[src + p * sp];
-                } else {
-                    for (int p = 0; p < kc; p++) packA[dst + p * mr + r] = 0f;
+            if (si == 1) {
+                for (int p = 0; p < kc; p++) {
+                    int s = src + p * sp, d = dst + p * mr, r = 0;
+                    for (; r < rows; r++) packA[d + r] = a[s + r];
+                    for (; r < mr; r++) packA[d + r] = 0f;
                 }
+                continue;
+            }
+            for (int r = 0; r < mr; r++) {
+                if (r < rows) for (int p = 0; p < kc; p++) packA[dst + p * mr + r] = a[src + r * si + p * sp];
+                else for (int p = 0; p < kc; p++) packA[dst + p * mr + r] = 0f;
             }
         }
     }
 
     /** One full MR × NR tile of C at c[ci], row stride cs: C = (resume ? C : 0) + A-panel · B-panel over kc. */
     private static void kernel(Tile t, float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
-        if (t == Tile.T6x4) kernel6x4(ap, ai, ars, aks, bp, bj, bs, c, ci, cs, kc, resume);
-        else kernel4x3(ap, ai, ars, aks, bp, bj, bs, c, ci, cs, kc, resume);
+        switch (t) {
+            case T4x3 -> kernel4x3(ap, ai, ars, aks, bp, bj, bs, c, ci, cs, kc, resume);
+            case T5x4 -> kernel5x4(ap, ai, ars, aks, bp, bj, bs, c, ci, cs, kc, resume);
+            case T6x4 -> kernel6x4(ap, ai, ars, aks, bp, bj, bs, c, ci, cs, kc, resume);
+        }
     }
 
     /**
@@ -489,12 +510,18 @@ final class Gemm32 {
             return;
         }
         for (; v + 2 <= vectors; v += 2) {
-            if (t == Tile.T6x4) kernel6x2(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
-            else kernel4x2(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+            switch (t) {
+                case T4x3 -> kernel4x2(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+                case T5x4 -> kernel5x2(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+                case T6x4 -> kernel6x2(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+            }
         }
         if (v < vectors) {
-            if (t == Tile.T6x4) kernel6x1(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
-            else kernel4x1(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+            switch (t) {
+                case T4x3 -> kernel4x1(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+                case T5x4 -> kernel5x1(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+                case T6x4 -> kernel6x1(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+            }
         }
     }
 
@@ -742,5 +769,132 @@ final class Gemm32 {
         c30.intoArray(c, ci + 3 * cs + 0 * L);
         c40.intoArray(c, ci + 4 * cs + 0 * L);
         c50.intoArray(c, ci + 5 * cs + 0 * L);
+    }
+
+    /** C[0..5, 0..4L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..4L), one FMA per element per p, in order. */
+    private static void kernel5x4(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z, c02 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 2 * L) : z, c03 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 3 * L) : z;
+        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z, c12 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 2 * L) : z, c13 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 3 * L) : z;
+        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z, c22 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 2 * L) : z, c23 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 3 * L) : z;
+        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z, c32 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 2 * L) : z, c33 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 3 * L) : z;
+        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z, c42 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 2 * L) : z, c43 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 3 * L) : z;
+        for (int p = 0, b = bj; p < kc; p++, b += bs) {
+            int a = ai + p * aks;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L), b3 = FloatVector.fromArray(S, bp, b + 3 * L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            c02 = a0.fma(b2, c02);
+            c03 = a0.fma(b3, c03);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * ars]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            c12 = a1.fma(b2, c12);
+            c13 = a1.fma(b3, c13);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * ars]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            c22 = a2.fma(b2, c22);
+            c23 = a2.fma(b3, c23);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * ars]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            c32 = a3.fma(b2, c32);
+            c33 = a3.fma(b3, c33);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * ars]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            c42 = a4.fma(b2, c42);
+            c43 = a4.fma(b3, c43);
+        }
+        c00.intoArray(c, ci + 0 * cs + 0 * L);
+        c01.intoArray(c, ci + 0 * cs + 1 * L);
+        c02.intoArray(c, ci + 0 * cs + 2 * L);
+        c03.intoArray(c, ci + 0 * cs + 3 * L);
+        c10.intoArray(c, ci + 1 * cs + 0 * L);
+        c11.intoArray(c, ci + 1 * cs + 1 * L);
+        c12.intoArray(c, ci + 1 * cs + 2 * L);
+        c13.intoArray(c, ci + 1 * cs + 3 * L);
+        c20.intoArray(c, ci + 2 * cs + 0 * L);
+        c21.intoArray(c, ci + 2 * cs + 1 * L);
+        c22.intoArray(c, ci + 2 * cs + 2 * L);
+        c23.intoArray(c, ci + 2 * cs + 3 * L);
+        c30.intoArray(c, ci + 3 * cs + 0 * L);
+        c31.intoArray(c, ci + 3 * cs + 1 * L);
+        c32.intoArray(c, ci + 3 * cs + 2 * L);
+        c33.intoArray(c, ci + 3 * cs + 3 * L);
+        c40.intoArray(c, ci + 4 * cs + 0 * L);
+        c41.intoArray(c, ci + 4 * cs + 1 * L);
+        c42.intoArray(c, ci + 4 * cs + 2 * L);
+        c43.intoArray(c, ci + 4 * cs + 3 * L);
+    }
+
+    /** C[0..5, 0..2L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..2L), one FMA per element per p, in order. */
+    private static void kernel5x2(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
+        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
+        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
+        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
+        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
+        for (int p = 0, b = bj; p < kc; p++, b += bs) {
+            int a = ai + p * aks;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * ars]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * ars]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * ars]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * ars]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+        }
+        c00.intoArray(c, ci + 0 * cs + 0 * L);
+        c01.intoArray(c, ci + 0 * cs + 1 * L);
+        c10.intoArray(c, ci + 1 * cs + 0 * L);
+        c11.intoArray(c, ci + 1 * cs + 1 * L);
+        c20.intoArray(c, ci + 2 * cs + 0 * L);
+        c21.intoArray(c, ci + 2 * cs + 1 * L);
+        c30.intoArray(c, ci + 3 * cs + 0 * L);
+        c31.intoArray(c, ci + 3 * cs + 1 * L);
+        c40.intoArray(c, ci + 4 * cs + 0 * L);
+        c41.intoArray(c, ci + 4 * cs + 1 * L);
+    }
+
+    /** C[0..5, 0..1L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..1L), one FMA per element per p, in order. */
+    private static void kernel5x1(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z;
+        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z;
+        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z;
+        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z;
+        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z;
+        for (int p = 0, b = bj; p < kc; p++, b += bs) {
+            int a = ai + p * aks;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
+            c00 = a0.fma(b0, c00);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * ars]);
+            c10 = a1.fma(b0, c10);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * ars]);
+            c20 = a2.fma(b0, c20);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * ars]);
+            c30 = a3.fma(b0, c30);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * ars]);
+            c40 = a4.fma(b0, c40);
+        }
+        c00.intoArray(c, ci + 0 * cs + 0 * L);
+        c10.intoArray(c, ci + 1 * cs + 0 * L);
+        c20.intoArray(c, ci + 2 * cs + 0 * L);
+        c30.intoArray(c, ci + 3 * cs + 0 * L);
+        c40.intoArray(c, ci + 4 * cs + 0 * L);
     }
 }
