@@ -453,7 +453,7 @@ final class Gemm32 {
      * packA[g·kc·MR + p·MR + r] = op(A)[ic + g·MR + r, pc + p] for rows [ic, ic + mc), zero past them.
      * For op(A) = Aᵀ (A stored k × m) the MR values of a step p are contiguous in A's row p: where MR
      * divides L, a vector of the packed panel gathers L / MR steps; otherwise they are copied step by step
-     * (row by row, reading A with a stride of m, a 6-row tile's Aᵀ·B took twice the time of its product).
+     * (read row by row instead, with A's stride of m, they made a 6-row tile's Aᵀ·B take twice its product's time).
      * The short last group of an A read in place is copied row by row.
      */
     private static void packA(Operands o, int ic, int mc, int pc, int kc, int mr, float[] packA) {
