@@ -144,12 +144,7 @@ class CliTest {
     }
 
     /**
-     * Ctrl-C (here its twin SIGTERM) mid-epoch, then --resume: the bits of a run never stopped. Also with a KL warm-up and L = 2
-     * samples, and with the IWAE objective, so that every counter the resume restores (step, β's schedule,
-     * the generator, the running sums) is exercised.
-     */
-    /**
-     * The GEMM tile can be forced (-Delbo.gemm.tile=6x4: both tiles give the same bits, only the speed
+     * The GEMM tile can be forced (-Delbo.gemm.tile=6x4: every tile gives the same bits, only the speed
      * differs); an impossible one is refused in one line naming the property, with a non-zero exit.
      */
     @Test
@@ -174,6 +169,11 @@ class CliTest {
         }
     }
 
+    /**
+     * Ctrl-C (here its twin SIGTERM) mid-epoch, then --resume: the bits of a run never stopped. Also with a KL warm-up and L = 2
+     * samples, and with the IWAE objective, so that every counter the resume restores (step, β's schedule,
+     * the generator, the running sums) is exercised.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"", "--kl-warmup 1 -L 2", "--iwae-k 3 --pixels dynamic"})
     void ctrlCFinishesTheStepSavesAndExits_andResumingGivesTheBitsOfAnUninterruptedRun(String extra) throws Exception {
