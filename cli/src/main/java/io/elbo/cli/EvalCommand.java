@@ -68,8 +68,9 @@ final class EvalCommand implements Callable<Integer> {
         o.print(Text.wrap("cpu: ", io.elbo.autodiff.backend.Backend.machine()));
         UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(seed.value);
 
-        double warm = Warmup.evaluation(vae, test, io.elbo.vae.Streams.of(seed.value, 9));
-        o.printf(Locale.ROOT, "warm-up: %.1f s (the kernels compiled on %d images first)%n", warm, Math.min(Warmup.EVAL_ROWS, test.count()));
+        Warmup.Report warm = Warmup.evaluation(vae, test, io.elbo.vae.Streams.of(seed.value, 9));
+        o.print(Text.wrap("warm-up: ", String.format(Locale.ROOT, "%.1f s (%s: the kernels compiled first)", warm.seconds(),
+                warm.describe("evaluations"))));
         long t0 = System.nanoTime();
         Main.doing("evaluating the test -ELBO");
         if (noise != null) {

@@ -399,8 +399,9 @@ final class TrainCommand implements Callable<Integer> {
             out.print(Text.wrap("output: ", dir.toString()));
             out.print(Text.wrap("cpu: ", io.elbo.autodiff.backend.Backend.machine()));
             out.flush();
-            double warm = Warmup.training(config, options, train);
-            out.printf(Locale.ROOT, "warm-up: %.1f s (%d steps on one batch compile the kernels before epoch %d)%n", warm, Warmup.STEPS, epoch);
+            Warmup.Report warm = Warmup.training(config, options, train);
+            out.print(Text.wrap("warm-up: ", String.format(Locale.ROOT, "%.1f s (%s: the kernels compiled before epoch %d)", warm.seconds(),
+                    warm.describe("steps"), epoch)));
             out.println(epochHeader(config));
             out.flush();
             DType dt = config.dtypeValue();

@@ -1,48 +1,149 @@
 package io.elbo.cli;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import io.elbo.autodiff.Tape;
+import io.elbo.autodiff.Tensor;
 import io.elbo.nn.Optimizer;
 import io.elbo.vae.Streams;
 import io.elbo.vae.VAE;
 import io.elbo.vae.data.Dataset;
+import java.lang.management.ManagementFactory;
+import org.apache.commons.rng.UniformRandomProvider;
 
 /**
- * The JIT's warm-up, paid on small batches instead of on the first epoch: a throwaway model of the run's
- * architecture takes a few training steps on one batch of the run's size (or evaluates one chunk of
- * images a few times), so that the kernels, threaded paths included, are compiled before the timed work
- * starts, at a fraction of what compiling them during epoch 1 costs. It uses its own
- * generators and model: the run's bits do not change. Its time is reported, not hidden.
+ * The JIT's warm-up, paid before the timed work instead of during it. HotSpot runs a method first in
+ * the interpreter, then as C1's code, and compiles it with C2 (where the Vector API becomes SIMD
+ * instructions; in C1's code every vector operation is a call and an allocation, tens of times
+ * slower) once it has run enough: a long loop gets there within a call or two, but a method without
+ * one waits for {@code Tier4MinInvocationThreshold} calls (600 by default). A kernel called once per
+ * training step (the KL, the reparameterisation, the tape's bookkeeping) therefore ran C1's code for
+ * the first 600 steps of epoch 1, while C2's compiles took a core from the training threads. The
+ * warm-up, on throwaway models with their own generators (the run's bits do not change), does two things:
+ * <ol>
+ *   <li>{@link #calls()} steps and evaluations, most of them by a narrow copy of the model (hidden
+ *       widths at most {@link #NARROW}) on {@link #NARROW_ROWS} images, a fraction of a millisecond
+ *       each once compiled, and every {@link #FULL_EVERY}th by the run's model on a batch of the run's
+ *       size, so that C2 compiles from profiles that saw the full shapes: every kernel reaches its
+ *       call count, and the first full-size step already finds the long loops compiled;</li>
+ *   <li>rounds of: wait until the JIT's queue ({@link CompileQueue}) is empty, take one more full-size
+ *       step; until a step leaves nothing to compile (or {@link #MAX_ROUNDS} rounds, {@link #MAX_WAIT_SECONDS}).</li>
+ * </ol>
+ * Its time is reported, not hidden.
  */
 final class Warmup {
     private Warmup() {}
 
-    /** Steps of the training warm-up (on one batch of the run's size), evaluations of the evaluation warm-up, and their rows. */
-    static final int STEPS = 12, EVALUATIONS = 6, EVAL_ROWS = 500;
+    /** Rows of a full-size evaluation (one chunk of {@link VAE#meanElbo}). */
+    static final int EVAL_ROWS = 500;
+    /** Widest hidden layer and rows of the narrow steps; a full-size step every this many narrow ones. */
+    static final int NARROW = 32, NARROW_ROWS = 8, FULL_EVERY = 20;
+    /** Rounds of (wait for the JIT, one more step) at most. */
+    static final int MAX_ROUNDS = 40;
+    /** The longest the warm-up waits for the JIT, in seconds. */
+    static final double MAX_WAIT_SECONDS = 20;
 
-    /** Trains a throwaway copy of the model for a few steps on the first images; returns the seconds spent. */
-    static double training(RunConfig config, VAE.ElboOptions options, Dataset train) {
+    /**
+     * What a warm-up did: its seconds, the steps (or evaluations) of the first part, how many of them
+     * were full-size, and the rounds of the second (-1 when it ended without the JIT's queue empty:
+     * unreadable, or the limits reached).
+     */
+    record Report(double seconds, int calls, int full, int rounds) {
+        /** E.g. "660 steps, 33 of them full-size, then 2 until the JIT had nothing left to compile". */
+        String describe(String unit) {
+            return calls + " " + unit + ", " + full + " of them full-size, " + (rounds < 0 ? "without waiting for the JIT"
+                    : "then " + rounds + " until the JIT had nothing left to compile");
+        }
+    }
+
+    /**
+     * Calls after which HotSpot compiles a method with C2 whatever its loops: Tier4MinInvocationThreshold
+     * × CompileThresholdScaling, read from the running JVM, plus a tenth; 660 where it does not say.
+     */
+    static int calls() {
+        try {
+            var vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            return calls(Double.parseDouble(vm.getVMOption("Tier4MinInvocationThreshold").getValue()),
+                    Double.parseDouble(vm.getVMOption("CompileThresholdScaling").getValue()));
+        } catch (RuntimeException | LinkageError e) { // not HotSpot
+            return calls(600, 1);
+        }
+    }
+
+    /** ⌈1.1 · threshold · scaling⌉ calls, at least 1 and at most 5000. */
+    static int calls(double threshold, double scaling) {
+        return (int) Math.max(1, Math.min(5000, Math.ceil(threshold * scaling * 1.1)));
+    }
+
+    /** Trains throwaway copies of the model on the first images until their kernels are compiled. */
+    static Report training(RunConfig config, VAE.ElboOptions options, Dataset train) {
         long t0 = System.nanoTime();
         Main.doing("warming up the kernels");
-        VAE vae = new VAE(config.vaeConfig(), Streams.of(config.seed(), 7));
-        Optimizer opt = TrainCommand.optimizer(config, vae);
+        VAE.Config full = config.vaeConfig();
+        VAE vae = new VAE(full, Streams.of(config.seed(), 7)), narrow = new VAE(narrowed(full), Streams.of(config.seed(), 7));
+        Optimizer opt = TrainCommand.optimizer(config, vae), narrowOpt = TrainCommand.optimizer(config, narrow);
         var rng = Streams.of(config.seed(), 8);
-        var x = train.batch(0, Math.min(config.batchSize(), train.count()), config.dtypeValue());
+        Tensor x = train.batch(0, Math.min(config.batchSize(), train.count()), config.dtypeValue());
+        Tensor few = train.batch(0, Math.min(NARROW_ROWS, train.count()), config.dtypeValue());
+        Dataset evalRows = train.head(Math.min(EVAL_ROWS, train.count())), fewRows = train.head(Math.min(NARROW_ROWS, train.count()));
+        int steps = 0, rounds = -1;
         try {
-            for (int i = 0; i < STEPS; i++) vae.trainStep(x, opt, rng, options, i);
-            evaluation(vae, train, rng);
+            for (int n = calls(); steps < n; steps++) {
+                if ((steps + 1) % FULL_EVERY == 0) {
+                    vae.trainStep(x, opt, rng, options, steps);
+                    vae.meanElbo(evalRows, rng);
+                } else {
+                    narrow.trainStep(few, narrowOpt, rng, options, steps);
+                    narrow.meanElbo(fewRows, rng);
+                }
+            }
+            rounds = untilCompiled(() -> {
+                vae.trainStep(x, opt, rng, options, 0);
+                vae.meanElbo(evalRows, rng);
+            });
         } catch (VAE.DivergedException e) {
             // a learning rate that diverges does so here first: the run itself will say so, with its own numbers
         } finally {
             Tape.clear();
         }
-        return (System.nanoTime() - t0) * 1e-9;
+        return new Report((System.nanoTime() - t0) * 1e-9, steps, steps / FULL_EVERY, rounds);
     }
 
-    /** Evaluates a model a few times on the first images (what eval's and an epoch's end run); returns the seconds spent. */
-    static double evaluation(VAE vae, Dataset data, org.apache.commons.rng.UniformRandomProvider rng) {
+    /** Evaluates a model on the first images (what eval and an epoch's end run) until its kernels are compiled. */
+    static Report evaluation(VAE vae, Dataset data, UniformRandomProvider rng) {
         long t0 = System.nanoTime();
-        Dataset few = data.head(Math.min(EVAL_ROWS, data.count()));
-        for (int i = 0; i < EVALUATIONS; i++) vae.meanElbo(few, rng);
-        return (System.nanoTime() - t0) * 1e-9;
+        Dataset rows = data.head(Math.min(EVAL_ROWS, data.count())), few = data.head(Math.min(NARROW_ROWS, data.count()));
+        int runs = 0;
+        for (int n = calls(); runs < n; runs++) vae.meanElbo((runs + 1) % FULL_EVERY == 0 ? rows : few, rng);
+        int rounds = untilCompiled(() -> vae.meanElbo(rows, rng));
+        return new Report((System.nanoTime() - t0) * 1e-9, runs, runs / FULL_EVERY, rounds);
+    }
+
+    /** The same model with every hidden layer at most {@link #NARROW} wide. */
+    private static VAE.Config narrowed(VAE.Config c) {
+        int[] hidden = c.hidden().clone();
+        for (int i = 0; i < hidden.length; i++) hidden[i] = Math.min(hidden[i], NARROW);
+        return new VAE.Config(c.inputDim(), hidden, c.latent(), c.activation(), c.likelihood(), c.fixedSigma(), c.dtype());
+    }
+
+    /**
+     * The second part: waits for the JIT's queue to empty and runs {@code work} once more, until a run
+     * leaves the queue empty having compiled nothing. Returns the runs, or -1 when the queue cannot be
+     * read or the limits are reached first.
+     */
+    private static int untilCompiled(Runnable work) {
+        CompileQueue jit = CompileQueue.open();
+        long deadline = System.nanoTime() + (long) (MAX_WAIT_SECONDS * 1e9);
+        for (int round = 1; jit != null && round <= MAX_ROUNDS && jit.awaitIdle(deadline); round++) {
+            long compiled = compileMillis();
+            work.run();
+            if (jit.idle() && compileMillis() == compiled) return round;
+        }
+        return -1;
+    }
+
+    /** Milliseconds the JIT has spent compiling so far (0 where the JVM does not say). */
+    private static long compileMillis() {
+        var bean = ManagementFactory.getCompilationMXBean();
+        return bean != null && bean.isCompilationTimeMonitoringSupported() ? bean.getTotalCompilationTime() : 0;
     }
 }
