@@ -435,12 +435,14 @@ final class Gemm32 {
             }
             return;
         }
-        // Bᵀ: a vector of the panel's row p gathers element p of L rows of B
+        // Bᵀ: the panel's rows p hold element p of L rows of B: 16 × 16 blocks transposed in registers
+        // where vectors have 16 lanes, else (and for the last kc % 16 steps) a gather per row
         int[] rowStarts = ROW_STARTS.get();
         if (rowStarts[1] != o.bsj) for (int lane = 0; lane < L; lane++) rowStarts[lane] = lane * o.bsj;
         for (int v = 0; v < whole; v += L) {
-            int src = o.bOff + (j + v) * o.bsj + pc;
-            for (int p = 0; p < kc; p++) FloatVector.fromArray(S, b, src + p, rowStarts, 0).intoArray(dst, off + p * nr + v);
+            int src = o.bOff + (j + v) * o.bsj + pc, p = 0;
+            if (L == 16) for (; p + 16 <= kc; p += 16) Transpose16.transpose(b, src + p, o.bsj, dst, off + p * nr + v, nr);
+            for (; p < kc; p++) FloatVector.fromArray(S, b, src + p, rowStarts, 0).intoArray(dst, off + p * nr + v);
         }
         for (int jj = whole; jj < w; jj++) {
             int src = o.bOff + (j + jj) * o.bsj + pc;
