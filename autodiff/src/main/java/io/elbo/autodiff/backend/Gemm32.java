@@ -28,8 +28,9 @@ import jdk.incubator.vector.VectorSpecies;
  * FMA throughput bounds (AMD Zen), five by four (20 accumulators, fewer loads per FMA) on Intel's AVX-512
  * server cores, whose two 512-bit FMA ports need more FMAs per broadcast. (Six by four, 24 accumulators,
  * is the tile measured fastest there, but with 29 of the 32 vector registers live C2 sometimes spills it:
- * see {@link Tile#T6x4}.) It is chosen from the CPU at class initialisation ({@link #TILE});
- * {@code -Delbo.gemm.tile=4x3|5x4|6x4} overrides it.
+ * see {@link Tile#T6x4}.) It is chosen from the CPU at class initialisation ({@link #TILE}), with one
+ * exception per product measured on Zen 4 ({@link #LONG_AB_TILE}); {@code -Delbo.gemm.tile=4x3|5x4|6x4}
+ * forces one tile for every product.
  *
  * <p>Every element is C[i,j] = fma(A[i,k−1], B[k−1,j], ... fma(A[i,0], B[0,j], 0)), one sequence
  * whichever tile, depth block or thread computes it (a depth block after the first resumes the chain
@@ -113,6 +114,20 @@ final class Gemm32 {
     private static final Map<String, String> CPU_INFO = readCpuInfo();
     /** The tile this machine's products use (after CPU_INFO, which it reads). */
     static final Tile TILE = Tile.forThisMachine();
+    /**
+     * The tile of an A·B with depth and width at least 256 on AMD Zen 4 (family 25 with 16-lane vectors;
+     * Zen 3, the same family, has no AVX-512): 5 × 4, which measured 7 % faster than 4 × 3 there on W1's
+     * 128×400×784 A·B (A and B both read in place, fewer loads per FMA; 96–97 against 103–104 GFLOP/s, one
+     * thread), as fast on Aᵀ·B, and slower on A·Bᵀ and short depths. Elsewhere, or when
+     * {@code -Delbo.gemm.tile} forces a tile, the same as {@link #TILE}.
+     */
+    static final Tile LONG_AB_TILE = System.getProperty("elbo.gemm.tile") == null && L == 16 && "AuthenticAMD".equals(cpuVendor())
+            && "25".equals(cpuInfo("cpu family")) ? Tile.T5x4 : TILE;
+
+    /** The tile for one product: {@link #LONG_AB_TILE} for A·B with k ≥ 256 and n ≥ 256, else {@link #TILE}. */
+    static Tile tileFor(boolean transA, boolean transB, int n, int k) {
+        return !transA && !transB && k >= 256 && n >= 256 ? LONG_AB_TILE : TILE;
+    }
 
     private static Map<String, String> readCpuInfo() {
         Map<String, String> fields = new HashMap<>();
@@ -140,7 +155,8 @@ final class Gemm32 {
         String name = cpuInfo("model name"), vendor = cpuVendor(), family = cpuInfo("cpu family"), model = cpuInfo("model");
         String cpu = name.isEmpty() ? System.getProperty("os.arch")
                 : name + " (" + vendor + (family.isEmpty() ? "" : " family " + family + " model " + model) + ")";
-        return String.format(Locale.ROOT, "%s, %d float lanes, GEMM tile %s", cpu, L, TILE);
+        return String.format(Locale.ROOT, "%s, %d float lanes, GEMM tile %s%s", cpu, L, TILE,
+                LONG_AB_TILE == TILE ? "" : " (" + LONG_AB_TILE + " for A·B with k, n ≥ 256)");
     }
 
     /** Parts of a parallel product per thread (claimed by whichever thread is free: see {@link Threads#forEach}). */
@@ -157,7 +173,8 @@ final class Gemm32 {
     private static final ThreadLocal<int[]> ROW_STARTS = ThreadLocal.withInitial(() -> new int[Math.max(2, L)]);
 
     static void gemm(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB, float[] c, int cOff, int m, int n, int k) {
-        gemm(TILE, TILE.kc, a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
+        Tile t = tileFor(transA, transB, n, k);
+        gemm(t, t.kc, a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
     }
 
     /** The product with tile t and depth blocks of at most kcMax (tests vary both; the bits do not change). */
