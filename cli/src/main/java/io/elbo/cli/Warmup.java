@@ -14,10 +14,11 @@ import org.apache.commons.rng.UniformRandomProvider;
  * The JIT's warm-up, paid before the timed work instead of during it. HotSpot runs a method first in
  * the interpreter, then as C1's code, and compiles it with C2 (where the Vector API becomes SIMD
  * instructions; in C1's code every vector operation is a call and an allocation, tens of times
- * slower) once it has run enough: a long loop gets there within a call or two, but a method without
- * one waits for {@code Tier4MinInvocationThreshold} calls (600 by default). A kernel called once per
- * training step (the KL, the reparameterisation, the tape's bookkeeping) therefore ran C1's code for
- * the first 600 steps of epoch 1, while C2's compiles took a core from the training threads. The
+ * slower) once it has run enough: a long loop gets there within a call or two, a method with a short
+ * loop after {@code Tier4MinInvocationThreshold} calls (600 by default), one without a loop after
+ * {@code Tier4InvocationThreshold} (5000). A kernel called once per training step on the latent batch
+ * (the KL, the reparameterisation) therefore ran C1's code for the first 600 steps of epoch 1, while
+ * C2's compiles took a core from the training threads. The
  * warm-up, on throwaway models with their own generators (the run's bits do not change), does two things:
  * <ol>
  *   <li>{@link #calls()} steps and evaluations, most of them by a narrow copy of the model (hidden
