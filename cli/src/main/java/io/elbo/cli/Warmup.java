@@ -47,14 +47,18 @@ final class Warmup {
     static final double MAX_WAIT_SECONDS = 20;
 
     /**
-     * What a warm-up did: its seconds, the steps (or evaluations) of the first part, how many of them
-     * were full-size, and the rounds of the second (-1 when it ended without the JIT's queue empty:
-     * unreadable, or the limits reached).
+     * What a warm-up did: its seconds, the steps (or evaluations) of the first part, and the rounds of
+     * the second (-1 when it ended without the JIT's queue empty: unreadable, or the limits reached).
      */
-    record Report(double seconds, int calls, int full, int rounds) {
+    record Report(double seconds, int calls, int rounds) {
+        /** The first part's full-size steps: every {@link #FULL_EVERY}th. */
+        int full() {
+            return calls / FULL_EVERY;
+        }
+
         /** E.g. "660 steps, 33 of them full-size, then 2 until the JIT had nothing left to compile". */
         String describe(String unit) {
-            return calls + " " + unit + ", " + full + " of them full-size, " + (rounds < 0 ? "without waiting for the JIT"
+            return calls + " " + unit + ", " + full() + " of them full-size, " + (rounds < 0 ? "without waiting for the JIT"
                     : "then " + rounds + " until the JIT had nothing left to compile");
         }
     }
@@ -116,7 +120,7 @@ final class Warmup {
         } finally {
             Tape.clear();
         }
-        return new Report((System.nanoTime() - t0) * 1e-9, steps, steps / FULL_EVERY, rounds);
+        return new Report((System.nanoTime() - t0) * 1e-9, steps, rounds);
     }
 
     /** Evaluates a model on the first images (what eval and an epoch's end run) until its kernels are compiled. */
@@ -126,7 +130,7 @@ final class Warmup {
         int runs = 0;
         for (int n = calls(); runs < n; runs++) vae.meanElbo((runs + 1) % FULL_EVERY == 0 ? rows : few, rng);
         int rounds = untilCompiled(() -> vae.meanElbo(rows, rng));
-        return new Report((System.nanoTime() - t0) * 1e-9, runs, runs / FULL_EVERY, rounds);
+        return new Report((System.nanoTime() - t0) * 1e-9, runs, rounds);
     }
 
     /** The same model with every hidden layer at most {@link #NARROW} wide. */
