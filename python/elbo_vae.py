@@ -48,6 +48,51 @@ EXAMPLE_NAMES = {
 }
 
 
+# ---------------------------------------------------------------- the parts, as io.elbo.vae.Parts registers them
+def _bernoulli(torch, x, d, params, sigma):
+    return -torch.nn.functional.binary_cross_entropy_with_logits(d, x.expand_as(d), reduction="none").sum(dim=-1)
+
+
+def _continuous_bernoulli(torch, x, d, params, sigma):
+    # log C(l) = log(l / tanh(l/2)), its Taylor series below |l| = 0.05 (io.elbo.vae.ContinuousBernoulli)
+    near = d.abs() < 0.05
+    safe = torch.where(near, torch.full_like(d, 0.05), d)
+    l2 = d * d
+    taylor = math.log(2) + l2 * (1 / 12 + l2 * (-7 / 1440 + l2 * (31 / 90720 - l2 * 127 / 4838400)))
+    log_c = torch.where(near, taylor, torch.log(safe / torch.tanh(safe / 2)))
+    return (log_c - torch.nn.functional.binary_cross_entropy_with_logits(d, x.expand_as(d), reduction="none")).sum(dim=-1)
+
+
+def _gaussian(torch, x, d, params, sigma):
+    ls = params["log_sigma"]
+    return (-0.5 * ((x - d) * torch.exp(-ls)) ** 2 - ls - 0.5 * math.log(2 * math.pi)).sum(dim=-1)
+
+
+def _gaussian_fixed(torch, x, d, params, sigma):
+    return (-0.5 * ((x - d) / sigma) ** 2 - math.log(sigma) - 0.5 * math.log(2 * math.pi)).sum(dim=-1)
+
+
+# name -> (log p(x | decoder output d) summed over each row, the tensors the likelihood owns): the same names, in
+# the same order, as io.elbo.vae.Parts.LIKELIHOODS (a test compares the two lists and their values).
+LIKELIHOODS = {
+    "bernoulli": (_bernoulli, ()),
+    "continuous-bernoulli": (_continuous_bernoulli, ()),
+    "gaussian": (_gaussian, ("log_sigma",)),
+    "gaussian-pixel": (_gaussian, ("log_sigma",)),
+    "gaussian-fixed": (_gaussian_fixed, ()),
+}
+POSTERIORS = ("gaussian",)
+PRIORS = ("standard-normal",)
+
+
+def log_likelihood(name, x, decoded, params=None, sigma=0.1):
+    """(torch) log p(x | decoded) of each row under the likelihood `name` of io.elbo.vae.Parts (params: its own tensors)."""
+    if name not in LIKELIHOODS:
+        raise FormatError(f"unknown likelihood '{name}' ({', '.join(LIKELIHOODS)})")
+    fn, _ = LIKELIHOODS[name]
+    return fn(_torch(), x, decoded, params or {}, sigma)
+
+
 class FormatError(ValueError):
     """A file that is not what it claims to be; the message names the file and the problem."""
 
@@ -132,8 +177,10 @@ def example_state(path):
         raise FormatError(f"{path}: not the architecture of PyTorch's VAE example (one hidden layer, ReLU, Bernoulli): "
                           f"it has {', '.join(extra[:4]) or 'other tensors'}")
     config = run_config(metadata) or {}
-    if config.get("activation", "relu") != "relu" or config.get("likelihood", "bernoulli") != "bernoulli":
-        raise FormatError(f"{path}: a {config.get('activation')} {config.get('likelihood')} model; the example is relu bernoulli")
+    likelihood = config.get("likelihood", "bernoulli")
+    if config.get("activation", "relu") != "relu" or likelihood not in LIKELIHOODS or LIKELIHOODS[likelihood][1]:
+        raise FormatError(f"{path}: a {config.get('activation')} {likelihood} model; the example is relu, with a likelihood"
+                          f" that owns no tensors ({', '.join(k for k, v in LIKELIHOODS.items() if not v[1])})")
     return {EXAMPLE_NAMES[k]: v for k, v in ours.items()}, metadata
 
 
@@ -230,10 +277,11 @@ def save_example(model, path, config=None):
     save(path, {k: state[k] for k in EXAMPLE_NAMES.values()}, metadata)
 
 
-def loss(model, x, samples=1, generator=None, eps=None):
-    """(torch) -ELBO per image of the rows x: Bernoulli log-likelihood from logits, averaged over `samples` draws
-    of z, plus the analytic KL to N(0, I) (the example's loss, without its sigmoid's clamping). With `eps`, a tensor
-    [S, len(x), latent] of standard-normal draws, those are used (z = mu + sigma * eps) instead of fresh ones."""
+def loss(model, x, samples=1, generator=None, eps=None, likelihood="bernoulli", sigma=0.1):
+    """(torch) -ELBO per image of the rows x: the log-likelihood `likelihood` (a name of LIKELIHOODS; Bernoulli
+    logits by default, the example's loss without its sigmoid's clamping), averaged over `samples` draws of z, plus
+    the analytic KL to N(0, I). With `eps`, a tensor [S, len(x), latent] of standard-normal draws, those are used
+    (z = mu + sigma * eps) instead of fresh ones."""
     torch = _torch()
     F = torch.nn.functional
     mu, logvar = model.encode(x)
@@ -247,7 +295,7 @@ def loss(model, x, samples=1, generator=None, eps=None):
         s = min(per_chunk, samples - done)
         e = eps[done:done + s] if eps is not None else torch.randn((s,) + tuple(std.shape), dtype=std.dtype, generator=generator)
         logits = model.decode_logits(mu + e * std)  # [s, B, D]
-        recon += F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(dim=2).sum(dim=0)
+        recon -= log_likelihood(likelihood, x, logits, sigma=sigma).sum(dim=0)
     return recon / samples + kl
 
 
@@ -328,8 +376,10 @@ def _main(argv):
             if a.save_noise:
                 eps = torch.randn((a.samples, len(x), model.fc21.out_features), dtype=x.dtype, generator=g)
                 save(a.save_noise, {"eps": eps.numpy()}, {"format": "elbo-noise", "note": "standard-normal draws [samples, images, latent]"})
+            config = run_config(load(a.export)[1]) or {}
+            lik, sigma = config.get("likelihood", "bernoulli"), config.get("sigma", 0.1)
             with torch.no_grad():
-                value = sum(float(loss(model, x[i:i + 100], a.samples, g, None if eps is None else eps[:, i:i + 100]).sum())
+                value = sum(float(loss(model, x[i:i + 100], a.samples, g, None if eps is None else eps[:, i:i + 100], lik, sigma).sum())
                             for i in range(0, len(x), 100)) / len(x)
             print(f"test -ELBO: {value:.4f} nats per image ({len(x)} images, {a.samples} samples)")
         elif a.command == "train-example":

@@ -54,7 +54,7 @@ public class W1StepBench {
         rng = RandomSource.XO_RO_SHI_RO_128_PP.create(1L);
         DType type = "float64".equals(dtype) ? DType.FLOAT64 : DType.FLOAT32;
         VAE.Config c = VAE.Config.pytorchExample();
-        vae = new VAE(new VAE.Config(c.inputDim(), c.hidden(), c.latent(), c.activation(), c.likelihood(), c.fixedSigma(), type), rng);
+        vae = new VAE(c.withDtype(type), rng);
         adam = Adam.adam(vae.parameters(), 1e-3);
         x = Tensor.uniform(rng, 0, 1, type, batch, 784);
         double first = step().elbo();

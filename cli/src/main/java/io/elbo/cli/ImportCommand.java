@@ -148,7 +148,8 @@ final class ImportCommand implements Callable<Integer> {
                 case F64 -> "float64";
                 default -> throw new CliException(file + ": fc1.weight is " + fc1.dtype() + "; vae reads F32 or F64 weights");
             };
-            c = new RunConfig(Data.SAMPLE, "grey", 0, side, side, new int[] {fc1.shape()[0]}, fc21.shape()[0], "relu", "bernoulli", 0.1, 10, 128,
+            c = new RunConfig(RunConfig.FORMAT, Data.SAMPLE, "grey", 0, side, side, new int[] {fc1.shape()[0]}, fc21.shape()[0], "relu",
+                    "bernoulli", 0.1, "gaussian", "standard-normal", 10, 128,
                     "adam", 1e-3, 1.0, 0, 1, 1, 1, dtype);
         } else {
             throw new CliException(file + ": holds no run configuration; give one with --config (a config.json of vae train)");

@@ -56,7 +56,7 @@ final class InterpolateCommand implements Callable<Integer> {
         float[] row = new float[(steps + 2) * d];
         try (var off = Tape.noGrad()) {
             Tensor x = test.rows(new int[] {from, to}, m.config().dtypeValue());
-            double[] mu = vae.encode(x).mu().toDoubleArray();
+            double[] mu = vae.encode(x).location().toDoubleArray();
             double[] z = new double[steps * k];
             for (int s = 0; s < steps; s++) {
                 double t = (double) s / (steps - 1);

@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 import io.elbo.autodiff.DType;
+import io.elbo.vae.Parts;
 import io.elbo.vae.VAE;
 import java.util.Locale;
 
@@ -11,26 +12,36 @@ import java.util.Locale;
  * The resolved configuration of a training run: written to {@code config.json} and into every
  * checkpoint, so that a checkpoint alone rebuilds its model and {@code --resume} continues the same run.
  *
+ * <p>Written once ({@link #toJson}: config.json and every checkpoint's {@code run} metadata, fields in this
+ * record's order) and read once ({@link #fromJson}: one line naming the first bad field). {@code format}
+ * is the version of this layout: {@value #FORMAT} since the parts (posterior, prior) were added; a file
+ * without it (format 1) is read with the parts every run had then.
+ *
+ * @param format    the layout's version, {@value #FORMAT}
  * @param data      {@code sample} or the absolute directory of the IDX files
  * @param limit     training images used (the first ones), 0 for all
  * @param klWarmup  epochs over which β rises linearly from 0 (0: none)
  * @param iwaeK     importance samples of the training objective (1: the ELBO)
+ * @param likelihood, posterior, prior  the model's parts, by their names in {@link Parts}
  */
-record RunConfig(String data, String pixels, int limit, int rows, int cols, int[] hidden, int latent, String activation, String likelihood,
-                 double sigma, int epochs, int batchSize, String optimizer, double lr, double beta, int klWarmup, int samples, int iwaeK,
+record RunConfig(int format, String data, String pixels, int limit, int rows, int cols, int[] hidden, int latent, String activation,
+                 String likelihood, double sigma, String posterior, String prior, int epochs, int batchSize, String optimizer, double lr, double beta, int klWarmup, int samples, int iwaeK,
                  long seed, String dtype) {
+    /** The layout {@link #toJson} writes. */
+    static final int FORMAT = 2;
+
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
     /** The same run with {@code total} epochs (a resumed run's new total). */
     RunConfig withEpochs(int total) {
-        return new RunConfig(data, pixels, limit, rows, cols, hidden, latent, activation, likelihood, sigma, total, batchSize, optimizer, lr, beta,
-                klWarmup, samples, iwaeK, seed, dtype);
+        return new RunConfig(format, data, pixels, limit, rows, cols, hidden, latent, activation, likelihood, sigma, posterior, prior, total,
+                batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype);
     }
 
     /** The same run reading its images from {@code source}. */
     RunConfig withData(String source) {
-        return new RunConfig(source, pixels, limit, rows, cols, hidden, latent, activation, likelihood, sigma, epochs, batchSize, optimizer, lr,
-                beta, klWarmup, samples, iwaeK, seed, dtype);
+        return new RunConfig(format, source, pixels, limit, rows, cols, hidden, latent, activation, likelihood, sigma, posterior, prior, epochs,
+                batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype);
     }
 
     String toJson() {
@@ -45,9 +56,21 @@ record RunConfig(String data, String pixels, int limit, int rows, int cols, int[
             String m = String.valueOf(e.getMessage()).replaceFirst("^[a-zA-Z.]+(Exception|Error): ", "");
             throw new CliException(where + ": the run configuration does not parse (" + m.lines().findFirst().orElse("") + ")");
         }
-        if (c == null || c.data == null || c.hidden == null || c.likelihood == null || c.dtype == null || c.pixels == null) {
-            throw new CliException(where + ": the run configuration is incomplete");
+        if (c == null) throw new CliException(where + ": the run configuration is empty");
+        for (String[] f : new String[][] {{"data", c.data}, {"pixels", c.pixels}, {"activation", c.activation}, {"likelihood", c.likelihood},
+                {"optimizer", c.optimizer}, {"dtype", c.dtype}}) {
+            if (f[1] == null) throw new CliException(where + ": the run configuration has no '" + f[0] + "'");
         }
+        if (c.hidden == null) throw new CliException(where + ": the run configuration has no 'hidden'");
+        if (c.format == 0 && c.posterior == null && c.prior == null) { // format 1: before the parts were named
+            c = new RunConfig(FORMAT, c.data, c.pixels, c.limit, c.rows, c.cols, c.hidden, c.latent, c.activation, c.likelihood, c.sigma,
+                    "gaussian", "standard-normal", c.epochs, c.batchSize, c.optimizer, c.lr, c.beta, c.klWarmup, c.samples, c.iwaeK, c.seed, c.dtype);
+        }
+        if (c.format != FORMAT) {
+            throw new CliException(where + ": the run configuration's format is " + c.format + "; this vae reads formats 1 and " + FORMAT);
+        }
+        if (c.posterior == null) throw new CliException(where + ": the run configuration has no 'posterior'");
+        if (c.prior == null) throw new CliException(where + ": the run configuration has no 'prior'");
         try {
             c.validate();
         } catch (IllegalArgumentException e) {
@@ -83,25 +106,23 @@ record RunConfig(String data, String pixels, int limit, int rows, int cols, int[
         if (!ok) throw new IllegalArgumentException(message);
     }
 
-    /** The number of parameters of the model: encoder, the two heads, decoder, and a learned log σ. */
+    /**
+     * The number of parameters of the model: encoder body, decoder, and what its parts own (the posterior's
+     * heads, a learned σ), counted on the parts themselves (built small: their sizes only).
+     */
     long parameterCount() {
         long in = (long) rows * cols, n = 0, prev = in;
         for (int h : hidden) {
             n += prev * h + h;
             prev = h;
         }
-        n += 2 * (prev * latent + latent);
         prev = latent;
         for (int i = hidden.length - 1; i >= 0; i--) {
             n += prev * hidden[i] + hidden[i];
             prev = hidden[i];
         }
         n += prev * in + in;
-        return n + switch (parseLikelihood(likelihood)) {
-            case GAUSSIAN_PER_PIXEL -> in;
-            case GAUSSIAN_SHARED -> 1;
-            default -> 0;
-        };
+        return n + Parts.parameterCount(vaeConfig());
     }
 
     /**
@@ -148,18 +169,8 @@ record RunConfig(String data, String pixels, int limit, int rows, int cols, int[
         };
     }
 
-    static VAE.Likelihood parseLikelihood(String s) {
-        return switch (s.toLowerCase(Locale.ROOT)) {
-            case "bernoulli" -> VAE.Likelihood.BERNOULLI;
-            case "gaussian" -> VAE.Likelihood.GAUSSIAN_SHARED;
-            case "gaussian-pixel" -> VAE.Likelihood.GAUSSIAN_PER_PIXEL;
-            case "gaussian-fixed" -> VAE.Likelihood.GAUSSIAN_FIXED;
-            default -> throw new IllegalArgumentException(
-                    "unknown likelihood '" + s + "' (bernoulli, gaussian, gaussian-pixel or gaussian-fixed)");
-        };
-    }
-
+    /** The model's architecture and parts (the names checked against {@link Parts}). */
     VAE.Config vaeConfig() {
-        return new VAE.Config(rows * cols, hidden, latent, activation, parseLikelihood(likelihood), sigma, dtypeValue());
+        return new VAE.Config(rows * cols, hidden, latent, activation, likelihood, sigma, dtypeValue(), posterior, prior);
     }
 }

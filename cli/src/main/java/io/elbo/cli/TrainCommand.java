@@ -70,9 +70,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--activation", defaultValue = "relu", paramLabel = "NAME", description = "relu, tanh, sigmoid or softplus")
     String activation;
 
-    @Option(names = "--likelihood", defaultValue = "bernoulli", paramLabel = "NAME",
-            description = "bernoulli, gaussian (learned σ), gaussian-pixel (σ per pixel) or gaussian-fixed (--sigma)")
+    @Option(names = "--likelihood", defaultValue = "bernoulli", paramLabel = "NAME", completionCandidates = PartNames.Likelihoods.class,
+            description = "p(x|z): ${COMPLETION-CANDIDATES}")
     String likelihood;
+
+    @Option(names = "--posterior", defaultValue = "gaussian", paramLabel = "NAME", completionCandidates = PartNames.Posteriors.class,
+            description = "q(z|x): ${COMPLETION-CANDIDATES}")
+    String posterior;
+
+    @Option(names = "--prior", defaultValue = "standard-normal", paramLabel = "NAME", completionCandidates = PartNames.Priors.class,
+            description = "p(z): ${COMPLETION-CANDIDATES}")
+    String prior;
 
     @Option(names = "--sigma", defaultValue = "0.1", paramLabel = "S", description = "σ of the gaussian-fixed likelihood")
     double sigma;
@@ -277,8 +285,8 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        return new RunConfig(source, pixels.toLowerCase(Locale.ROOT), limit, rows, cols, hidden, latent, activation.toLowerCase(Locale.ROOT),
-                likelihood.toLowerCase(Locale.ROOT), sigma, epochs, batchSize, optimizer.toLowerCase(Locale.ROOT), lr, beta, klWarmup, samples,
+        return new RunConfig(RunConfig.FORMAT, source, pixels.toLowerCase(Locale.ROOT), limit, rows, cols, hidden, latent,
+                activation.toLowerCase(Locale.ROOT), likelihood.toLowerCase(Locale.ROOT), sigma, posterior.toLowerCase(Locale.ROOT), prior.toLowerCase(Locale.ROOT), epochs, batchSize, optimizer.toLowerCase(Locale.ROOT), lr, beta, klWarmup, samples,
                 iwaeK, seed.value, dt);
     }
 
@@ -544,7 +552,7 @@ final class TrainCommand implements Callable<Integer> {
                 Pictures.writePng(Pictures.manifold(manifold(vae, 20), 20, rows, cols, -MANIFOLD, MANIFOLD, what),
                         dir.resolve("manifold" + suffix + ".png"));
                 int m = Math.min(test.count(), 5000);
-                float[] mu = vae.encode(test.batch(0, m, config.dtypeValue())).mu().toFloatArray();
+                float[] mu = vae.encode(test.batch(0, m, config.dtypeValue())).location().toFloatArray();
                 Pictures.latentScatter(mu, test.labels(), classNames, m, what, dir.resolve("latent" + suffix + ".png"));
             }
         }

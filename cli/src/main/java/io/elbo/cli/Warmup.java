@@ -137,7 +137,7 @@ final class Warmup {
     private static VAE.Config narrowed(VAE.Config c) {
         int[] hidden = c.hidden().clone();
         for (int i = 0; i < hidden.length; i++) hidden[i] = Math.min(hidden[i], NARROW);
-        return new VAE.Config(c.inputDim(), hidden, c.latent(), c.activation(), c.likelihood(), c.fixedSigma(), c.dtype());
+        return c.withHidden(hidden);
     }
 
     /**

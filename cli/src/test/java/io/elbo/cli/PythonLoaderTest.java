@@ -82,6 +82,69 @@ class PythonLoaderTest {
         Assumptions.assumeTrue(torchPython != null, "PyTorch is not installed (Debian: apt-get install python3-torch; .ci/run installs it)");
     }
 
+    /**
+     * The Python loader mirrors {@link io.elbo.vae.Parts}: the same likelihood, posterior and prior names in the
+     * same order, and each likelihood's log p(x | d) equal to the Java part's on the same float64 rows (1e-12).
+     */
+    @Test
+    void thePythonLoaderMirrorsTheRegisteredParts() throws Exception {
+        assumeTorch();
+        int n = 3, d = 5;
+        java.util.Random r = new java.util.Random(11);
+        double[] x = new double[n * d], out = new double[n * d], logSigma = new double[d];
+        for (int i = 0; i < n * d; i++) {
+            x[i] = r.nextDouble();
+            out[i] = 6 * r.nextDouble() - 3;
+        }
+        out[2] = 0.01; // the continuous Bernoulli's Taylor branch
+        for (int j = 0; j < d; j++) logSigma[j] = r.nextDouble() - 0.5;
+        String script = String.join("\n", "import sys, json, torch", "sys.path.insert(0, sys.argv[1])", "import elbo_vae as e",
+                "a = json.loads(sys.argv[2])", "n, d = a['n'], a['d']",
+                "x = torch.tensor(a['x'], dtype=torch.float64).reshape(n, d)", "o = torch.tensor(a['out'], dtype=torch.float64).reshape(n, d)",
+                "out = {'likelihoods': list(e.LIKELIHOODS), 'posteriors': list(e.POSTERIORS), 'priors': list(e.PRIORS), 'values': {}}",
+                "for name, (fn, owns) in e.LIKELIHOODS.items():",
+                "    ls = torch.tensor(a['logSigma'][:1] if name == 'gaussian' else a['logSigma'], dtype=torch.float64)",
+                "    out['values'][name] = e.log_likelihood(name, x, o, {'log_sigma': ls}, 0.3).tolist()",
+                "print(json.dumps(out))");
+        String args = new com.google.gson.Gson().toJson(Map.of("n", n, "d", d, "x", x, "out", out, "logSigma", logSigma));
+        Process p = new ProcessBuilder(torchPython, "-c", script, LOADER.getParent().toString(), args).redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, said);
+        com.google.gson.JsonObject got = com.google.gson.JsonParser.parseString(said.lines().reduce((a, b) -> b).orElse("")).getAsJsonObject();
+        assertEquals(names(io.elbo.vae.Parts.LIKELIHOODS), strings(got.getAsJsonArray("likelihoods")), "likelihoods");
+        assertEquals(names(io.elbo.vae.Parts.POSTERIORS), strings(got.getAsJsonArray("posteriors")), "posteriors");
+        assertEquals(names(io.elbo.vae.Parts.PRIORS), strings(got.getAsJsonArray("priors")), "priors");
+        for (var part : io.elbo.vae.Parts.LIKELIHOODS) {
+            io.elbo.vae.VAE vae = new io.elbo.vae.VAE(new io.elbo.vae.VAE.Config(d, new int[0], 2, "relu", part.name(), 0.3,
+                    io.elbo.autodiff.DType.FLOAT64), io.elbo.vae.Streams.of(1));
+            var ls = vae.namedParameters().get("log_sigma");
+            if (ls != null) {
+                double[] v = io.elbo.autodiff.backend.Storage.doubles(ls.value());
+                System.arraycopy(logSigma, 0, v, 0, v.length);
+            }
+            double[] java;
+            try (var off = Tape.noGrad()) {
+                java = vae.logLikelihood(Tensor.of(x, n, d), Tensor.of(out, n, d)).toDoubleArray();
+            }
+            var py = got.getAsJsonObject("values").getAsJsonArray(part.name());
+            for (int i = 0; i < n; i++) {
+                assertEquals(py.get(i).getAsDouble(), java[i], 1e-12 * Math.max(1, Math.abs(java[i])), part.name() + ", row " + i);
+            }
+        }
+    }
+
+    static List<String> names(List<? extends io.elbo.vae.Parts.Entry<?>> entries) {
+        List<String> out = new ArrayList<>();
+        for (var e : entries) out.add(e.name());
+        return out;
+    }
+
+    static List<String> strings(com.google.gson.JsonArray a) {
+        List<String> out = new ArrayList<>();
+        a.forEach(e -> out.add(e.getAsString()));
+        return out;
+    }
+
     @Test
     void numpyListsReadsAndRewritesAnExportBitForBit() throws Exception {
         assumeNumpy();

@@ -33,6 +33,20 @@ public abstract class Module {
         return child;
     }
 
+    /**
+     * Makes a part's parameters and children this module's own, under the part's names (no prefix): a
+     * part of a model (a likelihood's σ, a posterior's heads) keeps the names a model without parts had.
+     */
+    protected final <M extends Module> M include(M part) {
+        Module m = part;
+        m.parameters.forEach((name, p) -> {
+            checkName(name);
+            parameters.put(name, p);
+        });
+        m.children.forEach(this::registerModule);
+        return part;
+    }
+
     private void checkName(String name) {
         if (name.isEmpty() || name.contains(".")) throw new IllegalArgumentException("Module: invalid name '" + name + "'");
         if (parameters.containsKey(name) || children.containsKey(name)) {

@@ -73,7 +73,7 @@ public final class SparkWorkers implements DataParallelTrainer.Workers {
         int[] position = new int[order.length];
         for (int p = 0; p < order.length; p++) position[order[p]] = p;
         Broadcast<int[]> where = sc.broadcast(position);
-        int b = plan.globalBatch(), s = plan.shardSize(), used = plan.steps(count) * b, dim = spec.inputDim();
+        int b = plan.globalBatch(), s = plan.shardSize(), used = plan.steps(count) * b, dim = spec.config().inputDim();
         JavaPairRDD<Integer, float[]> next = data.flatMapToPair(e -> {
             int p = where.value()[(int) e.index()];
             if (p >= used) return java.util.Collections.emptyIterator();
@@ -118,9 +118,9 @@ public final class SparkWorkers implements DataParallelTrainer.Workers {
         }
         VAE vae = Workers.model(spec);
         DataParallel.loadParameters(vae, parameters);
-        int s = plan.shardSize(), dim = spec.inputDim();
+        int s = plan.shardSize(), dim = spec.config().inputDim();
         float[] rows = java.util.Arrays.copyOfRange(block, stepInEpoch * s * dim, (stepInEpoch + 1) * s * dim);
-        Tensor x = Tensor.of(rows, s, dim).to(DType.valueOf(spec.dtype())); // as Dataset.rows converts
+        Tensor x = Tensor.of(rows, s, dim).to(spec.config().dtype()); // as Dataset.rows converts
         return DataParallel.shardGradient(vae, x, spec.seed(), globalStep, k, spec.options(), plan);
     }
 

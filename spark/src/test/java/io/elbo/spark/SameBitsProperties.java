@@ -30,7 +30,7 @@ class SameBitsProperties {
                                                           @ForAll @IntRange(min = 0, max = 2) int objective, @ForAll boolean float64) throws Exception {
         DataParallel.Plan plan = new DataParallel.Plan(shards * shardSize, shardSize);
         Dataset train = SameBitsTest.TRAIN.head(5 * plan.globalBatch() + 3); // five steps, and a partial batch dropped
-        VAE.Config model = new VAE.Config(784, new int[] {16}, 3, "tanh", VAE.Likelihood.BERNOULLI, 0.1, float64 ? DType.FLOAT64 : DType.FLOAT32);
+        VAE.Config model = new VAE.Config(784, new int[] {16}, 3, "tanh", "bernoulli", 0.1, float64 ? DType.FLOAT64 : DType.FLOAT32);
         VAE.ElboOptions options = objective == 2 ? new VAE.ElboOptions(1, 1.0, true, 0, 3) : new VAE.ElboOptions(objective + 1, 0.5, true, 3, 1);
         ModelSpec spec = ModelSpec.of(model, options, seed);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(LocalSpark.session("local[3]").sparkContext());

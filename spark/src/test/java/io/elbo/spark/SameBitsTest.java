@@ -36,7 +36,7 @@ class SameBitsTest {
         }
     }
 
-    static final VAE.Config MODEL = new VAE.Config(784, new int[] {32}, 4, "relu", VAE.Likelihood.BERNOULLI, 0.1, DType.FLOAT32);
+    static final VAE.Config MODEL = new VAE.Config(784, new int[] {32}, 4, "relu", "bernoulli", 0.1, DType.FLOAT32);
     static final ModelSpec SPEC = ModelSpec.of(MODEL, new VAE.ElboOptions(1, 1.0, true, 0, 1), 7);
     static final DataParallel.Plan PLAN = new DataParallel.Plan(64, 16);
 

@@ -6,11 +6,9 @@ import io.elbo.autodiff.Tape;
 import io.elbo.autodiff.Tensor;
 import io.elbo.autodiff.backend.Arena;
 import io.elbo.nn.Activation;
-import io.elbo.nn.Linear;
 import io.elbo.nn.MLP;
 import io.elbo.nn.Module;
 import io.elbo.nn.Optimizer;
-import io.elbo.nn.Parameter;
 import io.elbo.nn.Sequential;
 import io.elbo.vae.data.Dataset;
 import java.util.ArrayList;
@@ -22,9 +20,11 @@ import java.util.function.Supplier;
 import org.apache.commons.rng.UniformRandomProvider;
 
 /**
- * A variational autoencoder. The encoder q(z|x) = N(μ(x), diag σ²(x)) is an MLP with two linear
- * heads, μ and log σ²; the decoder p(x|z) is an MLP to Bernoulli logits, or to the mean of a
- * Gaussian with a fixed σ or a learned log σ (shared, or one per pixel); the prior is p(z) = N(0, I).
+ * A variational autoencoder made of parts, each registered by name in {@link Parts}: the encoder, an
+ * MLP whose features feed the {@link PosteriorHead} of q(z|x) (by default a diagonal Gaussian with
+ * μ and log σ² heads); the decoder, an MLP from codes to the parameters of the {@link Likelihood}
+ * p(x|z) (Bernoulli logits, continuous-Bernoulli logits, or a Gaussian mean with a fixed or learned
+ * σ); and the {@link Prior} p(z) (by default N(0, I)).
  *
  * <p>Reductions, everywhere: log-densities are <b>summed over a datum's dimensions</b> (pixels,
  * latent coordinates) and <b>averaged over the batch</b> (and over the L samples of z). So
@@ -34,33 +34,84 @@ import org.apache.commons.rng.UniformRandomProvider;
  * one model is trained or evaluated by one thread at a time.
  */
 public final class VAE extends Module {
-    /** The decoder's likelihood. */
-    public enum Likelihood { BERNOULLI, GAUSSIAN_FIXED, GAUSSIAN_SHARED, GAUSSIAN_PER_PIXEL }
-
-    /** The architecture. */
-    public record Config(int inputDim, int[] hidden, int latent, String activation, Likelihood likelihood, double fixedSigma, DType dtype) {
+    /**
+     * The architecture: sizes, the activation, and the parts by their registered names ({@link Parts});
+     * {@code fixedSigma} is σ of the gaussian-fixed likelihood (unused by the others). Serializable, so a
+     * data-parallel trainer ships it to its workers as it is.
+     */
+    public record Config(int inputDim, int[] hidden, int latent, String activation, String likelihood, double fixedSigma, DType dtype,
+                         String posterior, String prior) implements java.io.Serializable {
         public Config {
             if (inputDim <= 0 || latent <= 0) throw new IllegalArgumentException("VAE: input and latent sizes must be positive");
             for (int h : hidden) if (h <= 0) throw new IllegalArgumentException("VAE: hidden widths must be positive, got " + Arrays.toString(hidden));
-            if (likelihood == Likelihood.GAUSSIAN_FIXED && !(fixedSigma > 0)) {
+            Parts.named(Parts.LIKELIHOODS, "likelihood", likelihood);
+            Parts.named(Parts.POSTERIORS, "posterior", posterior);
+            Parts.named(Parts.PRIORS, "prior", prior);
+            if (likelihood.equals("gaussian-fixed") && !(fixedSigma > 0)) {
                 throw new IllegalArgumentException("VAE: a fixed Gaussian σ must be positive, got " + fixedSigma);
             }
             Activation.named(activation); // validates the name
             hidden = hidden.clone();
         }
 
+        /** A model with the default posterior (diagonal Gaussian) and prior (standard normal). */
+        public Config(int inputDim, int[] hidden, int latent, String activation, String likelihood, double fixedSigma, DType dtype) {
+            this(inputDim, hidden, latent, activation, likelihood, fixedSigma, dtype, "gaussian", "standard-normal");
+        }
+
+        /** The hidden widths (a copy). */
+        @Override
+        public int[] hidden() {
+            return hidden.clone();
+        }
+
+        /** The same architecture in another dtype. */
+        public Config withDtype(DType other) {
+            return new Config(inputDim, hidden, latent, activation, likelihood, fixedSigma, other, posterior, prior);
+        }
+
+        /** The same parts with other hidden widths. */
+        public Config withHidden(int[] widths) {
+            return new Config(inputDim, widths, latent, activation, likelihood, fixedSigma, dtype, posterior, prior);
+        }
+
+        /** What the parts are built for, given the encoder's feature width. */
+        Parts.Shape shape() {
+            return new Parts.Shape(inputDim, latent, hidden.length == 0 ? inputDim : hidden[hidden.length - 1], dtype, fixedSigma);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Config c && c.inputDim == inputDim && Arrays.equals(c.hidden, hidden) && c.latent == latent
+                    && c.activation.equals(activation) && c.likelihood.equals(likelihood)
+                    && Double.doubleToLongBits(c.fixedSigma) == Double.doubleToLongBits(fixedSigma) && c.dtype == dtype
+                    && c.posterior.equals(posterior) && c.prior.equals(prior);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(inputDim, Arrays.hashCode(hidden), latent, activation, likelihood, fixedSigma, dtype, posterior, prior);
+        }
+
+        @Override
+        public String toString() {
+            return "Config[inputDim=" + inputDim + ", hidden=" + Arrays.toString(hidden) + ", latent=" + latent + ", activation=" + activation
+                    + ", likelihood=" + likelihood + ", fixedSigma=" + fixedSigma + ", dtype=" + dtype + ", posterior=" + posterior
+                    + ", prior=" + prior + "]";
+        }
+
         /** The model of PyTorch's VAE example: 784 → 400 → (20, 20); 20 → 400 → 784 logits, ReLU. */
         public static Config pytorchExample() {
-            return new Config(784, new int[] {400}, 20, "relu", Likelihood.BERNOULLI, 1, DType.FLOAT32);
+            return new Config(784, new int[] {400}, 20, "relu", "bernoulli", 1, DType.FLOAT32);
         }
     }
 
     private final Config config;
     private final Sequential encoderBody;
-    private final Linear muHead;
-    private final Linear logVarHead;
+    private final PosteriorHead posteriorHead;
     private final Sequential decoder;
-    private final Parameter logSigma;
+    private final Likelihood likelihood;
+    private final Prior prior;
 
     public VAE(Config config, UniformRandomProvider rng) {
         this.config = config;
@@ -69,44 +120,43 @@ public final class VAE extends Module {
         int[] encWidths = new int[h.length + 1];
         encWidths[0] = config.inputDim();
         System.arraycopy(h, 0, encWidths, 1, h.length);
-        int last = encWidths[encWidths.length - 1];
-        // The encoder body ends with an activation (each hidden layer has one); the heads are linear.
+        // The encoder body ends with an activation (each hidden layer has one); the posterior's heads are linear.
         List<io.elbo.nn.Module> body = new ArrayList<>();
         if (h.length > 0) {
             body.addAll(MLP.of(rng, config.dtype(), encWidths).activation(act).outputActivation(act).build().layers());
         }
         encoderBody = registerModule("encoder", new Sequential(body));
-        muHead = registerModule("mu", new Linear(last, config.latent(), rng, config.dtype()));
-        logVarHead = registerModule("logvar", new Linear(last, config.latent(), rng, config.dtype()));
+        Parts.Shape shape = config.shape();
+        posteriorHead = include(Parts.named(Parts.POSTERIORS, "posterior", config.posterior()).builder().build(shape, rng));
         int[] decWidths = new int[h.length + 2];
         decWidths[0] = config.latent();
         for (int i = 0; i < h.length; i++) decWidths[i + 1] = h[h.length - 1 - i];
         decWidths[decWidths.length - 1] = config.inputDim();
         decoder = registerModule("decoder", MLP.of(rng, config.dtype(), decWidths).activation(act).build());
-        logSigma = switch (config.likelihood()) {
-            case GAUSSIAN_SHARED -> registerParameter("log_sigma", Tensor.zeros(config.dtype(), 1));
-            case GAUSSIAN_PER_PIXEL -> registerParameter("log_sigma", Tensor.zeros(config.dtype(), config.inputDim()));
-            default -> null;
-        };
+        likelihood = include(Parts.named(Parts.LIKELIHOODS, "likelihood", config.likelihood()).builder().build(shape, rng));
+        prior = Parts.named(Parts.PRIORS, "prior", config.prior()).builder().build(shape, rng);
     }
 
     public Config config() {
         return config;
     }
 
-    /** The encoder's two heads, μ(x) and log σ²(x), each [B, latent]. */
-    public record Encoding(Tensor mu, Tensor logVar) {
-        public Normal posterior() {
-            return Normal.fromLogVar(mu, logVar);
-        }
+    /** The likelihood part, p(x | decoder output). */
+    public Likelihood likelihood() {
+        return likelihood;
     }
 
-    public Encoding encode(Tensor x) {
+    /** The prior part, p(z). */
+    public Prior prior() {
+        return prior;
+    }
+
+    /** q(z|x) for a batch x [B, inputDim]: the encoder body's features through the posterior's heads. */
+    public Posterior encode(Tensor x) {
         if (x.rank() != 2 || x.dim(1) != config.inputDim()) {
             throw new IllegalArgumentException("VAE.encode: input " + Arrays.toString(x.shape()) + ", expected [batch, " + config.inputDim() + "]");
         }
-        Tensor h = encoderBody.forward(x);
-        return new Encoding(muHead.forward(h), logVarHead.forward(h));
+        return posteriorHead.posterior(encoderBody.forward(x));
     }
 
     @Override
@@ -114,39 +164,30 @@ public final class VAE extends Module {
         return reconstruct(x);
     }
 
-    /** The decoder's output for latent codes [N, latent]: logits (Bernoulli) or means (Gaussian), [N, inputDim]. */
+    /** The decoder's output for latent codes [N, latent]: the likelihood's parameters (logits, means), [N, inputDim]. */
     public Tensor decode(Tensor z) {
         return decoder.forward(z);
     }
 
     /** log p(x | decoded), summed over the pixels: [N] from x [N, D] and the decoder output [N, D]. */
     public Tensor logLikelihood(Tensor x, Tensor decoded) {
-        return switch (config.likelihood()) {
-            case BERNOULLI -> new Bernoulli(decoded).jointLogProb(x);
-            case GAUSSIAN_FIXED -> Normal.of(decoded, Tensor.full(config.fixedSigma(), decoded.dtype(), decoded.shape())).logProb(x)
-                    .sum(false, 1);
-            case GAUSSIAN_SHARED, GAUSSIAN_PER_PIXEL -> {
-                // log N(x; m, σ²) with log σ a parameter: −½((x − m)/σ)² − log σ − ½ log 2π.
-                Tensor ls = logSigma.value();
-                yield x.sub(decoded).mul(ls.neg().exp()).square().mul(-0.5).sub(ls).sub(0.5 * Normal.LOG_2PI).sum(false, 1);
-            }
-        };
+        return likelihood.logProb(x, decoded);
     }
 
-    /** The mean of p(x | z): σ(logits) for Bernoulli, the decoded mean for Gaussian. */
+    /** The mean of p(x | z) for the decoder's output (σ(logits) for Bernoulli, the mean for a Gaussian). */
     public Tensor mean(Tensor decoded) {
-        return config.likelihood() == Likelihood.BERNOULLI ? decoded.sigmoid() : decoded;
+        return likelihood.mean(decoded);
     }
 
-    /** The mean of p(x | z = μ(x)): a deterministic reconstruction. */
+    /** The mean of p(x | z = the posterior's location): a deterministic reconstruction. */
     public Tensor reconstruct(Tensor x) {
-        return mean(decode(encode(x).mu()));
+        return mean(decode(encode(x).location()));
     }
 
-    /** n images decoded from the prior: the means of p(x | z), z ~ N(0, I). */
+    /** n images decoded from the prior: the means of p(x | z), z ~ p(z). */
     public Tensor sample(int n, UniformRandomProvider rng) {
         try (var off = Tape.noGrad()) {
-            return mean(decode(Tensor.randn(rng, config.dtype(), n, config.latent())));
+            return mean(decode(prior.sample(rng, n, config.latent(), config.dtype())));
         }
     }
 
@@ -155,7 +196,7 @@ public final class VAE extends Module {
      * warm-up, or, when {@code iwaeK} &gt; 1, the importance-weighted bound L_k (then the other fields
      * are unused).
      */
-    public record ElboOptions(int samples, double beta, boolean analyticKl, int klWarmupSteps, int iwaeK) {
+    public record ElboOptions(int samples, double beta, boolean analyticKl, int klWarmupSteps, int iwaeK) implements java.io.Serializable {
         public ElboOptions {
             if (samples < 1) throw new IllegalArgumentException("ELBO: need at least 1 sample, got " + samples);
             if (!(beta >= 0)) throw new IllegalArgumentException("ELBO: β must be non-negative, got " + beta);
@@ -191,13 +232,10 @@ public final class VAE extends Module {
      * reparameterised samples, KL analytic or sampled (with the same samples).
      */
     public Terms elbo(Tensor x, UniformRandomProvider rng, ElboOptions options, double beta) {
-        Encoding e = encode(x);
-        Normal q = e.posterior();
+        Posterior q = encode(x);
         Tensor z = q.rsample(rng, options.samples()); // [L, B, K]
         Tensor recon = logLikelihoodOfSamples(x, z).mean(false, 0); // [B]
-        Tensor kl = options.analyticKl()
-                ? Divergences.klStandardNormal(e.mu(), e.logVar()).sum(false, 1)
-                : q.logProb(z).sub(Normal.standard(z).logProb(z)).sum(false, 2).mean(false, 0);
+        Tensor kl = options.analyticKl() ? q.analyticKl(prior).orElseGet(() -> sampledKl(q, z)) : sampledKl(q, z);
         Tensor loss = recon.sub(kl.mul(beta)).mean().neg();
         double r = recon.mean().item(), kv = kl.mean().item();
         return new Terms(loss, r - kv, r, kv);
@@ -209,13 +247,13 @@ public final class VAE extends Module {
      */
     public double[] elboPerDatum(Tensor x, int samples, boolean analyticKl, UniformRandomProvider rng) {
         try (var off = Tape.noGrad(); var step = evalArena.enter()) {
-            Encoding e = encode(x);
-            if (analyticKl) {
-                Tensor kl = Divergences.klStandardNormal(e.mu(), e.logVar()).sum(false, 1);
-                Tensor z = e.posterior().rsample(rng, samples);
-                return logLikelihoodOfSamples(x, z).mean(false, 0).sub(kl).toDoubleArray();
+            Posterior q = encode(x);
+            var kl = analyticKl ? q.analyticKl(prior) : java.util.Optional.<Tensor>empty();
+            if (kl.isPresent()) {
+                Tensor z = q.rsample(rng, samples);
+                return logLikelihoodOfSamples(x, z).mean(false, 0).sub(kl.get()).toDoubleArray();
             }
-            return logWeights(x, e.posterior(), samples, rng).mean(false, 0).toDoubleArray();
+            return logWeights(x, q, samples, rng).mean(false, 0).toDoubleArray();
         }
     }
 
@@ -230,9 +268,10 @@ public final class VAE extends Module {
                     + " data, expected [samples, " + x.dim(0) + ", " + config.latent() + "]");
         }
         try (var off = Tape.noGrad(); var step = evalArena.enter()) {
-            Encoding e = encode(x);
-            Tensor kl = Divergences.klStandardNormal(e.mu(), e.logVar()).sum(false, 1);
-            return logLikelihoodOfSamples(x, e.posterior().rsample(eps.to(config.dtype()))).mean(false, 0).sub(kl).toDoubleArray();
+            Posterior q = encode(x);
+            var kl = q.analyticKl(prior);
+            Tensor z = q.rsample(eps.to(config.dtype()));
+            return logLikelihoodOfSamples(x, z).mean(false, 0).sub(kl.orElseGet(() -> sampledKl(q, z))).toDoubleArray();
         }
     }
 
@@ -270,8 +309,7 @@ public final class VAE extends Module {
         double[] max = new double[b], sum = new double[b];
         Arrays.fill(max, Double.NEGATIVE_INFINITY);
         try (var off = Tape.noGrad()) {
-            Encoding e = encode(x);
-            Normal q = e.posterior();
+            Posterior q = encode(x);
             for (int done = 0; done < k; done += chunk) {
                 int c = Math.min(chunk, k - done);
                 double[] lw;
@@ -305,18 +343,22 @@ public final class VAE extends Module {
     }
 
     /** log p(x, zᵢ) − log q(zᵢ|x) for c samples: [c, B]. */
-    private Tensor logWeights(Tensor x, Normal q, int c, UniformRandomProvider rng) {
+    private Tensor logWeights(Tensor x, Posterior q, int c, UniformRandomProvider rng) {
         Tensor z = q.rsample(rng, c); // [c, B, K]
         Tensor logLik = logLikelihoodOfSamples(x, z);
-        Tensor logPrior = Normal.standard(z).logProb(z).sum(false, 2);
-        Tensor logQ = q.logProb(z).sum(false, 2);
+        Tensor logPrior = prior.logProb(z);
+        Tensor logQ = q.logProb(z);
         return logLik.add(logPrior).sub(logQ);
+    }
+
+    /** KL(q ‖ p) per datum estimated on the samples z [L, B, K]: the mean over L of log q(z|x) − log p(z), [B]. */
+    private Tensor sampledKl(Posterior q, Tensor z) {
+        return q.logProb(z).sub(prior.logProb(z)).mean(false, 0);
     }
 
     /** The IWAE training objective: −mean over the batch of L_k, differentiable (all k samples at once). */
     public Tensor iwaeLoss(Tensor x, int k, UniformRandomProvider rng) {
-        Encoding e = encode(x);
-        Tensor lw = logWeights(x, e.posterior(), k, rng);
+        Tensor lw = logWeights(x, encode(x), k, rng);
         return Ops.logSumExp(lw, 0).sub(Math.log(k)).mean().neg();
     }
 

@@ -126,8 +126,8 @@ class EmAndIwaeProperties {
 
     @Property(tries = 100)
     void withSharedSamplesL2kIsAtLeastTheMeanOfItsHalvesLk(@ForAll @IntRange(min = 1, max = 12) int k, @ForAll long seed,
-                                                          @ForAll @IntRange(min = 0, max = 3) int likelihood) {
-        VAE vae = new VAE(new VAE.Config(9, new int[] {5}, 2, "tanh", VAE.Likelihood.values()[likelihood], 0.8, DType.FLOAT64),
+                                                          @ForAll @IntRange(min = 0, max = 4) int likelihood) {
+        VAE vae = new VAE(new VAE.Config(9, new int[] {5}, 2, "tanh", Parts.LIKELIHOODS.get(likelihood).name(), 0.8, DType.FLOAT64),
                 RandomSource.XO_RO_SHI_RO_128_PP.create(seed));
         Tensor x = Tensor.uniform(RandomSource.XO_RO_SHI_RO_128_PP.create(seed + 1), 0, 1, DType.FLOAT64, 3, 9);
         // iwaeBound draws its samples chunk by chunk: with chunks of k, L_2k's two chunks are the samples of two L_k calls in a row.

@@ -74,7 +74,7 @@ class VaeIsPpcaProperties {
 
         /** The VAE with these parameters: no hidden layer, a Gaussian decoder with fixed or learned σ, float64. */
         VAE vae() {
-            VAE.Likelihood lik = learnedSigma ? VAE.Likelihood.GAUSSIAN_SHARED : VAE.Likelihood.GAUSSIAN_FIXED;
+            String lik = learnedSigma ? "gaussian" : "gaussian-fixed";
             VAE v = new VAE(new VAE.Config(d(), new int[0], k(), "relu", lik, sigma, DType.FLOAT64), rng(0));
             Map<String, io.elbo.nn.Parameter> p = v.namedParameters();
             set(p, "mu.weight", wMu);
@@ -239,14 +239,16 @@ class VaeIsPpcaProperties {
     void everyLikelihoodIsItsTextbookLogDensity(@ForAll long seed) {
         Random r = new Random(seed);
         int d = 1 + r.nextInt(6), n = 1 + r.nextInt(4);
-        for (VAE.Likelihood lik : VAE.Likelihood.values()) {
+        for (Parts.Entry<Likelihood> part : Parts.LIKELIHOODS) {
+            String lik = part.name();
+            boolean unitInterval = lik.contains("bernoulli");
             double fixed = 0.2 + 2 * r.nextDouble();
             VAE vae = new VAE(new VAE.Config(d, new int[0], 2, "relu", lik, fixed, DType.FLOAT64), rng(seed));
-            double[] logSigma = vector(r, lik == VAE.Likelihood.GAUSSIAN_PER_PIXEL ? d : 1, -1.5, 1.5);
-            if (lik == VAE.Likelihood.GAUSSIAN_SHARED || lik == VAE.Likelihood.GAUSSIAN_PER_PIXEL) {
+            double[] logSigma = vector(r, lik.equals("gaussian-pixel") ? d : 1, -1.5, 1.5);
+            if (lik.equals("gaussian") || lik.equals("gaussian-pixel")) {
                 set(vae.namedParameters(), "log_sigma", logSigma);
             }
-            double[] x = vector(r, n * d, lik == VAE.Likelihood.BERNOULLI ? 0 : -3, lik == VAE.Likelihood.BERNOULLI ? 1 : 3);
+            double[] x = vector(r, n * d, unitInterval ? 0 : -3, unitInterval ? 1 : 3);
             double[] out = vector(r, n * d, -6, 6);
             double[] got = vae.logLikelihood(Tensor.of(x, n, d), Tensor.of(out, n, d)).toDoubleArray();
             for (int i = 0; i < n; i++) {
@@ -254,15 +256,27 @@ class VaeIsPpcaProperties {
                 for (int j = 0; j < d; j++) {
                     double xv = x[i * d + j], o = out[i * d + j];
                     want += switch (lik) {
-                        case BERNOULLI -> xv * Math.log(1 / (1 + Math.exp(-o))) + (1 - xv) * Math.log(1 - 1 / (1 + Math.exp(-o)));
-                        case GAUSSIAN_FIXED -> gaussian(xv, o, fixed);
-                        case GAUSSIAN_SHARED -> gaussian(xv, o, Math.exp(logSigma[0]));
-                        case GAUSSIAN_PER_PIXEL -> gaussian(xv, o, Math.exp(logSigma[j]));
+                        case "bernoulli" -> xv * Math.log(1 / (1 + Math.exp(-o))) + (1 - xv) * Math.log(1 - 1 / (1 + Math.exp(-o)));
+                        case "continuous-bernoulli" -> continuousBernoulli(xv, 1 / (1 + Math.exp(-o)));
+                        case "gaussian-fixed" -> gaussian(xv, o, fixed);
+                        case "gaussian" -> gaussian(xv, o, Math.exp(logSigma[0]));
+                        case "gaussian-pixel" -> gaussian(xv, o, Math.exp(logSigma[j]));
+                        default -> throw new AssertionError("no textbook density for the likelihood " + lik + "; add it here");
                     };
                 }
                 assertEquals(want, got[i], 1e-10 * Math.max(1, Math.abs(want)), lik + " log-density of datum " + i);
             }
         }
+    }
+
+    /**
+     * log CB(x; λ) = log C(λ) + x log λ + (1 − x) log(1 − λ), C(λ) = 2 artanh(1 − 2λ)/(1 − 2λ), as the paper writes
+     * it (λ ≠ ½: the draws never hit it exactly).
+     */
+    static double continuousBernoulli(double x, double lambda) {
+        double t = 1 - 2 * lambda;
+        double artanh = 0.5 * Math.log((1 + t) / (1 - t));
+        return Math.log(2 * artanh / t) + x * Math.log(lambda) + (1 - x) * Math.log(1 - lambda);
     }
 
     /** log N(x; m, s²) = −½ log(2π s²) − (x − m)²/(2 s²). */

@@ -1,0 +1,71 @@
+package io.elbo.vae;
+
+import io.elbo.autodiff.DType;
+import io.elbo.autodiff.Tensor;
+import io.elbo.nn.Linear;
+import java.util.Optional;
+import org.apache.commons.rng.UniformRandomProvider;
+
+/**
+ * q(z|x) = N(μ(x), diag σ²(x)) with two linear heads on the encoder's features, μ and log σ²
+ * (log σ² clamped to [−30, 20] as in {@link Normal#fromLogVar}). Against a standard-normal prior the
+ * KL has the closed form ½ Σₖ (μₖ² + σₖ² − 1 − log σₖ²).
+ */
+public final class GaussianPosterior implements Posterior {
+    private final Tensor mu, logVar;
+    private final Normal q;
+
+    public GaussianPosterior(Tensor mu, Tensor logVar) {
+        this.mu = mu;
+        this.logVar = logVar;
+        this.q = Normal.fromLogVar(mu, logVar);
+    }
+
+    public Tensor mu() { return mu; }
+
+    public Tensor logVar() { return logVar; }
+
+    /** The distribution, elementwise. */
+    public Normal normal() { return q; }
+
+    @Override
+    public Tensor rsample(UniformRandomProvider rng, int samples) {
+        return q.rsample(rng, samples);
+    }
+
+    @Override
+    public Tensor rsample(Tensor eps) {
+        return q.rsample(eps);
+    }
+
+    @Override
+    public Tensor logProb(Tensor z) {
+        return q.logProb(z).sum(false, z.rank() - 1);
+    }
+
+    @Override
+    public Tensor location() {
+        return mu;
+    }
+
+    @Override
+    public Optional<Tensor> analyticKl(Prior prior) {
+        if (!(prior instanceof StandardNormalPrior)) return Optional.empty();
+        return Optional.of(Divergences.klStandardNormal(mu, logVar).sum(false, 1));
+    }
+
+    /** The heads: {@code mu} and {@code logvar}, each a linear layer H → K. */
+    public static final class Head extends PosteriorHead {
+        private final Linear muHead, logVarHead;
+
+        public Head(int features, int latent, UniformRandomProvider rng, DType dtype) {
+            muHead = registerModule("mu", new Linear(features, latent, rng, dtype));
+            logVarHead = registerModule("logvar", new Linear(features, latent, rng, dtype));
+        }
+
+        @Override
+        public GaussianPosterior posterior(Tensor features) {
+            return new GaussianPosterior(muHead.forward(features), logVarHead.forward(features));
+        }
+    }
+}
