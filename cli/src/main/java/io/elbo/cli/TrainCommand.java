@@ -182,11 +182,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         if (d != null) o.print(Text.wrap("data: ", d.description()));
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new CliException(dir + ": cannot create the output directory (" + io.elbo.nn.IoErrors.reason(e) + ")");
-        }
+        Outputs.directory(dir, out == null && resume == null);
         try (RunLock lock = RunLock.acquire(dir)) {
             if (checkpoint == null && Files.exists(dir.resolve(Runs.CHECKPOINT))) {
                 throw new CliException(dir + " already holds a run (" + Runs.CHECKPOINT + "); continue it with --resume " + dir
