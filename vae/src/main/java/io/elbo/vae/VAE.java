@@ -216,6 +216,24 @@ public final class VAE extends Module {
                 return logLikelihoodOfSamples(x, z).mean(false, 0).sub(kl).toDoubleArray();
             }
             return logWeights(x, e.posterior(), samples, rng).mean(false, 0).toDoubleArray();
+        } catch (IllegalArgumentException e) { // Normal refuses a NaN mean or log-variance: a diverged model
+            throw divergedEncoder(x, e);
+        }
+    }
+
+    /**
+     * The encoder refused x: a {@link DivergedException} naming the op where the first non-finite value
+     * appeared (the encoder run again, recorded, to find it), or {@code e} itself when the encoder's
+     * outputs are finite (the caller's mistake, not a divergence).
+     */
+    private RuntimeException divergedEncoder(Tensor x, IllegalArgumentException e) {
+        try (var on = Tape.enableGrad()) {
+            encode(x);
+            if (Tape.firstNonFinite() == null) {
+                Tape.clear();
+                return e;
+            }
+            return diverged(x, "the encoder produced a non-finite value (" + e.getMessage() + ")");
         }
     }
 
