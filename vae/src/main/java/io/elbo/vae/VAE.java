@@ -228,7 +228,12 @@ public final class VAE extends Module {
      */
     private RuntimeException divergedEncoder(Tensor x, IllegalArgumentException e) {
         try (var on = Tape.enableGrad()) {
-            encode(x);
+            try {
+                encode(x);
+            } catch (IllegalArgumentException again) { // refused before any value: a shape, say
+                Tape.clear();
+                return e;
+            }
             if (Tape.firstNonFinite() == null) {
                 Tape.clear();
                 return e;
