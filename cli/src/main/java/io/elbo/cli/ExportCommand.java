@@ -63,6 +63,7 @@ final class ExportCommand implements Callable<Integer> {
         if (scheme.equals(EXAMPLE)) requireExampleArchitecture(c, "--names pytorch-example");
         Path dir = Files.isDirectory(run) ? run : m.file().toAbsolutePath().getParent();
         Path file = output != null ? output : dir.resolve(scheme.equals(NATIVE) ? "weights.safetensors" : "weights-pytorch-example.safetensors");
+        Outputs.file(file);
         if (file.toAbsolutePath().normalize().equals(m.file().toAbsolutePath().normalize())) {
             throw new CliException(file + " is the run's checkpoint; choose another --output");
         }

@@ -44,6 +44,7 @@ final class InterpolateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (steps < 2 || steps > 100) throw new ParameterException(spec.commandLine(), "--steps must be between 2 and 100, got " + steps);
+        if (output != null) Outputs.file(output);
         Runs.Loaded m = run.open();
         Dataset test = run.testImages(m, data, spec.commandLine().getOut());
         for (int i : new int[] {from, to}) {

@@ -36,6 +36,7 @@ final class ReconstructCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (n < 1 || n > 1024) throw new ParameterException(spec.commandLine(), "-n must be between 1 and 1024, got " + n);
+        if (output != null) Outputs.file(output);
         Runs.Loaded m = run.open();
         Dataset test = run.testImages(m, data, spec.commandLine().getOut());
         if (first < 0 || (long) first + n > test.count()) {

@@ -37,6 +37,7 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() {
         if (n < 1 || n > 4096) throw new ParameterException(spec.commandLine(), "-n must be between 1 and 4096, got " + n);
         if (columns < 1) throw new ParameterException(spec.commandLine(), "--columns must be positive, got " + columns);
+        if (output != null) Outputs.file(output);
         Runs.Loaded m = run.open();
         Tensor x = m.vae().sample(n, RandomSource.XO_RO_SHI_RO_128_PP.create(seed.value));
         Path written = run.output(output, "samples.png");

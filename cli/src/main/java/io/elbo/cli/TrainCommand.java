@@ -190,11 +190,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         if (d != null) o.print(Text.wrap("data: ", d.description()));
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new CliException(dir + ": cannot create the output directory (" + io.elbo.nn.IoErrors.reason(e) + ")");
-        }
+        Outputs.directory(dir, out == null && resume == null);
         try (RunLock lock = RunLock.acquire(dir)) {
             if (checkpoint == null && Files.exists(dir.resolve(Runs.CHECKPOINT))) {
                 throw new CliException(dir + " already holds a run (" + Runs.CHECKPOINT + "); continue it with --resume " + dir
@@ -482,7 +478,14 @@ final class TrainCommand implements Callable<Integer> {
             double n = sums[0];
             double trainLoss = sums[1] / n, recon = sums[2] / n, kl = sums[3] / n;
             Main.doing("evaluating epoch " + epoch);
-            double testLoss = -vae.meanElbo(test, io.elbo.vae.Streams.of(config.seed(), 3, epoch));
+            double testLoss;
+            try {
+                testLoss = -vae.meanElbo(test, io.elbo.vae.Streams.of(config.seed(), 3, epoch));
+            } catch (VAE.DivergedException e) { // the epoch's last step left weights that overflow on the test set
+                batch--;
+                step--;
+                throw diverged("evaluating the test set after it, " + e.getMessage());
+            }
             double rate = n / seconds;
             double betaNow = options.betaAt(step);
             out.println(epochRow(config, epoch, trainLoss, recon, kl, testLoss, seconds, rate));

@@ -111,8 +111,7 @@ public final class SafeTensors {
         Path dir = path.toAbsolutePath().getParent();
         Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = temporarySibling(path);
+            tmp = temporarySibling(path); // in the file's directory, which must exist (none is created)
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
                 head.putLong(padded).put(json);

@@ -254,6 +254,31 @@ public final class VAE extends Module {
                 return logLikelihoodOfSamples(x, z).mean(false, 0).sub(kl.get()).toDoubleArray();
             }
             return logWeights(x, q, samples, rng).mean(false, 0).toDoubleArray();
+        } catch (IllegalArgumentException e) { // a posterior refuses a NaN mean or log-variance: a diverged model
+            throw divergedEncoder(x, e);
+        }
+    }
+
+    /**
+     * The encoder refused x: a {@link DivergedException} naming the op where the first non-finite value
+     * appeared (the encoder run again, recorded, to find it), or {@code e} itself when nothing on the tape
+     * is non-finite (the caller's mistake, not a divergence).
+     */
+    private RuntimeException divergedEncoder(Tensor x, IllegalArgumentException e) {
+        try (var on = Tape.enableGrad()) {
+            try {
+                encode(x);
+            } catch (IllegalArgumentException again) { // the posterior refuses again: was a value non-finite, or a shape wrong?
+                if (Tape.firstNonFinite() == null) {
+                    Tape.clear();
+                    return e;
+                }
+            }
+            if (Tape.firstNonFinite() == null) {
+                Tape.clear();
+                return e;
+            }
+            return diverged(x, "the encoder produced a non-finite value (" + e.getMessage() + ")");
         }
     }
 
