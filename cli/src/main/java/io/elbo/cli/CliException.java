@@ -1,7 +1,7 @@
 package io.elbo.cli;
 
 /** A failure the user can act on: printed as one line, {@code vae: <message>}, with exit code 1. */
-final class CliException extends RuntimeException {
+public final class CliException extends RuntimeException {
     CliException(String message) {
         super(message, null, false, false);
     }

@@ -18,7 +18,7 @@ import org.apache.commons.rng.simple.RandomSource;
  *
  * @param source how the run names it: {@code sample} or an absolute directory
  */
-record Data(Dataset train, Dataset test, String source, String description) {
+public record Data(Dataset train, Dataset test, String source, String description) {
     static final String SAMPLE = "sample";
     static final Path DEBIAN = Path.of("/usr/share/datasets/fashion-mnist");
     private static final String TRAIN_IMAGES = "train-images-idx3-ubyte", TRAIN_LABELS = "train-labels-idx1-ubyte",
@@ -29,7 +29,7 @@ record Data(Dataset train, Dataset test, String source, String description) {
         "Ankle boot"};
 
     /** Names of the labels when the data is Fashion-MNIST (the sample or Debian's), else null. */
-    String[] classNames() {
+    public String[] classNames() {
         return source.equals(SAMPLE) || source.equals(DEBIAN.toString()) ? FASHION_CLASSES : null;
     }
 
@@ -56,7 +56,7 @@ record Data(Dataset train, Dataset test, String source, String description) {
     }
 
     /** The description of a Parquet image set {@code vae parquet} wrote (and that other sets can add by hand). */
-    static final String PARQUET_INFO = "dataset.json";
+    public static final String PARQUET_INFO = "dataset.json";
 
     /** True when {@code source} is a directory holding a Parquet image set: train.parquet (and test.parquet, dataset.json). */
     static boolean isParquet(String source) {

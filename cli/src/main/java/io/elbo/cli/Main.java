@@ -56,7 +56,7 @@ public final class Main implements Runnable {
     private static volatile String doing = "starting";
 
     /** Says what the command is doing now (for the message of an Error that may follow). */
-    static void doing(String what) {
+    public static void doing(String what) {
         doing = what;
     }
 

@@ -19,7 +19,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * The PNGs of a run: image grids written with the JDK's ImageIO, charts drawn by XChart. Every
  * file is written to a temporary name and moved into place, so a reader never sees half a picture.
  */
-final class Pictures {
+public final class Pictures {
     private Pictures() {}
 
     private static final int SCALE = 2, PAD = 2;
@@ -192,7 +192,7 @@ final class Pictures {
     }
 
     /** Writes a text file atomically. */
-    static void writeText(Path path, String text) {
+    public static void writeText(Path path, String text) {
         writeAtomically(path, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 

@@ -47,7 +47,7 @@ final class PlotCommand implements Callable<Integer> {
         }
         try (RunLock lock = RunLock.acquire(dir)) {
             Main.doing("drawing the pictures of " + dir);
-            TrainCommand.drawPictures(m.vae(), m.config(), test, source.classNames(), rows, dir, "", Runs.what(m));
+            TrainingRun.drawPictures(m.vae(), m.config(), test, source.classNames(), rows, dir, "", Runs.what(m));
         }
         var out = spec.commandLine().getOut();
         out.print(Text.wrap("wrote ", (rows.isEmpty() ? "" : "loss.png (" + rows.size() + " epochs), ") + "samples.png, reconstructions.png"

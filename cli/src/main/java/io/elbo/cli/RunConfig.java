@@ -24,7 +24,7 @@ import java.util.Locale;
  * @param iwaeK     importance samples of the training objective (1: the ELBO)
  * @param likelihood, posterior, prior  the model's parts, by their names in {@link Parts}
  */
-record RunConfig(int format, String data, String pixels, int limit, int rows, int cols, int[] hidden, int latent, String activation,
+public record RunConfig(int format, String data, String pixels, int limit, int rows, int cols, int[] hidden, int latent, String activation,
                  String likelihood, double sigma, String posterior, String prior, int epochs, int batchSize, String optimizer, double lr, double beta, int klWarmup, int samples, int iwaeK,
                  long seed, String dtype) {
     /** The layout {@link #toJson} writes. */
@@ -44,7 +44,7 @@ record RunConfig(int format, String data, String pixels, int limit, int rows, in
                 batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype);
     }
 
-    String toJson() {
+    public String toJson() {
         return GSON.toJson(this);
     }
 
@@ -157,7 +157,7 @@ record RunConfig(int format, String data, String pixels, int limit, int rows, in
         return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
     }
 
-    DType dtypeValue() {
+    public DType dtypeValue() {
         return parseDtype(dtype);
     }
 
@@ -170,7 +170,7 @@ record RunConfig(int format, String data, String pixels, int limit, int rows, in
     }
 
     /** The model's architecture and parts (the names checked against {@link Parts}). */
-    VAE.Config vaeConfig() {
+    public VAE.Config vaeConfig() {
         return new VAE.Config(rows * cols, hidden, latent, activation, likelihood, sigma, dtypeValue(), posterior, prior);
     }
 }

@@ -31,6 +31,15 @@ final class Runs {
         return file;
     }
 
+    /** A checkpoint's metadata, or one line saying why it cannot be read. */
+    static Map<String, String> metadata(Path file) {
+        try {
+            return io.elbo.nn.SafeTensors.read(file).metadata();
+        } catch (CheckpointException e) {
+            throw new CliException(e.getMessage());
+        }
+    }
+
     /** Reads the configuration stored in a checkpoint. */
     static RunConfig config(Path file) {
         try {

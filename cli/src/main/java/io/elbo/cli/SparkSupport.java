@@ -3,22 +3,22 @@ package io.elbo.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ServiceLoader;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What {@code vae train --spark} and {@code vae parquet} need from the spark module, found on the class
  * path with {@link ServiceLoader} (the core modules never depend on Spark; {@code bin/vae} adds the module
  * and Spark when {@code ./mvnw -Pspark package} has built them).
  */
-interface SparkSupport {
+public interface SparkSupport {
     /**
-     * Trains a new run, or resumes one, with synchronous data-parallel steps on Spark's {@code master}:
-     * each global batch of {@code config.batchSize()} rows cut into shards of {@code shardSize}. The caller
-     * has validated the options, created {@code dir} and holds its lock; {@code data} is the IDX data, or null
-     * for the Parquet set {@code config.data()} names. Returns the exit code (130 when {@code stop} ended it).
+     * The steps of a {@link TrainingRun} computed data-parallel and synchronous on Spark's {@code master}:
+     * each global batch of {@code config.batchSize()} rows cut into shards of {@code shardSize} (a resumed
+     * run's own, from {@code resumed}, its checkpoint's metadata; null for a new run). {@code data} is the
+     * IDX data, or null for the Parquet set {@code config.data()} names. The steps update {@code vae} with
+     * {@code optimizer}; closing them stops Spark.
      */
-    int train(RunConfig config, Data data, String master, int shardSize, Path dir, Path resume, PrintWriter out, PrintWriter err,
-              AtomicBoolean stop);
+    TrainingRun.Steps steps(RunConfig config, Data data, String master, int shardSize, java.util.Map<String, String> resumed, io.elbo.vae.VAE vae,
+                            io.elbo.nn.Optimizer optimizer, Path dir, PrintWriter out);
 
     /** Writes an IDX directory's training and test sets as Parquet in {@code out} (and dataset.json), with Spark's {@code master}. */
     void toParquet(Data data, Path out, String master, PrintWriter print);

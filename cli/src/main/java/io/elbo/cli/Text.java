@@ -1,7 +1,7 @@
 package io.elbo.cli;
 
 /** Lines for a terminal of 80 columns. */
-final class Text {
+public final class Text {
     private Text() {}
 
     /** Columns of a line at most (one less than the terminal's, so no terminal wraps it). */
@@ -11,7 +11,7 @@ final class Text {
      * {@code prefix + text} broken at spaces into lines of at most {@link #WIDTH} columns, the later ones
      * indented under the text; a word longer than a line (a path) gets a line of its own. Ends with a newline.
      */
-    static String wrap(String prefix, String text) {
+    public static String wrap(String prefix, String text) {
         StringBuilder out = new StringBuilder();
         String indent = " ".repeat(prefix.length());
         StringBuilder line = new StringBuilder(prefix);

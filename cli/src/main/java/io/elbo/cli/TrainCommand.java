@@ -198,8 +198,17 @@ final class TrainCommand implements Callable<Integer> {
             }
             RunLock.removeLeftovers(dir);
             if (checkpoint != null) requireSameTrainer(checkpoint, spark != null);
-            if (spark != null) {
-                if (checkpoint == null) Pictures.writeText(dir.resolve(Runs.CONFIG), config.toJson() + "\n");
+            Main.doing("building the model");
+            VAE vae = TrainingRun.newModel(config);
+            Optimizer optimizer = TrainingRun.optimizer(config, vae);
+            PrintWriter err = spec.commandLine().getErr();
+            try (TrainingRun.Steps steps = spark != null
+                    ? SparkSupport.find().steps(config, d, spark, shardSize, checkpoint == null ? null : Runs.metadata(checkpoint), vae, optimizer,
+                            dir, o)
+                    : new InProcessSteps(config, d, vae, optimizer, dir)) {
+                TrainingRun run = new TrainingRun(config, dir, vae, optimizer, steps, o, err);
+                if (checkpoint != null) run.restore(checkpoint);
+                else Pictures.writeText(dir.resolve(Runs.CONFIG), config.toJson() + "\n");
                 AtomicBoolean stop = new AtomicBoolean();
                 try (var signals = Signals.onInterrupt(() -> {
                     if (!stop.getAndSet(true)) {
@@ -207,70 +216,17 @@ final class TrainCommand implements Callable<Integer> {
                         System.err.println("vae: stopping after this step to save a checkpoint; Ctrl-C again quits at once");
                     } else Runtime.getRuntime().halt(Main.INTERRUPTED);
                 })) {
-                    return SparkSupport.find().train(config, d, spark, shardSize, dir, checkpoint, o, spec.commandLine().getErr(), stop);
+                    return run.run(stop) ? 0 : Main.INTERRUPTED;
                 }
-            }
-            Main.doing("building the model");
-            Trainer t = new Trainer(config, d, dir, o, spec.commandLine().getErr());
-            if (checkpoint != null) t.restore(checkpoint);
-            else Pictures.writeText(dir.resolve(Runs.CONFIG), config.toJson() + "\n");
-            AtomicBoolean stop = new AtomicBoolean();
-            try (var signals = Signals.onInterrupt(() -> {
-                if (!stop.getAndSet(true)) {
-                    Progress.stopDrawing();
-                    System.err.println("vae: stopping after this step to save a checkpoint; Ctrl-C again quits at once");
-                }
-                else Runtime.getRuntime().halt(Main.INTERRUPTED);
-            })) {
-                return t.run(stop) ? 0 : Main.INTERRUPTED;
             }
         }
     }
 
     /** A run continues with the trainer that began it: in-process, or on Spark (different steps, different bits). */
     private void requireSameTrainer(Path checkpoint, boolean onSpark) {
-        String trainer;
-        try {
-            trainer = io.elbo.nn.SafeTensors.read(checkpoint).metadata().getOrDefault(TRAINER, "in-process");
-        } catch (io.elbo.nn.CheckpointException e) {
-            throw new CliException(e.getMessage());
-        }
+        String trainer = TrainingRun.trainerOf(Runs.metadata(checkpoint));
         if (trainer.equals("spark") && !onSpark) throw usage(checkpoint + " was trained on Spark; continue it with --spark MASTER");
         if (!trainer.equals("spark") && onSpark) throw usage(checkpoint + " was trained in-process; continue it without --spark");
-    }
-
-    /** Checkpoint metadata: which trainer wrote it (absent: in-process). */
-    static final String TRAINER = "trainer";
-
-    /** The optimiser a run configuration names, over a model's parameters. */
-    static Optimizer optimizer(RunConfig config, VAE vae) {
-        return switch (config.optimizer()) {
-            case "adam" -> Adam.adam(vae.parameters(), config.lr());
-            case "adamw" -> Adam.adamW(vae.parameters(), config.lr());
-            default -> new SGD(vae.parameters(), config.lr()).momentum(0.9);
-        };
-    }
-
-    /** The header of the epoch table, its columns as wide as {@link #epochRow}'s. */
-    static String epochHeader(RunConfig config) {
-        String train = config.iwaeK() > 1 ? "train -L_" + config.iwaeK() : "train -ELBO";
-        String parts = config.iwaeK() > 1 ? String.format(Locale.ROOT, "%3s%8s%3s%7s", "", "", "", "")
-                : String.format(Locale.ROOT, " = %8s + %7s", "recon", "KL");
-        return String.format(Locale.ROOT, "%-7s %12s%s %12s %8s %8s", "epoch", train, parts, "test -ELBO", "time", "img/s");
-    }
-
-    /** One row of the epoch table. */
-    static String epochRow(RunConfig config, int epoch, double trainLoss, double recon, double kl, double testLoss, double seconds, double rate) {
-        String rc = config.iwaeK() > 1 ? String.format(Locale.ROOT, "%3s%8s%3s%7s", "", "", "", "")
-                : String.format(Locale.ROOT, " = %8.2f + %7.2f", recon, kl);
-        return String.format(Locale.ROOT, "%-7s %12.2f%s %12.2f %6.1f s %8.0f", epoch + "/" + config.epochs(), trainLoss, rc, testLoss, seconds, rate);
-    }
-
-    /** One row of metrics.csv ({@link Trainer#CSV_HEADER}). */
-    static String csvRow(RunConfig config, int epoch, double trainLoss, double recon, double kl, double testLoss, double beta, double seconds,
-                         double rate) {
-        return String.format(Locale.ROOT, "%d,%s,%s,%s,%s,%s,%.3f,%.1f", epoch, Double.toString(trainLoss), config.iwaeK() > 1 ? ""
-                : Double.toString(recon), config.iwaeK() > 1 ? "" : Double.toString(kl), Double.toString(testLoss), Double.toString(beta), seconds, rate);
     }
 
     /** The run configuration the options describe, for images of rows × cols from {@code source}. */
@@ -288,301 +244,5 @@ final class TrainCommand implements Callable<Integer> {
 
     private ParameterException usage(String message) {
         return new ParameterException(spec.commandLine(), message);
-    }
-
-
-    /** The training loop and its state: where in which epoch, running sums, the generator. */
-    static final class Trainer {
-        static final String CSV_HEADER = "epoch,train_loss,train_reconstruction,train_kl,test_neg_elbo,beta,seconds,samples_per_second";
-
-        private final RunConfig config;
-        private final Dataset train;
-        private final Dataset test;
-        private final Data.Pixels pixels;
-        private final String[] classNames;
-        private final Path dir;
-        private final PrintWriter out;
-        /** Where warnings go. */
-        private final PrintWriter err;
-        private final VAE vae;
-        private final Optimizer optimizer;
-        private final RestorableUniformRandomProvider rng;
-        private final VAE.ElboOptions options;
-        private final int batches;
-        private final List<String> csvRows = new ArrayList<>();
-
-        /** The epoch in progress (1-based), the batches of it done, the steps done in all. */
-        private int epoch = 1;
-        private int batch;
-        private long step;
-        /** Running sums over the epoch's images: count, objective, reconstruction, KL (times batch size); seconds spent. */
-        private double[] sums = new double[4];
-        private double seconds;
-        private boolean checkpointWritten;
-
-        Trainer(RunConfig config, Data data, Path dir, PrintWriter out, PrintWriter err) {
-            this.err = err;
-            this.config = config;
-            this.pixels = Data.Pixels.parse(config.pixels());
-            this.classNames = data.classNames();
-            Dataset tr = config.limit() > 0 ? data.train().head(config.limit()) : data.train();
-            this.train = pixels.train(tr);
-            this.test = pixels.test(data.test());
-            this.dir = dir;
-            this.out = out;
-            this.vae = new VAE(config.vaeConfig(), io.elbo.vae.Streams.of(config.seed(), 0));
-            this.optimizer = optimizer(config, vae);
-            this.rng = io.elbo.vae.Streams.of(config.seed(), 1);
-            this.batches = (train.count() + config.batchSize() - 1) / config.batchSize();
-            this.options = new VAE.ElboOptions(config.samples(), config.beta(), true, config.klWarmup() * batches, config.iwaeK());
-        }
-
-        void restore(Path file) {
-            Map<String, String> meta;
-            try {
-                meta = Checkpoint.load(file, vae, optimizer, rng);
-            } catch (CheckpointException e) {
-                throw new CliException(e.getMessage());
-            }
-            String where = file + ": the checkpoint's position";
-            epoch = (int) number(meta, Runs.EPOCH, 1, Integer.MAX_VALUE, where);
-            if (epoch > config.epochs() + 1) {
-                throw new CliException(where + " is epoch " + epoch + ", past the " + config.epochs() + " epochs asked for; ask for more with"
-                        + " --epochs");
-            }
-            batch = (int) number(meta, Runs.BATCH, 0, epoch == config.epochs() + 1 ? 0 : batches, where);
-            step = number(meta, Runs.STEP, 0, Long.MAX_VALUE, where);
-            if (step != (long) (epoch - 1) * batches + batch) {
-                throw new CliException(where + ": step " + step + " is not epoch " + epoch + ", batch " + batch + " at " + batches
-                        + " batches per epoch");
-            }
-            String[] s = String.valueOf(meta.get(Runs.SUMS)).split(",", -1);
-            try {
-                if (s.length != 4) throw new NumberFormatException();
-                for (int i = 0; i < 4; i++) sums[i] = Double.parseDouble(s[i]);
-                seconds = Double.parseDouble(String.valueOf(meta.get(Runs.SECONDS)));
-            } catch (NumberFormatException e) {
-                throw new CliException(where + ": the epoch's running sums or seconds are missing or not numbers");
-            }
-            // count and objective are numbers; reconstruction and KL too, except under IWAE, which has none (NaN).
-            boolean iwae = config.iwaeK() > 1;
-            for (int i = 0; i < 4; i++) {
-                if (i < 2 || !iwae ? !Double.isFinite(sums[i]) : !Double.isNaN(sums[i])) {
-                    throw new CliException(where + ": the epoch's running sums are not " + (i < 2 || !iwae ? "finite" : "those of IWAE"));
-                }
-            }
-            if (sums[0] != Math.min((long) batch * config.batchSize(), train.count()) || !(seconds >= 0) || !Double.isFinite(seconds)) {
-                throw new CliException(where + ": the epoch's running sums do not match batch " + batch + " (" + sums[0] + " images, "
-                        + seconds + " s)");
-            }
-            checkpointWritten = true;
-            readMetrics();
-            out.print(Text.wrap("resumed ", dir + " at epoch " + epoch + (batch > 0 ? ", batch " + batch + "/" + batches : "") + " (step " + step + ")"));
-        }
-
-        /** A whole number in [lo, hi] from the checkpoint's metadata, or one line saying which is wrong. */
-        private static long number(Map<String, String> meta, String key, long lo, long hi, String where) {
-            String v = meta.get(key);
-            long n;
-            try {
-                n = Long.parseLong(String.valueOf(v));
-            } catch (NumberFormatException e) {
-                throw new CliException(where + ": '" + key + "' is " + (v == null ? "missing" : "'" + v + "', not a whole number"));
-            }
-            if (n < lo || n > hi) throw new CliException(where + ": '" + key + "' is " + n + ", outside " + lo + ".." + hi);
-            return n;
-        }
-
-        /** Trains to the configured number of epochs; false when stopped by {@code stop} (after saving). */
-        boolean run(AtomicBoolean stop) {
-            out.print(Text.wrap("model: ", String.format(Locale.ROOT, "%d-%s-%d %s %s, %d %s parameters, %d threads", config.rows() * config.cols(),
-                    java.util.Arrays.toString(config.hidden()).replaceAll("[\\[\\] ]", "").replace(',', '-'), config.latent(), config.activation(),
-                    config.likelihood(), vae.parameterCount(), config.dtype(), Threads.count())));
-            out.print(Text.wrap("train: ", String.format(Locale.ROOT, "%d images in %d batches of %d per epoch, %d epochs", train.count(), batches,
-                    config.batchSize(), config.epochs())));
-            out.print(Text.wrap("output: ", dir.toString()));
-            out.print(Text.wrap("cpu: ", io.elbo.autodiff.backend.Backend.machine()));
-            out.flush();
-            Warmup.Report warm = Warmup.training(config, options, train);
-            out.print(Text.wrap("warm-up: ", String.format(Locale.ROOT, "%.1f s (%s: the kernels compiled before epoch %d)", warm.seconds(),
-                    warm.describe("steps"), epoch)));
-            out.println(epochHeader(config));
-            out.flush();
-            DType dt = config.dtypeValue();
-            while (epoch <= config.epochs()) {
-                int[] order = PermutationSampler.natural(train.count());
-                PermutationSampler.shuffle(io.elbo.vae.Streams.of(config.seed(), 2, epoch), order);
-                long t0 = System.nanoTime();
-                Main.doing("training epoch " + epoch);
-                try (Progress bar = Progress.start(String.format(Locale.ROOT, "epoch %d/%d", epoch, config.epochs()), train.count(), "img")) {
-                    bar.step(Math.min(train.count(), (long) batch * config.batchSize()));
-                    while (batch < batches) {
-                        int from = batch * config.batchSize(), to = Math.min(train.count(), from + config.batchSize());
-                        step(batchTensor(order, from, to, dt), to - from);
-                        batch++;
-                        bar.step(to - from);
-                        TestHook.afterBatch(epoch, batch, stop, out);
-                        if (stop.get() && batch < batches) {
-                            seconds += (System.nanoTime() - t0) * 1e-9;
-                            save();
-                            out.println("stopped at epoch " + epoch + ", batch " + batch + "/" + batches + "; to continue:");
-                            out.println("  vae train --resume " + dir);
-                            return false;
-                        }
-                    }
-                }
-                seconds += (System.nanoTime() - t0) * 1e-9;
-                endOfEpoch(); // moves on to the next epoch
-                if (stop.get() && epoch <= config.epochs()) {
-                    out.println("stopped after epoch " + (epoch - 1) + "; to continue:");
-                    out.println("  vae train --resume " + dir);
-                    return false;
-                }
-            }
-            out.print(Text.wrap("done: ", dir.resolve(Runs.CHECKPOINT).toString()));
-            out.print(Text.wrap("evaluate with: ", "vae eval " + dir));
-            return true;
-        }
-
-        private Tensor batchTensor(int[] order, int from, int to, DType dt) {
-            int[] idx = java.util.Arrays.copyOfRange(order, from, to);
-            if (pixels != Data.Pixels.DYNAMIC) return train.rows(idx, dt);
-            Tensor x = train.rows(idx, DType.FLOAT32);
-            x = Data.Pixels.binarise(x, rng);
-            return dt == DType.FLOAT32 ? x : x.to(dt);
-        }
-
-        private void step(Tensor x, int n) {
-            VAE.Terms t;
-            try {
-                t = vae.trainStep(x, optimizer, rng, options, step);
-            } catch (VAE.DivergedException e) {
-                throw diverged(e.getMessage());
-            }
-            step++;
-            sums[0] += n;
-            sums[1] += -t.elbo() * n;
-            sums[2] += -t.reconstruction() * n;
-            sums[3] += t.kl() * n;
-        }
-
-        /** Stops the run: says what went non-finite and where (from the library), and what is kept. */
-        private CliException diverged(String what) {
-            String kept = checkpointWritten ? " The last good checkpoint is kept: " + dir.resolve(Runs.CHECKPOINT) + "."
-                    : " No checkpoint had been written yet.";
-            return new CliException("training diverged at epoch " + epoch + ", batch " + (batch + 1) + " (step " + (step + 1) + "): "
-                    + what + "." + kept + " Try a smaller --lr.");
-        }
-
-        private void endOfEpoch() {
-            double n = sums[0];
-            double trainLoss = sums[1] / n, recon = sums[2] / n, kl = sums[3] / n;
-            Main.doing("evaluating epoch " + epoch);
-            double testLoss;
-            try {
-                testLoss = -vae.meanElbo(test, io.elbo.vae.Streams.of(config.seed(), 3, epoch));
-            } catch (VAE.DivergedException e) { // the epoch's last step left weights that overflow on the test set
-                batch--;
-                step--;
-                throw diverged("evaluating the test set after it, " + e.getMessage());
-            }
-            double rate = n / seconds;
-            double betaNow = options.betaAt(step);
-            out.println(epochRow(config, epoch, trainLoss, recon, kl, testLoss, seconds, rate));
-            out.flush();
-            csvRows.removeIf(r -> Integer.parseInt(r.substring(0, r.indexOf(','))) >= epoch);
-            csvRows.add(csvRow(config, epoch, trainLoss, recon, kl, testLoss, betaNow, seconds, rate));
-            for (Parameter p : vae.parameters()) {
-                if (!p.value().allFinite()) throw diverged("a parameter became non-finite");
-            }
-            int done = epoch;
-            epoch++;
-            batch = 0;
-            sums = new double[4];
-            seconds = 0;
-            save(); // the epoch's training is safe before anything else is written
-            warnIfFails(() -> Pictures.writeText(dir.resolve(Runs.METRICS), CSV_HEADER + "\n" + String.join("\n", csvRows) + "\n"));
-            warnIfFails(() -> pictures(done));
-        }
-
-        /** Runs a write that must not cost the run: a failure is one warning line, and training goes on. */
-        private void warnIfFails(Runnable write) {
-            try {
-                write.run();
-            } catch (CliException e) {
-                out.flush();
-                err.println("vae: warning: " + e.getMessage());
-                err.flush();
-            }
-        }
-
-
-        private void pictures(int epochDone) {
-            Main.doing("drawing the pictures of epoch " + epochDone);
-            String e = String.format(Locale.ROOT, "-epoch-%03d", epochDone);
-            drawPictures(vae, config, test, classNames, csvRows, dir, e, "epoch " + epochDone);
-        }
-
-        private void save() {
-            Runs.save(dir, vae, optimizer, rng, config, epoch, batch, step, sums, seconds, Map.of());
-            checkpointWritten = true;
-        }
-
-        private void readMetrics() {
-            csvRows.addAll(Runs.metricsBefore(dir, epoch));
-        }
-    }
-
-    /**
-     * The pictures of a run at one point: samples from the prior, test images above their reconstructions,
-     * for a 2-D latent space the manifold and the test codes, and the loss curve from {@code csvRows}
-     * (metrics.csv's rows; none: no curve). Files are named NAME{@code suffix}.png in {@code dir}; {@code what}
-     * ("epoch 3") goes in their titles.
-     */
-    static void drawPictures(VAE vae, RunConfig config, Dataset test, String[] classNames, List<String> csvRows, Path dir, String suffix,
-                             String what) {
-        int rows = config.rows(), cols = config.cols();
-        try (var off = Tape.noGrad()) {
-            Tensor samples = vae.sample(64, io.elbo.vae.Streams.of(config.seed(), 4));
-            Pictures.Figure f = new Pictures.Figure(Pictures.grid(samples.toFloatArray(), 64, rows, cols, 8),
-                    "64 samples: means of p(x|z), z ~ N(0, I), " + what, 0, 0);
-            Pictures.writePng(f.done(), dir.resolve("samples" + suffix + ".png"));
-            int n = Math.min(32, test.count());
-            Tensor originals = test.batch(0, n, config.dtypeValue());
-            Pictures.writePng(Pictures.originalsAboveReconstructions(originals.toFloatArray(), vae.reconstruct(originals).toFloatArray(), n, 0,
-                    rows, cols, what), dir.resolve("reconstructions" + suffix + ".png"));
-            if (config.latent() == 2) {
-                Pictures.writePng(Pictures.manifold(manifold(vae, 20), 20, rows, cols, -MANIFOLD, MANIFOLD, what),
-                        dir.resolve("manifold" + suffix + ".png"));
-                int m = Math.min(test.count(), 5000);
-                float[] mu = vae.encode(test.batch(0, m, config.dtypeValue())).location().toFloatArray();
-                Pictures.latentScatter(mu, test.labels(), classNames, m, what, dir.resolve("latent" + suffix + ".png"));
-            }
-        }
-        if (csvRows.isEmpty()) return;
-        List<double[]> curve = new ArrayList<>();
-        for (String r : csvRows) {
-            String[] f = r.split(",", -1);
-            curve.add(new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[4]),
-                    f[2].isEmpty() ? Double.NaN : Double.parseDouble(f[2]), f[3].isEmpty() ? Double.NaN : Double.parseDouble(f[3])});
-        }
-        Pictures.lossCurve(curve, config.iwaeK() > 1 ? "-L_" + config.iwaeK() : "-ELBO", dir.resolve("loss.png"));
-    }
-
-    /** The half-width of the manifold's square of z: [−2.5, 2.5]². */
-    static final double MANIFOLD = 2.5;
-
-    /** The latent grid of a 2-D model: decoder means at z on a size×size grid over [−2.5, 2.5]², z₂ decreasing downwards. */
-    static float[] manifold(VAE vae, int size) {
-        double[] z = new double[size * size * 2];
-        for (int r = 0; r < size; r++) {
-            for (int c = 0; c < size; c++) {
-                z[2 * (r * size + c)] = -MANIFOLD + 2 * MANIFOLD * c / (size - 1);
-                z[2 * (r * size + c) + 1] = MANIFOLD - 2 * MANIFOLD * r / (size - 1);
-            }
-        }
-        try (var off = Tape.noGrad()) {
-            return vae.mean(vae.decode(Tensor.fromArray(vae.config().dtype(), z, size * size, 2))).toFloatArray();
-        }
     }
 }

@@ -88,7 +88,7 @@ final class Warmup {
         Main.doing("warming up the kernels");
         VAE.Config full = config.vaeConfig();
         VAE vae = new VAE(full, Streams.of(config.seed(), 7)), narrow = new VAE(narrowed(full), Streams.of(config.seed(), 7));
-        Optimizer opt = TrainCommand.optimizer(config, vae), narrowOpt = TrainCommand.optimizer(config, narrow);
+        Optimizer opt = TrainingRun.optimizer(config, vae), narrowOpt = TrainingRun.optimizer(config, narrow);
         var rng = Streams.of(config.seed(), 8);
         Tensor x = train.batch(0, Math.min(config.batchSize(), train.count()), config.dtypeValue());
         Tensor few = train.batch(0, Math.min(NARROW_ROWS, train.count()), config.dtypeValue());
@@ -107,7 +107,7 @@ final class Warmup {
             // a new model's first steps (its arena empty: every tensor allocated) as the run's will be:
             // code compiled only from warm models' profiles was deoptimised when the run began
             VAE fresh = new VAE(full, Streams.of(config.seed(), 9));
-            Optimizer freshOpt = TrainCommand.optimizer(config, fresh);
+            Optimizer freshOpt = TrainingRun.optimizer(config, fresh);
             fresh.trainStep(x, freshOpt, rng, options, 0);
             fresh.meanElbo(evalRows, rng);
             fresh.trainStep(x, freshOpt, rng, options, 1);
