@@ -1,49 +1,63 @@
-package io.elbo.cli;
+package io.elbo.spark;
 
-import io.elbo.nn.Checkpoint;
-import io.elbo.nn.CheckpointException;
+import io.elbo.cli.CliException;
+import io.elbo.cli.Data;
+import io.elbo.cli.Main;
+import io.elbo.cli.Pictures;
+import io.elbo.cli.RunConfig;
+import io.elbo.cli.SparkSupport;
+import io.elbo.cli.Text;
+import io.elbo.cli.TrainingRun;
 import io.elbo.nn.Optimizer;
-import io.elbo.spark.DataParallel;
-import io.elbo.spark.DataParallelTrainer;
-import io.elbo.spark.ModelSpec;
-import io.elbo.spark.SparkData;
-import io.elbo.spark.SparkWorkers;
 import io.elbo.vae.VAE;
 import io.elbo.vae.data.Dataset;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.commons.rng.simple.RandomSource;
+import org.apache.commons.rng.RestorableUniformRandomProvider;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * {@code vae train --spark MASTER}: the run directory of {@code vae train} (config.json, metrics.csv, the
- * pictures, a checkpoint after every epoch and at Ctrl-C), written by the driver, with each step's
- * gradient computed by Spark's executors ({@link SparkWorkers}) and summed in the fixed tree of
- * {@link DataParallel}. It lives in the CLI's package to use the trainer's pieces (run configuration, table,
- * pictures) without making them API; Spark is found here only, through {@link SparkSupport}.
+ * What {@code vae train --spark MASTER} and {@code vae parquet} get from this module (found by the CLI
+ * through {@link SparkSupport}): the steps of a {@link TrainingRun} computed by Spark's executors
+ * ({@link SparkWorkers}) and summed in the fixed tree of {@link DataParallel}, so the run (its loop,
+ * checkpoints, resume, metrics, pictures, Ctrl-C) is the in-process trainer's; Parquet conversion; and
+ * reading small files from Spark's file systems.
  */
 public final class SparkTraining implements SparkSupport {
     /** Checkpoint metadata of a Spark run: rows per shard (its position's "batch" is the step inside the epoch). */
     static final String SHARD_SIZE = "shard_size";
 
     @Override
-    public int train(RunConfig config, Data data, String master, int shardSize, Path dir, Path resume, PrintWriter out, PrintWriter err,
-                     AtomicBoolean stop) {
+    public TrainingRun.Steps steps(RunConfig config, Data data, String master, int shardSize, Map<String, String> resumed, VAE vae,
+                                   Optimizer optimizer, Path dir, PrintWriter out) {
+        int s = shardSize;
+        if (resumed != null) {
+            String v = resumed.get(SHARD_SIZE);
+            try {
+                s = Integer.parseInt(String.valueOf(v));
+            } catch (NumberFormatException e) {
+                throw new CliException(dir + ": the checkpoint's '" + SHARD_SIZE + "' is " + (v == null ? "missing" : "'" + v + "', not a whole number"));
+            }
+            if (s < 1 || config.batchSize() % s != 0) {
+                throw new CliException(dir + ": the checkpoint's '" + SHARD_SIZE + "' is " + s + ", which does not divide the batch of "
+                        + config.batchSize());
+            }
+        }
         Main.doing("starting Spark (" + master + ")");
         SparkSession spark = session(master);
         try {
-            return new Run(spark, config, data, master, shardSize, dir, resume, out, stop).train();
-        } finally {
+            return new Steps(spark, config, data, master, s, vae, optimizer, dir, out);
+        } catch (RuntimeException e) {
             spark.stop();
+            throw e;
         }
     }
 
@@ -91,182 +105,157 @@ public final class SparkTraining implements SparkSupport {
         }
     }
 
-    /** One training run on Spark. */
-    static final class Run {
+    /** A run's steps on Spark: one synchronous data-parallel step per global batch; closing them stops Spark. */
+    static final class Steps implements TrainingRun.Steps {
+        private final SparkSession spark;
         private final RunConfig config;
-        private final Path dir;
-        private final PrintWriter out;
-        private final AtomicBoolean stop;
         private final String master;
-        private final JavaSparkContext sc;
-        private final JavaRDD<SparkData.Example> train;
-        private final int count;
+        private final Path dir;
         private final Dataset test;
         private final String[] classNames;
-        private final VAE vae;
-        private final Optimizer optimizer;
-        private final ModelSpec spec;
+        private final int count;
         private final DataParallel.Plan plan;
         private final int steps;
-        private final List<String> csvRows = new ArrayList<>();
-        private int epoch = 1, step;
-        private long globalStep;
-        private double[] sums = new double[4];
-        private double seconds;
+        private final DataParallelTrainer trainer;
+        private final SparkWorkers workers;
+        private final String dataLine;
 
-        Run(SparkSession spark, RunConfig config, Data data, String master, int shardSize, Path dir, Path resume, PrintWriter out,
-            AtomicBoolean stop) {
+        Steps(SparkSession spark, RunConfig config, Data data, String master, int shardSize, VAE vae, Optimizer optimizer, Path dir,
+              PrintWriter out) {
+            this.spark = spark;
             this.config = config;
-            this.dir = dir;
-            this.out = out;
-            this.stop = stop;
             this.master = master;
-            this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            this.dir = dir;
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             Main.doing("reading the data");
+            JavaRDD<SparkData.Example> train;
             if (data != null) {
                 Dataset tr = config.limit() > 0 ? data.train().head(config.limit()) : data.train();
                 this.count = tr.count();
-                this.train = SparkData.parallelize(sc, tr, Math.max(sc.defaultParallelism(), 1));
+                train = SparkData.parallelize(sc, tr, Math.max(sc.defaultParallelism(), 1));
                 this.test = data.test();
                 this.classNames = data.classNames(); // vae train has said which data
+                this.dataLine = null;
             } else {
                 JavaRDD<SparkData.Example> all = SparkData.readParquet(spark, config.data() + "/train.parquet");
                 int limit = config.limit();
-                this.train = (limit > 0 ? all.filter(e -> e.index() < limit) : all).cache();
+                train = (limit > 0 ? all.filter(e -> e.index() < limit) : all).cache();
                 this.count = (int) train.count();
                 this.test = SparkData.collectParquet(spark, config.data() + "/test.parquet");
                 this.classNames = null; // a Parquet set does not say what its labels mean: the scatter says "label k"
-                out.print(Text.wrap("data: ", "Parquet in " + config.data() + " (" + count + " train, " + test.count() + " test images, "
-                        + config.rows() + "×" + config.cols() + ")"));
+                this.dataLine = Text.wrap("data: ", "Parquet in " + config.data() + " (" + count + " train, " + test.count() + " test images, "
+                        + config.rows() + "×" + config.cols() + ")");
             }
-            this.vae = new VAE(config.vaeConfig(), io.elbo.vae.Streams.of(config.seed(), 0));
-            this.optimizer = TrainCommand.optimizer(config, vae);
-            int s = shardSize;
-            if (resume != null) s = restore(resume);
-            this.plan = new DataParallel.Plan(config.batchSize(), s);
+            this.plan = new DataParallel.Plan(config.batchSize(), shardSize);
             this.steps = plan.steps(count);
             if (steps < 1) throw new CliException(count + " training images do not fill one batch of " + config.batchSize());
-            this.spec = ModelSpec.of(config.vaeConfig(), new VAE.ElboOptions(config.samples(), config.beta(), true,
-                    config.klWarmup() * steps, config.iwaeK()), config.seed());
+            ModelSpec spec = ModelSpec.of(config.vaeConfig(), TrainingRun.options(config, steps), config.seed());
+            this.trainer = new DataParallelTrainer(vae, optimizer);
+            this.workers = new SparkWorkers(sc, train, count, spec, plan, null);
         }
 
-        /** Loads model, optimiser and position from a Spark run's checkpoint; returns its shard size. */
-        private int restore(Path file) {
-            Map<String, String> meta;
-            try {
-                meta = Checkpoint.load(file, vae, optimizer, null);
-            } catch (CheckpointException e) {
-                throw new CliException(e.getMessage());
-            }
-            try {
-                epoch = Integer.parseInt(meta.get(Runs.EPOCH));
-                step = Integer.parseInt(meta.get(Runs.BATCH));
-                globalStep = Long.parseLong(meta.get(Runs.STEP));
-                String[] f = meta.get(Runs.SUMS).split(",");
-                for (int i = 0; i < 4; i++) sums[i] = Double.parseDouble(f[i]);
-                seconds = Double.parseDouble(meta.get(Runs.SECONDS));
-                int s = Integer.parseInt(meta.get(SHARD_SIZE));
-                csvRows.addAll(Runs.metricsBefore(dir, epoch));
-                out.print(Text.wrap("resumed ", dir + " at epoch " + epoch + (step > 0 ? ", step " + step : "") + " (step " + globalStep + " in all)"));
-                return s;
-            } catch (RuntimeException e) {
-                throw new CliException(file + ": the checkpoint's position (epoch, step, sums, shard size) is missing or not a number");
+        @Override
+        public String trainer() {
+            return "spark";
+        }
+
+        @Override
+        public LinkedHashMap<String, String> metadata() {
+            LinkedHashMap<String, String> m = new LinkedHashMap<>();
+            m.put(SHARD_SIZE, Integer.toString(plan.shardSize()));
+            return m;
+        }
+
+        @Override
+        public void checkMetadata(Map<String, String> meta, String where) {
+            if (!String.valueOf(plan.shardSize()).equals(meta.get(SHARD_SIZE))) {
+                throw new CliException(where + ": the checkpoint's '" + SHARD_SIZE + "' is " + meta.get(SHARD_SIZE) + ", not " + plan.shardSize());
             }
         }
 
-        int train() {
-            out.print(Text.wrap("model: ", String.format(Locale.ROOT, "%d-%s-%d %s %s, %d %s parameters", config.rows() * config.cols(),
-                    java.util.Arrays.toString(config.hidden()).replaceAll("[\\[\\] ]", "").replace(',', '-'), config.latent(), config.activation(),
-                    config.likelihood(), vae.parameterCount(), config.dtype())));
-            out.print(Text.wrap("spark: ", String.format(Locale.ROOT, "%s, %d images in %d steps of %d = %d shards of %d per epoch, %d epochs",
-                    master, count, steps, plan.globalBatch(), plan.shards(), plan.shardSize(), config.epochs())));
-            out.print(Text.wrap("output: ", dir.toString()));
-            out.println(TrainCommand.epochHeader(config));
-            out.flush();
-            DataParallelTrainer trainer = new DataParallelTrainer(vae, optimizer);
-            try (SparkWorkers workers = new SparkWorkers(sc, train, count, spec, plan, null)) {
-                while (epoch <= config.epochs()) {
-                    Main.doing("shuffling epoch " + epoch + " into " + plan.shards() + " shards");
-                    workers.startEpoch(epoch, DataParallel.order(config.seed(), epoch, count));
-                    long t0 = System.nanoTime();
-                    Main.doing("training epoch " + epoch + " on Spark");
-                    try (Progress bar = Progress.start(String.format(Locale.ROOT, "epoch %d/%d", epoch, config.epochs()), steps, "steps")) {
-                        bar.step(step);
-                        while (step < steps) {
-                            DataParallelTrainer.Sums s;
-                            try {
-                                s = trainer.step(workers, step, globalStep);
-                            } catch (VAE.DivergedException e) {
-                                throw diverged(e.getMessage());
-                            } catch (Exception e) { // a task's failure, as Spark reports it once its retries are spent (a checked SparkException)
-                                for (Throwable c = e; c != null; c = c.getCause()) {
-                                    if (c instanceof VAE.DivergedException) throw diverged(c.getMessage());
-                                }
-                                Throwable root = e;
-                                while (root.getCause() != null) root = root.getCause();
-                                throw new CliException("step " + (step + 1) + " of epoch " + epoch + " failed on Spark: " + root.getClass().getSimpleName()
-                                        + ": " + String.valueOf(root.getMessage()).lines().findFirst().orElse("")
-                                        + "; the last checkpoint is kept: " + dir.resolve(Runs.CHECKPOINT));
-                            }
-                            if (!Double.isFinite(s.elbo())) throw diverged("the ELBO is " + s.elbo());
-                            sums[0] += s.rows();
-                            sums[1] += -s.elbo();
-                            sums[2] += -s.reconstruction();
-                            sums[3] += s.kl();
-                            step++;
-                            globalStep++;
-                            bar.step(1);
-                            if (stop.get() && step < steps) {
-                                seconds += (System.nanoTime() - t0) * 1e-9;
-                                save();
-                                out.println("stopped at epoch " + epoch + ", step " + step + "/" + steps + "; to continue:");
-                                out.println("  vae train --resume " + dir + " --spark " + master);
-                                return Main.INTERRUPTED;
-                            }
-                        }
-                    }
-                    seconds += (System.nanoTime() - t0) * 1e-9;
-                    endOfEpoch();
-                    if (stop.get() && epoch <= config.epochs()) {
-                        out.println("stopped after epoch " + (epoch - 1) + "; to continue:");
-                        out.println("  vae train --resume " + dir + " --spark " + master);
-                        return Main.INTERRUPTED;
-                    }
+        @Override
+        public int stepsPerEpoch() {
+            return steps;
+        }
+
+        @Override
+        public long rowsBefore(int s) {
+            return (long) s * plan.globalBatch();
+        }
+
+        @Override
+        public String stepName() {
+            return "step";
+        }
+
+        @Override
+        public RestorableUniformRandomProvider rng() {
+            return null; // each shard's noise is a function of (seed, step, shard)
+        }
+
+        @Override
+        public Dataset test() {
+            return test;
+        }
+
+        @Override
+        public String[] classNames() {
+            return classNames;
+        }
+
+        @Override
+        public List<String> describe() {
+            String plan = Text.wrap("spark: ", String.format(Locale.ROOT, "%s, %d images in %d steps of %d = %d shards of %d per epoch, %d epochs",
+                    master, count, steps, this.plan.globalBatch(), this.plan.shards(), this.plan.shardSize(), config.epochs()));
+            String output = Text.wrap("output: ", dir.toString());
+            return dataLine == null ? List.of(plan, output) : List.of(dataLine, plan, output);
+        }
+
+        @Override
+        public String warmUp(int epoch) {
+            return null; // the executors' JITs warm up on the first steps; a driver-side warm-up would not reach them
+        }
+
+        @Override
+        public void startEpoch(int epoch) {
+            Main.doing("shuffling epoch " + epoch + " into " + plan.shards() + " shards");
+            workers.startEpoch(epoch, DataParallel.order(config.seed(), epoch, count));
+            Main.doing("training epoch " + epoch + " on Spark");
+        }
+
+        @Override
+        public TrainingRun.StepSums step(int stepInEpoch, long globalStep) {
+            DataParallelTrainer.Sums s;
+            try {
+                s = trainer.step(workers, stepInEpoch, globalStep);
+            } catch (VAE.DivergedException e) {
+                throw e;
+            } catch (Exception e) { // a task's failure, as Spark reports it once its retries are spent (a checked SparkException)
+                for (Throwable c = e; c != null; c = c.getCause()) {
+                    if (c instanceof VAE.DivergedException d) throw d;
                 }
+                Throwable root = e;
+                while (root.getCause() != null) root = root.getCause();
+                throw new CliException("step " + (stepInEpoch + 1) + " failed on Spark: " + root.getClass().getSimpleName() + ": "
+                        + String.valueOf(root.getMessage()).lines().findFirst().orElse("") + "; the last checkpoint is kept: "
+                        + dir.resolve("checkpoint.safetensors"));
             }
-            out.print(Text.wrap("done: ", dir.resolve(Runs.CHECKPOINT).toString()));
-            out.print(Text.wrap("evaluate with: ", "vae eval " + dir));
-            return 0;
+            if (!Double.isFinite(s.elbo())) throw new VAE.DivergedException("the ELBO is " + s.elbo());
+            return new TrainingRun.StepSums((long) s.rows(), -s.elbo(), -s.reconstruction(), s.kl());
         }
 
-        private CliException diverged(String what) {
-            String kept = Files.exists(dir.resolve(Runs.CHECKPOINT)) ? " The last good checkpoint is kept." : " No checkpoint had been written yet.";
-            return new CliException("training diverged at epoch " + epoch + ", step " + (step + 1) + ": " + what + "." + kept + " Try a smaller --lr.");
+        @Override
+        public String resumeCommand(Path dir) {
+            return "vae train --resume " + dir + " --spark '" + master + "'";
         }
 
-        private void endOfEpoch() {
-            double n = sums[0];
-            double trainLoss = sums[1] / n, recon = sums[2] / n, kl = sums[3] / n;
-            Main.doing("evaluating epoch " + epoch);
-            double testLoss = -vae.meanElbo(test, io.elbo.vae.Streams.of(config.seed(), 3, epoch));
-            double rate = n / seconds;
-            out.println(TrainCommand.epochRow(config, epoch, trainLoss, recon, kl, testLoss, seconds, rate));
-            out.flush();
-            int done = epoch;
-            csvRows.removeIf(r -> Integer.parseInt(r.substring(0, r.indexOf(','))) >= done);
-            csvRows.add(TrainCommand.csvRow(config, epoch, trainLoss, recon, kl, testLoss, spec.options().betaAt(globalStep), seconds, rate));
-            epoch++;
-            step = 0;
-            sums = new double[4];
-            seconds = 0;
-            save();
-            Pictures.writeText(dir.resolve(Runs.METRICS), TrainCommand.Trainer.CSV_HEADER + "\n" + String.join("\n", csvRows) + "\n");
-            TrainCommand.drawPictures(vae, config, test, classNames, csvRows, dir, String.format(Locale.ROOT, "-epoch-%03d", done), "epoch " + done);
-        }
-
-        private void save() {
-            Runs.save(dir, vae, optimizer, null, config, epoch, step, globalStep, sums, seconds,
-                    Map.of(TrainCommand.TRAINER, "spark", SHARD_SIZE, Integer.toString(plan.shardSize())));
+        @Override
+        public void close() {
+            try {
+                workers.close();
+            } finally {
+                spark.stop();
+            }
         }
     }
 }

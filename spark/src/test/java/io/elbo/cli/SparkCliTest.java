@@ -39,6 +39,21 @@ class SparkCliTest {
         }
     }
 
+    /**
+     * The same Spark run on one worker and on three, each in a JVM of its own, writes the same checkpoint bytes
+     * but for its recorded seconds (the metadata was once written from a hash-ordered map, whose order the JVM
+     * randomises per process), the same config.json, and metrics.csv equal but for its times.
+     */
+    @Test
+    void sparkRunsOnOneAndThreeWorkersInSeparateProcessesWriteTheSameBytes(@TempDir Path tmp) throws Exception {
+        Path one = tmp.resolve("one"), three = tmp.resolve("three");
+        SameBytesInAnyProcessTest.vaeInNewJvm(train(SMALL, "--spark", "local[1]", "--data", "sample", "-e", "1", "-o", one.toString()));
+        SameBytesInAnyProcessTest.vaeInNewJvm(train(SMALL, "--spark", "local[3]", "--data", "sample", "-e", "1", "-o", three.toString()));
+        SameBytesInAnyProcessTest.assertSameCheckpoints(one.resolve("checkpoint.safetensors"), three.resolve("checkpoint.safetensors"));
+        assertArrayEquals(Files.readAllBytes(one.resolve("config.json")), Files.readAllBytes(three.resolve("config.json")));
+        assertEquals(SameBytesInAnyProcessTest.metricsWithoutTimes(one), SameBytesInAnyProcessTest.metricsWithoutTimes(three));
+    }
+
     @Test
     void trainOnSparkWritesTheRunDirectoryAndAResumedRunEndsWithTheSameBits(@TempDir Path tmp) throws Exception {
         Path straight = tmp.resolve("straight"), split = tmp.resolve("split"), parquetRun = tmp.resolve("from-parquet");

@@ -442,7 +442,7 @@ public final class VAE extends Module {
     public static final class DivergedException extends ArithmeticException {
         private static final long serialVersionUID = 1L;
 
-        DivergedException(String message) {
+        public DivergedException(String message) {
             super(message);
         }
     }
