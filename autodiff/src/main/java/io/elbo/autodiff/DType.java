@@ -1,5 +1,6 @@
 package io.elbo.autodiff;
 
+import io.elbo.autodiff.backend.Arena;
 import io.elbo.autodiff.backend.Backend;
 import io.elbo.autodiff.backend.Kernels;
 
@@ -25,8 +26,7 @@ public enum DType {
 
     /**
      * The kernels that compute with arrays of this dtype ({@code float[]} or {@code double[]}), as
-     * {@link Backend} chooses them; for code that computes in place on a tensor's
-     * {@link io.elbo.autodiff.backend.Storage storage}.
+     * {@link Backend} chooses them (the ops and {@link InPlace} hand them a tensor's array).
      */
     @SuppressWarnings("unchecked")
     public Kernels<Object> kernels() {
@@ -34,12 +34,12 @@ public enum DType {
         return (Kernels<Object>) k;
     }
 
-    /** An array for an op's result: from the entered {@link io.elbo.autodiff.backend.Arena}, if any, else new. */
+    /** An array for an op's result: from the entered {@link Arena}, if any, else new. */
     Object blankArray(int n) {
         if (this == FLOAT32) {
             Backend.float32(); // fails with how to launch, before any float32 kernel class is touched
-            return io.elbo.autodiff.backend.Arena.floats(n);
+            return Arena.floats(n);
         }
-        return io.elbo.autodiff.backend.Arena.doubles(n);
+        return Arena.doubles(n);
     }
 }

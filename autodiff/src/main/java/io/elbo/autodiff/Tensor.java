@@ -1,7 +1,7 @@
 package io.elbo.autodiff;
 
+import io.elbo.autodiff.backend.Arena;
 import io.elbo.autodiff.backend.Kernels;
-import io.elbo.autodiff.backend.Storage;
 import java.util.Arrays;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
@@ -16,17 +16,13 @@ import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
  * derivative are written side by side.
  */
 public final class Tensor {
-    static {
-        Storage.open(Tensor::data); // the speed layer's one door to the array (see Storage)
-    }
-
     final DType dtype;
     final int[] shape;
     /** The flat row-major array; read it through {@link #data()}, which refuses storage an arena has taken back. */
     private final Object array;
     final int numel;
     /** The arena entry whose storage this tensor's array is (null: the array is the tensor's own). */
-    private io.elbo.autodiff.backend.Arena arena;
+    private Arena arena;
     private long generation;
 
     boolean requiresGrad;
@@ -49,7 +45,7 @@ public final class Tensor {
 
     /**
      * The data, as long as it is this tensor's: an op result whose storage came from an {@link
-     * io.elbo.autodiff.backend.Arena Arena} is refused once that arena has been entered again, since its
+     * Arena} is refused once that arena has been entered again, since its
      * array then holds another step's values.
      */
     Object data() {
@@ -63,7 +59,7 @@ public final class Tensor {
 
     /** Marks this tensor's array as lent by the arena entered now, if any (an op result made there). */
     Tensor fromCurrentArena() {
-        arena = io.elbo.autodiff.backend.Arena.current();
+        arena = Arena.current();
         if (arena != null) generation = arena.generation();
         return this;
     }
@@ -83,7 +79,7 @@ public final class Tensor {
 
     /**
      * A tensor for an op's result, whose every element the op writes: its storage comes from the
-     * entered {@link io.elbo.autodiff.backend.Arena Arena}, if any, and may hold stale values until written.
+     * entered {@link Arena}, if any, and may hold stale values until written.
      */
     static Tensor blank(DType dtype, int[] shape) {
         return new Tensor(dtype, shape.clone(), dtype.blankArray(Shape.numel(shape))).fromCurrentArena();

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.elbo.autodiff.backend.Arena;
-import io.elbo.autodiff.backend.Storage;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.rng.UniformRandomProvider;
@@ -40,11 +39,11 @@ class ArenaTest {
                 for (Tensor p : params) p.zeroGrad();
                 loss.backward();
                 for (Tensor p : params) { // p ← p − 0.05·g, in place
-                    if (Storage.array(p) instanceof float[] pf) {
-                        float[] g = Storage.floats(p.grad());
+                    if (p.data() instanceof float[] pf) {
+                        float[] g = (float[]) p.grad().data();
                         for (int i = 0; i < pf.length; i++) pf[i] -= 0.05f * g[i];
                     } else {
-                        double[] pd = Storage.doubles(p), g = Storage.doubles(p.grad());
+                        double[] pd = (double[]) p.data(), g = (double[]) p.grad().data();
                         for (int i = 0; i < pd.length; i++) pd[i] -= 0.05 * g[i];
                     }
                 }

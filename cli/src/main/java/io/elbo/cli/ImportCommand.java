@@ -92,7 +92,7 @@ final class ImportCommand implements Callable<Integer> {
                         + " needs " + (dst.dtype() == DType.FLOAT32 ? "F32 " : "F64 ") + Arrays.toString(dst.shape()));
             }
             if (!e.tensor().allFinite()) throw new CliException(file + ": tensor '" + name + "' holds a NaN or an infinity");
-            System.arraycopy(io.elbo.autodiff.backend.Storage.array(e.tensor()), 0, io.elbo.autodiff.backend.Storage.array(dst), 0, dst.numel());
+            io.elbo.autodiff.InPlace.copy(e.tensor(), dst);
         }
         Path dir = out != null ? out : Path.of("runs", "import-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Outputs.directory(dir, out == null);

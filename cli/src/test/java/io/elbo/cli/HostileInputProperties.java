@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.elbo.autodiff.Tensor;
-import io.elbo.autodiff.backend.Storage;
 import io.elbo.nn.SafeTensors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -223,8 +222,9 @@ class HostileInputProperties {
                 SafeTensors.Contents k = SafeTensors.read(good);
                 List<String> names = new ArrayList<>(k.entries().keySet().stream().filter(n -> n.startsWith("model.")).toList());
                 Tensor t = k.entries().get(names.get(r.nextInt(names.size()))).tensor();
-                float[] v = Storage.floats(t);
-                v[r.nextInt(v.length)] = new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}[r.nextInt(3)];
+                double[] v = t.toDoubleArray();
+                v[r.nextInt(v.length)] = new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}[r.nextInt(3)];
+                io.elbo.autodiff.InPlace.set(t, v);
                 SafeTensors.write(f, k.entries(), k.metadata());
             }
             case 5 -> {                                                                                     // a parameter of another shape

@@ -119,8 +119,7 @@ class PythonLoaderTest {
                     io.elbo.autodiff.DType.FLOAT64), io.elbo.vae.Streams.of(1));
             var ls = vae.namedParameters().get("log_sigma");
             if (ls != null) {
-                double[] v = io.elbo.autodiff.backend.Storage.doubles(ls.value());
-                System.arraycopy(logSigma, 0, v, 0, v.length);
+                io.elbo.autodiff.InPlace.set(ls.value(), java.util.Arrays.copyOf(logSigma, ls.numel()));
             }
             double[] java;
             try (var off = Tape.noGrad()) {

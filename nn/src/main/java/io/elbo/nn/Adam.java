@@ -1,9 +1,7 @@
 package io.elbo.nn;
 
-import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tensor;
-import io.elbo.autodiff.backend.Storage;
-import io.elbo.autodiff.backend.Threads;
+import io.elbo.autodiff.InPlace;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,35 +68,8 @@ public final class Adam extends Optimizer {
         }
         long t = ++steps[i];
         double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
-        if (value.dtype() == DType.FLOAT32) {
-            UpdateKernels32.adam(Storage.floats(value), Storage.floats(g), Storage.floats(m[i]), Storage.floats(v[i]),
-                    value.numel(), lr, beta1, beta2, eps, weightDecay, decoupled, bc1, Math.sqrt(bc2));
-        } else {
-            step64(Storage.doubles(value), Storage.doubles(g), Storage.doubles(m[i]), Storage.doubles(v[i]),
-                    value.numel(), lr, beta1, beta2, eps, weightDecay, decoupled, bc1, Math.sqrt(bc2));
-        }
-    }
-
-    /**
-     * One Adam step in place (AdamW when {@code decoupled}), PyTorch 1.13's formula and operation order:
-     * AdamW first decays p ← p·(1 − lr·λ), Adam instead uses g ← g + λ·p; then m ← β₁m + (1 − β₁)g,
-     * v ← β₂v + (1 − β₂)g², and p ← p − (lr/c₁)·m / (√v/√c₂ + ε), with the bias corrections
-     * c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ. Split among threads by ranges (each element's operations are the same).
-     */
-    static void step64(double[] p, double[] g, double[] m, double[] v, int n, double lr, double beta1, double beta2,
-                       double eps, double weightDecay, boolean decoupled, double biasCorrection1, double biasCorrection2Sqrt) {
-        double stepSize = lr / biasCorrection1;
-        Threads.split(n, 1, 8, (lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                double gi = g[i];
-                if (decoupled) p[i] = p[i] * (1 - lr * weightDecay);
-                else if (weightDecay != 0) gi = gi + weightDecay * p[i];
-                m[i] = m[i] * beta1 + (1 - beta1) * gi;
-                v[i] = v[i] * beta2 + (1 - beta2) * gi * gi;
-                double denom = Math.sqrt(v[i]) / biasCorrection2Sqrt + eps;
-                p[i] = p[i] + (-stepSize) * (m[i] / denom);
-            }
-        });
+        // The update, in place: the formula in the class comment, its bodies in the backend (float64 reference, float32 twin).
+        InPlace.adam(value, g, m[i], v[i], lr, beta1, beta2, eps, weightDecay, decoupled, bc1, Math.sqrt(bc2));
     }
 
     @Override public String kind() { return decoupled ? "adamw" : "adam"; }

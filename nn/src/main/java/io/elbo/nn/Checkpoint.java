@@ -2,7 +2,7 @@ package io.elbo.nn;
 
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tensor;
-import io.elbo.autodiff.backend.Storage;
+import io.elbo.autodiff.InPlace;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -124,7 +124,7 @@ public final class Checkpoint {
         }
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             Tensor src = entries.get(MODEL + e.getKey()).tensor(), dst = e.getValue().value();
-            System.arraycopy(Storage.array(src), 0, Storage.array(dst), 0, dst.numel());
+            InPlace.copy(src, dst);
         }
         if (rngState != null) rng.restoreState(new RandomProviderDefaultState(rngState));
         return meta;

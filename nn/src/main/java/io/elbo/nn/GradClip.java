@@ -1,7 +1,7 @@
 package io.elbo.nn;
 
 import io.elbo.autodiff.Tensor;
-import io.elbo.autodiff.backend.Storage;
+import io.elbo.autodiff.InPlace;
 import java.util.List;
 
 /** Gradient clipping. */
@@ -20,14 +20,14 @@ public final class GradClip {
         for (Parameter p : params) {
             Tensor g = p.grad();
             if (g == null) continue;
-            double norm = Math.sqrt(g.dtype().kernels().sumOfSquares(Storage.array(g), g.numel()));
+            double norm = Math.sqrt(InPlace.sumOfSquares(g));
             sum += norm * norm;
         }
         double total = Math.sqrt(sum);
         double coef = Math.min(maxNorm / (total + 1e-6), 1.0);
         for (Parameter p : params) {
             Tensor g = p.grad();
-            if (g != null) g.dtype().kernels().scale(Storage.array(g), coef, g.numel());
+            if (g != null) InPlace.scale(g, coef);
         }
         return total;
     }

@@ -1,8 +1,7 @@
 package io.elbo.nn;
 
-import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tensor;
-import io.elbo.autodiff.backend.Storage;
+import io.elbo.autodiff.InPlace;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,30 +60,8 @@ public final class SGD extends Optimizer {
     protected void update(int i, Tensor v, Tensor g) {
         boolean first = buffers[i] == null;
         if (first && momentum != 0) buffers[i] = Tensor.zeros(v.dtype(), v.shape());
-        if (v.dtype() == DType.FLOAT32) {
-            UpdateKernels32.sgd(Storage.floats(v), Storage.floats(g), momentum != 0 ? Storage.floats(buffers[i]) : null,
-                    v.numel(), lr, momentum, dampening, weightDecay, nesterov, first);
-        } else {
-            step64(Storage.doubles(v), Storage.doubles(g), momentum != 0 ? Storage.doubles(buffers[i]) : null,
-                    v.numel(), lr, momentum, dampening, weightDecay, nesterov, first);
-        }
-    }
-
-    /**
-     * One SGD step in place, PyTorch 1.13's formula and operation order: d = g + λ·p; with momentum μ:
-     * buf = (first ? d : μ·buf + (1 − τ)·d) and d = nesterov ? d + μ·buf : buf; then p ← p − lr·d.
-     * {@code buf} is unused when μ = 0.
-     */
-    static void step64(double[] p, double[] g, double[] buf, int n, double lr, double momentum, double dampening,
-                       double weightDecay, boolean nesterov, boolean first) {
-        for (int i = 0; i < n; i++) {
-            double d = weightDecay != 0 ? g[i] + weightDecay * p[i] : g[i];
-            if (momentum != 0) {
-                buf[i] = first ? d : buf[i] * momentum + (1 - dampening) * d;
-                d = nesterov ? d + momentum * buf[i] : buf[i];
-            }
-            p[i] = p[i] + (-lr) * d;
-        }
+        // The update, in place: the formula in the class comment, its bodies in the backend (float64 reference, float32 twin).
+        InPlace.sgd(v, g, buffers[i], lr, momentum, dampening, weightDecay, nesterov, first);
     }
 
     @Override public String kind() { return "sgd"; }

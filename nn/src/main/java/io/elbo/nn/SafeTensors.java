@@ -12,7 +12,7 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tensor;
-import io.elbo.autodiff.backend.Storage;
+import io.elbo.autodiff.InPlace;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -152,8 +152,7 @@ public final class SafeTensors {
         for (int i = 0; i < n; i += per) {
             int k = Math.min(per, n - i);
             buf.clear();
-            if (t.dtype() == ElementType.F32) buf.asFloatBuffer().put(Storage.floats(t.tensor()), i, k);
-            else buf.asDoubleBuffer().put(Storage.doubles(t.tensor()), i, k);
+            InPlace.get(t.tensor(), i, k, t.dtype() == ElementType.F32 ? buf.asFloatBuffer() : buf.asDoubleBuffer());
             buf.limit(k * t.dtype().size);
             writeFully(ch, buf);
         }
@@ -341,8 +340,7 @@ public final class SafeTensors {
             buf.clear().limit(k * d.dtype().size);
             readFully(ch, buf, pos + (long) i * d.dtype().size, path);
             buf.flip();
-            if (d.dtype() == ElementType.F32) buf.asFloatBuffer().get(Storage.floats(t), i, k);
-            else buf.asDoubleBuffer().get(Storage.doubles(t), i, k);
+            InPlace.put(d.dtype() == ElementType.F32 ? buf.asFloatBuffer() : buf.asDoubleBuffer(), t, i, k);
         }
         return new Entry(d.dtype(), d.shape(), t, null);
     }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tensor;
-import io.elbo.autodiff.backend.Storage;
+import io.elbo.autodiff.InPlace;
 import java.util.List;
 import org.apache.commons.rng.simple.RandomSource;
 import org.junit.jupiter.api.Test;
@@ -49,8 +49,8 @@ class ModuleTest {
     @Test
     void linearComputesXTimesWTransposedPlusB() {
         Linear l = new Linear(3, 2, rng(), DType.FLOAT64);
-        System.arraycopy(new double[] {1, 2, 3, 4, 5, 6}, 0, Storage.doubles(l.weight().value()), 0, 6);
-        System.arraycopy(new double[] {0.5, -1}, 0, Storage.doubles(l.bias().value()), 0, 2);
+        InPlace.set(l.weight().value(), 1, 2, 3, 4, 5, 6);
+        InPlace.set(l.bias().value(), 0.5, -1);
         Tensor y = l.forward(Tensor.of(new double[] {1, 0, -1}, 1, 3));
         assertArrayEquals(new double[] {1 - 3 + 0.5, 4 - 6 - 1}, y.toDoubleArray());
         io.elbo.autodiff.Tape.clear();

@@ -10,7 +10,7 @@ import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Ops;
 import io.elbo.autodiff.Tensor;
 import io.elbo.autodiff.TestData;
-import io.elbo.autodiff.backend.Storage;
+import io.elbo.autodiff.InPlace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
@@ -74,7 +74,7 @@ class OptimizerTrajectoryTest {
         JsonObject init = REF.getAsJsonObject("init");
         m.namedParameters().forEach((name, p) -> {
             double[] v = doubles(init.getAsJsonArray(name));
-            System.arraycopy(v, 0, Storage.doubles(p.value()), 0, v.length);
+            InPlace.set(p.value(), v);
         });
         return m;
     }

@@ -2,7 +2,7 @@ package io.elbo.spark;
 
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tensor;
-import io.elbo.autodiff.backend.Storage;
+import io.elbo.autodiff.InPlace;
 import io.elbo.nn.Parameter;
 import io.elbo.vae.VAE;
 import java.io.Serializable;
@@ -144,7 +144,7 @@ public final class DataParallel {
         int at = 0;
         for (Parameter p : ps) {
             Tensor t = which.apply(p);
-            if (t != null) System.arraycopy(Storage.array(t), 0, out, at, p.value().numel());
+            if (t != null) InPlace.copyOut(t, out, at);
             at += p.value().numel();
         }
         return out;
@@ -154,7 +154,7 @@ public final class DataParallel {
     public static void loadParameters(VAE vae, Object flat) {
         int at = 0;
         for (Parameter p : vae.parameters()) {
-            System.arraycopy(flat, at, Storage.array(p.value()), 0, p.value().numel());
+            InPlace.copyIn(flat, at, p.value());
             at += p.value().numel();
         }
     }

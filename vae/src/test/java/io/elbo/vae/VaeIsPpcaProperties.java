@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tensor;
-import io.elbo.autodiff.backend.Storage;
+import io.elbo.autodiff.InPlace;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
@@ -101,9 +101,8 @@ class VaeIsPpcaProperties {
     }
 
     static void set(Map<String, io.elbo.nn.Parameter> p, String name, double[] v) {
-        double[] dst = Storage.doubles(p.get(name).value());
-        assertEquals(dst.length, v.length, name);
-        System.arraycopy(v, 0, dst, 0, v.length);
+        assertEquals(p.get(name).value().numel(), v.length, name);
+        InPlace.set(p.get(name).value(), v);
     }
 
     static UniformRandomProvider rng(long seed) {

@@ -132,4 +132,21 @@ public interface Kernels<A> {
 
     /** x ← c·x. */
     void scale(A x, double c, int n);
+
+    // ---- optimiser updates, in place (PyTorch 1.13's formulas and order of operations)
+
+    /**
+     * One SGD step: d = g + λ·p; with momentum μ, buf = (first ? d : μ·buf + (1 − τ)·d) and
+     * d = nesterov ? d + μ·buf : buf; then p ← p − lr·d. {@code buf} is unused (may be null) when μ = 0.
+     */
+    void sgdUpdate(A p, A g, A buf, int n, double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
+                   boolean first);
+
+    /**
+     * One Adam step (AdamW when {@code decoupled}): AdamW first decays p ← p·(1 − lr·λ), Adam instead uses
+     * g ← g + λ·p; then m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², and p ← p − (lr/c₁)·m / (√v/√c₂ + ε), with
+     * the bias corrections c₁ = {@code biasCorrection1} = 1 − β₁ᵗ and √c₂ = {@code biasCorrection2Sqrt}.
+     */
+    void adamUpdate(A p, A g, A m, A v, int n, double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
+                    double biasCorrection1, double biasCorrection2Sqrt);
 }

@@ -171,4 +171,11 @@ final class ParallelKernels64 extends ReferenceKernels64 {
     @Override public void klStandardNormalBackward(double[] g, double[] logVar, double[] out, int n) {
         split(n, COSTLY, (lo, hi) -> { for (int i = lo; i < hi; i++) out[i] = g[i] * (Math.exp(logVar[i]) - 1) * 0.5; });
     }
+
+    @Override
+    public void adamUpdate(double[] p, double[] g, double[] m, double[] v, int n, double lr, double beta1, double beta2, double eps,
+                           double weightDecay, boolean decoupled, double biasCorrection1, double biasCorrection2Sqrt) {
+        split(n, COSTLY, (lo, hi) -> adamRange(p, g, m, v, lo, hi, lr, beta1, beta2, eps, weightDecay, decoupled, biasCorrection1,
+                biasCorrection2Sqrt));
+    }
 }

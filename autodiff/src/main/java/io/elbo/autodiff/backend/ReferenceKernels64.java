@@ -181,4 +181,40 @@ class ReferenceKernels64 implements Kernels<double[]> {
     }
 
     @Override public void scale(double[] x, double c, int n) { for (int i = 0; i < n; i++) x[i] *= c; }
+
+    // ---- optimiser updates
+
+    @Override
+    public void sgdUpdate(double[] p, double[] g, double[] buf, int n, double lr, double momentum, double dampening, double weightDecay,
+                          boolean nesterov, boolean first) {
+        for (int i = 0; i < n; i++) {
+            double d = weightDecay != 0 ? g[i] + weightDecay * p[i] : g[i];
+            if (momentum != 0) {
+                buf[i] = first ? d : buf[i] * momentum + (1 - dampening) * d;
+                d = nesterov ? d + momentum * buf[i] : buf[i];
+            }
+            p[i] = p[i] + (-lr) * d;
+        }
+    }
+
+    @Override
+    public void adamUpdate(double[] p, double[] g, double[] m, double[] v, int n, double lr, double beta1, double beta2, double eps,
+                           double weightDecay, boolean decoupled, double biasCorrection1, double biasCorrection2Sqrt) {
+        adamRange(p, g, m, v, 0, n, lr, beta1, beta2, eps, weightDecay, decoupled, biasCorrection1, biasCorrection2Sqrt);
+    }
+
+    /** {@link #adamUpdate} on the elements [lo, hi). */
+    static void adamRange(double[] p, double[] g, double[] m, double[] v, int lo, int hi, double lr, double beta1, double beta2, double eps,
+                          double weightDecay, boolean decoupled, double biasCorrection1, double biasCorrection2Sqrt) {
+        double stepSize = lr / biasCorrection1;
+        for (int i = lo; i < hi; i++) {
+            double gi = g[i];
+            if (decoupled) p[i] = p[i] * (1 - lr * weightDecay);
+            else if (weightDecay != 0) gi = gi + weightDecay * p[i];
+            m[i] = m[i] * beta1 + (1 - beta1) * gi;
+            v[i] = v[i] * beta2 + (1 - beta2) * gi * gi;
+            double denom = Math.sqrt(v[i]) / biasCorrection2Sqrt + eps;
+            p[i] = p[i] + (-stepSize) * (m[i] / denom);
+        }
+    }
 }

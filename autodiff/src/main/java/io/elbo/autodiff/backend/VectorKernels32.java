@@ -517,4 +517,18 @@ final class VectorKernels32 implements Kernels<float[]> {
                                  float[] c, int cOff, int m, int n, int k) {
         Gemm32.gemm(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
     }
+
+    // ---- optimiser updates (the bodies: UpdateKernels32)
+
+    @Override
+    public void sgdUpdate(float[] p, float[] g, float[] buf, int n, double lr, double momentum, double dampening, double weightDecay,
+                          boolean nesterov, boolean first) {
+        UpdateKernels32.sgd(p, g, buf, n, lr, momentum, dampening, weightDecay, nesterov, first);
+    }
+
+    @Override
+    public void adamUpdate(float[] p, float[] g, float[] m, float[] v, int n, double lr, double beta1, double beta2, double eps,
+                           double weightDecay, boolean decoupled, double biasCorrection1, double biasCorrection2Sqrt) {
+        UpdateKernels32.adam(p, g, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupled, biasCorrection1, biasCorrection2Sqrt);
+    }
 }

@@ -1,4 +1,4 @@
-package io.elbo.nn;
+package io.elbo.autodiff.backend;
 
 import static io.elbo.autodiff.backend.Float32Checks.assertClose;
 import static io.elbo.autodiff.backend.Float32Checks.random;
@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The optimisers' float32 update kernels ({@link UpdateKernels32}) against their float64 bodies
- * ({@link SGD#step64}, {@link Adam#step64}) at odd sizes, so the padded tail and sizes below one vector
+ * ({@link ReferenceKernels64#sgdUpdate}, {@link ReferenceKernels64#adamUpdate}) at odd sizes, so the padded tail and sizes below one vector
  * are exercised; an element's update does not depend on where it sits (body or tail); and the float32
  * updates give the same bits interpreted as compiled (a resumed run starts interpreted).
  */
@@ -32,11 +32,11 @@ class UpdateKernelsTest {
             float[] m = random(r, n, -0.1, 0.1), v = random(r, n, 0, 0.01);
             double[] p64 = widen(p), b64 = widen(b), m64 = widen(m), v64 = widen(v);
             UpdateKernels32.sgd(p, g, b, n, 0.1, momentum, 0.1, wd, nesterov, variant == 3);
-            SGD.step64(p64, widen(g), b64, n, 0.1, momentum, 0.1, wd, nesterov, variant == 3);
+            ReferenceKernels64.INSTANCE.sgdUpdate(p64, widen(g), b64, n, 0.1, momentum, 0.1, wd, nesterov, variant == 3);
             assertClose("sgd " + variant, p64, p, 1e-6);
             if (momentum != 0) assertClose("sgd buffer " + variant, b64, b, 1e-6);
             UpdateKernels32.adam(p, g, m, v, n, 1e-3, 0.9, 0.999, 1e-8, wd, decoupled, 1 - 0.9 * 0.9, Math.sqrt(1 - 0.999 * 0.999));
-            Adam.step64(p64, widen(g), m64, v64, n, 1e-3, 0.9, 0.999, 1e-8, wd, decoupled, 1 - 0.9 * 0.9, Math.sqrt(1 - 0.999 * 0.999));
+            ReferenceKernels64.INSTANCE.adamUpdate(p64, widen(g), m64, v64, n, 1e-3, 0.9, 0.999, 1e-8, wd, decoupled, 1 - 0.9 * 0.9, Math.sqrt(1 - 0.999 * 0.999));
             assertClose("adam " + variant, p64, p, 1e-6);
             assertClose("adam m " + variant, m64, m, 1e-7);
             assertClose("adam v " + variant, v64, v, 1e-8);

@@ -1,15 +1,14 @@
-package io.elbo.nn;
+package io.elbo.autodiff.backend;
 
-import io.elbo.autodiff.backend.Threads;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The float32 bodies of the optimisers' updates, on the JDK Vector API (loaded only when a float32
- * parameter is updated, so float64 training runs without the module). Each formula is written once
- * per dtype: the float64 body stands beside its optimiser ({@link SGD#step64}, {@link Adam#step64}).
+ * The float32 bodies of the optimisers' updates ({@link Kernels#sgdUpdate}, {@link Kernels#adamUpdate}), on the
+ * JDK Vector API, for {@link VectorKernels32}. Each formula is written once per dtype: the float64 body is
+ * {@link ReferenceKernels64}'s.
  *
  * <p><b>Tail policy, for the whole file:</b> a body runs over whole vectors only; the last n mod L
  * elements are copied into zero-padded scratch vectors, updated by the same body, and copied back.
@@ -40,7 +39,7 @@ final class UpdateKernels32 {
         for (int k = 0; k < arrays.length; k++) if (arrays[k] != null) System.arraycopy(tail[k], 0, arrays[k], whole, n - whole);
     }
 
-    /** {@link SGD#step64} in float32. */
+    /** {@link ReferenceKernels64#sgdUpdate} in float32. */
     static void sgd(float[] p, float[] g, float[] buf, int n, double lr, double momentum, double dampening,
                     double weightDecay, boolean nesterov, boolean first) {
         float lrF = (float) -lr, mu = (float) momentum, keep = (float) (1 - dampening), wd = (float) weightDecay;
@@ -60,7 +59,7 @@ final class UpdateKernels32 {
         }, p, g, momentum != 0 ? buf : null);
     }
 
-    /** {@link Adam#step64} in float32. */
+    /** {@link ReferenceKernels64#adamUpdate} in float32. */
     static void adam(float[] p, float[] g, float[] m, float[] v, int n, double lr, double beta1, double beta2,
                      double eps, double weightDecay, boolean decoupled, double biasCorrection1, double biasCorrection2Sqrt) {
         float b1 = (float) beta1, b2 = (float) beta2, c1 = (float) (1 - beta1), c2 = (float) (1 - beta2);
