@@ -33,7 +33,7 @@ final class EvalCommand implements Callable<Integer> {
     RunArgument run;
 
     @Mixin
-    SharedOptions.DataSource data;
+    SharedOptions.RunData data;
 
     @Option(names = {"-k", "--k"}, defaultValue = "1000", paramLabel = "K", description = "importance samples of the bound, 1 to 100000")
     int k;

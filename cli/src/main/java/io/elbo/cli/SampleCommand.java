@@ -42,7 +42,7 @@ final class SampleCommand implements Callable<Integer> {
         Tensor x = m.vae().sample(n, RandomSource.XO_RO_SHI_RO_128_PP.create(seed.value));
         Path written = run.output(output, "samples.png");
         Pictures.writePng(Pictures.grid(x.toFloatArray(), n, m.config().rows(), m.config().cols(), columns), written);
-        spec.commandLine().getOut().println("wrote " + n + " samples to " + written);
+        spec.commandLine().getOut().print(Text.wrap("wrote ", Text.count(n, "sample") + " to " + written));
         return 0;
     }
 }

@@ -387,11 +387,11 @@ final class TrainCommand implements Callable<Integer> {
 
         /** Trains to the configured number of epochs; false when stopped by {@code stop} (after saving). */
         boolean run(AtomicBoolean stop) {
-            out.print(Text.wrap("model: ", String.format(Locale.ROOT, "%d-%s-%d %s %s, %d %s parameters, %d threads", config.rows() * config.cols(),
+            out.print(Text.wrap("model: ", String.format(Locale.ROOT, "%d-%s-%d %s %s, %d %s parameters, %s", config.rows() * config.cols(),
                     java.util.Arrays.toString(config.hidden()).replaceAll("[\\[\\] ]", "").replace(',', '-'), config.latent(), config.activation(),
-                    config.likelihood(), vae.parameterCount(), config.dtype(), Threads.count())));
-            out.print(Text.wrap("train: ", String.format(Locale.ROOT, "%d images in %d batches of %d per epoch, %d epochs", train.count(), batches,
-                    config.batchSize(), config.epochs())));
+                    config.likelihood(), vae.parameterCount(), config.dtype(), Text.count(Threads.count(), "thread"))));
+            out.print(Text.wrap("train: ", String.format(Locale.ROOT, "%s in %s of %d per epoch, %s", Text.count(train.count(), "image"),
+                    Text.count(batches, "batch").replace("batchs", "batches"), config.batchSize(), Text.count(config.epochs(), "epoch"))));
             out.print(Text.wrap("output: ", dir.toString()));
             out.print(Text.wrap("cpu: ", io.elbo.autodiff.backend.Backend.machine()));
             out.flush();
@@ -418,7 +418,7 @@ final class TrainCommand implements Callable<Integer> {
                             seconds += (System.nanoTime() - t0) * 1e-9;
                             save();
                             out.println("stopped at epoch " + epoch + ", batch " + batch + "/" + batches + "; to continue:");
-                            out.println("  vae train --resume " + dir);
+                            out.print(Text.command("vae", "train", "--resume", dir.toString()));
                             return false;
                         }
                     }
@@ -427,12 +427,12 @@ final class TrainCommand implements Callable<Integer> {
                 endOfEpoch(); // moves on to the next epoch
                 if (stop.get() && epoch <= config.epochs()) {
                     out.println("stopped after epoch " + (epoch - 1) + "; to continue:");
-                    out.println("  vae train --resume " + dir);
+                    out.print(Text.command("vae", "train", "--resume", dir.toString()));
                     return false;
                 }
             }
             out.print(Text.wrap("done: ", dir.resolve(Runs.CHECKPOINT).toString()));
-            out.print(Text.wrap("evaluate with: ", "vae eval " + dir));
+            out.print(Text.wrap("evaluate with: ", "vae eval " + Text.shellQuote(dir.toString())));
             return true;
         }
 
@@ -503,7 +503,7 @@ final class TrainCommand implements Callable<Integer> {
                 write.run();
             } catch (CliException e) {
                 out.flush();
-                err.println("vae: warning: " + e.getMessage());
+                err.print(Text.wrap("vae: warning: ", e.getMessage()));
                 err.flush();
             }
         }
