@@ -6,6 +6,7 @@ import io.elbo.nn.Optimizer;
 import io.elbo.spark.DataParallel;
 import io.elbo.spark.DataParallelTrainer;
 import io.elbo.spark.ModelSpec;
+import io.elbo.spark.SparkChecks;
 import io.elbo.spark.SparkData;
 import io.elbo.spark.SparkWorkers;
 import io.elbo.vae.VAE;
@@ -61,14 +62,14 @@ public final class SparkTraining implements SparkSupport {
     }
 
     static SparkSession session(String master) {
+        // Spark's own log would print every failed task's stack trace; vae says what failed in one line instead.
+        // VAE_DEBUG=1 shows Spark's warnings, VAE_SPARK_LOG=INFO (or DEBUG...) more.
+        SparkChecks.configureLogging();
+        SparkChecks.requireReachable(master);
         try {
-            SparkSession s = SparkSession.builder().master(master).appName("vae train").config("spark.ui.enabled", "false").getOrCreate();
-            // Spark's own log would print every failed task's stack trace; vae says what failed in one line instead.
-            // VAE_SPARK_LOG=WARN (or INFO, DEBUG) shows it.
-            s.sparkContext().setLogLevel(System.getenv().getOrDefault("VAE_SPARK_LOG", "OFF"));
-            return s;
-        } catch (RuntimeException e) {
-            throw new CliException("Spark (" + master + ") did not start: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            return SparkSession.builder().master(master).appName("vae train").config("spark.ui.enabled", "false").getOrCreate();
+        } catch (Exception e) { // Spark's SparkException is checked, and thrown unannounced
+            throw new CliException("Spark (" + master + ") did not start: " + SparkChecks.describe(e));
         }
     }
 
@@ -83,7 +84,8 @@ public final class SparkTraining implements SparkSupport {
             Pictures.writeText(out.resolve(Data.PARQUET_INFO), String.format(Locale.ROOT, "{\"rows\": %d, \"cols\": %d, \"train\": %d, \"test\": %d}%n",
                     data.train().rows(), data.train().cols(), data.train().count(), data.test().count()));
             print.print(Text.wrap("wrote ", data.train().count() + " training and " + data.test().count() + " test images to " + out
-                    + " (train.parquet, test.parquet, dataset.json); train on them with: vae train --spark MASTER --data " + out));
+                    + " (train.parquet, test.parquet, dataset.json); train on them with:"));
+            print.print(Text.command("vae", "train", "--spark", "MASTER", "--data", out.toString()));
         } catch (IOException e) {
             throw new CliException(out + ": cannot create (" + io.elbo.nn.IoErrors.reason(e) + ")");
         } finally {
@@ -130,6 +132,8 @@ public final class SparkTraining implements SparkSupport {
                 this.test = data.test();
                 this.classNames = data.classNames(); // vae train has said which data
             } else {
+                SparkChecks.checkParquet(spark, config.data() + "/train.parquet", config.rows(), config.cols());
+                SparkChecks.checkParquet(spark, config.data() + "/test.parquet", config.rows(), config.cols());
                 JavaRDD<SparkData.Example> all = SparkData.readParquet(spark, config.data() + "/train.parquet");
                 int limit = config.limit();
                 this.train = (limit > 0 ? all.filter(e -> e.index() < limit) : all).cache();
@@ -178,8 +182,9 @@ public final class SparkTraining implements SparkSupport {
             out.print(Text.wrap("model: ", String.format(Locale.ROOT, "%d-%s-%d %s %s, %d %s parameters", config.rows() * config.cols(),
                     java.util.Arrays.toString(config.hidden()).replaceAll("[\\[\\] ]", "").replace(',', '-'), config.latent(), config.activation(),
                     config.likelihood(), vae.parameterCount(), config.dtype())));
-            out.print(Text.wrap("spark: ", String.format(Locale.ROOT, "%s, %d images in %d steps of %d = %d shards of %d per epoch, %d epochs",
-                    master, count, steps, plan.globalBatch(), plan.shards(), plan.shardSize(), config.epochs())));
+            out.print(Text.wrap("spark: ", String.format(Locale.ROOT, "%s, %s in %s of %d = %s of %d per epoch, %s",
+                    master, Text.count(count, "image"), Text.count(steps, "step"), plan.globalBatch(), Text.count(plan.shards(), "shard"),
+                    plan.shardSize(), Text.count(config.epochs(), "epoch"))));
             out.print(Text.wrap("output: ", dir.toString()));
             out.println(TrainCommand.epochHeader(config));
             out.flush();
@@ -202,10 +207,7 @@ public final class SparkTraining implements SparkSupport {
                                 for (Throwable c = e; c != null; c = c.getCause()) {
                                     if (c instanceof VAE.DivergedException) throw diverged(c.getMessage());
                                 }
-                                Throwable root = e;
-                                while (root.getCause() != null) root = root.getCause();
-                                throw new CliException("step " + (step + 1) + " of epoch " + epoch + " failed on Spark: " + root.getClass().getSimpleName()
-                                        + ": " + String.valueOf(root.getMessage()).lines().findFirst().orElse("")
+                                throw new CliException("step " + (step + 1) + " of epoch " + epoch + " failed on Spark: " + SparkChecks.describe(e)
                                         + "; the last checkpoint is kept: " + dir.resolve(Runs.CHECKPOINT));
                             }
                             if (!Double.isFinite(s.elbo())) throw diverged("the ELBO is " + s.elbo());
@@ -220,7 +222,7 @@ public final class SparkTraining implements SparkSupport {
                                 seconds += (System.nanoTime() - t0) * 1e-9;
                                 save();
                                 out.println("stopped at epoch " + epoch + ", step " + step + "/" + steps + "; to continue:");
-                                out.println("  vae train --resume " + dir + " --spark " + master);
+                                out.print(Text.command("vae", "train", "--resume", dir.toString(), "--spark", master));
                                 return Main.INTERRUPTED;
                             }
                         }
@@ -229,7 +231,7 @@ public final class SparkTraining implements SparkSupport {
                     endOfEpoch();
                     if (stop.get() && epoch <= config.epochs()) {
                         out.println("stopped after epoch " + (epoch - 1) + "; to continue:");
-                        out.println("  vae train --resume " + dir + " --spark " + master);
+                        out.print(Text.command("vae", "train", "--resume", dir.toString(), "--spark", master));
                         return Main.INTERRUPTED;
                     }
                 }
