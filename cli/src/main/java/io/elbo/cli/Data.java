@@ -16,6 +16,7 @@ import org.apache.commons.rng.simple.RandomSource;
  * {@code --data DIR}; Debian's {@code dataset-fashion-mnist} package; the Fashion-MNIST sample
  * embedded in the jar (2000 training and 500 test images), so that {@code vae train} works anywhere.
  *
+ * @param train the training images; null when only the test images were read ({@link #loadTest})
  * @param source how the run names it: {@code sample} or an absolute directory
  */
 public record Data(Dataset train, Dataset test, String source, String description) {
@@ -36,7 +37,7 @@ public record Data(Dataset train, Dataset test, String source, String descriptio
     /** This data, checked to have images of rows × cols (the size a model was built for). */
     Data requireSize(int rows, int cols) {
         for (Dataset set : new Dataset[] {train, test}) {
-            if (set.rows() != rows || set.cols() != cols) {
+            if (set != null && (set.rows() != rows || set.cols() != cols)) {
                 throw new CliException(source + ": images are " + set.rows() + "×" + set.cols() + ", the model expects " + rows + "×" + cols);
             }
         }
@@ -95,7 +96,30 @@ public record Data(Dataset train, Dataset test, String source, String descriptio
 
     /** Reads a source's training and test sets (labels optional). */
     static Data load(String source) {
+        return load(source, true);
+    }
+
+    /**
+     * Reads a source's test set alone (labels optional), for the commands on a trained model: Debian's
+     * Fashion-MNIST's 10 000 test images, not its 60 000 training images as well.
+     */
+    static Data loadTest(String source) {
+        return load(source, false);
+    }
+
+    private static Data load(String source, boolean withTrain) {
         try {
+            if (!withTrain) {
+                if (source.equals(SAMPLE)) {
+                    Dataset test = resource(TEST_IMAGES, TEST_LABELS);
+                    return new Data(null, test, SAMPLE, "the Fashion-MNIST sample embedded in vae (" + test.count() + " test images)");
+                }
+                Path dir = Path.of(source);
+                Dataset test = Dataset.load(find(dir, TEST_IMAGES, true), find(dir, TEST_LABELS, false));
+                String name = dir.equals(DEBIAN) ? "Fashion-MNIST from Debian's dataset-fashion-mnist" : "IDX data";
+                return new Data(null, test, source, name + " in " + dir + " (" + test.count() + " test images, " + test.rows() + "×"
+                        + test.cols() + ")");
+            }
             if (source.equals(SAMPLE)) {
                 Dataset train = resource(TRAIN_IMAGES, TRAIN_LABELS), test = resource(TEST_IMAGES, TEST_LABELS);
                 return new Data(train, test, SAMPLE, "the Fashion-MNIST sample embedded in vae (" + train.count() + " train, "

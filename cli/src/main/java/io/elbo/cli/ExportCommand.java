@@ -90,8 +90,8 @@ final class ExportCommand implements Callable<Integer> {
         }
         long params = m.vae().parameterCount();
         Tensor first = m.vae().namedParameters().values().iterator().next().value();
-        spec.commandLine().getOut().println("wrote " + params + " " + first.dtype() + " weights (" + m.vae().namedParameters().size()
-                + " tensors, " + scheme + " names) and the run configuration to " + file);
+        spec.commandLine().getOut().print(Text.wrap("wrote ", params + " " + first.dtype() + " weights (" + m.vae().namedParameters().size()
+                + " tensors, " + scheme + " names) and the run configuration to " + file));
         return 0;
     }
 

@@ -50,7 +50,7 @@ final class ImportCommand implements Callable<Integer> {
     Path config;
 
     @Mixin
-    SharedOptions.DataSource data;
+    SharedOptions.ImportData data;
 
     @Override
     public Integer call() {
@@ -109,8 +109,9 @@ final class ImportCommand implements Callable<Integer> {
         } catch (CheckpointException e) {
             throw new CliException(e.getMessage());
         }
-        spec.commandLine().getOut().println("imported " + file + " (" + describe(c) + ", " + vae.parameterCount() + " " + c.dtype()
-                + " parameters) as " + dir + "; evaluate with: vae eval " + dir);
+        spec.commandLine().getOut().print(Text.wrap("imported ", file + " (" + describe(c) + ", " + vae.parameterCount() + " " + c.dtype()
+                + " parameters) as " + dir));
+        spec.commandLine().getOut().print(Text.wrap("evaluate with: ", "vae eval " + Text.shellQuote(dir.toString())));
         return 0;
     }
 

@@ -96,8 +96,8 @@ final class InProcessSteps implements TrainingRun.Steps {
 
     @Override
     public List<String> describe() {
-        return List.of(Text.wrap("train: ", String.format(Locale.ROOT, "%d images in %d batches of %d per epoch, %d epochs", train.count(),
-                batches, config.batchSize(), config.epochs())), Text.wrap("output: ", dir.toString()),
+        return List.of(Text.wrap("train: ", String.format(Locale.ROOT, "%s in %s of %d per epoch, %s", Text.count(train.count(), "image"),
+                Text.count(batches, "batch").replace("batchs", "batches"), config.batchSize(), Text.count(config.epochs(), "epoch"))), Text.wrap("output: ", dir.toString()),
                 Text.wrap("cpu: ", io.elbo.autodiff.backend.Backend.machine()));
     }
 
@@ -130,7 +130,7 @@ final class InProcessSteps implements TrainingRun.Steps {
     }
 
     @Override
-    public String resumeCommand(Path dir) {
-        return "vae train --resume " + dir;
+    public List<String> resumeCommand(Path dir) {
+        return List.of("vae", "train", "--resume", dir.toString());
     }
 }

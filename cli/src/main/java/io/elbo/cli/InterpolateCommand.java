@@ -27,7 +27,7 @@ final class InterpolateCommand implements Callable<Integer> {
     RunArgument run;
 
     @Mixin
-    SharedOptions.DataSource data;
+    SharedOptions.RunData data;
 
     @Option(names = "--from", defaultValue = "0", paramLabel = "INDEX", description = "index of the first test image")
     int from;
@@ -71,7 +71,8 @@ final class InterpolateCommand implements Callable<Integer> {
         }
         Path written = run.output(output, "interpolation.png");
         Pictures.writePng(Pictures.interpolation(row, steps, m.config().rows(), m.config().cols(), from, to, Runs.what(m)), written);
-        spec.commandLine().getOut().println("wrote test image " + from + ", " + steps + " decoded steps and test image " + to + " to " + written);
+        spec.commandLine().getOut().print(Text.wrap("wrote ", "test image " + from + ", " + steps + " decoded steps and test image " + to + " to "
+                + written));
         return 0;
     }
 }

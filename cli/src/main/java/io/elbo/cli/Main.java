@@ -2,6 +2,8 @@ package io.elbo.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,7 +29,10 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is needed: train, eval, sample, reconstruct or interpolate");
+        List<String> names = new ArrayList<>(spec.subcommands().keySet());
+        names.remove("help");
+        throw new ParameterException(spec.commandLine(), "a command is needed: " + String.join(", ", names.subList(0, names.size() - 1))
+                + " or " + names.get(names.size() - 1));
     }
 
     /** The command line with this project's error handling: one line per failure, never a stack trace. */
@@ -37,14 +42,14 @@ public final class Main implements Runnable {
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine cmd = ex.getCommandLine();
             cmd.getOut().flush();
-            cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage().lines().findFirst().orElse("")
-                    + " (see " + cmd.getCommandSpec().qualifiedName() + " --help)");
+            cmd.getErr().print(Text.wrap(cmd.getCommandSpec().qualifiedName() + ": ", ex.getMessage().lines().findFirst().orElse("")
+                    + " (see " + cmd.getCommandSpec().qualifiedName() + " --help)"));
             cmd.getErr().flush();
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             cmd.getOut().flush();
-            cmd.getErr().println("vae: " + describe(ex));
+            cmd.getErr().print(Text.wrap("vae: ", describe(ex)));
             cmd.getErr().flush();
             if (System.getenv("VAE_DEBUG") != null) ex.printStackTrace(cmd.getErr());
             return 1;
@@ -71,7 +76,7 @@ public final class Main implements Runnable {
             return cl.execute(args);
         } catch (Error e) {
             cl.getOut().flush();
-            cl.getErr().println("vae: " + describe(e));
+            cl.getErr().print(Text.wrap("vae: ", describe(e)));
             if (System.getenv("VAE_DEBUG") != null) e.printStackTrace(cl.getErr());
             cl.getErr().flush();
             return 1;
@@ -99,8 +104,8 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            System.err.println("vae: the JDK Vector API module is not enabled; start with bin/vae, or with "
-                    + "java --add-modules=jdk.incubator.vector -jar cli/target/vae.jar");
+            System.err.print(Text.wrap("vae: ", "the JDK Vector API module is not enabled; start with bin/vae, or with "
+                    + "java --add-modules=jdk.incubator.vector -jar cli/target/vae.jar"));
             System.exit(2);
         }
         System.setProperty("java.awt.headless", "true");

@@ -45,6 +45,6 @@ final class Outputs {
         for (Path p = parent; p != null; p = p.getParent()) {
             if (Files.exists(p) && !Files.isDirectory(p)) throw new CliException(what + ": cannot write (" + p + " is not a directory)");
         }
-        throw new CliException(what + ": cannot write (no such file or directory: " + parent + " does not exist)");
+        throw new CliException(what + ": cannot write (no such file or directory); " + parent + " does not exist");
     }
 }

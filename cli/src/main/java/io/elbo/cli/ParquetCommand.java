@@ -11,13 +11,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code vae parquet}: an IDX data set as Parquet, for {@code vae train --spark} on data that lives in HDFS or S3. */
 @Command(name = "parquet", mixinStandardHelpOptions = true, showDefaultValues = true, abbreviateSynopsis = true, sortOptions = false,
-        description = "Convert IDX images (MNIST's format) to Parquet: OUT/train.parquet, OUT/test.parquet, OUT/dataset.json (needs -Pspark).")
+        description = {"Convert IDX images (MNIST's format) to Parquet for vae train --spark (needs a build with -Pspark); writes:",
+                "  OUT/train.parquet, OUT/test.parquet and OUT/dataset.json"})
 final class ParquetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Mixin
-    SharedOptions.DataSource data;
+    SharedOptions.ParquetData data;
 
     @Parameters(index = "0", paramLabel = "OUT", description = "the directory to write")
     Path out;

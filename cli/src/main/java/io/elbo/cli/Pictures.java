@@ -1,6 +1,7 @@
 package io.elbo.cli;
 
 import java.awt.Color;
+import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -231,14 +232,12 @@ public final class Pictures {
 
     /**
      * The loss curve per epoch, in nats per image: the training objective and the test −ELBO, and, when
-     * the objective is the ELBO, its reconstruction term and its KL (the KL on its own axis, at the right,
-     * being an order of magnitude smaller). Each row: epoch, train, test, reconstruction, KL (NaN: none).
+     * the objective is the ELBO, its reconstruction term; the KL, an order of magnitude smaller, in a
+     * panel of its own below, on an axis from 0 (so a change of a few tenths of a nat looks as small as
+     * it is, not as steep as the loss's tens). Each legend sits under its panel, never over the lines.
+     * Each row: epoch, train, test, reconstruction, KL (NaN: none).
      */
     static void lossCurve(List<double[]> rows, String trainLabel, Path path) {
-        XYChart chart = new XYChartBuilder().width(760).height(460).title("Loss per epoch (nats per image)").xAxisTitle("epoch")
-                .yAxisTitle("-ELBO, reconstruction").build();
-        chart.getStyler().setMarkerSize(6).setChartBackgroundColor(Color.WHITE).setPlotBackgroundColor(Color.WHITE)
-                .setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE).setSeriesColors(PALETTE);
         List<Double> epochs = new ArrayList<>(), train = new ArrayList<>(), test = new ArrayList<>(), recon = new ArrayList<>(), kl = new ArrayList<>();
         boolean terms = true;
         for (double[] r : rows) {
@@ -249,17 +248,55 @@ public final class Pictures {
             recon.add(r.length > 3 ? r[3] : Double.NaN);
             kl.add(r.length > 4 ? r[4] : Double.NaN);
         }
-        chart.addSeries(trainLabel + " (train)", epochs, train).setMarker(SeriesMarkers.CIRCLE);
-        chart.addSeries("test -ELBO", epochs, test).setMarker(SeriesMarkers.DIAMOND);
-        if (terms) {
-            chart.addSeries("reconstruction (train)", epochs, recon).setMarker(SeriesMarkers.SQUARE);
-            XYSeries k = chart.addSeries("KL (train, right axis)", epochs, kl);
-            k.setMarker(SeriesMarkers.TRIANGLE_UP);
-            k.setYAxisGroup(1);
-            chart.setYAxisGroupTitle(1, "KL");
-            chart.getStyler().setYAxisGroupPosition(1, org.knowm.xchart.style.Styler.YAxisPosition.Right);
+        XYChart loss = panel(terms ? 400 : 460, "Loss per epoch (nats per image)", terms ? "-ELBO, reconstruction" : "-ELBO");
+        loss.addSeries(trainLabel + " (train)", epochs, train).setMarker(SeriesMarkers.CIRCLE);
+        loss.addSeries("test -ELBO", epochs, test).setMarker(SeriesMarkers.DIAMOND);
+        if (!terms) {
+            writePng(BitmapEncoder.getBufferedImage(loss), path);
+            return;
         }
-        writePng(BitmapEncoder.getBufferedImage(chart), path);
+        loss.addSeries("reconstruction (train)", epochs, recon).setMarker(SeriesMarkers.SQUARE);
+        XYChart klChart = panel(210, null, "KL (train)");
+        klChart.getStyler().setYAxisMin(0.0).setSeriesColors(new Color[] {PALETTE[3]}).setLegendVisible(false);
+        klChart.getStyler().setYAxisTickMarkSpacingHint(45);
+        double most = kl.stream().mapToDouble(Double::doubleValue).max().orElse(1);
+        klChart.getStyler().setYAxisMax(most > 0 ? most * 1.15 : 1.0);
+        klChart.addSeries("KL (train)", epochs, kl).setMarker(SeriesMarkers.TRIANGLE_UP);
+        BufferedImage top = BitmapEncoder.getBufferedImage(loss), bottom = BitmapEncoder.getBufferedImage(klChart);
+        // the same epoch above the same epoch: the panel with the narrower tick labels moves its plot right to match
+        int shift = screenX(loss, epochs.get(0)) - screenX(klChart, epochs.get(0));
+        if (shift != 0) {
+            XYChart narrower = shift > 0 ? klChart : loss;
+            narrower.getStyler().setAxisTickPadding(narrower.getStyler().getAxisTickPadding() + Math.abs(shift));
+            top = BitmapEncoder.getBufferedImage(loss);
+            bottom = BitmapEncoder.getBufferedImage(klChart);
+        }
+        BufferedImage both = new BufferedImage(top.getWidth(), top.getHeight() + bottom.getHeight(), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = both.createGraphics();
+        g.drawImage(top, 0, 0, null);
+        g.drawImage(bottom, 0, top.getHeight(), null);
+        g.dispose();
+        writePng(both, path);
+    }
+
+    /** The column where a drawn chart puts x (its first pixel at or past it). */
+    private static int screenX(XYChart chart, double x) {
+        for (int px = 0; px < chart.getWidth(); px++) {
+            if (chart.getChartXFromCoordinate(px) >= x) return px;
+        }
+        return 0;
+    }
+
+    /** One panel of the loss curve: white, the epoch axis below, the legend under the plot (never over a line). */
+    private static XYChart panel(int height, String title, String yTitle) {
+        XYChartBuilder b = new XYChartBuilder().width(760).height(height).xAxisTitle("epoch").yAxisTitle(yTitle);
+        if (title != null) b.title(title);
+        XYChart chart = b.build();
+        chart.getStyler().setMarkerSize(6).setChartBackgroundColor(Color.WHITE).setPlotBackgroundColor(Color.WHITE)
+                .setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS)
+                .setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal).setLegendBorderColor(Color.WHITE)
+                .setSeriesColors(PALETTE);
+        return chart;
     }
 
     /** Test codes μ(x) in a 2-D latent space, one colour per label; {@code what} ("epoch 3") in the title. */

@@ -26,7 +26,7 @@ final class PlotCommand implements Callable<Integer> {
     RunArgument run;
 
     @Mixin
-    SharedOptions.DataSource data;
+    SharedOptions.RunData data;
 
     @Override
     public Integer call() {
@@ -50,9 +50,9 @@ final class PlotCommand implements Callable<Integer> {
             TrainingRun.drawPictures(m.vae(), m.config(), test, source.classNames(), rows, dir, "", Runs.what(m));
         }
         var out = spec.commandLine().getOut();
-        out.print(Text.wrap("wrote ", (rows.isEmpty() ? "" : "loss.png (" + rows.size() + " epochs), ") + "samples.png, reconstructions.png"
+        out.print(Text.wrap("wrote ", (rows.isEmpty() ? "" : "loss.png (" + Text.count(rows.size(), "epoch") + "), ") + "samples.png, reconstructions.png"
                 + (m.config().latent() == 2 ? ", manifold.png, latent.png" : "") + " of the " + Runs.what(m) + " to " + dir));
-        if (rows.isEmpty()) out.println("no loss curve: " + metrics + " holds no epochs");
+        if (rows.isEmpty()) out.print(Text.wrap("no loss curve: ", metrics + " holds no epochs"));
         return 0;
     }
 }

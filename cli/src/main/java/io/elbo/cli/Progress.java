@@ -114,6 +114,17 @@ final class Progress implements AutoCloseable {
             return line(s.getTaskName(), done, max, done - s.getStart(), elapsed.toNanos(), Math.min(maxLength, WIDTH), unit);
         }
 
+        /**
+         * A rate with the digits that say something: "5788 img/s", "2.4 steps/s", and below one a second
+         * its inverse, "3.1 s/step" (never "0 steps/s").
+         */
+        static String speed(double rate, String unit) {
+            if (rate >= 10) return String.format(Locale.ROOT, "%.0f %s/s", rate, unit);
+            if (rate >= 1) return String.format(Locale.ROOT, "%.1f %s/s", rate, unit);
+            String one = unit.endsWith("s") ? unit.substring(0, unit.length() - 1) : unit;
+            return String.format(Locale.ROOT, "%.1f s/%s", 1 / rate, one);
+        }
+
         /** The line for {@code done} of {@code max}, {@code sinceStart} of them in {@code nanos}; at most {@code width} columns. */
         static String line(String task, long done, long max, long sinceStart, long nanos, int width, String unit) {
             double fraction = Math.min(1, (double) done / max);
@@ -121,7 +132,7 @@ final class Progress implements AutoCloseable {
             if (nanos >= 500_000_000L && sinceStart > 0) {
                 double rate = sinceStart / (nanos * 1e-9);
                 long left = Math.round((max - done) / rate);
-                tail.append(String.format(Locale.ROOT, "  %.0f %s/s  %d:%02d left", rate, unit, left / 60, left % 60));
+                tail.append("  ").append(speed(rate, unit)).append(String.format(Locale.ROOT, "  %d:%02d left", left / 60, left % 60));
             }
             int barWidth = width - task.length() - tail.length() - 3;
             if (barWidth < 5) return (task + tail).substring(0, Math.min(width, task.length() + tail.length()));

@@ -22,7 +22,7 @@ final class ReconstructCommand implements Callable<Integer> {
     RunArgument run;
 
     @Mixin
-    SharedOptions.DataSource data;
+    SharedOptions.RunData data;
 
     @Option(names = "-n", defaultValue = "16", paramLabel = "N", description = "number of test images, 1 to 1024")
     int n;
@@ -51,7 +51,8 @@ final class ReconstructCommand implements Callable<Integer> {
         }
         Path written = run.output(output, "reconstructions.png");
         Pictures.writePng(Pictures.originalsAboveReconstructions(orig, recon, n, first, m.config().rows(), m.config().cols(), Runs.what(m)), written);
-        spec.commandLine().getOut().println("wrote test images " + first + ".." + (first + n - 1) + " and their reconstructions to " + written);
+        spec.commandLine().getOut().print(Text.wrap("wrote ", (n == 1 ? "test image " + first + " and its reconstruction"
+                : "test images " + first + ".." + (first + n - 1) + " and their reconstructions") + " to " + written));
         return 0;
     }
 }

@@ -36,13 +36,13 @@ final class RunArgument {
     }
 
     /** The run's test images (or those of {@code data}, when given), preprocessed as in training. */
-    io.elbo.vae.data.Dataset testImages(Runs.Loaded m, SharedOptions.DataSource data, java.io.PrintWriter out) {
+    io.elbo.vae.data.Dataset testImages(Runs.Loaded m, SharedOptions.RunData data, java.io.PrintWriter out) {
         return testImages(m, data(m, data, out));
     }
 
     /** The run's data (or {@code data}, when given), of the run's image size; says which on {@code out}. */
-    Data data(Runs.Loaded m, SharedOptions.DataSource data, java.io.PrintWriter out) {
-        Data d = Data.load(data.value != null ? Data.resolve(data.value) : m.config().data()).requireSize(m.config().rows(), m.config().cols());
+    Data data(Runs.Loaded m, SharedOptions.RunData data, java.io.PrintWriter out) {
+        Data d = Data.loadTest(data.value != null ? Data.resolve(data.value) : m.config().data()).requireSize(m.config().rows(), m.config().cols());
         out.print(Text.wrap("data: ", d.description()));
         return d;
     }

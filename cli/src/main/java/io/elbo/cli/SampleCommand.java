@@ -41,8 +41,10 @@ final class SampleCommand implements Callable<Integer> {
         Runs.Loaded m = run.open();
         Tensor x = m.vae().sample(n, RandomSource.XO_RO_SHI_RO_128_PP.create(seed.value));
         Path written = run.output(output, "samples.png");
-        Pictures.writePng(Pictures.grid(x.toFloatArray(), n, m.config().rows(), m.config().cols(), columns), written);
-        spec.commandLine().getOut().println("wrote " + n + " samples to " + written);
+        Pictures.Figure f = new Pictures.Figure(Pictures.grid(x.toFloatArray(), n, m.config().rows(), m.config().cols(), columns),
+                Text.count(n, "sample") + ": means of p(x|z), z ~ N(0, I), " + Runs.what(m) + ", seed " + seed.value, 0, 0);
+        Pictures.writePng(f.done(), written);
+        spec.commandLine().getOut().print(Text.wrap("wrote ", Text.count(n, "sample") + " to " + written));
         return 0;
     }
 }

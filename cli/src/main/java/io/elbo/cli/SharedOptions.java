@@ -28,12 +28,34 @@ final class SharedOptions {
         }
     }
 
-    /** {@code --data}: where the images come from. */
+    /** What {@code --data} names, the same for every command (each says its own use and default beside it). */
+    static final String SAMPLE_OR_DIR = "'sample' or a DIR of IDX files", IDX_FILES = "  (train-images-idx3-ubyte[.gz], t10k-...)";
+
+    /** {@code --data} of {@code vae train}: the images to train and test on. */
     static final class DataSource {
-        @Option(names = "--data", paramLabel = "DIR|sample", description = {"IDX files (train-images-idx3-ubyte[.gz], t10k-...) in DIR,"
-                + " or 'sample' for the embedded sample; for train --spark also a Parquet set (vae parquet's), a directory or a URI"
-                + " (hdfs://, s3a://, file://)", "  Default: the run's own data; for train, Debian's Fashion-MNIST when installed,"
-                + " else the sample"})
+        @Option(names = "--data", paramLabel = "DIR|sample", description = {"training images: " + SAMPLE_OR_DIR, IDX_FILES,
+                "  with --spark also a Parquet set (vae parquet's), a directory or a URI (hdfs://, s3a://, file://)",
+                "  Default: Debian's Fashion-MNIST when installed, else the sample"})
+        String value;
+    }
+
+    /** {@code --data} of the commands on a trained run: where its test images come from. */
+    static final class RunData {
+        @Option(names = "--data", paramLabel = "DIR|sample", description = {"test images: " + SAMPLE_OR_DIR, IDX_FILES,
+                "  Default: the run's own data"})
+        String value;
+    }
+
+    /** {@code --data} of {@code vae import}: the data the new run records (which eval, plot, ... then read). */
+    static final class ImportData {
+        @Option(names = "--data", paramLabel = "DIR|sample", description = {"the new run's data: " + SAMPLE_OR_DIR, IDX_FILES, "  Default: the file's own (its run metadata), else Debian's Fashion-MNIST when installed, else the sample"})
+        String value;
+    }
+
+    /** {@code --data} of {@code vae parquet}: the IDX images to convert. */
+    static final class ParquetData {
+        @Option(names = "--data", paramLabel = "DIR|sample", description = {"images to convert: " + SAMPLE_OR_DIR, IDX_FILES,
+                "  Default: Debian's Fashion-MNIST when installed, else the sample"})
         String value;
     }
 }

@@ -89,8 +89,8 @@ public final class TrainingRun {
          */
         StepSums step(int stepInEpoch, long globalStep);
 
-        /** The command that continues this run. */
-        String resumeCommand(Path dir);
+        /** The command that continues this run, word by word (printed shell-quoted). */
+        List<String> resumeCommand(Path dir);
 
         @Override
         default void close() {}
@@ -221,9 +221,9 @@ public final class TrainingRun {
 
     /** Trains to the configured number of epochs; false when stopped by {@code stop} (after saving). */
     public boolean run(AtomicBoolean stop) {
-        out.print(Text.wrap("model: ", String.format(Locale.ROOT, "%d-%s-%d %s %s, %d %s parameters, %d threads", config.rows() * config.cols(),
+        out.print(Text.wrap("model: ", String.format(Locale.ROOT, "%d-%s-%d %s %s, %d %s parameters, %s", config.rows() * config.cols(),
                 java.util.Arrays.toString(config.hidden()).replaceAll("[\\[\\] ]", "").replace(',', '-'), config.latent(), config.activation(),
-                config.likelihood(), vae.parameterCount(), config.dtype(), Threads.count())));
+                config.likelihood(), vae.parameterCount(), config.dtype(), Text.count(Threads.count(), "thread"))));
         for (String line : steps.describe()) out.print(line.endsWith("\n") ? line : line + "\n");
         out.flush();
         String warm = steps.warmUp(epoch);
@@ -257,7 +257,7 @@ public final class TrainingRun {
                         seconds += (System.nanoTime() - t0) * 1e-9;
                         save();
                         out.println("stopped at epoch " + epoch + ", " + steps.stepName() + " " + batch + "/" + per + "; to continue:");
-                        out.println("  " + steps.resumeCommand(dir));
+                        out.print(Text.command(steps.resumeCommand(dir).toArray(new String[0])));
                         return false;
                     }
                 }
@@ -266,12 +266,12 @@ public final class TrainingRun {
             endOfEpoch(); // moves on to the next epoch
             if (stop.get() && epoch <= config.epochs()) {
                 out.println("stopped after epoch " + (epoch - 1) + "; to continue:");
-                out.println("  " + steps.resumeCommand(dir));
+                out.print(Text.command(steps.resumeCommand(dir).toArray(new String[0])));
                 return false;
             }
         }
         out.print(Text.wrap("done: ", dir.resolve(Runs.CHECKPOINT).toString()));
-        out.print(Text.wrap("evaluate with: ", "vae eval " + dir));
+        out.print(Text.wrap("evaluate with: ", "vae eval " + Text.shellQuote(dir.toString())));
         return true;
     }
 
@@ -324,7 +324,7 @@ public final class TrainingRun {
             write.run();
         } catch (CliException e) {
             out.flush();
-            err.println("vae: warning: " + e.getMessage());
+            err.print(Text.wrap("vae: warning: ", e.getMessage()));
             err.flush();
         }
     }

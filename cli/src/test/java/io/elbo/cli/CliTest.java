@@ -49,12 +49,15 @@ class CliTest {
             return this;
         }
 
-        /** Failures are one line on standard error, and never a stack trace. */
+        /**
+         * Failures are one message on standard error (one logical line, broken at words to fit 80 columns,
+         * continuations indented), and never a stack trace.
+         */
         void assertOneLineError(int code, String... fragments) {
             assertEquals(code, exit, "exit code; stderr: " + err);
-            assertEquals(1, err.strip().lines().count(), "one line: " + err);
+            String message = Columns.assertOneMessage("stderr", err);
             assertFalse(err.contains("\tat ") || err.contains("Exception"), "no stack trace or exception name: " + err);
-            for (String f : fragments) assertTrue(err.contains(f), "'" + f + "' in: " + err);
+            for (String f : fragments) assertTrue(message.contains(f), "'" + f + "' in: " + message);
         }
     }
 

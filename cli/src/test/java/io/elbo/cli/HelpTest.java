@@ -27,7 +27,8 @@ class HelpTest {
             assertTrue(help.startsWith("Usage: vae " + name + " [OPTIONS]"), name + ": " + help);
             assertFalse(help.contains("<"), name + ": an option without a parameter label: " + help);
             assertFalse(help.contains("...]["), name + ": picocli's split syntax: " + help);
-            for (String word : List.of("train-images-idx3-ubyte[.gz]", "python/elbo_vae.py", "weights.safetensors")) {
+            for (String word : List.of("train-images-idx3-ubyte[.gz]", "python/elbo_vae.py", "weights.safetensors", "OUT/train.parquet",
+                    "OUT/dataset.json")) {
                 if (help.replaceAll("\\s+", " ").contains(word.substring(0, 8))) {
                     assertTrue(help.contains(word), name + ": '" + word + "' broken across lines: " + help);
                 }

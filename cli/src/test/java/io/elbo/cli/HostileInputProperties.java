@@ -328,7 +328,8 @@ class HostileInputProperties {
     static void assertHostileOutcome(CliTest.Result r, int code, String what) {
         CASES.incrementAndGet();
         assertEquals(code, r.exit(), what + ": exit code; stderr: " + r.err());
-        assertEquals(1, r.err().strip().lines().count(), what + ": one line: " + r.err());
+        Columns.assertOneMessage(what, r.err());
+        Columns.assertFits(what + ", stdout", r.out());
         assertTrue(r.err().startsWith("vae"), what + ": " + r.err());
         assertFalse(r.err().contains("\tat ") || r.err().contains("Exception") || r.err().contains("Error:"),
                 what + ": no stack trace or exception name: " + r.err());

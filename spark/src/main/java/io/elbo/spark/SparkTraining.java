@@ -75,14 +75,14 @@ public final class SparkTraining implements SparkSupport {
     }
 
     static SparkSession session(String master) {
+        // Spark's own log would print every failed task's stack trace; vae says what failed in one line instead.
+        // VAE_DEBUG=1 shows Spark's warnings, VAE_SPARK_LOG=INFO (or DEBUG...) more.
+        SparkChecks.configureLogging();
+        SparkChecks.requireReachable(master);
         try {
-            SparkSession s = SparkSession.builder().master(master).appName("vae train").config("spark.ui.enabled", "false").getOrCreate();
-            // Spark's own log would print every failed task's stack trace; vae says what failed in one line instead.
-            // VAE_SPARK_LOG=WARN (or INFO, DEBUG) shows it.
-            s.sparkContext().setLogLevel(System.getenv().getOrDefault("VAE_SPARK_LOG", "OFF"));
-            return s;
-        } catch (RuntimeException e) {
-            throw new CliException("Spark (" + master + ") did not start: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            return SparkSession.builder().master(master).appName("vae train").config("spark.ui.enabled", "false").getOrCreate();
+        } catch (Exception e) { // Spark's SparkException is checked, and thrown unannounced
+            throw new CliException("Spark (" + master + ") did not start: " + SparkChecks.describe(e));
         }
     }
 
@@ -97,7 +97,8 @@ public final class SparkTraining implements SparkSupport {
             Pictures.writeText(out.resolve(Data.PARQUET_INFO), String.format(Locale.ROOT, "{\"rows\": %d, \"cols\": %d, \"train\": %d, \"test\": %d}%n",
                     data.train().rows(), data.train().cols(), data.train().count(), data.test().count()));
             print.print(Text.wrap("wrote ", data.train().count() + " training and " + data.test().count() + " test images to " + out
-                    + " (train.parquet, test.parquet, dataset.json); train on them with: vae train --spark MASTER --data " + out));
+                    + " (train.parquet, test.parquet, dataset.json); train on them with:"));
+            print.print(Text.command("vae", "train", "--spark", "MASTER", "--data", out.toString()));
         } catch (IOException e) {
             throw new CliException(out + ": cannot create (" + io.elbo.nn.IoErrors.reason(e) + ")");
         } finally {
@@ -137,6 +138,8 @@ public final class SparkTraining implements SparkSupport {
                 this.classNames = data.classNames(); // vae train has said which data
                 this.dataLine = null;
             } else {
+                SparkChecks.checkParquet(spark, config.data() + "/train.parquet", config.rows(), config.cols());
+                SparkChecks.checkParquet(spark, config.data() + "/test.parquet", config.rows(), config.cols());
                 JavaRDD<SparkData.Example> all = SparkData.readParquet(spark, config.data() + "/train.parquet");
                 int limit = config.limit();
                 train = (limit > 0 ? all.filter(e -> e.index() < limit) : all).cache();
@@ -205,8 +208,9 @@ public final class SparkTraining implements SparkSupport {
 
         @Override
         public List<String> describe() {
-            String plan = Text.wrap("spark: ", String.format(Locale.ROOT, "%s, %d images in %d steps of %d = %d shards of %d per epoch, %d epochs",
-                    master, count, steps, this.plan.globalBatch(), this.plan.shards(), this.plan.shardSize(), config.epochs()));
+            String plan = Text.wrap("spark: ", String.format(Locale.ROOT, "%s, %s in %s of %d = %s of %d per epoch, %s",
+                    master, Text.count(count, "image"), Text.count(steps, "step"), this.plan.globalBatch(), Text.count(this.plan.shards(), "shard"),
+                    this.plan.shardSize(), Text.count(config.epochs(), "epoch")));
             String output = Text.wrap("output: ", dir.toString());
             return dataLine == null ? List.of(plan, output) : List.of(dataLine, plan, output);
         }
@@ -234,19 +238,16 @@ public final class SparkTraining implements SparkSupport {
                 for (Throwable c = e; c != null; c = c.getCause()) {
                     if (c instanceof VAE.DivergedException d) throw d;
                 }
-                Throwable root = e;
-                while (root.getCause() != null) root = root.getCause();
-                throw new CliException("step " + (stepInEpoch + 1) + " failed on Spark: " + root.getClass().getSimpleName() + ": "
-                        + String.valueOf(root.getMessage()).lines().findFirst().orElse("") + "; the last checkpoint is kept: "
-                        + dir.resolve("checkpoint.safetensors"));
+                throw new CliException("step " + (stepInEpoch + 1) + " failed on Spark: " + SparkChecks.describe(e)
+                        + "; the last checkpoint is kept: " + dir.resolve("checkpoint.safetensors"));
             }
             if (!Double.isFinite(s.elbo())) throw new VAE.DivergedException("the ELBO is " + s.elbo());
             return new TrainingRun.StepSums((long) s.rows(), -s.elbo(), -s.reconstruction(), s.kl());
         }
 
         @Override
-        public String resumeCommand(Path dir) {
-            return "vae train --resume " + dir + " --spark '" + master + "'";
+        public List<String> resumeCommand(Path dir) {
+            return List.of("vae", "train", "--resume", dir.toString(), "--spark", master);
         }
 
         @Override

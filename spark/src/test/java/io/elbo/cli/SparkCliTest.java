@@ -92,11 +92,11 @@ class SparkCliTest {
         // the trainers do not mix, and an impossible plan is one line
         CliTest.Result mix = vae("train", "--resume", straight.toString(), "--epochs", "3");
         assertEquals(2, mix.exit());
-        assertTrue(mix.err().contains("was trained on Spark; continue it with --spark MASTER"), mix.err());
+        assertTrue(Columns.unwrap(mix.err()).contains("was trained on Spark; continue it with --spark MASTER"), mix.err());
         CliTest.Result plan = vae("train", "--limit", "384", "-b", "64", "--shard-size", "24", "--spark", "local[1]", "--data", "sample", "-o",
                 tmp.resolve("bad").toString());
         assertEquals(2, plan.exit());
-        assertTrue(plan.err().contains("must be a multiple of --shard-size (24)"), plan.err());
+        assertTrue(Columns.unwrap(plan.err()).contains("must be a multiple of --shard-size (24)"), plan.err());
     }
 
     @Test
