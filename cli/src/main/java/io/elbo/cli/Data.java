@@ -164,7 +164,7 @@ public record Data(Dataset train, Dataset test, String source, String descriptio
     }
 
     /** How pixels become the decoder's targets. */
-    enum Pixels {
+    public enum Pixels {
         /** Grey values in [0, 1], used directly as Bernoulli targets (PyTorch's VAE example). */
         GREY,
         /** One Bernoulli draw per pixel, made once with a fixed generator: a fixed binary data set. */
@@ -172,13 +172,20 @@ public record Data(Dataset train, Dataset test, String source, String descriptio
         /** A fresh Bernoulli draw per pixel each time an image is used (the test set is drawn once). */
         DYNAMIC;
 
-        static Pixels parse(String s) {
+        /** The mode named {@code s} (any case; "gray" too), or one line naming the choices. */
+        public static Pixels parse(String s) {
             return switch (s.toLowerCase(Locale.ROOT)) {
                 case "grey", "gray" -> GREY;
                 case "static" -> STATIC;
                 case "dynamic" -> DYNAMIC;
                 default -> throw new IllegalArgumentException("unknown pixel preprocessing '" + s + "' (grey, static or dynamic)");
             };
+        }
+
+        /** Its name on the command line and in config.json: "grey", "static", "dynamic". */
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
         }
 
         /** The training set as the run sees it before each use (dynamic binarisation happens per batch). */

@@ -82,7 +82,7 @@ final class EvalCommand implements Callable<Integer> {
             int perBatch = Math.max(1, Math.min(500, ROWS_PER_CHUNK / eps.dim(0)));
             for (int from = 0; from < test.count(); from += perBatch) {
                 int to = Math.min(test.count(), from + perBatch);
-                for (double v : vae.elboPerDatum(test.batch(from, to, m.config().dtypeValue()), eps.slice(1, from, to))) sum += v;
+                for (double v : vae.elboPerDatum(test.batch(from, to, m.config().dtype()), eps.slice(1, from, to))) sum += v;
             }
             o.print(Text.wrap("test -ELBO: ", String.format(Locale.ROOT, "%.4f nats per image (%d images, %d samples from %s, analytic KL; %.2f s)",
                     -sum / test.count(), test.count(), eps.dim(0), noise, (System.nanoTime() - t0) * 1e-9)));
@@ -103,7 +103,7 @@ final class EvalCommand implements Callable<Integer> {
         try (Progress bar = Progress.start("-L_" + k, n, "img")) {
             for (int from = 0; from < n; from += perBatch) {
                 int to = Math.min(n, from + perBatch);
-                for (double v : vae.iwaeBound(test.batch(from, to, m.config().dtypeValue()), k, chunk, rng)) sum += v;
+                for (double v : vae.iwaeBound(test.batch(from, to, m.config().dtype()), k, chunk, rng)) sum += v;
                 bar.step(to - from);
             }
         }

@@ -140,14 +140,14 @@ final class ImportCommand implements Callable<Integer> {
             if (side * side != d) {
                 throw new CliException(file + ": images of " + d + " pixels are not square; give their size with --config");
             }
-            String dtype = switch (fc1.dtype()) {
-                case F32 -> "float32";
-                case F64 -> "float64";
+            io.elbo.autodiff.DType dtype = switch (fc1.dtype()) {
+                case F32 -> io.elbo.autodiff.DType.FLOAT32;
+                case F64 -> io.elbo.autodiff.DType.FLOAT64;
                 default -> throw new CliException(file + ": fc1.weight is " + fc1.dtype() + "; vae reads F32 or F64 weights");
             };
-            c = new RunConfig(RunConfig.FORMAT, Data.SAMPLE, "grey", 0, side, side, new int[] {fc1.shape()[0]}, fc21.shape()[0], "relu",
+            c = new RunConfig(RunConfig.FORMAT, Data.SAMPLE, Data.Pixels.GREY, 0, side, side, new int[] {fc1.shape()[0]}, fc21.shape()[0], "relu",
                     "bernoulli", 0.1, "gaussian", "standard-normal", 10, 128,
-                    "adam", 1e-3, 1.0, 0, 1, 1, 1, dtype);
+                    RunConfig.Optimizer.ADAM, 1e-3, 1.0, 0, 1, 1, 1, dtype);
         } else {
             throw new CliException(file + ": holds no run configuration; give one with --config (a config.json of vae train)");
         }

@@ -38,7 +38,7 @@ final class InProcessSteps implements TrainingRun.Steps {
         this.vae = vae;
         this.optimizer = optimizer;
         this.dir = dir;
-        this.pixels = Data.Pixels.parse(config.pixels());
+        this.pixels = config.pixels();
         this.classNames = data.classNames();
         Dataset tr = config.limit() > 0 ? data.train().head(config.limit()) : data.train();
         this.train = pixels.train(tr);
@@ -46,7 +46,7 @@ final class InProcessSteps implements TrainingRun.Steps {
         this.rng = io.elbo.vae.Streams.of(config.seed(), 1);
         this.batches = (train.count() + config.batchSize() - 1) / config.batchSize();
         this.options = TrainingRun.options(config, batches);
-        this.dtype = config.dtypeValue();
+        this.dtype = config.dtype();
     }
 
     @Override

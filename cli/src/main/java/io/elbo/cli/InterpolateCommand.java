@@ -56,14 +56,14 @@ final class InterpolateCommand implements Callable<Integer> {
         int d = test.dim(), k = m.config().latent();
         float[] row = new float[(steps + 2) * d];
         try (var off = Tape.noGrad()) {
-            Tensor x = test.rows(new int[] {from, to}, m.config().dtypeValue());
+            Tensor x = test.rows(new int[] {from, to}, m.config().dtype());
             double[] mu = vae.encode(x).location().toDoubleArray();
             double[] z = new double[steps * k];
             for (int s = 0; s < steps; s++) {
                 double t = (double) s / (steps - 1);
                 for (int j = 0; j < k; j++) z[s * k + j] = (1 - t) * mu[j] + t * mu[k + j];
             }
-            float[] path = vae.mean(vae.decode(Tensor.fromArray(m.config().dtypeValue(), z, steps, k))).toFloatArray();
+            float[] path = vae.mean(vae.decode(Tensor.fromArray(m.config().dtype(), z, steps, k))).toFloatArray();
             float[] ends = x.toFloatArray();
             System.arraycopy(ends, 0, row, 0, d);
             System.arraycopy(path, 0, row, d, steps * d);

@@ -45,7 +45,7 @@ final class ReconstructCommand implements Callable<Integer> {
         }
         float[] orig, recon;
         try (var off = Tape.noGrad()) {
-            var x = test.batch(first, first + n, m.config().dtypeValue());
+            var x = test.batch(first, first + n, m.config().dtype());
             orig = x.toFloatArray();
             recon = m.vae().reconstruct(x).toFloatArray();
         }

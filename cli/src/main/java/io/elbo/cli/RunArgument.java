@@ -49,6 +49,6 @@ final class RunArgument {
 
     /** The test images of {@code d}, preprocessed as in training. */
     static io.elbo.vae.data.Dataset testImages(Runs.Loaded m, Data d) {
-        return Data.Pixels.parse(m.config().pixels()).test(d.test());
+        return m.config().pixels().test(d.test());
     }
 }

@@ -3,9 +3,14 @@ package io.elbo.cli;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.JsonWriter;
 import io.elbo.autodiff.DType;
 import io.elbo.vae.Parts;
 import io.elbo.vae.VAE;
+import java.io.IOException;
 import java.util.Locale;
 
 /**
@@ -24,13 +29,56 @@ import java.util.Locale;
  * @param iwaeK     importance samples of the training objective (1: the ELBO)
  * @param likelihood, posterior, prior  the model's parts, by their names in {@link Parts}
  */
-public record RunConfig(int format, String data, String pixels, int limit, int rows, int cols, int[] hidden, int latent, String activation,
-                 String likelihood, double sigma, String posterior, String prior, int epochs, int batchSize, String optimizer, double lr, double beta, int klWarmup, int samples, int iwaeK,
-                 long seed, String dtype) {
+public record RunConfig(int format, String data, Data.Pixels pixels, int limit, int rows, int cols, int[] hidden, int latent, String activation,
+                        String likelihood, double sigma, String posterior, String prior, int epochs, int batchSize, Optimizer optimizer, double lr,
+                        double beta, int klWarmup, int samples, int iwaeK, long seed, DType dtype) {
+    /** The optimisers a run may use, by the names the command line and config.json give them. */
+    public enum Optimizer {
+        ADAM, ADAMW, SGD;
+
+        /** The optimiser named {@code s} (any case), or one line naming the choices. */
+        public static Optimizer parse(String s) {
+            for (Optimizer o : values()) if (o.toString().equals(s.toLowerCase(Locale.ROOT))) return o;
+            throw new IllegalArgumentException("unknown --optimizer '" + s + "' (adam, adamw or sgd)");
+        }
+
+        /** Its name on the command line and in config.json: "adam", "adamw", "sgd". */
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** The layout {@link #toJson} writes. */
     static final int FORMAT = 2;
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
+            .registerTypeAdapter(Data.Pixels.class, named(Data.Pixels::parse)).registerTypeAdapter(Optimizer.class, named(Optimizer::parse))
+            .registerTypeAdapter(DType.class, named(RunConfig::parseDtype)).create();
+
+    /** An enum written as its command-line name ({@code toString}) and read back by {@code parse}, whose refusal is the parse error. */
+    private static <E extends Enum<E>> TypeAdapter<E> named(java.util.function.Function<String, E> parse) {
+        return new TypeAdapter<E>() {
+            @Override
+            public void write(JsonWriter out, E value) throws IOException {
+                if (value == null) out.nullValue();
+                else out.value(value.toString());
+            }
+
+            @Override
+            public E read(JsonReader in) throws IOException {
+                if (in.peek() == JsonToken.NULL) {
+                    in.nextNull();
+                    return null;
+                }
+                try {
+                    return parse.apply(in.nextString());
+                } catch (IllegalArgumentException e) {
+                    throw new JsonParseException(e.getMessage());
+                }
+            }
+        };
+    }
 
     /** The same run with {@code total} epochs (a resumed run's new total). */
     RunConfig withEpochs(int total) {
@@ -57,7 +105,7 @@ public record RunConfig(int format, String data, String pixels, int limit, int r
             throw new CliException(where + ": the run configuration does not parse (" + m.lines().findFirst().orElse("") + ")");
         }
         if (c == null) throw new CliException(where + ": the run configuration is empty");
-        for (String[] f : new String[][] {{"data", c.data}, {"pixels", c.pixels}, {"activation", c.activation}, {"likelihood", c.likelihood},
+        for (Object[] f : new Object[][] {{"data", c.data}, {"pixels", c.pixels}, {"activation", c.activation}, {"likelihood", c.likelihood},
                 {"optimizer", c.optimizer}, {"dtype", c.dtype}}) {
             if (f[1] == null) throw new CliException(where + ": the run configuration has no '" + f[0] + "'");
         }
@@ -97,9 +145,7 @@ public record RunConfig(int format, String data, String pixels, int limit, int r
         require(iwaeK >= 1, "--iwae-k must be at least 1, got " + iwaeK);
         require(samples == 1 || iwaeK == 1, "--samples and --iwae-k cannot both exceed 1 (the IWAE bound takes its K samples itself)");
         require(sigma > 0 && Double.isFinite(sigma), "--sigma must be positive, got " + sigma);
-        require(java.util.List.of("adam", "adamw", "sgd").contains(optimizer), "unknown --optimizer '" + optimizer + "' (adam, adamw or sgd)");
-        Data.Pixels.parse(pixels);
-        vaeConfig(); // the dtype, likelihood and activation names
+        vaeConfig(); // the parts' and the activation's names
     }
 
     private static void require(boolean ok, String message) {
@@ -133,7 +179,7 @@ public record RunConfig(int format, String data, String pixels, int limit, int r
     long bytesFor(long rowsInFlight, int copies, int perRow) {
         long width = (long) rows * cols + latent;
         for (int h : hidden) width += h;
-        int bytes = dtypeValue() == DType.FLOAT32 ? 4 : 8;
+        int bytes = dtype == DType.FLOAT32 ? 4 : 8;
         return bytes * (copies * parameterCount() + perRow * rowsInFlight * width);
     }
 
@@ -157,10 +203,6 @@ public record RunConfig(int format, String data, String pixels, int limit, int r
         return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
     }
 
-    public DType dtypeValue() {
-        return parseDtype(dtype);
-    }
-
     static DType parseDtype(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {
             case "float32", "f32" -> DType.FLOAT32;
@@ -171,6 +213,6 @@ public record RunConfig(int format, String data, String pixels, int limit, int r
 
     /** The model's architecture and parts (the names checked against {@link Parts}). */
     public VAE.Config vaeConfig() {
-        return new VAE.Config(rows * cols, hidden, latent, activation, likelihood, sigma, dtypeValue(), posterior, prior);
+        return new VAE.Config(rows * cols, hidden, latent, activation, likelihood, sigma, dtype, posterior, prior);
     }
 }

@@ -170,7 +170,7 @@ final class TrainCommand implements Callable<Integer> {
             config.checkMemory("training this model", (long) batchSize * Math.max(samples, iwaeK), 4, RunConfig.TRAINING);
         }
         if (spark != null) {
-            if (!config.pixels().equals("grey")) throw usage("--spark trains on grey pixels; --pixels " + config.pixels() + " is in-process only");
+            if (config.pixels() != Data.Pixels.GREY) throw usage("--spark trains on grey pixels; --pixels " + config.pixels() + " is in-process only");
             if (shardSize < 1 || config.batchSize() % shardSize != 0) {
                 throw usage("--batch-size (" + config.batchSize() + ") must be a multiple of --shard-size (" + shardSize + ")");
             }
@@ -217,15 +217,19 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The run configuration the options describe, for images of rows × cols from {@code source}. */
     private RunConfig config(int rows, int cols, String source) {
-        String dt;
-        try {
-            dt = RunConfig.parseDtype(dtype) == DType.FLOAT32 ? "float32" : "float64";
+        DType dt;
+        Data.Pixels px;
+        RunConfig.Optimizer opt;
+        try { // the enums' names, each refused in one line naming the option and the choices
+            dt = RunConfig.parseDtype(dtype);
+            px = Data.Pixels.parse(pixels);
+            opt = RunConfig.Optimizer.parse(optimizer);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        return new RunConfig(RunConfig.FORMAT, source, pixels.toLowerCase(Locale.ROOT), limit, rows, cols, hidden, latent,
-                activation.toLowerCase(Locale.ROOT), likelihood.toLowerCase(Locale.ROOT), sigma, posterior.toLowerCase(Locale.ROOT), prior.toLowerCase(Locale.ROOT), epochs, batchSize, optimizer.toLowerCase(Locale.ROOT), lr, beta, klWarmup, samples,
-                iwaeK, seed.value, dt);
+        return new RunConfig(RunConfig.FORMAT, source, px, limit, rows, cols, hidden, latent, activation.toLowerCase(Locale.ROOT),
+                likelihood.toLowerCase(Locale.ROOT), sigma, posterior.toLowerCase(Locale.ROOT), prior.toLowerCase(Locale.ROOT), epochs, batchSize,
+                opt, lr, beta, klWarmup, samples, iwaeK, seed.value, dt);
     }
 
     private ParameterException usage(String message) {

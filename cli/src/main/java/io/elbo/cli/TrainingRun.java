@@ -140,9 +140,9 @@ public final class TrainingRun {
     /** The optimiser a run configuration names, over a model's parameters. */
     public static Optimizer optimizer(RunConfig config, VAE vae) {
         return switch (config.optimizer()) {
-            case "adam" -> Adam.adam(vae.parameters(), config.lr());
-            case "adamw" -> Adam.adamW(vae.parameters(), config.lr());
-            default -> new SGD(vae.parameters(), config.lr()).momentum(0.9);
+            case ADAM -> Adam.adam(vae.parameters(), config.lr());
+            case ADAMW -> Adam.adamW(vae.parameters(), config.lr());
+            case SGD -> new SGD(vae.parameters(), config.lr()).momentum(0.9);
         };
     }
 
@@ -374,14 +374,14 @@ public final class TrainingRun {
                     "64 samples: means of p(x|z), z ~ N(0, I), " + what, 0, 0);
             Pictures.writePng(f.done(), dir.resolve("samples" + suffix + ".png"));
             int n = Math.min(32, test.count());
-            Tensor originals = test.batch(0, n, config.dtypeValue());
+            Tensor originals = test.batch(0, n, config.dtype());
             Pictures.writePng(Pictures.originalsAboveReconstructions(originals.toFloatArray(), vae.reconstruct(originals).toFloatArray(), n, 0,
                     rows, cols, what), dir.resolve("reconstructions" + suffix + ".png"));
             if (config.latent() == 2) {
                 Pictures.writePng(Pictures.manifold(manifold(vae, 20), 20, rows, cols, -MANIFOLD, MANIFOLD, what),
                         dir.resolve("manifold" + suffix + ".png"));
                 int m = Math.min(test.count(), 5000);
-                float[] mu = vae.encode(test.batch(0, m, config.dtypeValue())).location().toFloatArray();
+                float[] mu = vae.encode(test.batch(0, m, config.dtype())).location().toFloatArray();
                 Pictures.latentScatter(mu, test.labels(), classNames, m, what, dir.resolve("latent" + suffix + ".png"));
             }
         }

@@ -90,8 +90,8 @@ final class Warmup {
         VAE vae = new VAE(full, Streams.of(config.seed(), 7)), narrow = new VAE(narrowed(full), Streams.of(config.seed(), 7));
         Optimizer opt = TrainingRun.optimizer(config, vae), narrowOpt = TrainingRun.optimizer(config, narrow);
         var rng = Streams.of(config.seed(), 8);
-        Tensor x = train.batch(0, Math.min(config.batchSize(), train.count()), config.dtypeValue());
-        Tensor few = train.batch(0, Math.min(NARROW_ROWS, train.count()), config.dtypeValue());
+        Tensor x = train.batch(0, Math.min(config.batchSize(), train.count()), config.dtype());
+        Tensor few = train.batch(0, Math.min(NARROW_ROWS, train.count()), config.dtype());
         Dataset evalRows = train.head(Math.min(EVAL_ROWS, train.count())), fewRows = train.head(Math.min(NARROW_ROWS, train.count()));
         int steps = 0, rounds = -1;
         try {
