@@ -44,6 +44,7 @@ public record RunConfig(int format, String data, String pixels, int limit, int r
                 batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype);
     }
 
+    /** This configuration as the JSON of {@code config.json}, its fields in this record's order. */
     public String toJson() {
         return GSON.toJson(this);
     }
@@ -157,6 +158,7 @@ public record RunConfig(int format, String data, String pixels, int limit, int r
         return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
     }
 
+    /** The dtype the run trains in, from its name ({@code float32} or {@code float64}, or f32, f64). */
     public DType dtypeValue() {
         return parseDtype(dtype);
     }
