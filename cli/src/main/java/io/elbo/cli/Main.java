@@ -102,6 +102,7 @@ public final class Main implements Runnable {
         return kind + m + (kind.isEmpty() ? "" : " (set VAE_DEBUG=1 for the stack trace)");
     }
 
+    /** Runs the {@code vae} command on {@code args} and exits with its code; exits with 2 if the Vector API module is not enabled. */
     public static void main(String[] args) {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             System.err.print(Text.wrap("vae: ", "the JDK Vector API module is not enabled; start with bin/vae, or with "

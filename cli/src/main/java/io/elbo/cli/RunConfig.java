@@ -92,6 +92,7 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
                 batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype);
     }
 
+    /** This configuration as the JSON of {@code config.json}, its fields in this record's order. */
     public String toJson() {
         return GSON.toJson(this);
     }
@@ -203,6 +204,7 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
         return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
     }
 
+    /** The dtype named {@code s} ({@code float32} or {@code float64}, or f32, f64), or one line naming the choices. */
     static DType parseDtype(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {
             case "float32", "f32" -> DType.FLOAT32;

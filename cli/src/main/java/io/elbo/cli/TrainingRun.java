@@ -71,6 +71,7 @@ public final class TrainingRun {
         /** The test set evaluated after every epoch, and its class names (null: "label k"). */
         Dataset test();
 
+        /** The test set's class names, by label (null: "label k"). */
         String[] classNames();
 
         /** Lines said before the epoch table (after "model:"): data, plan, output, machine. */

@@ -13,12 +13,16 @@ public final class Activation extends Module {
         this.f = f;
     }
 
+    /** ReLU: max(x, 0); its derivative is 1 where x is positive and 0 elsewhere (relu'(0) = 0). */
     public static Activation relu() { return new Activation("ReLU", Tensor::relu); }
 
+    /** Tanh: tanh(x); its derivative is 1 − tanh²(x). */
     public static Activation tanh() { return new Activation("Tanh", Tensor::tanh); }
 
+    /** Sigmoid: σ(x) = 1/(1 + e⁻ˣ); its derivative is σ(x)·(1 − σ(x)). */
     public static Activation sigmoid() { return new Activation("Sigmoid", Tensor::sigmoid); }
 
+    /** Softplus: log(1 + eˣ), computed without overflow; its derivative is σ(x). */
     public static Activation softplus() { return new Activation("Softplus", Tensor::softplus); }
 
     /** By name, case-insensitive: relu, tanh, sigmoid, softplus. */

@@ -47,6 +47,7 @@ public final class Adam extends Optimizer {
         return new Adam(params, lr, 0.9, 0.999, 1e-8, 0, false);
     }
 
+    /** Adam with β₁, β₂, ε and L2 weight decay λ added to the gradient (g ← g + λ·p). */
     public static Adam adam(List<Parameter> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
         return new Adam(params, lr, beta1, beta2, eps, weightDecay, false);
     }
@@ -56,6 +57,7 @@ public final class Adam extends Optimizer {
         return new Adam(params, lr, 0.9, 0.999, 1e-8, 0.01, true);
     }
 
+    /** AdamW with β₁, β₂, ε and decoupled weight decay λ (p ← p·(1 − lr·λ) before the Adam step). */
     public static Adam adamW(List<Parameter> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
         return new Adam(params, lr, beta1, beta2, eps, weightDecay, true);
     }

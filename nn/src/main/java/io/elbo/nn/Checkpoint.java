@@ -24,6 +24,7 @@ import org.apache.commons.rng.core.RandomProviderDefaultState;
 public final class Checkpoint {
     private Checkpoint() {}
 
+    /** The format a checkpoint records in its metadata ("elbo-checkpoint-1"); a file that names another is refused. */
     public static final String FORMAT = "elbo-checkpoint-1";
     private static final String MODEL = "model.", OPTIMIZER = "optimizer.", RNG = "rng.state";
 

@@ -6,10 +6,12 @@ import java.io.IOException;
 public final class CheckpointException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** A checkpoint error with this one-line message. */
     public CheckpointException(String message) {
         super(message);
     }
 
+    /** A checkpoint error with this one-line message, caused by {@code cause} (an I/O error). */
     public CheckpointException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -25,15 +25,18 @@ public final class Init {
         return new int[] {shape[1] * receptive, shape[0] * receptive};
     }
 
+    /** Uniform in [−bound, bound]. */
     public static Tensor uniform(UniformRandomProvider rng, double bound, DType dtype, int... shape) {
         return Tensor.uniform(rng, -bound, bound, dtype, shape);
     }
 
+    /** Xavier (Glorot) uniform: U(−b, b) with b = gain·√(6/(fan_in + fan_out)). */
     public static Tensor xavierUniform(UniformRandomProvider rng, double gain, DType dtype, int... shape) {
         int[] f = fans(shape);
         return uniform(rng, gain * Math.sqrt(6.0 / (f[0] + f[1])), dtype, shape);
     }
 
+    /** Xavier (Glorot) normal: N(0, σ²) with σ = gain·√(2/(fan_in + fan_out)). */
     public static Tensor xavierNormal(UniformRandomProvider rng, double gain, DType dtype, int... shape) {
         int[] f = fans(shape);
         return Tensor.randn(rng, dtype, shape).mul(gain * Math.sqrt(2.0 / (f[0] + f[1]))).detach();

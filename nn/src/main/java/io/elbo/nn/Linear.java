@@ -17,10 +17,12 @@ public final class Linear extends Module {
     private final int in;
     private final int out;
 
+    /** A layer from {@code in} to {@code out} features, with a bias, initialised from {@code rng} in {@code dtype}. */
     public Linear(int in, int out, UniformRandomProvider rng, DType dtype) {
         this(in, out, true, rng, dtype);
     }
 
+    /** A layer from {@code in} to {@code out} features; without a bias ({@code withBias} false) it computes y = x·Wᵀ. */
     public Linear(int in, int out, boolean withBias, UniformRandomProvider rng, DType dtype) {
         if (in <= 0 || out <= 0) throw new IllegalArgumentException("Linear: sizes must be positive, got " + in + " -> " + out);
         this.in = in;
@@ -39,12 +41,16 @@ public final class Linear extends Module {
         return Fused.linearRelu(x, weight.value(), bias == null ? null : bias.value());
     }
 
+    /** W, of shape [out, in]. */
     public Parameter weight() { return weight; }
 
+    /** b, of shape [out], or null for a layer without a bias. */
     public Parameter bias() { return bias; }
 
+    /** The input width, in. */
     public int inFeatures() { return in; }
 
+    /** The output width, out. */
     public int outFeatures() { return out; }
 
     @Override

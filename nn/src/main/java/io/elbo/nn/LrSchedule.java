@@ -6,6 +6,7 @@ package io.elbo.nn;
  */
 @FunctionalInterface
 public interface LrSchedule {
+    /** The learning rate at epoch {@code epoch} (counting from 0) for the base rate {@code baseLr}. */
     double lr(double baseLr, int epoch);
 
     /** StepLR: base·γ^⌊e / stepSize⌋. */

@@ -26,6 +26,7 @@ public final class MLP {
         this.widths = widths.clone();
     }
 
+    /** A builder for the network with these widths, input first and output last, initialised from {@code rng} in {@code dtype}. */
     public static MLP of(UniformRandomProvider rng, DType dtype, int... widths) {
         return new MLP(rng, dtype, widths);
     }
@@ -42,6 +43,7 @@ public final class MLP {
         return this;
     }
 
+    /** The network: a {@link Sequential} of {@link Linear} layers with the activations between them. */
     public Sequential build() {
         List<Module> layers = new ArrayList<>();
         for (int i = 0; i + 1 < widths.length; i++) {

@@ -20,6 +20,7 @@ public abstract class Module {
     /** The forward pass. */
     public abstract Tensor forward(Tensor input);
 
+    /** Makes a leaf holding {@code initial} a parameter of this module under {@code name} (no dot) and returns it. */
     protected final Parameter registerParameter(String name, Tensor initial) {
         checkName(name);
         Parameter p = new Parameter(initial);
@@ -27,6 +28,7 @@ public abstract class Module {
         return p;
     }
 
+    /** Makes {@code child} a child of this module under {@code name} (no dot), its parameters named {@code name.*}, and returns it. */
     protected final <M extends Module> M registerModule(String name, M child) {
         checkName(name);
         children.put(name, child);
@@ -83,6 +85,7 @@ public abstract class Module {
         return n;
     }
 
+    /** Forgets the gradient of every parameter (the next backward pass starts from zero). */
     public final void zeroGrad() {
         for (Parameter p : namedParameters().values()) p.zeroGrad();
     }

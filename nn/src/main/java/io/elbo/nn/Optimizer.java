@@ -10,9 +10,12 @@ import java.util.Map;
  * restored, so that training resumes exactly.
  */
 public abstract class Optimizer {
+    /** The parameters this optimiser updates; a parameter's index here names its state ("3.exp_avg"). */
     protected final List<Parameter> params;
+    /** The learning rate of the next step. */
     protected double lr;
 
+    /** An optimiser over {@code params} (at least one) with learning rate {@code lr} (finite, not negative). */
     protected Optimizer(List<Parameter> params, double lr) {
         if (params.isEmpty()) throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameters");
         if (!(lr >= 0) || Double.isInfinite(lr)) throw new IllegalArgumentException(getClass().getSimpleName() + ": invalid learning rate " + lr);
@@ -31,10 +34,12 @@ public abstract class Optimizer {
     /** Updates parameter {@code index} in place from its gradient. */
     protected abstract void update(int index, Tensor value, Tensor grad);
 
+    /** Forgets the gradient of every parameter (the next backward pass starts from zero). */
     public final void zeroGrad() {
         for (Parameter p : params) p.zeroGrad();
     }
 
+    /** The learning rate of the next step. */
     public final double lr() {
         return lr;
     }
@@ -45,6 +50,7 @@ public abstract class Optimizer {
         lr = value;
     }
 
+    /** The parameters this optimiser updates, in the order given (unmodifiable). */
     public final List<Parameter> parameters() {
         return params;
     }

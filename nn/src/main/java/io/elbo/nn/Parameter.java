@@ -9,6 +9,7 @@ import io.elbo.autodiff.Tensor;
 public final class Parameter {
     private final Tensor value;
 
+    /** A parameter holding {@code initial}, a leaf, which from now on requires gradients. */
     public Parameter(Tensor initial) {
         if (!initial.isLeaf()) {
             throw new IllegalArgumentException("Parameter: needs a leaf tensor, got the result of '" + initial.op() + "'");
@@ -26,14 +27,17 @@ public final class Parameter {
         return value.grad();
     }
 
+    /** Forgets the accumulated gradient (the next backward pass starts from zero). */
     public void zeroGrad() {
         value.zeroGrad();
     }
 
+    /** The shape of the value. */
     public int[] shape() {
         return value.shape();
     }
 
+    /** The number of scalars in the value (the product of the shape). */
     public int numel() {
         return value.numel();
     }

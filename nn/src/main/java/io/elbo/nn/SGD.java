@@ -22,28 +22,33 @@ public final class SGD extends Optimizer {
     private boolean nesterov;
     private final Tensor[] buffers;
 
+    /** Plain SGD, p ← p − lr·g; momentum, dampening, weight decay and Nesterov are 0 (off) until set by the methods below. */
     public SGD(List<Parameter> params, double lr) {
         super(params, lr);
         buffers = new Tensor[this.params.size()];
     }
 
+    /** Sets the momentum μ (not negative) and returns this optimiser. */
     public SGD momentum(double value) {
         if (!(value >= 0)) throw new IllegalArgumentException("SGD: invalid momentum " + value);
         momentum = value;
         return check();
     }
 
+    /** Sets the dampening τ (0 with Nesterov) and returns this optimiser. */
     public SGD dampening(double value) {
         dampening = value;
         return check();
     }
 
+    /** Sets the weight decay λ (not negative), d = g + λ·p, and returns this optimiser. */
     public SGD weightDecay(double value) {
         if (!(value >= 0)) throw new IllegalArgumentException("SGD: invalid weight decay " + value);
         weightDecay = value;
         return this;
     }
 
+    /** Uses Nesterov momentum, d = d + μ·buf (needs a momentum and no dampening), or not, and returns this optimiser. */
     public SGD nesterov(boolean value) {
         nesterov = value;
         return check();

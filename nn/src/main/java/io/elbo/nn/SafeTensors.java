@@ -47,7 +47,12 @@ public final class SafeTensors {
 
     /** The dtypes this project reads and writes. */
     public enum ElementType {
-        F32(4), F64(8), U8(1);
+        /** float32, 4 bytes little-endian. */
+        F32(4),
+        /** float64, 8 bytes little-endian. */
+        F64(8),
+        /** An unsigned byte (the random generator's state). */
+        U8(1);
 
         final int size;
 
@@ -58,10 +63,12 @@ public final class SafeTensors {
 
     /** One stored array: float32/float64 as a {@link Tensor}, U8 as raw bytes. */
     public record Entry(ElementType dtype, int[] shape, Tensor tensor, byte[] bytes) {
+        /** An F32 or F64 entry holding {@code t} itself (not a copy), by {@code t}'s dtype. */
         public static Entry of(Tensor t) {
             return new Entry(t.dtype() == DType.FLOAT32 ? ElementType.F32 : ElementType.F64, t.shape(), t, null);
         }
 
+        /** A U8 entry of shape [b.length] holding a copy of {@code b}. */
         public static Entry ofBytes(byte[] b) {
             return new Entry(ElementType.U8, new int[] {b.length}, null, b.clone());
         }
@@ -83,6 +90,7 @@ public final class SafeTensors {
 
     // ------------------------------------------------------------------ writing
 
+    /** Writes the entries, in the map's order, and the metadata (may be empty) to {@code path}, atomically (see the class comment). */
     public static void write(Path path, Map<String, Entry> entries, Map<String, String> metadata) throws CheckpointException {
         JsonObject header = new JsonObject();
         if (!metadata.isEmpty()) {
@@ -180,6 +188,7 @@ public final class SafeTensors {
 
     private record Declared(String name, ElementType dtype, int[] shape, long begin, long end) {}
 
+    /** Reads and validates a file (see the class comment); a file that is not well formed gives an exception naming the problem. */
     public static Contents read(Path path) throws CheckpointException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();

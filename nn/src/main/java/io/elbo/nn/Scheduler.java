@@ -10,6 +10,7 @@ public final class Scheduler {
     private final double baseLr;
     private int epoch;
 
+    /** Applies {@code schedule} to {@code optimizer}, whose current rate becomes the base rate; sets the rate of epoch 0. */
     public Scheduler(Optimizer optimizer, LrSchedule schedule) {
         this.optimizer = optimizer;
         this.schedule = schedule;
@@ -17,11 +18,13 @@ public final class Scheduler {
         optimizer.setLr(schedule.lr(baseLr, 0));
     }
 
+    /** Counts one more epoch and sets the optimiser's rate to the schedule's for it. */
     public void step() {
         epoch++;
         optimizer.setLr(schedule.lr(baseLr, epoch));
     }
 
+    /** The epochs counted so far (by {@link #step()} or {@link #setEpoch}). */
     public int epoch() {
         return epoch;
     }

@@ -7,11 +7,13 @@ import java.util.List;
 public final class Sequential extends Module {
     private final List<Module> layers;
 
+    /** The layers, applied in the list's order. */
     public Sequential(List<Module> layers) {
         this.layers = List.copyOf(layers);
         for (int i = 0; i < this.layers.size(); i++) registerModule(Integer.toString(i), this.layers.get(i));
     }
 
+    /** The layers, applied in the order given. */
     public Sequential(Module... layers) {
         this(List.of(layers));
     }
@@ -34,6 +36,7 @@ public final class Sequential extends Module {
         return x;
     }
 
+    /** The layers in order (unmodifiable). */
     public List<Module> layers() {
         return layers;
     }

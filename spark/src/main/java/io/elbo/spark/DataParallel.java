@@ -15,7 +15,7 @@ import org.apache.commons.rng.simple.RandomSource;
 /**
  * Synchronous data-parallel training, the arithmetic alone (no Spark here): how a global batch is cut
  * into shards, each shard's gradient, and their sum. Written once, and used both by Spark's tasks
- * ({@link SparkTrainer}) and by the single-process reference ({@link InProcessShards}), which is why the
+ * ({@link SparkWorkers}) and by the single-process reference ({@link InProcessWorkers}), which is why the
  * two give the same bits.
  *
  * <ul>
@@ -33,8 +33,15 @@ import org.apache.commons.rng.simple.RandomSource;
 public final class DataParallel {
     private DataParallel() {}
 
-    /** A global batch of {@code globalBatch} rows cut into shards of {@code shardSize}. */
+    /**
+     * A global batch of {@code globalBatch} rows cut into shards of {@code shardSize}.
+     *
+     * @param globalBatch B, the rows of one step
+     * @param shardSize   S, the rows of one shard (B is a multiple of S)
+     * @serial exclude
+     */
     public record Plan(int globalBatch, int shardSize) implements Serializable {
+        /** Checks that the global batch is a positive multiple of the shard size. */
         public Plan {
             if (shardSize < 1 || globalBatch < shardSize || globalBatch % shardSize != 0) {
                 throw new IllegalArgumentException("the global batch (" + globalBatch + ") must be a positive multiple of the shard size ("
@@ -53,7 +60,18 @@ public final class DataParallel {
         }
     }
 
-    /** What a shard's task sends back: its gradient, flat in parameter order, and its terms summed over its rows. */
+    /**
+     * What a shard's task sends back: its gradient, flat in parameter order, and its terms summed over its rows.
+     *
+     * @param shard          k, the shard's index in its step
+     * @param floats         the gradient of a float32 model, or null
+     * @param doubles        the gradient of a float64 model, or null
+     * @param rows           the shard's rows
+     * @param elbo           the ELBO summed over the rows
+     * @param reconstruction E_q[log p(x|z)] summed over the rows
+     * @param kl             KL(q(z|x) ‖ p(z)) summed over the rows
+     * @serial exclude
+     */
     public record ShardResult(int shard, float[] floats, double[] doubles, double rows, double elbo, double reconstruction, double kl)
             implements Serializable {
         /** Bytes of gradient this result carries. */

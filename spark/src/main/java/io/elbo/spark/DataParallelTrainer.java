@@ -32,6 +32,7 @@ public final class DataParallelTrainer {
     private final VAE vae;
     private final Optimizer optimizer;
 
+    /** The driver of {@code vae}'s training: each step {@code optimizer} updates its parameters from the shards' summed gradient. */
     public DataParallelTrainer(VAE vae, Optimizer optimizer) {
         this.vae = vae;
         this.optimizer = optimizer;

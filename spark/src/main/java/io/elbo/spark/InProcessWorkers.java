@@ -18,6 +18,7 @@ public final class InProcessWorkers implements DataParallelTrainer.Workers {
     private int[] order;
     private long bytes;
 
+    /** Workers on this thread over the training set {@code train}, for the model of {@code spec}, cut by {@code plan}. */
     public InProcessWorkers(Dataset train, ModelSpec spec, DataParallel.Plan plan) {
         this.train = train;
         this.spec = spec;

@@ -25,7 +25,13 @@ import scala.Tuple2;
 public final class SparkData {
     private SparkData() {}
 
-    /** One training image: its place in the data set and its grey values in [0, 1] (as {@link Dataset} holds them). */
+    /**
+     * One training image: its place in the data set and its grey values in [0, 1] (as {@link Dataset} holds them).
+     *
+     * @param index  the image's place in the data set
+     * @param pixels its grey values in [0, 1], row-major
+     * @serial exclude
+     */
     public record Example(long index, float[] pixels) implements Serializable {}
 
     /** The schema {@link #writeParquet} writes. */

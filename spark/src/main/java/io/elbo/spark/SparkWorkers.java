@@ -25,7 +25,13 @@ import scala.Tuple2;
  * retries change no bit.
  */
 public final class SparkWorkers implements DataParallelTrainer.Workers {
-    /** For tests: the first attempt of shard {@code shard}'s task at global step {@code step} fails. */
+    /**
+     * For tests: the first attempt of shard {@code shard}'s task at global step {@code step} fails.
+     *
+     * @param step  the global step (over all epochs)
+     * @param shard the shard whose task fails
+     * @serial exclude
+     */
     public record FailOnce(long step, int shard) implements Serializable {}
 
     /** Injected failures so far (tests read it; local mode runs tasks in this JVM). */
@@ -40,6 +46,7 @@ public final class SparkWorkers implements DataParallelTrainer.Workers {
     private JavaPairRDD<Integer, float[]> blocks;
     private long bytes;
 
+    /** Workers on Spark's executors over {@code data} ({@code count} rows), for the model of {@code spec}, cut by {@code plan}; {@code fail} injects a failure (tests; null: none). */
     public SparkWorkers(JavaSparkContext sc, JavaRDD<SparkData.Example> data, int count, ModelSpec spec, DataParallel.Plan plan, FailOnce fail) {
         this.sc = sc;
         this.data = data;

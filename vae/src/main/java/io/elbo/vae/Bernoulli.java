@@ -14,10 +14,12 @@ import org.apache.commons.rng.UniformRandomProvider;
 public final class Bernoulli {
     private final Tensor logits;
 
+    /** Bernoulli(σ(ℓ)) elementwise, for logits ℓ of any shape. */
     public Bernoulli(Tensor logits) {
         this.logits = logits;
     }
 
+    /** ℓ, the logits. */
     public Tensor logits() { return logits; }
 
     /** p = σ(ℓ). */

@@ -32,10 +32,12 @@ public final class ContinuousBernoulli {
 
     private final Tensor logits;
 
+    /** CB(σ(ℓ)) elementwise, for logits ℓ of any shape. */
     public ContinuousBernoulli(Tensor logits) {
         this.logits = logits;
     }
 
+    /** ℓ, the logits. */
     public Tensor logits() { return logits; }
 
     /** λ = σ(ℓ). */

@@ -21,6 +21,7 @@ public final class GaussianMixture {
      */
     public static final double MIN_WEIGHT = 1e-300;
 
+    /** The mixture Σₖ πₖ N(μₖ, σₖ²): positive weights π summing to 1, finite means μ, positive variances σ² (the arrays are copied). */
     public GaussianMixture(double[] weights, double[] means, double[] variances) {
         int k = weights.length;
         if (k == 0 || means.length != k || variances.length != k) throw new IllegalArgumentException("GaussianMixture: parameter lengths differ");
@@ -37,10 +38,13 @@ public final class GaussianMixture {
         this.variances = variances.clone();
     }
 
+    /** π, the mixture weights (a copy). */
     public double[] weights() { return weights.clone(); }
 
+    /** μ, the components' means (a copy). */
     public double[] means() { return means.clone(); }
 
+    /** σ², the components' variances (a copy). */
     public double[] variances() { return variances.clone(); }
 
     private double logComponent(int k, double x) {

@@ -15,14 +15,17 @@ public final class GaussianPosterior implements Posterior {
     private final Tensor mu, logVar;
     private final Normal q;
 
+    /** N(μ, diag σ²) from the heads' outputs μ and log σ², each [B, K]. */
     public GaussianPosterior(Tensor mu, Tensor logVar) {
         this.mu = mu;
         this.logVar = logVar;
         this.q = Normal.fromLogVar(mu, logVar);
     }
 
+    /** μ, the mean head's output [B, K]. */
     public Tensor mu() { return mu; }
 
+    /** log σ², the log-variance head's output [B, K], before the clamp. */
     public Tensor logVar() { return logVar; }
 
     /** The distribution, elementwise. */
@@ -58,6 +61,7 @@ public final class GaussianPosterior implements Posterior {
     public static final class Head extends PosteriorHead {
         private final Linear muHead, logVarHead;
 
+        /** Two linear heads from {@code features} (H) to {@code latent} (K), initialised from {@code rng} in {@code dtype}. */
         public Head(int features, int latent, UniformRandomProvider rng, DType dtype) {
             muHead = registerModule("mu", new Linear(features, latent, rng, dtype));
             logVarHead = registerModule("logvar", new Linear(features, latent, rng, dtype));

@@ -14,6 +14,7 @@ public final class LinearGaussian implements LatentModel {
     private final double[] b;
     private final double sigma2;
 
+    /** The model with W [D][K] (D rows of K), b [D] and noise variance σ² (positive, finite). */
     public LinearGaussian(double[][] w, double[] b, double sigma2) {
         if (w.length != b.length || w.length == 0) throw new IllegalArgumentException("LinearGaussian: W has " + w.length + " rows, b has " + b.length);
         if (!(sigma2 > 0) || Double.isInfinite(sigma2)) throw new IllegalArgumentException("LinearGaussian: σ² must be positive, got " + sigma2);
@@ -48,8 +49,10 @@ public final class LinearGaussian implements LatentModel {
         return "LinearGaussian[W=" + java.util.Arrays.deepToString(w) + ", b=" + java.util.Arrays.toString(b) + ", σ²=" + sigma2 + "]";
     }
 
+    /** D, the data's dimension. */
     public int dataDim() { return b.length; }
 
+    /** K, the latent dimension. */
     public int latentDim() { return w[0].length; }
 
     private double[] residual(double[] x, double[] z) {

@@ -9,6 +9,7 @@ import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
  * tensors that the VAE differentiates through.
  */
 public record MultivariateNormal(double[] mean, double[][] cov) {
+    /** Checks that mean and covariance agree in size and that the covariance is symmetric positive definite. */
     public MultivariateNormal {
         if (cov.length != mean.length) throw new IllegalArgumentException("MultivariateNormal: covariance is " + cov.length + "x?, mean has " + mean.length);
         for (double[] row : cov) {
@@ -29,6 +30,7 @@ public record MultivariateNormal(double[] mean, double[][] cov) {
         return new MultivariateNormal(mean.clone(), c);
     }
 
+    /** K, the dimension. */
     public int dim() { return mean.length; }
 
     /** log N(z; μ, Σ) = −½[K log 2π + log det Σ + (z − μ)ᵀ Σ⁻¹ (z − μ)]. */

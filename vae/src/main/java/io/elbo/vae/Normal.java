@@ -82,12 +82,16 @@ public final class Normal implements Distribution {
         }
     }
 
+    /** μ, the mean. */
     public Tensor mean() { return loc; }
 
+    /** σ, the standard deviation. */
     public Tensor stddev() { return scale; }
 
+    /** σ², the variance. */
     public Tensor variance() { return scale.square(); }
 
+    /** The shape of μ and σ (of one sample). */
     public int[] shape() { return loc.shape(); }
 
     /** A reparameterised sample μ + σ·ε with ε ~ N(0, I): differentiable in μ and σ. */

@@ -22,6 +22,7 @@ public final class Parts {
     /** Builds a part; {@code rng} initialises its parameters, if it has any. */
     @FunctionalInterface
     public interface Builder<T> {
+        /** The part for {@code shape}, its parameters (if any) initialised from {@code rng}. */
         T build(Shape shape, UniformRandomProvider rng);
     }
 

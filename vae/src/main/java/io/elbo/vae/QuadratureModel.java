@@ -13,6 +13,7 @@ public final class QuadratureModel implements LatentModel {
     private final double sigma2;
     private final int points;
 
+    /** The model with a, c in ℝᴰ, noise variance σ² (positive) and the trapezoid rule's number of points (at least 3). */
     public QuadratureModel(double[] a, double[] c, double sigma2, int points) {
         if (a.length != c.length) throw new IllegalArgumentException("QuadratureModel: a and c differ in length");
         if (!(sigma2 > 0)) throw new IllegalArgumentException("QuadratureModel: σ² must be positive, got " + sigma2);

@@ -10,6 +10,7 @@ public final class RunningMean {
     private double mean;
     private double m2;
 
+    /** Adds x to the stream: n ← n + 1, x̄ ← x̄ + (x − x̄)/n, M₂ ← M₂ + (x − x̄_old)(x − x̄) (Welford). */
     public void add(double x) {
         n++;
         double d = x - mean;
@@ -17,8 +18,10 @@ public final class RunningMean {
         m2 += d * (x - mean);
     }
 
+    /** n, the number of values added. */
     public long count() { return n; }
 
+    /** x̄, the mean of the values added (0 before any). */
     public double mean() { return mean; }
 
     /** The unbiased sample variance. */
@@ -31,6 +34,7 @@ public final class RunningMean {
         return Math.sqrt(variance() / n);
     }
 
+    /** The mean with its standard error and count, as an estimate. */
     public Divergences.Estimate estimate() {
         return new Divergences.Estimate(mean, standardError(), (int) n);
     }

@@ -38,9 +38,20 @@ public final class VAE extends Module {
      * The architecture: sizes, the activation, and the parts by their registered names ({@link Parts});
      * {@code fixedSigma} is σ of the gaussian-fixed likelihood (unused by the others). Serializable, so a
      * data-parallel trainer ships it to its workers as it is.
+     * @param inputDim D, the data's dimension (pixels)
+     * @param hidden the hidden widths of the encoder (the decoder's are reversed)
+     * @param latent K, the latent dimension
+     * @param activation the hidden layers' activation, by name (relu, tanh, sigmoid, softplus)
+     * @param likelihood the likelihood p(x|z), by its name in {@link Parts#LIKELIHOODS}
+     * @param fixedSigma σ of the gaussian-fixed likelihood
+     * @param dtype the parameters' dtype
+     * @param posterior the posterior q(z|x), by its name in {@link Parts#POSTERIORS}
+     * @param prior the prior p(z), by its name in {@link Parts#PRIORS}
+     * @serial exclude
      */
     public record Config(int inputDim, int[] hidden, int latent, String activation, String likelihood, double fixedSigma, DType dtype,
                          String posterior, String prior) implements java.io.Serializable {
+        /** Checks the sizes, the activation and that every part's name is registered. */
         public Config {
             if (inputDim <= 0 || latent <= 0) throw new IllegalArgumentException("VAE: input and latent sizes must be positive");
             for (int h : hidden) if (h <= 0) throw new IllegalArgumentException("VAE: hidden widths must be positive, got " + Arrays.toString(hidden));
@@ -113,6 +124,7 @@ public final class VAE extends Module {
     private final Likelihood likelihood;
     private final Prior prior;
 
+    /** A model for {@code config}, its parameters initialised from {@code rng} (encoder, posterior heads, decoder, likelihood, in that order). */
     public VAE(Config config, UniformRandomProvider rng) {
         this.config = config;
         Supplier<Activation> act = () -> Activation.named(config.activation());
@@ -137,6 +149,7 @@ public final class VAE extends Module {
         prior = Parts.named(Parts.PRIORS, "prior", config.prior()).builder().build(shape, rng);
     }
 
+    /** The architecture this model was built from. */
     public Config config() {
         return config;
     }
@@ -195,8 +208,15 @@ public final class VAE extends Module {
      * The training objective: the ELBO with L samples, β, an analytic or sampled KL and a linear KL
      * warm-up, or, when {@code iwaeK} &gt; 1, the importance-weighted bound L_k (then the other fields
      * are unused).
+     * @param samples L, the samples of z per datum
+     * @param beta β, the KL's weight (after the warm-up)
+     * @param analyticKl whether the KL is the closed form, where the posterior and prior have one, rather than sampled
+     * @param klWarmupSteps the steps over which β rises linearly from 0 (0 for none)
+     * @param iwaeK k, the importance samples of the IWAE bound (1 for the ELBO)
+     * @serial exclude
      */
     public record ElboOptions(int samples, double beta, boolean analyticKl, int klWarmupSteps, int iwaeK) implements java.io.Serializable {
+        /** Checks the options: at least 1 sample, β and the warm-up not negative, k at least 1. */
         public ElboOptions {
             if (samples < 1) throw new IllegalArgumentException("ELBO: need at least 1 sample, got " + samples);
             if (!(beta >= 0)) throw new IllegalArgumentException("ELBO: β must be non-negative, got " + beta);
@@ -442,6 +462,7 @@ public final class VAE extends Module {
     public static final class DivergedException extends ArithmeticException {
         private static final long serialVersionUID = 1L;
 
+        /** A divergence with this one-line message. */
         public DivergedException(String message) {
             super(message);
         }

@@ -11,6 +11,7 @@ import java.util.Arrays;
  * [0, 1] (value / 255, as the PyTorch VAE example).
  */
 public record Dataset(float[] pixels, int[] labels, int count, int rows, int cols) {
+    /** rows·cols, the pixels of one image. */
     public int dim() {
         return rows * cols;
     }

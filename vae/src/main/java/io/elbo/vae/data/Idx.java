@@ -36,6 +36,7 @@ public final class Idx {
 
     /** An array of unsigned bytes with its dimensions. */
     public record Array(int[] dims, byte[] data) {
+        /** The number of items, the first dimension. */
         public int count() { return dims[0]; }
 
         /** Elements per item: the product of all dimensions but the first. */
@@ -49,9 +50,11 @@ public final class Idx {
     /** A check of the dimensions, run after the header is read and before any data is: throws to refuse the file. */
     @FunctionalInterface
     public interface DimsCheck {
+        /** Refuses the file, by throwing, if {@code dims} is not what the caller expects. */
         void check(int[] dims) throws IdxException;
     }
 
+    /** Reads a raw or gzipped IDX file of unsigned bytes (see the class comment). */
     public static Array read(Path path) throws IdxException {
         return read(path, dims -> { });
     }

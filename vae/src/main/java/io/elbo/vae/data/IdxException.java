@@ -6,6 +6,7 @@ import java.io.IOException;
 public final class IdxException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** An IDX error with this one-line message. */
     public IdxException(String message) {
         super(message);
     }
