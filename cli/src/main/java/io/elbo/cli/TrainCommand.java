@@ -145,6 +145,7 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
             checkpoint = Runs.checkpointFile(resume);
+            Runs.requireResumable(checkpoint);
             dir = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
             RunConfig saved = Runs.config(checkpoint);
             int total = spec.commandLine().getParseResult().hasMatchedOption("--epochs") ? epochs : saved.epochs();
