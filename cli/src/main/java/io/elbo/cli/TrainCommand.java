@@ -183,7 +183,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         if (d != null) o.print(Text.wrap("data: ", d.description()));
-        Outputs.directory(dir, out == null && resume == null);
+        Outputs.directory(dir);
         try (RunLock lock = RunLock.acquire(dir)) {
             if (checkpoint == null && Files.exists(dir.resolve(Runs.CHECKPOINT))) {
                 throw new CliException(dir + " already holds a run (" + Runs.CHECKPOINT + "); continue it with --resume " + dir
