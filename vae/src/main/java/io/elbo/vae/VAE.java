@@ -222,23 +222,26 @@ public final class VAE extends Module {
     }
 
     /**
-     * The encoder refused x: a {@link DivergedException} naming the op where the first non-finite value
-     * appeared (the encoder run again, recorded, to find it), or {@code e} itself when the encoder's
-     * outputs are finite (the caller's mistake, not a divergence).
+     * A distribution refused a value of x's evaluation: a {@link DivergedException} naming the op where
+     * the first non-finite value appeared (the encoder, then the decoder at z = μ, run again recorded to
+     * find it), or {@code e} itself when every value is finite (the caller's mistake, not a divergence).
      */
     private RuntimeException divergedEncoder(Tensor x, IllegalArgumentException e) {
         try (var on = Tape.enableGrad()) {
             try {
-                encode(x);
-            } catch (IllegalArgumentException again) { // refused before any value: a shape, say
-                Tape.clear();
-                return e;
+                Encoding enc = encode(x);
+                if (Tape.firstNonFinite() == null) logLikelihood(x, decode(enc.mu()));
+            } catch (IllegalArgumentException again) { // refused: a shape, say, or a non-finite value the tape now holds
+                if (Tape.firstNonFinite() == null) {
+                    Tape.clear();
+                    return e;
+                }
             }
             if (Tape.firstNonFinite() == null) {
                 Tape.clear();
                 return e;
             }
-            return diverged(x, "the encoder produced a non-finite value (" + e.getMessage() + ")");
+            return diverged(x, "the model produced a non-finite value (" + e.getMessage() + ")");
         }
     }
 
