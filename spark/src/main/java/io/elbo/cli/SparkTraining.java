@@ -237,7 +237,7 @@ public final class SparkTraining implements SparkSupport {
                 }
             }
             out.print(Text.wrap("done: ", dir.resolve(Runs.CHECKPOINT).toString()));
-            out.print(Text.wrap("evaluate with: ", "vae eval " + dir));
+            out.print(Text.wrap("evaluate with: ", "vae eval " + Text.shellQuote(dir.toString())));
             return 0;
         }
 
