@@ -29,6 +29,7 @@ import gzip
 import json
 import math
 import os
+import shlex
 import struct
 import sys
 import tempfile
@@ -148,6 +149,7 @@ def save(path, tensors, metadata=None):
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600; the file gets what open() would give it
         with os.fdopen(fd, "wb") as f:
             f.write(struct.pack("<Q", len(text)))
             f.write(text)
@@ -158,6 +160,13 @@ def save(path, tensors, metadata=None):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask():
+    """The process's umask (read by setting it and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def run_config(metadata):
@@ -299,19 +308,26 @@ def loss(model, x, samples=1, generator=None, eps=None, likelihood="bernoulli", 
     return recon / samples + kl
 
 
-def train_example(x, epochs=1, hidden=400, latent=20, batch=128, lr=1e-3, seed=1, dtype="float32"):
-    """(torch) Trains the example as vae/main.py does (Adam, shuffled batches, one sample of z) on rows x in [0, 1]."""
+def train_example(x, epochs=1, hidden=400, latent=20, batch=128, lr=1e-3, seed=1, dtype="float32", report=None):
+    """
+    (torch) Trains the example as vae/main.py does (Adam, shuffled batches, one sample of z) on rows x in [0, 1];
+    report(epoch, mean loss per image), when given, after each epoch (the train -ELBO, in nats per image).
+    """
     torch = _torch()
     torch.manual_seed(seed)
     t = torch.from_numpy(x).to(getattr(torch, dtype))
     model = example_class()(t.shape[1], hidden, latent).to(t.dtype)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    for _ in range(epochs):
+    for epoch in range(1, epochs + 1):
+        total = 0.0
         for idx in torch.randperm(len(t)).split(batch):
             opt.zero_grad()
             model.loss = loss(model, t[idx]).sum()
             model.loss.backward()
             opt.step()
+            total += float(model.loss)
+        if report is not None:
+            report(epoch, total / len(t))
     return model.eval()
 
 
@@ -386,20 +402,36 @@ def _main(argv):
             path = os.path.join(a.data, "train-images-idx3-ubyte")
             path = path + ".gz" if os.path.exists(path + ".gz") else path
             x = images(path, a.limit or None, np.float64 if a.dtype == "float64" else np.float32)
-            model = train_example(x, a.epochs, a.hidden, a.latent, seed=a.seed, dtype=a.dtype)
+            model = train_example(x, a.epochs, a.hidden, a.latent, seed=a.seed, dtype=a.dtype,
+                                  report=lambda e, v: print(f"epoch {e}/{a.epochs}: train -ELBO {v:.2f} nats per image", flush=True))
             side = int(round(math.sqrt(x.shape[1])))
             save_example(model, a.out, {"data": os.path.abspath(a.data), "pixels": "grey", "limit": a.limit, "rows": side,
                                         "cols": side, "hidden": [a.hidden], "latent": a.latent, "activation": "relu",
                                         "likelihood": "bernoulli", "sigma": 0.1, "epochs": a.epochs, "batchSize": 128,
                                         "optimizer": "adam", "lr": 1e-3, "beta": 1.0, "klWarmup": 0, "samples": 1,
                                         "iwaeK": 1, "seed": a.seed, "dtype": a.dtype})
-            print(f"trained PyTorch's example ({x.shape[1]}-{a.hidden}-{a.latent}, {a.epochs} epochs on {len(x)} images); "
-                  f"wrote {a.out}; import with: vae import {a.out}")
+            epochs = f"{a.epochs} epoch" + ("" if a.epochs == 1 else "s")
+            print(f"trained PyTorch's example ({x.shape[1]}-{a.hidden}-{a.latent}, {epochs} on {len(x)} images)")
+            print(f"wrote {a.out}; import with:")
+            print(f"  vae import {shlex.quote(a.out)}")
+    except BrokenPipeError:
+        raise  # the reader of our output went away: main() leaves quietly
     except (FormatError, OSError) as e:
         print(f"elbo_vae.py: {e}", file=sys.stderr)
         return 1
     return 0
 
 
+def main():
+    try:
+        code = _main(sys.argv[1:])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away (| head): say nothing, and keep Python from complaining at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))
+    sys.exit(main())

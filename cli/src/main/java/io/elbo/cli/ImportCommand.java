@@ -95,7 +95,7 @@ final class ImportCommand implements Callable<Integer> {
             io.elbo.autodiff.InPlace.copy(e.tensor(), dst);
         }
         Path dir = out != null ? out : Path.of("runs", "import-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        Outputs.directory(dir, out == null);
+        Outputs.directory(dir);
         try (RunLock lock = RunLock.acquire(dir)) {
             if (Files.exists(dir.resolve(Runs.CHECKPOINT))) {
                 throw new CliException(dir + " already holds a run (" + Runs.CHECKPOINT + "); choose another --out");

@@ -21,18 +21,19 @@ final class Outputs {
     }
 
     /**
-     * Creates the directory {@code dir} a command writes into, or reuses it: only {@code dir} itself is
-     * created, so its parent must exist ({@code createParents}: the parents too, for a default such as
-     * {@code runs/vae-DATE}).
+     * Creates the directory {@code dir} a command writes its files into (a run, a Parquet set), with its
+     * missing parents as {@code mkdir -p} does ({@code -o runs/w1} in a fresh checkout), or reuses it; a
+     * file in its way is named. The directory is the command's output, and its first lines name it.
      */
-    static Path directory(Path dir, boolean createParents) {
+    static Path directory(Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
         if (Files.isDirectory(abs)) return dir;
         if (Files.exists(abs)) throw new CliException(dir + ": cannot create the output directory (a file of that name exists)");
-        if (!createParents) requireDirectory(abs.getParent(), dir);
+        for (Path p = abs.getParent(); p != null; p = p.getParent()) {
+            if (Files.exists(p) && !Files.isDirectory(p)) throw new CliException(dir + ": cannot create (" + p + " is not a directory)");
+        }
         try {
-            if (createParents) Files.createDirectories(abs);
-            else Files.createDirectory(abs);
+            Files.createDirectories(abs);
         } catch (IOException e) {
             throw new CliException(dir + ": cannot create the output directory (" + io.elbo.nn.IoErrors.reason(e) + ")");
         }

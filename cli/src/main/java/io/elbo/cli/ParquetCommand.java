@@ -29,7 +29,7 @@ final class ParquetCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Data d = Data.load(Data.resolve(data.value));
-        Outputs.directory(out, false);
+        Outputs.directory(out);
         spec.commandLine().getOut().print(Text.wrap("data: ", d.description()));
         SparkSupport.find().toParquet(d, out, master, spec.commandLine().getOut());
         return 0;

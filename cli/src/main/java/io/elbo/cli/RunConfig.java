@@ -34,7 +34,12 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
                         double beta, int klWarmup, int samples, int iwaeK, long seed, DType dtype) {
     /** The optimisers a run may use, by the names the command line and config.json give them. */
     public enum Optimizer {
-        ADAM, ADAMW, SGD;
+        /** Adam with PyTorch's defaults ({@code io.elbo.nn.Adam#adam}). */
+        ADAM,
+        /** AdamW, decoupled weight decay ({@code io.elbo.nn.Adam#adamW}). */
+        ADAMW,
+        /** SGD with momentum 0.9 ({@code io.elbo.nn.SGD}). */
+        SGD;
 
         /** The optimiser named {@code s} (any case), or one line naming the choices. */
         public static Optimizer parse(String s) {

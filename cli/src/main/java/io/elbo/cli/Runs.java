@@ -53,6 +53,23 @@ final class Runs {
     }
 
     /**
+     * A checkpoint training can continue from: one with the optimiser's state. A model that vae import
+     * made (or a file of vae export) holds weights only; the message says what can be done with it.
+     */
+    static void requireResumable(Path file) {
+        Map<String, String> meta;
+        try {
+            meta = io.elbo.nn.SafeTensors.read(file).metadata();
+        } catch (CheckpointException e) {
+            throw new CliException(e.getMessage());
+        }
+        if (meta.containsKey("optimizer") || !meta.containsKey(RUN)) return; // the loader words anything else
+        String made = meta.containsKey("imported-from") ? "was made by vae import" : "holds exported weights";
+        throw new CliException(file + " " + made + ": the model's weights without the optimizer's state, so training cannot"
+                + " continue from it. Evaluate or draw it (vae eval, sample, plot), or train a new run with vae train");
+    }
+
+    /**
      * Writes a run's checkpoint: the model, the optimiser, the generator (null: none), the run configuration
      * and the position (next epoch, batches or steps done in it, steps in all, the epoch's running sums and
      * seconds), plus {@code extra} metadata (the trainer's own).

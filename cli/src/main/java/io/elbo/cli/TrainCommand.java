@@ -139,6 +139,7 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
             checkpoint = Runs.checkpointFile(resume);
+            Runs.requireResumable(checkpoint);
             dir = Files.isDirectory(resume) ? resume : resume.toAbsolutePath().getParent();
             RunConfig saved = Runs.config(checkpoint);
             int total = spec.commandLine().getParseResult().hasMatchedOption("--epochs") ? epochs : saved.epochs();
@@ -176,7 +177,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         if (d != null) o.print(Text.wrap("data: ", d.description()));
-        Outputs.directory(dir, out == null && resume == null);
+        Outputs.directory(dir);
         try (RunLock lock = RunLock.acquire(dir)) {
             if (checkpoint == null && Files.exists(dir.resolve(Runs.CHECKPOINT))) {
                 throw new CliException(dir + " already holds a run (" + Runs.CHECKPOINT + "); continue it with --resume " + dir

@@ -254,8 +254,8 @@ class CliTest {
 
         Path s = tmp.resolve("s.png"), r = tmp.resolve("r.png"), i = tmp.resolve("i.png");
         assertEquals(0, vae("sample", run.toString(), "-n", "12", "--columns", "4", "-o", s.toString()).exit());
-        assertEquals(4 * 58 + 2, ImageIO.read(s.toFile()).getWidth());
-        assertEquals(3 * 58 + 2, ImageIO.read(s.toFile()).getHeight());
+        assertEquals(4 * 58 + 2 + 8, ImageIO.read(s.toFile()).getWidth(), "the grid on a white margin");
+        assertEquals(Pictures.TITLE + 3 * 58 + 2 + 4, ImageIO.read(s.toFile()).getHeight(), "a title above the grid, as vae plot's");
         assertEquals(0, vae("reconstruct", run.resolve("checkpoint.safetensors").toString(), "-n", "8", "-o", r.toString()).exit());
         assertEquals(Pictures.TITLE + 2 * 58 + 2 + 4, ImageIO.read(r.toFile()).getHeight(), "a title, originals above reconstructions");
         assertEquals(0, vae("interpolate", run.toString(), "--from", "2", "--to", "5", "--steps", "6", "-o", i.toString()).exit());

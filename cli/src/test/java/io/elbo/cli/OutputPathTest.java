@@ -2,6 +2,7 @@ package io.elbo.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,9 +12,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every command that writes a file or a directory the user names refuses, before any work, a path
- * whose directory is a file (naming that file: "is not a directory", never "already exists") or does
- * not exist (never creating it, even as root).
+ * Every command that writes a file the user names refuses, before any work, a path whose directory is
+ * a file (naming that file: "is not a directory", never "already exists") or does not exist (never
+ * creating it, even as root). The commands whose output is a directory (a run, a Parquet set) create
+ * it with its parents, as {@code mkdir -p} ({@code -o runs/w1} in a fresh checkout), but name a file in
+ * its way.
  */
 class OutputPathTest {
     @TempDir
@@ -26,13 +29,16 @@ class OutputPathTest {
         CliTest.vae(CliTest.with(CliTest.SHORT, "-e", "1", "--hidden", "8", "--latent", "2", "-o", run.toString())).assertOk();
     }
 
-    /** Each command that writes, with {@code OUT} where its output goes. */
-    static final List<String[]> WRITERS = List.of(
+    /** Each command that writes a file, with {@code OUT} where it goes. */
+    static final List<String[]> FILE_WRITERS = List.of(
             new String[] {"export", "RUN", "-o", "OUT"},
             new String[] {"export", "RUN", "--names", "native", "--output", "OUT"},
             new String[] {"sample", "RUN", "-n", "4", "-o", "OUT"},
             new String[] {"reconstruct", "RUN", "-n", "2", "-o", "OUT"},
-            new String[] {"interpolate", "RUN", "--steps", "2", "-o", "OUT"},
+            new String[] {"interpolate", "RUN", "--steps", "2", "-o", "OUT"});
+
+    /** Each command that writes a directory. */
+    static final List<String[]> DIRECTORY_WRITERS = List.of(
             new String[] {"import", "WEIGHTS", "-o", "OUT"},
             new String[] {"train", "--data", "sample", "--limit", "64", "-b", "64", "-e", "1", "--hidden", "8", "-o", "OUT"},
             new String[] {"parquet", "OUT", "--data", "sample"});
@@ -45,7 +51,7 @@ class OutputPathTest {
     @Test
     void aFileWhereTheDirectoryShouldBeIsNamedAsNotADirectory() throws Exception {
         Path file = Files.writeString(tmp.resolve("plain-file"), "x");
-        for (String[] w : WRITERS) {
+        for (String[] w : java.util.stream.Stream.concat(FILE_WRITERS.stream(), DIRECTORY_WRITERS.stream()).toList()) {
             Path out = file.resolve("w.out");
             CliTest.vae(args(w, out)).assertOneLineError(1, file + " is not a directory");
             assertEquals("x", Files.readString(file), w[0]);
@@ -55,10 +61,18 @@ class OutputPathTest {
     @Test
     void aMissingDirectoryIsRefusedAndNeverCreated() {
         Path missing = tmp.resolve("nonexistentdir");
-        for (String[] w : WRITERS) {
+        for (String[] w : FILE_WRITERS) {
             CliTest.vae(args(w, missing.resolve("w.out"))).assertOneLineError(1, missing + " does not exist");
             assertFalse(Files.exists(missing), w[0] + " created " + missing);
         }
+    }
+
+    @Test
+    void aRunDirectoryIsCreatedWithItsParents() {
+        Path run = tmp.resolve("runs-not-yet").resolve("w1");
+        CliTest.vae("train", "--data", "sample", "--limit", "64", "-b", "64", "-e", "1", "--hidden", "8", "--threads", "1",
+                "-o", run.toString()).assertOk();
+        assertTrue(Files.isRegularFile(run.resolve(Runs.CHECKPOINT)));
     }
 
     @Test

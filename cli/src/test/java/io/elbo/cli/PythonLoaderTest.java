@@ -201,17 +201,51 @@ class PythonLoaderTest {
     void weightsTrainedByPyTorchEvaluateToPyTorchsTestElbo() throws Exception {
         assumeTorch();
         Path weights = dir.resolve("torch-trained.safetensors"), imported = dir.resolve("imported");
-        py(torchPython, "train-example", DATA.toString(), weights.toString(), "--epochs", "1", "--hidden", "64", "--latent", "4", "--seed", "5");
+        String trained = py(torchPython, "train-example", DATA.toString(), weights.toString(), "--epochs", "1", "--hidden", "64", "--latent", "4",
+                "--seed", "5");
+        assertTrue(trained.matches("(?s)epoch 1/1: train -ELBO [0-9]+\\.[0-9]{2} nats per image\n.*"), "train-example says its loss: " + trained);
         Path noise = dir.resolve("noise.safetensors");
         String theirs = py(torchPython, "elbo", weights.toString(), DATA.resolve("t10k-images-idx3-ubyte.gz").toString(), "-s", "50",
                 "--save-noise", noise.toString());
         CliTest.Result imp = CliTest.vae("import", weights.toString(), "-o", imported.toString(), "--data", DATA.toString());
         imp.assertOk();
-        assertTrue(imp.out().contains("(784-64-4 relu bernoulli, 102040 float32 parameters)"), imp.out());
+        assertTrue(imp.out().replaceAll("\\s+", " ").contains("(784-64-4 relu bernoulli, 102040 float32 parameters)"), imp.out());
         CliTest.Result ours = CliTest.vae("eval", imported.toString(), "--noise", noise.toString(), "-k", "1", "-n", "1");
         ours.assertOk();
         double t = number(Pattern.compile("test -ELBO: ([0-9.]+)"), theirs), o = number(Pattern.compile("test -ELBO: ([0-9.]+)"), ours.out());
         assertTrue(Math.abs(t - o) <= 0.01, "PyTorch " + t + " and vae eval " + o + " nats differ by more than 0.01");
+        // an imported run has no optimizer state: --resume says so, and what to do instead
+        CliTest.vae("train", "--resume", imported.toString()).assertOneLineError(1, "was made by vae import",
+                "without the optimizer's state", "train a new run with vae train");
+    }
+
+    /** The loader writes files as open() would (0666 less the umask), not mkstemp's 0600. */
+    @Test
+    void theLoaderWritesFilesByTheUmask() throws Exception {
+        assumeNumpy();
+        Path out = dir.resolve("umask.safetensors");
+        Process p = new ProcessBuilder(numpyPython, "-c", "import os, sys, numpy as np; os.umask(0o027); sys.path.insert(0, sys.argv[1]);"
+                + " import elbo_vae; elbo_vae.save(sys.argv[2], {'w': np.zeros(3, np.float32)})", LOADER.getParent().toString(), out.toString())
+                .redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, said);
+        assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
+    }
+
+    /** Output into a pipe nobody reads (| head that has left) ends quietly: no "[Errno 32] Broken pipe". */
+    @Test
+    void aClosedPipeEndsTheLoaderQuietly() throws Exception {
+        assumeNumpy();
+        Path export = dir.resolve("pipe.safetensors");
+        CliTest.vae("export", run.toString(), "-o", export.toString()).assertOk();
+        // the pipe's read end is closed before the loader starts: its first write fails, every time
+        Process p = new ProcessBuilder(numpyPython, "-c", "import os, subprocess, sys; r, w = os.pipe(); os.close(r);"
+                + " sys.exit(subprocess.call([sys.executable, sys.argv[1], 'list', sys.argv[2]], stdout=w))", LOADER.toString(), export.toString())
+                .start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals("", err, "nothing said");
+        assertEquals(1, p.exitValue());
     }
 
     static double number(Pattern p, String text) {

@@ -6,10 +6,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The spark module's public API is documented and its links resolve (as {@code JavadocAllModulesTest} checks the others). */
+/** The spark module's public API is documented and its links resolve (as {@code JavadocTest} and {@code JavadocAllModulesTest} check the others). */
 class JavadocSparkTest {
     @Test
     void everyPublicTypeAndMethodOfTheSparkModuleIsDocumented(@TempDir Path out) throws IOException {
-        io.elbo.cli.JavadocAllModulesTest.assertDocumented(out, List.of("autodiff", "nn", "vae", "cli", "spark"), List.of("io.elbo.spark"));
+        io.elbo.autodiff.JavadocTest.assertDocumented(out, List.of("autodiff", "nn", "vae", "cli", "spark"), List.of("io.elbo.spark"));
     }
 }

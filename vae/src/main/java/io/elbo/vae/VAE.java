@@ -280,15 +280,16 @@ public final class VAE extends Module {
     }
 
     /**
-     * The encoder refused x: a {@link DivergedException} naming the op where the first non-finite value
-     * appeared (the encoder run again, recorded, to find it), or {@code e} itself when nothing on the tape
-     * is non-finite (the caller's mistake, not a divergence).
+     * A distribution refused a value of x's evaluation: a {@link DivergedException} naming the op where
+     * the first non-finite value appeared (the encoder, then the decoder at z = μ, run again recorded to
+     * find it), or {@code e} itself when every value is finite (the caller's mistake, not a divergence).
      */
     private RuntimeException divergedEncoder(Tensor x, IllegalArgumentException e) {
         try (var on = Tape.enableGrad()) {
             try {
-                encode(x);
-            } catch (IllegalArgumentException again) { // the posterior refuses again: was a value non-finite, or a shape wrong?
+                Posterior q = encode(x);
+                if (Tape.firstNonFinite() == null) logLikelihood(x, decode(q.location()));
+            } catch (IllegalArgumentException again) { // refused: a shape, say, or a non-finite value the tape now holds
                 if (Tape.firstNonFinite() == null) {
                     Tape.clear();
                     return e;
@@ -298,7 +299,7 @@ public final class VAE extends Module {
                 Tape.clear();
                 return e;
             }
-            return diverged(x, "the encoder produced a non-finite value (" + e.getMessage() + ")");
+            return diverged(x, "the model produced a non-finite value (" + e.getMessage() + ")");
         }
     }
 
