@@ -10,7 +10,9 @@ import io.elbo.autodiff.backend.Kernels;
  * the fast path, written with the JDK Vector API. {@link Backend} makes the choice.
  */
 public enum DType {
+    /** IEEE 754 single precision, on the Vector API kernels: for training. */
     FLOAT32("float32"),
+    /** IEEE 754 double precision, on the reference (or threaded) kernels: for gradient checks and exact models. */
     FLOAT64("float64");
 
     private final String label;

@@ -10,6 +10,7 @@ import org.apache.commons.rng.simple.RandomSource;
 public final class Demo {
     private Demo() {}
 
+    /** Fits sin(x) on [−π, π] with a small tanh network and gradient descent, printing the loss as it falls. */
     public static void main(String[] args) {
         if (!io.elbo.autodiff.backend.Backend.VECTOR_API) {
             System.err.println("error: " + io.elbo.autodiff.backend.Backend.HOW_TO_LAUNCH);

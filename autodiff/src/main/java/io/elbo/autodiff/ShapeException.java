@@ -4,6 +4,7 @@ package io.elbo.autodiff;
 public class ShapeException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /** The message, naming the op and both shapes. */
     public ShapeException(String message) {
         super(message);
     }

@@ -55,6 +55,7 @@ public final class Tape {
      */
     @FunctionalInterface
     public interface Rule {
+        /** ∂L/∂inputᵢ for each input the pass needs (null for the others), given g = ∂L/∂output. */
         Tensor[] vjp(Tensor g, Pass pass);
     }
 

@@ -14,27 +14,48 @@ package io.elbo.autodiff.backend;
  */
 public interface Kernels<A> {
     /** Comparisons produce masks: 1 where true, 0 where false. */
-    enum Comparison { GT, GE, LT, LE, EQ }
+    enum Comparison {
+        /** a &gt; b. */
+        GT,
+        /** a ≥ b. */
+        GE,
+        /** a &lt; b. */
+        LT,
+        /** a ≤ b. */
+        LE,
+        /** a = b. */
+        EQ
+    }
 
+    /** A new zeroed array of n elements. */
     A allocate(int n);
 
+    /** a[i], widened to double. */
     double get(A a, int i);
 
+    /** a[i] ← v, rounded to the array's type. */
     void set(A a, int i, double v);
 
+    /** out[0..n) ← value. */
     void fill(A out, double value, int n);
 
     // ---- unary: out[i] = f(x[i]) ----
+    /** −x. */
     void neg(A x, A out, int n);
 
+    /** eˣ. */
     void exp(A x, A out, int n);
 
+    /** log x. */
     void log(A x, A out, int n);
 
+    /** log(1 + x), accurate for small x. */
     void log1p(A x, A out, int n);
 
+    /** √x. */
     void sqrt(A x, A out, int n);
 
+    /** |x|. */
     void abs(A x, A out, int n);
 
     /** max(x, 0). */
@@ -43,10 +64,13 @@ public interface Kernels<A> {
     /** 1 / (1 + e^-x), without overflow for large |x|. */
     void sigmoid(A x, A out, int n);
 
+    /** tanh x. */
     void tanh(A x, A out, int n);
 
+    /** sin x. */
     void sin(A x, A out, int n);
 
+    /** cos x. */
     void cos(A x, A out, int n);
 
     /** log(1 + e^x) computed as max(x, 0) + log1p(e^-|x|): finite for every finite x. */
@@ -55,6 +79,7 @@ public interface Kernels<A> {
     /** -1, 0 or 1. */
     void sign(A x, A out, int n);
 
+    /** ⌊x⌋. */
     void floor(A x, A out, int n);
 
     /** x^p for a constant exponent p. */
@@ -64,14 +89,19 @@ public interface Kernels<A> {
     void clamp(A x, double lo, double hi, A out, int n);
 
     // ---- binary, on arrays of equal length: out[i] = f(a[i], b[i]) ----
+    /** a + b. */
     void add(A a, A b, A out, int n);
 
+    /** a − b. */
     void sub(A a, A b, A out, int n);
 
+    /** a · b. */
     void mul(A a, A b, A out, int n);
 
+    /** a / b. */
     void div(A a, A b, A out, int n);
 
+    /** aᵇ. */
     void pow(A a, A b, A out, int n);
 
     /** out[i] = 1 if a[i] (op) b[i] else 0. */

@@ -29,6 +29,7 @@ public final class Threads {
         count = n;
     }
 
+    /** The number of threads kernels split their work among. */
     public static int count() {
         return count;
     }
@@ -59,7 +60,10 @@ public final class Threads {
     static final int PARALLEL_MIN = 1 << 15;
 
     /** A body run over a range [lo, hi) of indices. */
-    public interface Range { void run(int lo, int hi); }
+    public interface Range {
+        /** Runs the body over [lo, hi). */
+        void run(int lo, int hi);
+    }
 
     /**
      * Runs an elementwise body over [0, n) on the calling thread, or, when the work is large, over
