@@ -30,7 +30,10 @@ import java.util.Set;
  * handed says which inputs need a gradient (PyTorch's {@code needs_input_grad}) and whether the
  * backward pass is itself being recorded; a rule never reads thread state to find out.
  *
- * <p>Each thread has its own tape. {@link #backward} consumes the tape (as PyTorch frees its
+ * <p>Each thread has its own tape, and a recorded tensor knows which tape recorded it. A backward pass
+ * runs on the thread that recorded its output: from any other thread it is refused with one line that
+ * names both threads, and neither thread's tape is touched (a tape is not shared between threads, so
+ * walking another thread's tape while that thread records would race). {@link #backward} consumes the tape (as PyTorch frees its
  * graph) unless asked to retain it; with {@code createGraph} the vector-Jacobian products are
  * themselves recorded, so gradients can be differentiated again. Both are named, not positional:
  * {@code z.backward(Tape.options().retainGraph())}, {@code Tape.grad(z, xs, Tape.options().createGraph())}.
@@ -41,6 +44,8 @@ public final class Tape {
     private static final ThreadLocal<Tape> CURRENT = ThreadLocal.withInitial(Tape::new);
 
     private final ArrayList<Entry> entries = new ArrayList<>();
+    /** The thread this tape belongs to, named in the error when another thread back-propagates through it. */
+    private final Thread owner = Thread.currentThread();
     /** Absolute index of entries.get(0): grows when the tape is consumed, so stale tensors are detected. */
     private long base;
     private int noGradDepth;
@@ -170,7 +175,7 @@ public final class Tape {
     /** True when the entry that made {@code t} is still on the current tape (not consumed or cleared). */
     static boolean isLive(Tensor t) {
         Tape c = current();
-        return !t.isLeaf() && t.tapeIndex >= c.base && t.tapeIndex < c.base + c.entries.size()
+        return !t.isLeaf() && t.tape == c && t.tapeIndex >= c.base && t.tapeIndex < c.base + c.entries.size()
                 && c.entries.get((int) (t.tapeIndex - c.base)).output() == t;
     }
 
@@ -265,6 +270,7 @@ public final class Tape {
         for (Entry e : tail) {
             e.output.requiresGrad = false;
             e.output.tapeIndex = -1;
+            e.output.tape = null;
             e.output.untracked = true;
         }
         tail.clear();
@@ -288,6 +294,7 @@ public final class Tape {
         output.requiresGrad = true;
         output.untracked = false;
         output.tapeIndex = t.base + t.entries.size();
+        output.tape = t;
         t.entries.add(new Entry(op, inputs, output, rule));
         return output;
     }
@@ -420,6 +427,17 @@ public final class Tape {
                 + " Tape.options().retainGraph() to that pass, or detach() the tensor to treat it as a constant");
     }
 
+    /**
+     * A backward pass on this thread met a tensor another thread's tape recorded. Each thread's tape is its
+     * own (not synchronised); walking it from here would race with its owner, and skipping it would lose
+     * every gradient behind it, so the pass is refused before anything is touched.
+     */
+    private IllegalStateException otherThread(String caller, Tape recordedBy) {
+        return new IllegalStateException(caller + ": this tensor was recorded on thread '" + recordedBy.owner.getName()
+                + "' but the backward pass runs on thread '" + owner.getName() + "': each thread has its own tape;"
+                + " back-propagate on the thread that ran the forward pass");
+    }
+
     private static void checkSeed(String caller, Tensor output, Tensor seed) {
         if (seed == null) {
             if (output.numel != 1) {
@@ -447,6 +465,7 @@ public final class Tape {
                     + " that produced it was marked with requiresGrad(true), or it was computed under noGrad()"
                     + " or by a backward pass that was not recorded (Tape.options().createGraph())");
         }
+        if (!output.isLeaf() && output.tape != this) throw otherThread(caller, output.tape);
         checkSeed(caller, output, seed);
         if (seed == null) seed = Tensor.full(1.0, output.dtype, output.shape);
         if (!output.isLeaf() && output.tapeIndex < base) {
@@ -485,6 +504,7 @@ public final class Tape {
         for (int j = 0; j < needs.length; j++) {
             if (!needs[j]) continue;
             Tensor x = e.inputs[j];
+            if (!x.isLeaf() && x.tape != this) throw otherThread(caller, x.tape);
             if (!x.isLeaf() && x.tapeIndex < base && !keep.contains(x)) throw secondTime(caller, e.op, j, x);
             sent[j] = Ops.sumToShape(checkedGradient(e, gx, j), x.shape);
             if (createGraph && g.requiresGrad && !sent[j].requiresGrad) throw notDifferentiable(e.op);

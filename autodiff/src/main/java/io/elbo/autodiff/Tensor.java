@@ -38,6 +38,8 @@ public final class Tensor {
     String op = "leaf";
     /** Absolute position of the producing entry on the tape; -1 for a leaf. */
     long tapeIndex = -1;
+    /** The tape that recorded this tensor (the recording thread's); null for a leaf. */
+    Tape tape;
     Tensor grad;
 
     Tensor(DType dtype, int[] shape, Object data) {
