@@ -202,7 +202,7 @@ public final class Ops {
     /** out = x converted to {@code dtype}. ∂out/∂x = 1: {@code g} converted back. */
     public static Tensor cast(Tensor x, DType dtype) {
         if (x.dtype == dtype) return x;
-        Tensor out = Tensor.fromArray(dtype, x.toDoubleArray(), x.shape);
+        Tensor out = Tensor.fromArray(dtype, x.values(), x.shape);
         return Tape.record("cast", out, (g, p) -> p.grads(() -> cast(g, x.dtype)), x);
     }
 

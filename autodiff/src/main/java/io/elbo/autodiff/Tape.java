@@ -49,6 +49,8 @@ public final class Tape {
     /** Absolute index of entries.get(0): grows when the tape is consumed, so stale tensors are detected. */
     private long base;
     private int noGradDepth;
+    /** The custom op whose rule runs now on a recorded pass: reading a variable's values as numbers is refused (null: none). */
+    private String rawReadsRefusedIn;
 
     private Tape() {}
 
@@ -318,7 +320,7 @@ public final class Tape {
             Tensor leaf = e.getKey();
             if (!leaf.isLeaf() || !leaf.requiresGrad) continue;
             Tensor g = createGraph ? e.getValue() : e.getValue().detach();
-            if (!createGraph && !handedOut.add(g.data())) g = g.copy();
+            if (!createGraph && !handedOut.add(g.data())) g = g.copyOf();
             if (leaf.grad == null) {
                 leaf.grad = g;
             } else if (createGraph) {
@@ -338,7 +340,7 @@ public final class Tape {
 
     /** Stores an intermediate's gradient (a retained pass): summed over passes, as a leaf's is. */
     private static void keepGradient(Entry e, Tensor g, Tensor[] sent) {
-        Tensor own = g.copy();
+        Tensor own = g.copyOf();
         e.output.grad = e.output.grad == null ? own : Ops.add(e.output.grad, own);
     }
 
@@ -397,10 +399,10 @@ public final class Tape {
         List<Step> steps = new ArrayList<>();
         Tape t = current();
         Map<Tensor, Tensor> grads = t.propagate("trace", output, options.seed, false, Set.of(), true,
-                (e, g, sent) -> steps.add(new Step(e, g.copy(), copies(sent))));
+                (e, g, sent) -> steps.add(new Step(e, g.copyOf(), copies(sent))));
         Map<Tensor, Tensor> leaves = new java.util.LinkedHashMap<>();
         for (Map.Entry<Tensor, Tensor> e : grads.entrySet()) {
-            if (e.getKey().isLeaf() && e.getKey().requiresGrad) leaves.put(e.getKey(), e.getValue().copy());
+            if (e.getKey().isLeaf() && e.getKey().requiresGrad) leaves.put(e.getKey(), e.getValue().copyOf());
         }
         return new BackwardTrace(output, steps, leaves);
     }
@@ -412,7 +414,7 @@ public final class Tape {
 
     private static Tensor[] copies(Tensor[] sent) {
         Tensor[] c = new Tensor[sent.length];
-        for (int i = 0; i < sent.length; i++) c[i] = sent[i] == null ? null : sent[i].copy();
+        for (int i = 0; i < sent.length; i++) c[i] = sent[i] == null ? null : sent[i].copyOf();
         return c;
     }
 
@@ -500,6 +502,11 @@ public final class Tape {
             if (needs[j] && e.rule == null) throw new NoDerivativeException(e.op, j, e.inputs[j].shape);
         }
         Tensor[] gx = e.rule.vjp(g, new Pass(needs, createGraph));
+        if (gx != null && gx.length != needs.length) {
+            throw new IllegalStateException("the derivative rule of '" + e.op + "' returned " + gx.length + " gradients for its "
+                    + needs.length + " input" + (needs.length == 1 ? "" : "s") + ": a rule returns one gradient per input,"
+                    + " null only where pass.needs(i) is false");
+        }
         Tensor[] sent = new Tensor[needs.length];
         for (int j = 0; j < needs.length; j++) {
             if (!needs[j]) continue;
@@ -507,7 +514,8 @@ public final class Tape {
             if (!x.isLeaf() && x.tape != this) throw otherThread(caller, x.tape);
             if (!x.isLeaf() && x.tapeIndex < base && !keep.contains(x)) throw secondTime(caller, e.op, j, x);
             sent[j] = Ops.sumToShape(checkedGradient(e, gx, j), x.shape);
-            if (createGraph && g.requiresGrad && !sent[j].requiresGrad) throw notDifferentiable(e.op);
+            if (createGraph && g.requiresGrad && !sent[j].requiresGrad) throw notDifferentiable(e.op,
+                    "it is not written with differentiable ops: its result does not depend on the incoming gradient");
             grads.merge(x, sent[j], Ops::add);
         }
         if (listener != null) listener.step(e, g, sent);
@@ -518,10 +526,48 @@ public final class Tape {
      * whose result does not depend on it: the rule was computed outside the ops (raw arrays, a kernel),
      * so differentiating it again would silently give zero.
      */
-    static IllegalStateException notDifferentiable(String op) {
-        return new IllegalStateException("the derivative rule of '" + op + "' is not written with differentiable ops"
-                + " (its result does not depend on the incoming gradient), so it cannot be differentiated again:"
-                + " second derivatives, Hessians and forward mode need a rule built from ops such as mul and div");
+    static NotDifferentiableAgain notDifferentiable(String op, String why) {
+        return new NotDifferentiableAgain("the derivative rule of '" + op + "' cannot be differentiated again (" + why
+                + "): second derivatives, Hessians and forward mode (jvp) need a rule built from ops such as mul and div");
+    }
+
+    /**
+     * The refusal of a second derivative through a rule that cannot give one: thrown by the tape and by
+     * {@link CustomOp}, and never wrapped again, since it already names the op.
+     */
+    static final class NotDifferentiableAgain extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        NotDifferentiableAgain(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Runs a custom op's rule on a recorded pass with reads of a variable's values as numbers refused
+     * ({@link Tensor#toDoubleArray()}, {@link Tensor#item()}, ...): such a value is a constant to the
+     * tape, so a gradient built from it would differentiate to a silent zero.
+     */
+    static <T> T refusingRawReads(String op, java.util.function.Supplier<T> rule) {
+        Tape t = current();
+        String before = t.rawReadsRefusedIn;
+        t.rawReadsRefusedIn = op;
+        try {
+            return rule.get();
+        } finally {
+            t.rawReadsRefusedIn = before;
+        }
+    }
+
+    /** Refuses {@code how} (a raw read of x, which requires a gradient) inside a {@link #refusingRawReads} rule. */
+    static void checkRawRead(Tensor x, String how) {
+        String op = current().rawReadsRefusedIn;
+        if (op != null) {
+            throw new NotDifferentiableAgain("the derivative rule of '" + op + "' read a tensor " + Shape.str(x.shape)
+                    + " that requires a gradient as numbers (" + how + ") while its backward pass is recorded: to the tape"
+                    + " that value is a constant, so a second derivative, Hessian or jvp through '" + op + "' would silently"
+                    + " miss its part; write the rule with ops, or declare the op onceDifferentiable()");
+        }
     }
 
     /** Input j's gradient from a rule, refused with the op's name when it is missing or of the wrong shape or dtype. */

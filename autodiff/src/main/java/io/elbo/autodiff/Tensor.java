@@ -254,12 +254,14 @@ public final class Tensor {
 
     /** The value of a one-element tensor. */
     public double item() {
+        if (requiresGrad) Tape.checkRawRead(this, "item()");
         if (numel != 1) throw new ShapeException("item: tensor of shape " + Shape.str(shape) + " has " + numel + " elements, not 1");
         return dtype.kernels().get(data(), 0);
     }
 
     /** The element at a multi-index. */
     public double get(int... index) {
+        if (requiresGrad) Tape.checkRawRead(this, "get(...)");
         if (index.length != shape.length) {
             throw new ShapeException("get: index of rank " + index.length + " for shape " + Shape.str(shape));
         }
@@ -286,6 +288,12 @@ public final class Tensor {
 
     /** A copy of the values as doubles, row-major. */
     public double[] toDoubleArray() {
+        if (requiresGrad) Tape.checkRawRead(this, "toDoubleArray()");
+        return values();
+    }
+
+    /** The values as doubles, for the library's own use (printing, casting): never refused. */
+    double[] values() {
         double[] out = new double[numel];
         Kernels<Object> k = dtype.kernels();
         for (int i = 0; i < numel; i++) out[i] = k.get(data(), i);
@@ -294,6 +302,7 @@ public final class Tensor {
 
     /** A copy of the values as floats, row-major. */
     public float[] toFloatArray() {
+        if (requiresGrad) Tape.checkRawRead(this, "toFloatArray()");
         float[] out = new float[numel];
         Kernels<Object> k = dtype.kernels();
         for (int i = 0; i < numel; i++) out[i] = (float) k.get(data(), i);
@@ -340,11 +349,17 @@ public final class Tensor {
         if (g.dtype != dtype || !Arrays.equals(g.shape, shape)) {
             throw new ShapeException("setGrad: gradient " + Shape.str(g.shape) + " " + g.dtype + " for a tensor " + Shape.str(shape) + " " + dtype);
         }
-        grad = g.copy();
+        grad = g.copyOf();
     }
 
     /** A new leaf with a copy of the data, not requiring gradients. */
     public Tensor copy() {
+        if (requiresGrad) Tape.checkRawRead(this, "copy()");
+        return copyOf();
+    }
+
+    /** {@link #copy()} for the library's own use (a gradient kept, a result made its own): never refused. */
+    Tensor copyOf() {
         Tensor t = empty(dtype, shape);
         System.arraycopy(data(), 0, t.data(), 0, numel);
         return t;
@@ -510,7 +525,7 @@ public final class Tensor {
      */
     @Override
     public String toString() {
-        double[] v = toDoubleArray();
+        double[] v = values();
         boolean summarise = numel > SUMMARY_THRESHOLD;
         boolean integral = true;
         double maxAbs = 0, minAbs = Double.POSITIVE_INFINITY;
