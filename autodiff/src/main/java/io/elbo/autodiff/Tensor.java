@@ -511,6 +511,14 @@ public final class Tensor {
     public Tensor slice(int axis, int start, int end) { return Ops.slice(this, axis, start, end); }
     /** Converted to another dtype. */
     public Tensor to(DType target) { return Ops.cast(this, target); }
+    /** softmax along an axis: exp(x)/Σ exp(x). */
+    public Tensor softmax(int axis) { return Ops.softmax(this, axis); }
+    /** log softmax along an axis: x − log Σ exp(x). */
+    public Tensor logSoftmax(int axis) { return Ops.logSoftmax(this, axis); }
+    /** PyTorch's gather: out[i, j] = this[i, index[i, j]] along axis 1, likewise for any axis. */
+    public Tensor gather(int axis, Tensor index) { return Ops.gather(this, axis, index); }
+    /** The entries {@code indices} along an axis, in that order (PyTorch's index_select). */
+    public Tensor indexSelect(int axis, int... indices) { return Ops.indexSelect(this, axis, indices); }
 
     // ---------------------------------------------------------------- printing
 
