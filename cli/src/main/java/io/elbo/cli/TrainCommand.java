@@ -408,6 +408,7 @@ final class TrainCommand implements Callable<Integer> {
             while (epoch <= config.epochs()) {
                 int[] order = PermutationSampler.natural(train.count());
                 PermutationSampler.shuffle(io.elbo.vae.Streams.of(config.seed(), 2, epoch), order);
+                TestHook.epochOrder(epoch, order, out);
                 long t0 = System.nanoTime();
                 Main.doing("training epoch " + epoch);
                 try (Progress bar = Progress.start(String.format(Locale.ROOT, "epoch %d/%d", epoch, config.epochs()), train.count(), "img")) {
