@@ -125,6 +125,28 @@ CASES = {
     "expand_sum_reshape": (
         lambda a, b: (a.expand(3, 4) * b).reshape(2, 6).sum(dim=0).square().sum(),
         lambda: [randn(3, 1), randn(3, 4)]),
+    # matmul with 1-D operands: vector·vector, matrix·vector, vector·matrix, batched both ways
+    "matmul_1d": (
+        lambda a, c, v, w: ((a @ v).sin().sum() + (w @ a).square().sum() + (v @ v) * (w @ a @ v)
+                            + (c @ v).tanh().sum() + (w @ c).exp().mean()),
+        lambda: [randn(3, 4), randn(2, 3, 4), randn(4), randn(3)]),
+    "softmax_log_softmax": (
+        lambda a, t, b: ((torch.softmax(a, dim=1) * t).sum() + (torch.log_softmax(a, dim=0) * t).square().sum()
+                         + (torch.softmax(b, dim=-1) ** 2).sum() + torch.log_softmax(b, dim=1).exp().mul(t[0]).sum()),
+        lambda: [3 * randn(4, 5), randn(4, 5), 5 * randn(2, 3, 5)]),
+    "nll_by_gather": (
+        lambda a: -torch.log_softmax(a, dim=1).gather(1, torch.tensor([[2], [0], [4], [2]])).sum(),
+        lambda: [3 * randn(4, 5)]),
+    "gather_axis0_repeats": (
+        lambda a, w: (a.gather(0, torch.tensor([[1, 0, 1], [1, 1, 0]])).sin() * w).sum(),
+        lambda: [randn(2, 3), randn(2, 3)]),
+    "index_select_repeats": (
+        lambda a, w: (a.index_select(1, torch.tensor([2, 0, 2, 3])) ** 2 * w).sum(),
+        lambda: [randn(3, 4), randn(3, 4)]),
+    "stack_axes": (
+        lambda a, b, c, w: (torch.stack([a, b, c], dim=1).tanh() * w).sum() + torch.stack([a, b], dim=-1).square().sum()
+                           + (torch.stack([c, a], dim=0) * b).exp().sum(),
+        lambda: [randn(2, 3), randn(2, 3), randn(2, 3), randn(2, 3, 3)]),
 }
 
 

@@ -38,6 +38,16 @@ def k(a, b):  # R^(2x3) x R^(3x2) -> R^(2x2)
     return torch.exp(-(a @ b))
 
 
+def q(a, b, c):  # scalar of three inputs, through a 1-D matmul: R^(2x3) x R^(3x2) x R^2 -> R
+    return torch.log1p((torch.tanh(a @ b) @ c) ** 2).sum()
+
+
+va = torch.randn(2, 3, dtype=D)
+vb = torch.randn(3, 2, dtype=D)
+c2 = torch.randn(2, dtype=D)
+vc = torch.randn(2, dtype=D)
+
+
 def flat(t):
     return [float(v) for v in t.detach().reshape(-1)]
 
@@ -58,5 +68,11 @@ out = {
     "k_jacobian_a": flat(jacobian(k, (a, b))[0]),
     "k_jacobian_b": flat(jacobian(k, (a, b))[1]),
     "k_hessian_of_sum": flat(hessian(lambda a: k(a, b).sum(), a)),
+    "va": flat(va), "vb": flat(vb), "c2": flat(c2), "vc": flat(vc),
+    "h_hessian_blocks": [[flat(block) for block in row] for row in hessian(h, (a, b))],
+    "h_hvp": [flat(t) for t in hvp(h, (a, b), (va, vb))[1]],
+    "q_value": float(q(a, b, c2)),
+    "q_hessian_blocks": [[flat(block) for block in row] for row in hessian(q, (a, b, c2))],
+    "q_hvp": [flat(t) for t in hvp(q, (a, b, c2), (va, vb, vc))[1]],
 }
 print(json.dumps(out, indent=1))

@@ -219,16 +219,35 @@ public final class Functional {
      * reverse, one backward pass through the recorded gradient per element of x.
      */
     public static Tensor hessian(Fn f, Tensor x) {
-        Scope s = new Scope(x);
+        return hessian(f, new Tensor[] {x}).get(0).get(0);
+    }
+
+    /**
+     * The Hessian of a scalar f of several inputs, as blocks: {@code H.get(i).get(j)} = ∂²f/∂xᵢ∂xⱼ, of
+     * shape xᵢ.shape ++ xⱼ.shape (PyTorch's {@code hessian} with a tuple of inputs). Reverse over reverse:
+     * the gradient is recorded once, then each element of each xᵢ's gradient is differentiated with respect
+     * to every input, which gives row k of block row i. The block matrix is symmetric: H[j][i] is H[i][j]
+     * transposed.
+     */
+    public static List<List<Tensor>> hessian(Fn f, Tensor[] xs) {
+        Scope s = new Scope(xs);
         try (var on = Tape.enableGrad()) {
             Tensor y = s.scalar("hessian", f);
-            Tensor v = s.vars.get(0);
-            Tensor g = Tape.grad(y, List.of(v), Tape.options().createGraph()).get(0);
-            List<Tensor> rows = new ArrayList<>();
-            for (int k = 0; k < v.numel; k++) {
-                rows.add(Ops.reshape(Tape.grad(g, List.of(v), s.options().seed(oneHot(g, k))).get(0), 1, -1));
+            List<Tensor> g = Tape.grad(y, s.vars, Tape.options().createGraph());
+            List<List<Tensor>> blocks = new ArrayList<>();
+            for (int i = 0; i < s.vars.size(); i++) {
+                List<List<Tensor>> rows = new ArrayList<>();
+                for (Tensor x : s.vars) rows.add(new ArrayList<>());
+                Tensor gi = g.get(i);
+                for (int k = 0; k < gi.numel; k++) {
+                    List<Tensor> row = Tape.grad(gi, s.vars, s.options().seed(oneHot(gi, k)));
+                    for (int j = 0; j < row.size(); j++) rows.get(j).add(Ops.reshape(row.get(j), 1, -1));
+                }
+                List<Tensor> blockRow = new ArrayList<>();
+                for (int j = 0; j < s.vars.size(); j++) blockRow.add(assemble(rows.get(j), 0, s.vars.get(i), s.vars.get(j)));
+                blocks.add(blockRow);
             }
-            return assemble(rows, 0, v, v);
+            return blocks;
         } finally {
             s.close();
         }
@@ -239,17 +258,37 @@ public final class Functional {
      * ⟨∇f(x), v⟩, two backward passes whatever the size of x (Pearlmutter's trick, reverse over reverse).
      */
     public static ValueAndDerivative hvp(Fn f, Tensor x, Tensor v) {
-        if (!Arrays.equals(x.shape, v.shape) || x.dtype != v.dtype) {
-            throw new ShapeException("hvp: v is " + Shape.str(v.shape) + " " + v.dtype + ", x is " + Shape.str(x.shape)
-                    + " " + x.dtype + ": they must match");
+        ValueAndDerivatives r = hvp(f, new Tensor[] {x}, new Tensor[] {v});
+        return new ValueAndDerivative(r.value(), r.derivatives().get(0));
+    }
+
+    /** f's value and one derivative per input (an HVP of a function of several inputs). */
+    public record ValueAndDerivatives(Tensor value, List<Tensor> derivatives) {}
+
+    /**
+     * f(x₁, …, xₙ) and the Hessian-vector product of a scalar f of several inputs: the i-th result is
+     * Σⱼ ∂²f/∂xᵢ∂xⱼ·vⱼ, each vⱼ of its input's shape, computed as the gradient of Σⱼ ⟨∂f/∂xⱼ, vⱼ⟩ (two
+     * backward passes, no Hessian formed; PyTorch's {@code hvp} with tuples).
+     */
+    public static ValueAndDerivatives hvp(Fn f, Tensor[] xs, Tensor[] vs) {
+        if (xs.length == 0) throw new IllegalArgumentException("hvp: no inputs");
+        if (vs.length != xs.length) throw new IllegalArgumentException("hvp: " + xs.length + " inputs but " + vs.length + " vectors");
+        for (int i = 0; i < xs.length; i++) {
+            if (!Arrays.equals(xs[i].shape, vs[i].shape) || xs[i].dtype != vs[i].dtype) {
+                throw new ShapeException("hvp: v" + (xs.length == 1 ? "" : " " + i) + " is " + Shape.str(vs[i].shape) + " " + vs[i].dtype
+                        + ", x" + (xs.length == 1 ? "" : " " + i) + " is " + Shape.str(xs[i].shape) + " " + xs[i].dtype + ": they must match");
+            }
         }
-        Scope s = new Scope(x);
+        Scope s = new Scope(xs);
         try (var on = Tape.enableGrad()) {
             Tensor y = s.scalar("hvp", f);
-            Tensor var = s.vars.get(0);
-            Tensor g = Tape.grad(y, List.of(var), Tape.options().createGraph()).get(0);
-            Tensor hv = Tape.grad(Ops.sum(Ops.mul(g, v)), List.of(var), s.options()).get(0);
-            return new ValueAndDerivative(y, hv);
+            List<Tensor> g = Tape.grad(y, s.vars, Tape.options().createGraph());
+            Tensor inner = null;
+            for (int j = 0; j < xs.length; j++) {
+                Tensor term = Ops.sum(Ops.mul(g.get(j), vs[j]));
+                inner = inner == null ? term : Ops.add(inner, term);
+            }
+            return new ValueAndDerivatives(y, Tape.grad(inner, s.vars, s.options()));
         } finally {
             s.close();
         }

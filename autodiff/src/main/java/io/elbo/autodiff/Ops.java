@@ -202,7 +202,7 @@ public final class Ops {
     /** out = x converted to {@code dtype}. ∂out/∂x = 1: {@code g} converted back. */
     public static Tensor cast(Tensor x, DType dtype) {
         if (x.dtype == dtype) return x;
-        Tensor out = Tensor.fromArray(dtype, x.toDoubleArray(), x.shape);
+        Tensor out = Tensor.fromArray(dtype, x.values(), x.shape);
         return Tape.record("cast", out, (g, p) -> p.grads(() -> cast(g, x.dtype)), x);
     }
 
@@ -427,6 +427,29 @@ public final class Ops {
         return keepDims ? lse : reshape(lse, Shape.squeezed(x.shape, reduce));
     }
 
+    /**
+     * out = log softmax(x) = x − log Σ exp(x) along an axis, computed as x − m − log Σ exp(x − m) with m the
+     * max, so it is finite wherever x is. ∂out/∂x = I − softmax(x)·1ᵀ along the axis:
+     * {@code g − exp(out)·Σ g}.
+     */
+    public static Tensor logSoftmax(Tensor x, int axis) {
+        int ax = Shape.axis("logSoftmax", axis, x.rank());
+        Tensor out = constant(() -> sub(x, logSumExp(x, true, ax)));
+        out.untracked = false;
+        return Tape.record("logSoftmax", out, (g, p) -> p.grads(() -> sub(g, mul(exp(out), sum(g, true, ax)))), x);
+    }
+
+    /**
+     * out = softmax(x) = exp(x) / Σ exp(x) along an axis, computed as exp(log softmax(x)) so it never
+     * overflows. ∂outᵢ/∂xⱼ = outᵢ(δᵢⱼ − outⱼ): {@code out·(g − Σ g·out)}.
+     */
+    public static Tensor softmax(Tensor x, int axis) {
+        int ax = Shape.axis("softmax", axis, x.rank());
+        Tensor out = constant(() -> exp(logSoftmax(x, ax)));
+        out.untracked = false;
+        return Tape.record("softmax", out, (g, p) -> p.grads(() -> mul(out, sub(g, sum(mul(g, out), true, ax)))), x);
+    }
+
     /** Sums a gradient of a broadcast shape back to {@code shape}: the one place broadcasting is undone. */
     static Tensor sumToShape(Tensor g, int[] shape) {
         return Arrays.equals(g.shape, shape) ? g : sumTo(g, shape);
@@ -611,11 +634,157 @@ public final class Ops {
         return concat(axis, List.of(xs));
     }
 
+    /**
+     * The tensors, all of one shape, joined along a new axis (0 ≤ axis ≤ rank; negative counts from the
+     * end): out.shape = the shape with n inserted at {@code axis}. ∂out/∂xᵢ: the i-th slice of g along the
+     * new axis, the axis removed: {@code reshape(slice(g, axis, i, i + 1), x.shape)}.
+     */
+    public static Tensor stack(int axis, List<Tensor> xs) {
+        if (xs.isEmpty()) throw new ShapeException("stack: no tensors");
+        Tensor first = xs.get(0);
+        int ax = Shape.axis("stack", axis, first.rank() + 1);
+        int[] one = new int[first.rank() + 1];
+        for (int d = 0, s = 0; d < one.length; d++) one[d] = d == ax ? 1 : first.shape[s++];
+        for (Tensor x : xs) {
+            checkDType("stack", first, x);
+            if (!Arrays.equals(x.shape, first.shape)) {
+                throw new ShapeException("stack: " + Shape.str(first.shape) + " and " + Shape.str(x.shape) + " differ: stacked tensors need one shape");
+            }
+        }
+        Tensor out = constant(() -> concat(ax, xs.stream().map(x -> reshape(x, one)).toList()));
+        out.untracked = false;
+        Tensor[] inputs = xs.toArray(new Tensor[0]);
+        return Tape.record("stack", out, (g, p) -> {
+            Tensor[] grads = new Tensor[inputs.length];
+            for (int i = 0; i < inputs.length; i++) if (p.needs(i)) grads[i] = reshape(slice(g, ax, i, i + 1), inputs[i].shape);
+            return grads;
+        }, inputs);
+    }
+
+    /** {@link #stack(int, List)} with varargs. */
+    public static Tensor stack(int axis, Tensor... xs) {
+        return stack(axis, List.of(xs));
+    }
+
+    /**
+     * out[p] = x[flat[p]] for every position p of {@code shape}, flat a row-major position in x (NumPy's
+     * {@code take} without an axis): the one primitive of indexing. ∂out/∂x: each g[p] added back where it
+     * was taken from, so a position taken twice gets both: {@code addAt(g, flat, x.shape)}.
+     */
+    public static Tensor take(Tensor x, int[] flat, int... shape) {
+        if (flat.length != Shape.numel(shape)) {
+            throw new ShapeException("take: " + flat.length + " positions do not fill shape " + Shape.str(shape));
+        }
+        for (int f : flat) {
+            if (f < 0 || f >= x.numel) throw new ShapeException("take: position " + f + " out of range for " + Shape.str(x.shape));
+        }
+        Tensor out = Tensor.blank(x.dtype, shape);
+        Kernels<Object> k = x.dtype.kernels();
+        for (int p = 0; p < flat.length; p++) k.set(out.data(), p, k.get(x.data(), flat[p]));
+        int[] xShape = x.shape;
+        return Tape.record("take", out, (g, pass) -> pass.grads(() -> addAt(g, flat, xShape)), x);
+    }
+
+    /**
+     * out = zeros of {@code shape}, then out[flat[p]] += src[p] for every position p of src (NumPy's
+     * {@code np.add.at}): the transpose of {@link #take}. ∂out/∂src: {@code take(g, flat, src.shape)}.
+     */
+    public static Tensor addAt(Tensor src, int[] flat, int... shape) {
+        if (flat.length != src.numel) {
+            throw new ShapeException("addAt: " + flat.length + " positions for a source of " + src.numel + " elements");
+        }
+        int n = Shape.numel(shape);
+        for (int f : flat) if (f < 0 || f >= n) throw new ShapeException("addAt: position " + f + " out of range for " + Shape.str(shape));
+        Tensor out = Tensor.empty(src.dtype, shape);
+        Kernels<Object> k = src.dtype.kernels();
+        for (int p = 0; p < flat.length; p++) k.set(out.data(), flat[p], k.get(out.data(), flat[p]) + k.get(src.data(), p));
+        int[] srcShape = src.shape;
+        return Tape.record("addAt", out, (g, pass) -> pass.grads(() -> take(g, flat, srcShape)), src);
+    }
+
+    /**
+     * PyTorch's {@code gather}: out has the shape of {@code index} (a tensor of whole numbers, of x's rank,
+     * no larger than x on the other axes), and out[i, j, k] = x[i, index[i, j, k], k] for axis 1, likewise
+     * for any axis. A {@link #take} at the positions the index names, so its derivative is take's:
+     * {@code addAt(g, positions, x.shape)}, the gradient scattered back and summed where an index repeats.
+     */
+    public static Tensor gather(Tensor x, int axis, Tensor index) {
+        int ax = Shape.axis("gather", axis, x.rank());
+        if (index.rank() != x.rank()) {
+            throw new ShapeException("gather: index " + Shape.str(index.shape) + " needs the rank of x " + Shape.str(x.shape));
+        }
+        for (int d = 0; d < x.rank(); d++) {
+            if (d != ax && index.shape[d] > x.shape[d]) {
+                throw new ShapeException("gather: index " + Shape.str(index.shape) + " is larger than x " + Shape.str(x.shape)
+                        + " on axis " + d);
+            }
+        }
+        double[] idx = index.values();
+        int[] flat = new int[idx.length], xs = Shape.strides(x.shape), is = Shape.strides(index.shape);
+        for (int p = 0; p < idx.length; p++) {
+            double i = idx[p];
+            if (i != Math.rint(i) || i < 0 || i >= x.shape[ax]) {
+                throw new ShapeException("gather: index value " + i + " is not a position on axis " + axis + " of size " + x.shape[ax]);
+            }
+            int rem = p, f = 0;
+            for (int d = 0; d < is.length; d++) {
+                int c = rem / is[d];
+                rem %= is[d];
+                f += (d == ax ? (int) i : c) * xs[d];
+            }
+            flat[p] = f;
+        }
+        return take(x, flat, index.shape);
+    }
+
+    /**
+     * PyTorch's {@code index_select}: the entries {@code indices} (repeats allowed) along an axis, in that
+     * order; out.shape is x's with that axis of size indices.length. A {@link #take}, so its derivative is
+     * {@code addAt(g, positions, x.shape)}: each row's gradient summed back into the row it came from.
+     */
+    public static Tensor indexSelect(Tensor x, int axis, int... indices) {
+        int ax = Shape.axis("indexSelect", axis, x.rank());
+        int dim = x.shape[ax], inner = Shape.strides(x.shape)[ax], outer = x.numel / Math.max(1, dim * inner);
+        for (int i : indices) {
+            if (i < 0 || i >= dim) throw new ShapeException("indexSelect: index " + i + " out of range for axis " + axis + " of size " + dim);
+        }
+        int[] shape = x.shape.clone();
+        shape[ax] = indices.length;
+        int[] flat = new int[Shape.numel(shape)];
+        int p = 0;
+        for (int o = 0; o < outer; o++) {
+            for (int i : indices) {
+                for (int j = 0; j < inner; j++) flat[p++] = (o * dim + i) * inner + j;
+            }
+        }
+        return take(x, flat, shape);
+    }
+
     // ================================================================ matmul
 
-    /** Matrix product of the last two axes; leading (batch) axes broadcast. */
+    /**
+     * The matrix product as NumPy and PyTorch define it: over the last two axes, leading (batch) axes
+     * broadcast; a 1-D {@code a} is a row vector [1, k] and a 1-D {@code b} a column [k, 1], the added axis
+     * removed from the result, so vector·vector is the dot product (0-dimensional), matrix·vector a vector.
+     * A composition of {@link #reshape} and {@link #matmul(Tensor, Tensor, boolean, boolean)}, whose rules
+     * give its derivative: ∂L/∂a = g·bᵀ, ∂L/∂b = aᵀ·g, in the vectors' own shapes.
+     */
     public static Tensor matmul(Tensor a, Tensor b) {
-        return matmul(a, b, false, false);
+        if (a.rank() >= 2 && b.rank() >= 2) return matmul(a, b, false, false);
+        if (a.rank() == 0 || b.rank() == 0) {
+            throw new ShapeException("matmul: " + Shape.str(a.shape) + " x " + Shape.str(b.shape)
+                    + ": a 0-dimensional operand has no matrix product (use mul)");
+        }
+        int ka = a.shape[a.rank() - 1], kb = b.rank() == 1 ? b.shape[0] : b.shape[b.rank() - 2];
+        if (ka != kb) {
+            throw new ShapeException("matmul: " + Shape.str(a.shape) + " x " + Shape.str(b.shape) + ": inner dimensions "
+                    + ka + " and " + kb + " differ");
+        }
+        Tensor out = matmul(a.rank() == 1 ? reshape(a, 1, ka) : a, b.rank() == 1 ? reshape(b, kb, 1) : b, false, false);
+        int r = out.rank();
+        int[] shape = Arrays.copyOf(out.shape, r - (a.rank() == 1 ? 1 : 0) - (b.rank() == 1 ? 1 : 0));
+        if (a.rank() == 1 && b.rank() > 1) shape[r - 2] = out.shape[r - 1]; // the row axis of [.., 1, n] removed
+        return reshape(out, shape);
     }
 
     /**

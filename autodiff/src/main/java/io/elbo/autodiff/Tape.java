@@ -30,7 +30,10 @@ import java.util.Set;
  * handed says which inputs need a gradient (PyTorch's {@code needs_input_grad}) and whether the
  * backward pass is itself being recorded; a rule never reads thread state to find out.
  *
- * <p>Each thread has its own tape. {@link #backward} consumes the tape (as PyTorch frees its
+ * <p>Each thread has its own tape, and a recorded tensor knows which tape recorded it. A backward pass
+ * runs on the thread that recorded its output: from any other thread it is refused with one line that
+ * names both threads, and neither thread's tape is touched (a tape is not shared between threads, so
+ * walking another thread's tape while that thread records would race). {@link #backward} consumes the tape (as PyTorch frees its
  * graph) unless asked to retain it; with {@code createGraph} the vector-Jacobian products are
  * themselves recorded, so gradients can be differentiated again. Both are named, not positional:
  * {@code z.backward(Tape.options().retainGraph())}, {@code Tape.grad(z, xs, Tape.options().createGraph())}.
@@ -41,9 +44,13 @@ public final class Tape {
     private static final ThreadLocal<Tape> CURRENT = ThreadLocal.withInitial(Tape::new);
 
     private final ArrayList<Entry> entries = new ArrayList<>();
+    /** The thread this tape belongs to, named in the error when another thread back-propagates through it. */
+    private final Thread owner = Thread.currentThread();
     /** Absolute index of entries.get(0): grows when the tape is consumed, so stale tensors are detected. */
     private long base;
     private int noGradDepth;
+    /** The custom op whose rule runs now on a recorded pass: reading a variable's values as numbers is refused (null: none). */
+    private String rawReadsRefusedIn;
 
     private Tape() {}
 
@@ -171,7 +178,7 @@ public final class Tape {
     /** True when the entry that made {@code t} is still on the current tape (not consumed or cleared). */
     static boolean isLive(Tensor t) {
         Tape c = current();
-        return !t.isLeaf() && t.tapeIndex >= c.base && t.tapeIndex < c.base + c.entries.size()
+        return !t.isLeaf() && t.tape == c && t.tapeIndex >= c.base && t.tapeIndex < c.base + c.entries.size()
                 && c.entries.get((int) (t.tapeIndex - c.base)).output() == t;
     }
 
@@ -266,6 +273,7 @@ public final class Tape {
         for (Entry e : tail) {
             e.output.requiresGrad = false;
             e.output.tapeIndex = -1;
+            e.output.tape = null;
             e.output.untracked = true;
         }
         tail.clear();
@@ -289,6 +297,7 @@ public final class Tape {
         output.requiresGrad = true;
         output.untracked = false;
         output.tapeIndex = t.base + t.entries.size();
+        output.tape = t;
         t.entries.add(new Entry(op, inputs, output, rule));
         return output;
     }
@@ -312,7 +321,7 @@ public final class Tape {
             Tensor leaf = e.getKey();
             if (!leaf.isLeaf() || !leaf.requiresGrad) continue;
             Tensor g = createGraph ? e.getValue() : e.getValue().detach();
-            if (!createGraph && !handedOut.add(g.data())) g = g.copy();
+            if (!createGraph && !handedOut.add(g.data())) g = g.copyOf();
             if (leaf.grad == null) {
                 leaf.grad = g;
             } else if (createGraph) {
@@ -332,7 +341,7 @@ public final class Tape {
 
     /** Stores an intermediate's gradient (a retained pass): summed over passes, as a leaf's is. */
     private static void keepGradient(Entry e, Tensor g, Tensor[] sent) {
-        Tensor own = g.copy();
+        Tensor own = g.copyOf();
         e.output.grad = e.output.grad == null ? own : Ops.add(e.output.grad, own);
     }
 
@@ -391,10 +400,10 @@ public final class Tape {
         List<Step> steps = new ArrayList<>();
         Tape t = current();
         Map<Tensor, Tensor> grads = t.propagate("trace", output, options.seed, false, Set.of(), true,
-                (e, g, sent) -> steps.add(new Step(e, g.copy(), copies(sent))));
+                (e, g, sent) -> steps.add(new Step(e, g.copyOf(), copies(sent))));
         Map<Tensor, Tensor> leaves = new java.util.LinkedHashMap<>();
         for (Map.Entry<Tensor, Tensor> e : grads.entrySet()) {
-            if (e.getKey().isLeaf() && e.getKey().requiresGrad) leaves.put(e.getKey(), e.getValue().copy());
+            if (e.getKey().isLeaf() && e.getKey().requiresGrad) leaves.put(e.getKey(), e.getValue().copyOf());
         }
         return new BackwardTrace(output, steps, leaves);
     }
@@ -406,7 +415,7 @@ public final class Tape {
 
     private static Tensor[] copies(Tensor[] sent) {
         Tensor[] c = new Tensor[sent.length];
-        for (int i = 0; i < sent.length; i++) c[i] = sent[i] == null ? null : sent[i].copy();
+        for (int i = 0; i < sent.length; i++) c[i] = sent[i] == null ? null : sent[i].copyOf();
         return c;
     }
 
@@ -419,6 +428,17 @@ public final class Tape {
         return new IllegalStateException(caller + ": trying to backward through the graph a second time: input " + input + " of '" + op
                 + "' was made by '" + x.op + "', whose part of the tape an earlier backward pass consumed; pass"
                 + " Tape.options().retainGraph() to that pass, or detach() the tensor to treat it as a constant");
+    }
+
+    /**
+     * A backward pass on this thread met a tensor another thread's tape recorded. Each thread's tape is its
+     * own (not synchronised); walking it from here would race with its owner, and skipping it would lose
+     * every gradient behind it, so the pass is refused before anything is touched.
+     */
+    private IllegalStateException otherThread(String caller, Tape recordedBy) {
+        return new IllegalStateException(caller + ": this tensor was recorded on thread '" + recordedBy.owner.getName()
+                + "' but the backward pass runs on thread '" + owner.getName() + "': each thread has its own tape;"
+                + " back-propagate on the thread that ran the forward pass");
     }
 
     private static void checkSeed(String caller, Tensor output, Tensor seed) {
@@ -448,6 +468,7 @@ public final class Tape {
                     + " that produced it was marked with requiresGrad(true), or it was computed under noGrad()"
                     + " or by a backward pass that was not recorded (Tape.options().createGraph())");
         }
+        if (!output.isLeaf() && output.tape != this) throw otherThread(caller, output.tape);
         checkSeed(caller, output, seed);
         if (seed == null) seed = Tensor.full(1.0, output.dtype, output.shape);
         if (!output.isLeaf() && output.tapeIndex < base) {
@@ -482,13 +503,20 @@ public final class Tape {
             if (needs[j] && e.rule == null) throw new NoDerivativeException(e.op, j, e.inputs[j].shape);
         }
         Tensor[] gx = e.rule.vjp(g, new Pass(needs, createGraph));
+        if (gx != null && gx.length != needs.length) {
+            throw new IllegalStateException("the derivative rule of '" + e.op + "' returned " + gx.length + " gradients for its "
+                    + needs.length + " input" + (needs.length == 1 ? "" : "s") + ": a rule returns one gradient per input,"
+                    + " null only where pass.needs(i) is false");
+        }
         Tensor[] sent = new Tensor[needs.length];
         for (int j = 0; j < needs.length; j++) {
             if (!needs[j]) continue;
             Tensor x = e.inputs[j];
+            if (!x.isLeaf() && x.tape != this) throw otherThread(caller, x.tape);
             if (!x.isLeaf() && x.tapeIndex < base && !keep.contains(x)) throw secondTime(caller, e.op, j, x);
             sent[j] = Ops.sumToShape(checkedGradient(e, gx, j), x.shape);
-            if (createGraph && g.requiresGrad && !sent[j].requiresGrad) throw notDifferentiable(e.op);
+            if (createGraph && g.requiresGrad && !sent[j].requiresGrad) throw notDifferentiable(e.op,
+                    "it is not written with differentiable ops: its result does not depend on the incoming gradient");
             grads.merge(x, sent[j], Ops::add);
         }
         if (listener != null) listener.step(e, g, sent);
@@ -499,10 +527,48 @@ public final class Tape {
      * whose result does not depend on it: the rule was computed outside the ops (raw arrays, a kernel),
      * so differentiating it again would silently give zero.
      */
-    static IllegalStateException notDifferentiable(String op) {
-        return new IllegalStateException("the derivative rule of '" + op + "' is not written with differentiable ops"
-                + " (its result does not depend on the incoming gradient), so it cannot be differentiated again:"
-                + " second derivatives, Hessians and forward mode need a rule built from ops such as mul and div");
+    static NotDifferentiableAgain notDifferentiable(String op, String why) {
+        return new NotDifferentiableAgain("the derivative rule of '" + op + "' cannot be differentiated again (" + why
+                + "): second derivatives, Hessians and forward mode (jvp) need a rule built from ops such as mul and div");
+    }
+
+    /**
+     * The refusal of a second derivative through a rule that cannot give one: thrown by the tape and by
+     * {@link CustomOp}, and never wrapped again, since it already names the op.
+     */
+    static final class NotDifferentiableAgain extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        NotDifferentiableAgain(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Runs a custom op's rule on a recorded pass with reads of a variable's values as numbers refused
+     * ({@link Tensor#toDoubleArray()}, {@link Tensor#item()}, ...): such a value is a constant to the
+     * tape, so a gradient built from it would differentiate to a silent zero.
+     */
+    static <T> T refusingRawReads(String op, java.util.function.Supplier<T> rule) {
+        Tape t = current();
+        String before = t.rawReadsRefusedIn;
+        t.rawReadsRefusedIn = op;
+        try {
+            return rule.get();
+        } finally {
+            t.rawReadsRefusedIn = before;
+        }
+    }
+
+    /** Refuses {@code how} (a raw read of x, which requires a gradient) inside a {@link #refusingRawReads} rule. */
+    static void checkRawRead(Tensor x, String how) {
+        String op = current().rawReadsRefusedIn;
+        if (op != null) {
+            throw new NotDifferentiableAgain("the derivative rule of '" + op + "' read a tensor " + Shape.str(x.shape)
+                    + " that requires a gradient as numbers (" + how + ") while its backward pass is recorded: to the tape"
+                    + " that value is a constant, so a second derivative, Hessian or jvp through '" + op + "' would silently"
+                    + " miss its part; write the rule with ops, or declare the op onceDifferentiable()");
+        }
     }
 
     /** Input j's gradient from a rule, refused with the op's name when it is missing or of the wrong shape or dtype. */

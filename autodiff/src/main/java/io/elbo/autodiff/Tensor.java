@@ -13,7 +13,8 @@ import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
  * per element. A tensor that {@linkplain #requiresGrad() requires gradients} has every op applied
  * to it recorded on the thread's {@link Tape}; {@link #backward()} then fills {@link #grad()} of the
  * leaves. The op methods here are one-line shortcuts for {@link Ops}, where each op's forward and
- * derivative are written side by side.
+ * derivative are written side by side; each method's comment states its formula and derivative and links
+ * the rule that implements it.
  */
 public final class Tensor {
     final DType dtype;
@@ -34,6 +35,8 @@ public final class Tensor {
     String op = "leaf";
     /** Absolute position of the producing entry on the tape; -1 for a leaf. */
     long tapeIndex = -1;
+    /** The tape that recorded this tensor (the recording thread's); null for a leaf. */
+    Tape tape;
     Tensor grad;
 
     Tensor(DType dtype, int[] shape, Object data) {
@@ -248,12 +251,14 @@ public final class Tensor {
 
     /** The value of a one-element tensor. */
     public double item() {
+        if (requiresGrad) Tape.checkRawRead(this, "item()");
         if (numel != 1) throw new ShapeException("item: tensor of shape " + Shape.str(shape) + " has " + numel + " elements, not 1");
         return dtype.kernels().get(data(), 0);
     }
 
     /** The element at a multi-index. */
     public double get(int... index) {
+        if (requiresGrad) Tape.checkRawRead(this, "get(...)");
         if (index.length != shape.length) {
             throw new ShapeException("get: index of rank " + index.length + " for shape " + Shape.str(shape));
         }
@@ -280,6 +285,12 @@ public final class Tensor {
 
     /** A copy of the values as doubles, row-major. */
     public double[] toDoubleArray() {
+        if (requiresGrad) Tape.checkRawRead(this, "toDoubleArray()");
+        return values();
+    }
+
+    /** The values as doubles, for the library's own use (printing, casting): never refused. */
+    double[] values() {
         double[] out = new double[numel];
         Kernels<Object> k = dtype.kernels();
         for (int i = 0; i < numel; i++) out[i] = k.get(data(), i);
@@ -288,6 +299,7 @@ public final class Tensor {
 
     /** A copy of the values as floats, row-major. */
     public float[] toFloatArray() {
+        if (requiresGrad) Tape.checkRawRead(this, "toFloatArray()");
         float[] out = new float[numel];
         Kernels<Object> k = dtype.kernels();
         for (int i = 0; i < numel; i++) out[i] = (float) k.get(data(), i);
@@ -334,11 +346,17 @@ public final class Tensor {
         if (g.dtype != dtype || !Arrays.equals(g.shape, shape)) {
             throw new ShapeException("setGrad: gradient " + Shape.str(g.shape) + " " + g.dtype + " for a tensor " + Shape.str(shape) + " " + dtype);
         }
-        grad = g.copy();
+        grad = g.copyOf();
     }
 
     /** A new leaf with a copy of the data, not requiring gradients. */
     public Tensor copy() {
+        if (requiresGrad) Tape.checkRawRead(this, "copy()");
+        return copyOf();
+    }
+
+    /** {@link #copy()} for the library's own use (a gradient kept, a result made its own): never refused. */
+    Tensor copyOf() {
         Tensor t = empty(dtype, shape);
         System.arraycopy(data(), 0, t.data(), 0, numel);
         return t;
@@ -365,131 +383,230 @@ public final class Tensor {
     }
 
     // ---------------------------------------------------------------- op shortcuts (see Ops)
-    // Each is Ops' op of the same name with this tensor first; Ops states the formula and its derivative.
+    // Each is Ops' op of the same name with this tensor first; its comment gives the formula, the derivative
+    // and a link to the rule in Ops, where the derivative is written right under the forward.
     // A double argument is a constant of this tensor's dtype. Scalar-on-the-left forms: rsub, rdiv
     // (2 − t is t.rsub(2)); for + and · the order does not matter (t.add(1), t.mul(2)).
 
-    /** this + b (broadcasting). */
+    /**
+     * this + b (broadcasting).
+     * Derivative: ∂/∂this = 1, ∂/∂b = 1, each summed back to its shape; rule: {@link Ops#add(Tensor, Tensor)}.
+     */
     public Tensor add(Tensor b) { return Ops.add(this, b); }
-    /** this + b. */
+    /** this + b. Derivative: ∂/∂this = 1; rule: {@link Ops#add(Tensor, Tensor)}. */
     public Tensor add(double b) { return Ops.add(this, b); }
-    /** this − b (broadcasting). */
+    /** this − b (broadcasting). Derivative: ∂/∂this = 1, ∂/∂b = −1; rule: {@link Ops#sub(Tensor, Tensor)}. */
     public Tensor sub(Tensor b) { return Ops.sub(this, b); }
-    /** this − b. */
+    /** this − b. Derivative: ∂/∂this = 1; rule: {@link Ops#sub(Tensor, Tensor)}. */
     public Tensor sub(double b) { return Ops.sub(this, b); }
-    /** a − this: the scalar on the left. */
+    /** a − this: the scalar on the left. Derivative: ∂/∂this = −1; rule: {@link Ops#sub(Tensor, Tensor)}. */
     public Tensor rsub(double a) { return Ops.sub(a, this); }
-    /** this · b, elementwise (broadcasting). */
+    /**
+     * this · b, elementwise (broadcasting).
+     * Derivative: ∂/∂this = b, ∂/∂b = this; rule: {@link Ops#mul(Tensor, Tensor)}.
+     */
     public Tensor mul(Tensor b) { return Ops.mul(this, b); }
-    /** this · b. */
+    /** this · b. Derivative: ∂/∂this = b; rule: {@link Ops#mul(Tensor, Tensor)}. */
     public Tensor mul(double b) { return Ops.mul(this, b); }
-    /** this / b, elementwise (broadcasting). */
+    /**
+     * this / b, elementwise (broadcasting).
+     * Derivative: ∂/∂this = 1/b, ∂/∂b = −this/b²; rule: {@link Ops#div(Tensor, Tensor)}.
+     */
     public Tensor div(Tensor b) { return Ops.div(this, b); }
-    /** this / b. */
+    /** this / b. Derivative: ∂/∂this = 1/b; rule: {@link Ops#div(Tensor, Tensor)}. */
     public Tensor div(double b) { return Ops.div(this, b); }
-    /** a / this: the scalar on the left. */
+    /** a / this: the scalar on the left. Derivative: ∂/∂this = −a/this²; rule: {@link Ops#div(Tensor, Tensor)}. */
     public Tensor rdiv(double a) { return Ops.div(a, this); }
-    /** −this. */
+    /** −this. Derivative: ∂/∂this = −1; rule: {@link Ops#neg(Tensor)}. */
     public Tensor neg() { return Ops.neg(this); }
-    /** thisᵖ, elementwise, for a constant p. */
+    /** thisᵖ, elementwise, for a constant p. Derivative: ∂/∂this = p·thisᵖ⁻¹; rule: {@link Ops#pow(Tensor, double)}. */
     public Tensor pow(double p) { return Ops.pow(this, p); }
-    /** thisᵖ, elementwise (broadcasting). */
+    /**
+     * thisᵖ, elementwise (broadcasting).
+     * Derivative: ∂/∂this = p·thisᵖ⁻¹, ∂/∂p = thisᵖ·ln this; rule: {@link Ops#pow(Tensor, Tensor)}.
+     */
     public Tensor pow(Tensor p) { return Ops.pow(this, p); }
-    /** eˣ. */
+    /** eˣ. Derivative: d/dx = eˣ; rule: {@link Ops#exp(Tensor)}. */
     public Tensor exp() { return Ops.exp(this); }
-    /** ln x. */
+    /** ln x. Derivative: d/dx = 1/x; rule: {@link Ops#log(Tensor)}. */
     public Tensor log() { return Ops.log(this); }
-    /** ln(1 + x). */
+    /** ln(1 + x). Derivative: d/dx = 1/(1 + x); rule: {@link Ops#log1p(Tensor)}. */
     public Tensor log1p() { return Ops.log1p(this); }
-    /** √x. */
+    /** √x. Derivative: d/dx = 1/(2√x); rule: {@link Ops#sqrt(Tensor)}. */
     public Tensor sqrt() { return Ops.sqrt(this); }
-    /** |x|. */
+    /** |x|. Derivative: d/dx = sign(x), 0 at 0; rule: {@link Ops#abs(Tensor)}. */
     public Tensor abs() { return Ops.abs(this); }
-    /** x². */
+    /** x², as x·x. Derivative: d/dx = 2x, by mul's rule; rule: {@link Ops#mul(Tensor, Tensor)}. */
     public Tensor square() { return Ops.square(this); }
-    /** max(x, 0). */
+    /** max(x, 0). Derivative: d/dx = [x > 0], so 0 at 0; rule: {@link Ops#relu(Tensor)}. */
     public Tensor relu() { return Ops.relu(this); }
-    /** σ(x) = 1/(1 + e⁻ˣ). */
+    /** Σ(x) = 1/(1 + e⁻ˣ). Derivative: d/dx = σ(x)(1 − σ(x)); rule: {@link Ops#sigmoid(Tensor)}. */
     public Tensor sigmoid() { return Ops.sigmoid(this); }
-    /** tanh x. */
+    /** Tanh x. Derivative: d/dx = 1 − tanh²x; rule: {@link Ops#tanh(Tensor)}. */
     public Tensor tanh() { return Ops.tanh(this); }
-    /** sin x. */
+    /** Sin x. Derivative: d/dx = cos x; rule: {@link Ops#sin(Tensor)}. */
     public Tensor sin() { return Ops.sin(this); }
-    /** cos x. */
+    /** Cos x. Derivative: d/dx = −sin x; rule: {@link Ops#cos(Tensor)}. */
     public Tensor cos() { return Ops.cos(this); }
-    /** ln(1 + eˣ). */
+    /** ln(1 + eˣ), never overflowing. Derivative: d/dx = σ(x); rule: {@link Ops#softplus(Tensor)}. */
     public Tensor softplus() { return Ops.softplus(this); }
-    /** ln σ(x). */
+    /**
+     * ln σ(x) = −softplus(−x).
+     * Derivative: d/dx = 1 − σ(x) = σ(−x), by the rules of neg and softplus; rule: {@link Ops#softplus(Tensor)}.
+     */
     public Tensor logSigmoid() { return Ops.logSigmoid(this); }
-    /** min(max(x, lo), hi). */
+    /** min(max(x, lo), hi). Derivative: d/dx = [lo ≤ x ≤ hi]; rule: {@link Ops#clamp(Tensor, double, double)}. */
     public Tensor clamp(double lo, double hi) { return Ops.clamp(this, lo, hi); }
 
-    /** [this &gt; b] as 1/0 values (a constant). */
+    /** [this &gt; b] as 1/0 values: a constant, so no gradient flows through it; see {@link Ops#gt(Tensor, Tensor)}. */
     public Tensor gt(Tensor b) { return Ops.gt(this, b); }
-    /** [this &gt; b]. */
+    /** [this &gt; b] as 1/0 values: a constant, so no gradient flows through it; see {@link Ops#gt(Tensor, Tensor)}. */
     public Tensor gt(double b) { return Ops.gt(this, Ops.scalarLike(b, this)); }
-    /** [this ≥ b] as 1/0 values (a constant). */
+    /** [this ≥ b] as 1/0 values: a constant, so no gradient flows through it; see {@link Ops#ge(Tensor, Tensor)}. */
     public Tensor ge(Tensor b) { return Ops.ge(this, b); }
-    /** [this ≥ b]. */
+    /** [this ≥ b] as 1/0 values: a constant, so no gradient flows through it; see {@link Ops#ge(Tensor, Tensor)}. */
     public Tensor ge(double b) { return Ops.ge(this, Ops.scalarLike(b, this)); }
-    /** [this &lt; b] as 1/0 values (a constant). */
+    /** [this &lt; b] as 1/0 values: a constant, so no gradient flows through it; see {@link Ops#lt(Tensor, Tensor)}. */
     public Tensor lt(Tensor b) { return Ops.lt(this, b); }
-    /** [this &lt; b]. */
+    /** [this &lt; b] as 1/0 values: a constant, so no gradient flows through it; see {@link Ops#lt(Tensor, Tensor)}. */
     public Tensor lt(double b) { return Ops.lt(this, Ops.scalarLike(b, this)); }
-    /** [this ≤ b] as 1/0 values (a constant). */
+    /** [this ≤ b] as 1/0 values: a constant, so no gradient flows through it; see {@link Ops#le(Tensor, Tensor)}. */
     public Tensor le(Tensor b) { return Ops.le(this, b); }
-    /** [this ≤ b]. */
+    /** [this ≤ b] as 1/0 values: a constant, so no gradient flows through it; see {@link Ops#le(Tensor, Tensor)}. */
     public Tensor le(double b) { return Ops.le(this, Ops.scalarLike(b, this)); }
-    /** [this = b] as 1/0 values (a constant). */
+    /** [this = b] as 1/0 values: a constant, so no gradient flows through it; see {@link Ops#eq(Tensor, Tensor)}. */
     public Tensor eq(Tensor b) { return Ops.eq(this, b); }
-    /** [this = b]. */
+    /** [this = b] as 1/0 values: a constant, so no gradient flows through it; see {@link Ops#eq(Tensor, Tensor)}. */
     public Tensor eq(double b) { return Ops.eq(this, Ops.scalarLike(b, this)); }
-    /** this where {@code condition} ≠ 0, else {@code other} (PyTorch's {@code x.where(cond, y)}); see {@link Ops#where}. */
+    /**
+     * this where {@code condition} ≠ 0, else {@code other} (PyTorch's {@code x.where(cond, y)}).
+     * Derivative: ∂/∂this = [condition], ∂/∂other = [¬condition]; rule: {@link Ops#where(Tensor, Tensor, Tensor)}.
+     */
     public Tensor where(Tensor condition, Tensor other) { return Ops.where(condition, this, other); }
-    /** this where {@code condition} ≠ 0, else the constant {@code other}. */
+    /**
+     * this where {@code condition} ≠ 0, else the constant {@code other}.
+     * Derivative: ∂/∂this = [condition]; rule: {@link Ops#where(Tensor, Tensor, Tensor)}.
+     */
     public Tensor where(Tensor condition, double other) { return Ops.where(condition, this, Ops.scalarLike(other, this)); }
 
-    /** Σ of all elements, a 0-dimensional tensor. */
+    /**
+     * Σ of all elements, a 0-dimensional tensor.
+     * Derivative: ∂/∂xᵢ = 1: the gradient is expanded back; rule: {@link Ops#sum(Tensor, boolean, int...)}.
+     */
     public Tensor sum() { return Ops.sum(this); }
-    /** Σ over the given axes, which are removed. */
+    /**
+     * Σ over the given axes, which are removed.
+     * Derivative: ∂/∂xᵢ = 1: the gradient is expanded back; rule: {@link Ops#sum(Tensor, boolean, int...)}.
+     */
     public Tensor sum(int... axes) { return Ops.sum(this, axes); }
-    /** Σ over the given axes (all when none), kept as size 1 when {@code keepDims}. */
+    /**
+     * Σ over the given axes (all when none), kept as size 1 when {@code keepDims}.
+     * Derivative: ∂/∂xᵢ = 1: the gradient is expanded back; rule: {@link Ops#sum(Tensor, boolean, int...)}.
+     */
     public Tensor sum(boolean keepDims, int... axes) { return Ops.sum(this, keepDims, axes); }
-    /** The mean of all elements. */
+    /**
+     * The mean of all elements.
+     * Derivative: ∂/∂xᵢ = 1/n, by the rules of sum and mul; rule: {@link Ops#mean(Tensor, boolean, int...)}.
+     */
     public Tensor mean() { return Ops.mean(this); }
-    /** The mean over the given axes, which are removed. */
+    /**
+     * The mean over the given axes, which are removed.
+     * Derivative: ∂/∂xᵢ = 1/n, by the rules of sum and mul; rule: {@link Ops#mean(Tensor, boolean, int...)}.
+     */
     public Tensor mean(int... axes) { return Ops.mean(this, axes); }
-    /** The mean over the given axes (all when none), kept as size 1 when {@code keepDims}. */
+    /**
+     * The mean over the given axes (all when none), kept as size 1 when {@code keepDims}.
+     * Derivative: ∂/∂xᵢ = 1/n, by the rules of sum and mul; rule: {@link Ops#mean(Tensor, boolean, int...)}.
+     */
     public Tensor mean(boolean keepDims, int... axes) { return Ops.mean(this, keepDims, axes); }
-    /** The largest element. */
+    /**
+     * The largest element.
+     * Derivative: ∂/∂xᵢ = [xᵢ = max] / (number of ties); rule: {@link Ops#max(Tensor, boolean, int...)}.
+     */
     public Tensor max() { return Ops.max(this); }
-    /** The maximum over the given axes, which are removed. */
+    /**
+     * The maximum over the given axes, which are removed.
+     * Derivative: ∂/∂xᵢ = [xᵢ = max] / (number of ties); rule: {@link Ops#max(Tensor, boolean, int...)}.
+     */
     public Tensor max(int... axes) { return Ops.max(this, axes); }
-    /** The maximum over the given axes (all when none), kept as size 1 when {@code keepDims}. */
+    /**
+     * The maximum over the given axes (all when none), kept as size 1 when {@code keepDims}.
+     * Derivative: ∂/∂xᵢ = [xᵢ = max] / (number of ties); rule: {@link Ops#max(Tensor, boolean, int...)}.
+     */
     public Tensor max(boolean keepDims, int... axes) { return Ops.max(this, keepDims, axes); }
-    /** log Σ exp of all elements. */
+    /**
+     * log Σ exp of all elements.
+     * Derivative: ∂/∂xᵢ = softmax(x)ᵢ, by the rules of its composition; rule: {@link Ops#logSumExp(Tensor, boolean, int...)}.
+     */
     public Tensor logSumExp() { return Ops.logSumExp(this); }
-    /** log Σ exp over the given axes, which are removed. */
+    /**
+     * log Σ exp over the given axes, which are removed.
+     * Derivative: ∂/∂xᵢ = softmax(x)ᵢ along the axes; rule: {@link Ops#logSumExp(Tensor, boolean, int...)}.
+     */
     public Tensor logSumExp(int... axes) { return Ops.logSumExp(this, axes); }
-    /** log Σ exp over the given axes (all when none), kept as size 1 when {@code keepDims}. */
+    /**
+     * log Σ exp over the given axes (all when none), kept as size 1 when {@code keepDims}.
+     * Derivative: ∂/∂xᵢ = softmax(x)ᵢ along the axes; rule: {@link Ops#logSumExp(Tensor, boolean, int...)}.
+     */
     public Tensor logSumExp(boolean keepDims, int... axes) { return Ops.logSumExp(this, keepDims, axes); }
 
-    /** The matrix product over the last two axes. */
+    /**
+     * The matrix product over the last two axes (batch axes broadcast; a 1-D operand is a vector, as in NumPy).
+     * Derivative: ∂L/∂this = g·bᵀ, ∂L/∂b = thisᵀ·g; rule: {@link Ops#matmul(Tensor, Tensor, boolean, boolean)}.
+     */
     public Tensor matmul(Tensor b) { return Ops.matmul(this, b); }
-    /** The transpose: axes reversed (for a matrix, rows and columns swapped), as NumPy's {@code .T}. */
+    /**
+     * The transpose: axes reversed (for a matrix, rows and columns swapped), as NumPy's {@code .T}.
+     * Derivative: the gradient transposed back; rule: {@link Ops#permute(Tensor, int...)}.
+     */
     public Tensor T() { return Ops.T(this); }
-    /** Two axes swapped. */
+    /** Two axes swapped. Derivative: the gradient swapped back; rule: {@link Ops#permute(Tensor, int...)}. */
     public Tensor transpose(int axis0, int axis1) { return Ops.transpose(this, axis0, axis1); }
-    /** Axes reordered: out.shape[i] = shape[perm[i]]. */
+    /**
+     * Axes reordered: out.shape[i] = shape[perm[i]].
+     * Derivative: the gradient permuted by perm⁻¹; rule: {@link Ops#permute(Tensor, int...)}.
+     */
     public Tensor permute(int... perm) { return Ops.permute(this, perm); }
-    /** The same elements in a new shape (one size may be −1). */
+    /**
+     * The same elements in a new shape (one size may be −1).
+     * Derivative: the gradient reshaped back; rule: {@link Ops#reshape(Tensor, int...)}.
+     */
     public Tensor reshape(int... newShape) { return Ops.reshape(this, newShape); }
-    /** Broadcast to a larger shape. */
+    /**
+     * Broadcast to a larger shape.
+     * Derivative: the gradient summed back to this shape; rule: {@link Ops#expand(Tensor, int...)}.
+     */
     public Tensor expand(int... newShape) { return Ops.expand(this, newShape); }
-    /** The elements start ≤ i &lt; end along an axis. */
+    /**
+     * The elements start ≤ i &lt; end along an axis.
+     * Derivative: the gradient padded back with zeros; rule: {@link Ops#slice(Tensor, int, int, int)}.
+     */
     public Tensor slice(int axis, int start, int end) { return Ops.slice(this, axis, start, end); }
-    /** Converted to another dtype. */
+    /**
+     * Converted to another dtype.
+     * Derivative: d/dx = 1: the gradient converted back; rule: {@link Ops#cast(Tensor, DType)}.
+     */
     public Tensor to(DType target) { return Ops.cast(this, target); }
+    /**
+     * Softmax along an axis: exp(x)/Σ exp(x).
+     * Derivative: ∂outᵢ/∂xⱼ = outᵢ(δᵢⱼ − outⱼ); rule: {@link Ops#softmax(Tensor, int)}.
+     */
+    public Tensor softmax(int axis) { return Ops.softmax(this, axis); }
+    /**
+     * log softmax along an axis: x − log Σ exp(x).
+     * Derivative: ∂outᵢ/∂xⱼ = δᵢⱼ − softmax(x)ⱼ; rule: {@link Ops#logSoftmax(Tensor, int)}.
+     */
+    public Tensor logSoftmax(int axis) { return Ops.logSoftmax(this, axis); }
+    /**
+     * PyTorch's gather: out[i, j] = this[i, index[i, j]] along axis 1, likewise for any axis.
+     * Derivative: the gradient added back at the gathered positions (summed where an index repeats); rule: {@link Ops#take(Tensor, int[], int...)}.
+     */
+    public Tensor gather(int axis, Tensor index) { return Ops.gather(this, axis, index); }
+    /**
+     * The entries {@code indices} along an axis, in that order (PyTorch's index_select).
+     * Derivative: the gradient added back into the rows it came from; rule: {@link Ops#take(Tensor, int[], int...)}.
+     */
+    public Tensor indexSelect(int axis, int... indices) { return Ops.indexSelect(this, axis, indices); }
 
     // ---------------------------------------------------------------- printing
 
@@ -504,7 +621,7 @@ public final class Tensor {
      */
     @Override
     public String toString() {
-        double[] v = toDoubleArray();
+        double[] v = values();
         boolean summarise = numel > SUMMARY_THRESHOLD;
         boolean integral = true;
         double maxAbs = 0, minAbs = Double.POSITIVE_INFINITY;

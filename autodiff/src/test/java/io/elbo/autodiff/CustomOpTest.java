@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -71,5 +72,105 @@ class CustomOpTest {
         assertTrue(x.isLeaf(), "the input stays a leaf");
         y.mul(3).sum().backward();
         assertArrayEquals(new double[] {3, 3}, x.grad().toDoubleArray());
+    }
+
+    /** square(x) = x², its rule g·2x with 2x read as numbers: right to first order, a constant to the tape. */
+    static final CustomOp MIXED_SQUARE = CustomOp.of("mixedSquare", in -> in[0].square(), (g, out, x, pass) -> pass.grads(() -> {
+        double[] twoX = x[0].toDoubleArray();
+        for (int i = 0; i < twoX.length; i++) twoX[i] *= 2;
+        return g.mul(Tensor.of(twoX, x[0].shape()));
+    }));
+
+    @Test
+    void aRuleThatMixesOpsWithValuesReadAsNumbersIsRightToFirstOrderAndRefusedNamingTheOpForTheSecond() {
+        Tensor x = Tensor.of(1.0, -2.0, 3.0);
+        Fn f = in -> MIXED_SQUARE.apply(in[0]).sum();
+        assertArrayEquals(new double[] {2, -4, 6}, Functional.grad(f, x).get(0).toDoubleArray(), "first order");
+        GradCheck.of("mixedSquare", f).check(x);
+        for (org.junit.jupiter.api.function.Executable second : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> Functional.hessian(f, x),
+                () -> Functional.hvp(f, x, Tensor.of(1.0, 0.0, 0.0)),
+                () -> Functional.jvp(in -> MIXED_SQUARE.apply(in[0]), x, Tensor.of(1.0, 0.0, 0.0)),
+                () -> Functional.grad(in -> Functional.grad(f, in[0]).get(0).sum(), x))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, second);
+            assertEquals("the derivative rule of 'mixedSquare' read a tensor [3] that requires a gradient as numbers"
+                    + " (toDoubleArray()) while its backward pass is recorded: to the tape that value is a constant, so a"
+                    + " second derivative, Hessian or jvp through 'mixedSquare' would silently miss its part; write the rule"
+                    + " with ops, or declare the op onceDifferentiable()", e.getMessage());
+            Tape.clear();
+        }
+    }
+
+    @Test
+    void aOnceDifferentiableOpGivesFirstDerivativesAndRefusesEverySecondOrderTransformNamingTheOp() {
+        CustomOp once = MIXED_SQUARE.onceDifferentiable();
+        assertTrue(once.isOnceDifferentiable() && !MIXED_SQUARE.isOnceDifferentiable(), "a new op; the original is unchanged");
+        Tensor x = Tensor.of(1.0, -2.0, 3.0);
+        Fn f = in -> once.apply(in[0]).sum();
+        assertArrayEquals(new double[] {2, -4, 6}, Functional.grad(f, x).get(0).toDoubleArray());
+        GradCheck.of("once", f).check(x);
+        // A recorded pass that is never differentiated again is fine: its values are the gradient.
+        Tensor v = x.copy().variable();
+        List<Tensor> g = Tape.grad(once.apply(v).sum(), List.of(v), Tape.options().createGraph());
+        assertArrayEquals(new double[] {2, -4, 6}, g.get(0).toDoubleArray());
+        Tape.clear();
+        for (org.junit.jupiter.api.function.Executable second : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> Functional.hessian(f, x),
+                () -> Functional.hvp(f, x, Tensor.of(0.0, 1.0, 0.0)),
+                () -> Functional.jvp(in -> once.apply(in[0]), x, Tensor.of(0.0, 1.0, 0.0)),
+                () -> GradCheck.of("once", f).secondOrder(true).check(x))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, second);
+            assertEquals("the derivative rule of 'mixedSquare' cannot be differentiated again (it is declared"
+                    + " onceDifferentiable()): second derivatives, Hessians and forward mode (jvp) need a rule built from ops"
+                    + " such as mul and div", e.getMessage());
+            Tape.clear();
+        }
+    }
+
+    @Test
+    void aRuleReturningMoreOrFewerGradientsThanTheOpHasInputsIsRefusedNamingTheOp() {
+        CustomOp extra = CustomOp.of("extra", in -> in[0].exp(), (g, out, x, pass) -> new Tensor[] {g.mul(out), g});
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> extra.apply(Tensor.of(1.0, 2.0).variable()).sum().backward());
+        assertEquals("the derivative rule of 'extra' returned 2 gradients for its 1 input: a rule returns one gradient per"
+                + " input, null only where pass.needs(i) is false", e.getMessage());
+        Tape.clear();
+        CustomOp fewer = CustomOp.of("fewer", in -> in[0].mul(in[1]), (g, out, x, pass) -> new Tensor[] {g.mul(x[1])});
+        Tensor a = Tensor.of(1.0, 2.0).variable(), b = Tensor.of(3.0, 4.0);
+        IllegalStateException f = assertThrows(IllegalStateException.class, () -> fewer.apply(a, b).sum().backward());
+        assertEquals("the derivative rule of 'fewer' returned 1 gradients for its 2 inputs: a rule returns one gradient per"
+                + " input, null only where pass.needs(i) is false", f.getMessage());
+    }
+
+    @Test
+    void anExceptionInsideARuleOrAForwardIsWrappedInOneThatNamesTheOp() {
+        CustomOp broken = CustomOp.of("broken", in -> in[0].exp(), (g, out, x, pass) -> {
+            throw new ArithmeticException("/ by zero");
+        });
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> broken.apply(Tensor.of(1.0).variable()).sum().backward());
+        assertEquals("the derivative rule of 'broken' threw ArithmeticException: / by zero", e.getMessage());
+        assertTrue(e.getCause() instanceof ArithmeticException, "the original is the cause");
+        Tape.clear();
+        CustomOp misshapen = CustomOp.of("misshapen", in -> in[0].exp(),
+                (g, out, x, pass) -> pass.grads(() -> g.add(Tensor.zeros(DType.FLOAT64, 5))));
+        IllegalStateException s = assertThrows(IllegalStateException.class,
+                () -> misshapen.apply(Tensor.of(1.0, 2.0).variable()).sum().backward());
+        assertEquals("the derivative rule of 'misshapen' threw ShapeException: add: [2] and [5]: cannot broadcast"
+                + " (dimension 2 vs 5)", s.getMessage());
+        Tape.clear();
+        CustomOp badForward = CustomOp.of("badForward", in -> in[0].reshape(3), (g, out, x, pass) -> pass.grads(() -> g));
+        IllegalStateException m = assertThrows(IllegalStateException.class, () -> badForward.apply(Tensor.of(1.0, 2.0).variable()));
+        assertTrue(m.getMessage().startsWith("the forward of 'badForward' threw ShapeException: reshape"), m.getMessage());
+    }
+
+    @Test
+    void readingAVariableAsNumbersIsAllowedOutsideARecordedPass() {
+        Tensor x = Tensor.of(1.0, 2.0).variable();
+        Tensor y = MIXED_SQUARE.apply(x);
+        assertArrayEquals(new double[] {1, 2}, x.toDoubleArray());
+        assertEquals(4.0, y.get(1));
+        y.sum().backward();
+        assertArrayEquals(new double[] {2, 4}, x.grad().toDoubleArray());
     }
 }

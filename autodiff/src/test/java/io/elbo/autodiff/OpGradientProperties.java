@@ -352,6 +352,21 @@ class OpGradientProperties {
         }
     }
 
+    /** A weight of x's shape, 1..n, so a sum of softmax (always 1) is not what is checked. */
+    static Tensor ramp(Tensor x) {
+        return Tensor.arange(1, 1 + x.numel(), 1, DType.FLOAT64).reshape(x.shape());
+    }
+
+    @Property(tries = 60)
+    void softmaxAndLogSoftmaxGradientsMatchCentralDifferencesToSecondOrderAlongEveryAxis(@ForAll("rank1to3") Tensor x) {
+        coverShapes(x);
+        for (int axis = -x.rank(); axis < x.rank(); axis++) {
+            int ax = axis;
+            check("softmax axis " + ax, true, in -> in[0].softmax(ax).mul(ramp(x)), x);
+            check("logSoftmax axis " + ax, true, in -> in[0].logSoftmax(ax).mul(ramp(x)), x);
+        }
+    }
+
     // ------------------------------------------------------------------ movement
 
     @Property(tries = 60)
@@ -397,6 +412,51 @@ class OpGradientProperties {
         check("concat", false, in -> Ops.concat(axis, in[0], in[1], in[0]).square(), x, y2);
     }
 
+    @Property(tries = 60)
+    void stackGradientMatchesCentralDifferencesAlongEveryNewAxis(@ForAll("wide20") Tensor x, @ForAll("wide20") Tensor y) {
+        coverShapesAndScalars(x, y);
+        Tensor y2 = Tensor.of(Arrays.copyOf(y.toDoubleArray(), x.numel()), x.shape);
+        for (int axis = -x.rank() - 1; axis <= x.rank(); axis++) {
+            int ax = axis;
+            check("stack axis " + ax, true, in -> {
+                Tensor three = Ops.stack(ax, in[0], in[1], in[0]).square(), two = Ops.stack(ax, in[1], in[0]);
+                return three.mul(ramp(three)).sum().add(two.mul(ramp(two)).sum());
+            }, x, y2);
+        }
+    }
+
+    @Provide Arbitrary<Tensor[]> gatherCases() {
+        return tensors(shapes(1, 3), wide(20)).flatMap(x -> uniform(0, x.rank() - 1).flatMap(axis -> {
+            int[] is = x.shape.clone();
+            for (int d = 0; d < is.length; d++) if (d != axis) is[d] = Math.max(1, is[d] - (d % 2));
+            is[axis] = 1 + (x.shape[axis] + 1) % 4; // also larger than the axis: indices repeat
+            return uniform(0, x.shape[axis] - 1).list().ofSize(Shape.numel(is)).map(v -> new Tensor[] {
+                    x, Tensor.of(v.stream().mapToDouble(Integer::doubleValue).toArray(), is), Tensor.scalar(axis)});
+        }));
+    }
+
+    @Property(tries = 80)
+    void gatherGradientMatchesCentralDifferencesWithRepeatedIndices(@ForAll("gatherCases") Tensor[] xia) {
+        Tensor x = xia[0], index = xia[1];
+        int axis = (int) xia[2].item();
+        coverShapes(x);
+        boolean repeats = java.util.Arrays.stream(index.toDoubleArray()).distinct().count() < index.numel();
+        Statistics.label("an index repeats").collect(repeats);
+        Statistics.label("an index repeats").coverage(c -> c.check(true).count(n -> n > 0));
+        check("gather axis " + axis, true, in -> in[0].gather(axis, index).square().mul(ramp(index)), x);
+    }
+
+    @Property(tries = 60)
+    void indexSelectTakeAndAddAtGradientsMatchCentralDifferences(@ForAll("rank1to3") Tensor x, @ForAll("fractions") double f) {
+        coverShapes(x);
+        int axis = (int) (f * x.rank()), dim = x.shape[axis];
+        int[] indices = {dim - 1, 0, dim - 1, (int) (f * dim)};
+        check("indexSelect axis " + axis, true, in -> in[0].indexSelect(axis, indices).square(), x);
+        int[] flat = {x.numel() - 1, 0, (int) (f * x.numel()), x.numel() - 1};
+        check("take", true, in -> Ops.take(in[0], flat, 2, 2).square().mul(Tensor.of(1.0, -2.0)), x);
+        check("addAt", true, in -> Ops.addAt(in[0].reshape(-1).slice(0, 0, 1).expand(4), flat, x.shape()).square().mul(ramp(x)), x);
+    }
+
     // ------------------------------------------------------------------ matmul
 
     @Provide Arbitrary<Tensor[]> matmulPairs() {
@@ -427,6 +487,30 @@ class OpGradientProperties {
         Statistics.label("batched").collect(abl[0].rank() > 2 || abl[1].rank() > 2);
         Statistics.label("batched").coverage(c -> c.check(true).count(n -> n > 0));
         check("matmul", true, in -> Ops.matmul(in[0], in[1], ta, tb), abl[0], abl[1]);
+    }
+
+    /** A vector and a matrix, batched or not, in either order, or two vectors. */
+    @Provide Arbitrary<Tensor[]> vectorMatmulPairs() {
+        Arbitrary<Integer> d = uniform(1, 4);
+        Arbitrary<int[]> batch = Arbitraries.of(new int[0], new int[] {2}, new int[] {3, 1});
+        return Combinators.combine(d, d, batch, uniform(0, 2)).flatAs((k, n, b, kind) -> {
+            int[] vs = {k}, ms = concat(b, kind == 1 ? new int[] {n, k} : new int[] {k, n});
+            int[] as = kind == 0 ? vs : kind == 1 ? ms : vs, bs = kind == 0 ? ms : vs;
+            return Combinators.combine(tensors(Arbitraries.just(as), wide(3)), tensors(Arbitraries.just(bs), wide(3)))
+                    .as((a, bb) -> new Tensor[] {a, bb});
+        });
+    }
+
+    @Property(tries = 80)
+    void matmulWithVectorsGradientMatchesCentralDifferences(@ForAll("vectorMatmulPairs") Tensor[] ab) {
+        String kind = ab[0].rank() == 1 && ab[1].rank() == 1 ? "vector·vector" : ab[0].rank() == 1 ? "vector·matrix" : "matrix·vector";
+        Statistics.label("kind").collect(kind);
+        Statistics.label("kind").coverage(c -> {
+            c.check("vector·vector").count(n -> n > 0);
+            c.check("vector·matrix").count(n -> n > 0);
+            c.check("matrix·vector").count(n -> n > 0);
+        });
+        check("matmul " + kind, true, in -> in[0].matmul(in[1]).square(), ab);
     }
 
     // ------------------------------------------------------------------ fused ops

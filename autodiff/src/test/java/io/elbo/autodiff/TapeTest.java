@@ -255,4 +255,82 @@ class TapeTest {
         assertTrue(e.getMessage().contains("'exp'"), e.getMessage());
         assertSame(DType.FLOAT64, y.detach().dtype());
     }
+
+    /** Runs {@code body} on a new thread named {@code name} and waits for it, rethrowing what it threw. */
+    private static void onThread(String name, Runnable body) throws InterruptedException {
+        Throwable[] thrown = new Throwable[1];
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                thrown[0] = e;
+            }
+        }, name);
+        t.start();
+        t.join();
+        if (thrown[0] instanceof RuntimeException r) throw r;
+        if (thrown[0] instanceof Error e) throw e;
+    }
+
+    @Test
+    void backwardOnAnotherThreadIsRefusedNamingBothThreadsAndLeavesBothTapesIntact() throws InterruptedException {
+        // The worker records y = x·x and keeps its tape; the main thread has a tape of its own with one entry.
+        Tensor x = Tensor.of(1.0, 2.0, 3.0).variable();
+        Tensor[] y = new Tensor[1];
+        int[] workerSize = new int[1];
+        Tensor mine = Tensor.of(4.0).variable();
+        Tensor z = mine.mul(mine).sum();
+        int mainSize = Tape.size();
+        onThread("worker-1", () -> {
+            y[0] = x.mul(x).sum();
+            workerSize[0] = Tape.size();
+        });
+        assertEquals(2, workerSize[0]);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> y[0].backward());
+        assertEquals("backward: this tensor was recorded on thread 'worker-1' but the backward pass runs on thread '"
+                + Thread.currentThread().getName() + "': each thread has its own tape; back-propagate on the thread"
+                + " that ran the forward pass", e.getMessage());
+        assertNull(x.grad(), "nothing was accumulated");
+        assertEquals(mainSize, Tape.size(), "this thread's tape is untouched");
+        z.backward();
+        assertEquals(8.0, mine.grad().item(), "and its own backward still works");
+
+        // The same from a thread whose tape is empty (it used to end in an IndexOutOfBoundsException).
+        onThread("worker-2", () -> {
+            IllegalStateException f = assertThrows(IllegalStateException.class, () -> Tape.grad(y[0], x));
+            assertTrue(f.getMessage().startsWith("grad: this tensor was recorded on thread 'worker-1' but the backward"
+                    + " pass runs on thread 'worker-2'"), f.getMessage());
+        });
+    }
+
+    @Test
+    void aTapeIsPerThreadAndATensorKnowsItsOwn_eachThreadBackPropagatesItsOwnRecord() throws InterruptedException {
+        Tensor x = Tensor.of(1.0, 2.0, 3.0).variable();
+        Tensor w = Tensor.of(1.0, -1.0, 2.0).variable();
+        Tensor mainLoss = x.mul(w).sum();
+        double[][] workerGrad = new double[1][];
+        onThread("worker-3", () -> {
+            Tensor v = Tensor.of(1.0, 2.0, 3.0).variable();
+            v.mul(v).mul(v).sum().backward();
+            workerGrad[0] = v.grad().toDoubleArray();
+            assertEquals(0, Tape.size());
+        });
+        assertArrayEquals(new double[] {3, 12, 27}, workerGrad[0]);
+        assertEquals(2, Tape.size(), "the worker's pass left this thread's tape alone");
+        mainLoss.backward();
+        assertArrayEquals(new double[] {1, -1, 2}, x.grad().toDoubleArray());
+    }
+
+    @Test
+    void aPassThatMeetsAnIntermediateRecordedOnAnotherThreadIsRefusedBeforeAnyGradientIsAccumulated() throws InterruptedException {
+        Tensor x = Tensor.of(1.0, 2.0).variable();
+        Tensor[] h = new Tensor[1];
+        onThread("worker-4", () -> h[0] = x.exp());
+        Tensor w = Tensor.of(3.0, 4.0).variable();
+        Tensor loss = h[0].mul(w).sum();
+        IllegalStateException e = assertThrows(IllegalStateException.class, loss::backward);
+        assertTrue(e.getMessage().contains("recorded on thread 'worker-4'"), e.getMessage());
+        assertNull(w.grad(), "no leaf got a partial gradient");
+        assertEquals(2, Tape.size(), "the tape was not consumed");
+    }
 }

@@ -43,8 +43,20 @@ class TensorTest {
                 assertThrows(ShapeException.class, () -> x.expand(3, 3)).getMessage());
         assertEquals("concat: [2, 3] and [3, 3] differ outside axis 1",
                 assertThrows(ShapeException.class, () -> Ops.concat(1, x, Tensor.zeros(DType.FLOAT64, 3, 3))).getMessage());
+        assertEquals("matmul: [3] x [2, 2]: inner dimensions 3 and 2 differ",
+                assertThrows(ShapeException.class, () -> Tensor.zeros(DType.FLOAT64, 3).matmul(Tensor.zeros(DType.FLOAT64, 2, 2))).getMessage());
+        assertEquals("matmul: [] x [3]: a 0-dimensional operand has no matrix product (use mul)",
+                assertThrows(ShapeException.class, () -> Tensor.scalar(1).matmul(Tensor.zeros(DType.FLOAT64, 3))).getMessage());
         assertEquals("matmul: [3] x [3, 2]: both operands need at least 2 dimensions",
-                assertThrows(ShapeException.class, () -> Tensor.zeros(DType.FLOAT64, 3).matmul(Tensor.zeros(DType.FLOAT64, 3, 2))).getMessage());
+                assertThrows(ShapeException.class, () -> Ops.matmul(Tensor.zeros(DType.FLOAT64, 3), Tensor.zeros(DType.FLOAT64, 3, 2), true, false)).getMessage());
+        assertEquals("stack: [2, 3] and [3, 3] differ: stacked tensors need one shape",
+                assertThrows(ShapeException.class, () -> Ops.stack(0, x, Tensor.zeros(DType.FLOAT64, 3, 3))).getMessage());
+        assertEquals("gather: index value 3.0 is not a position on axis 1 of size 3",
+                assertThrows(ShapeException.class, () -> x.gather(1, Tensor.of(new double[] {0, 3}, 2, 1))).getMessage());
+        assertEquals("gather: index value 0.5 is not a position on axis 1 of size 3",
+                assertThrows(ShapeException.class, () -> x.gather(1, Tensor.of(new double[] {0, 0.5}, 2, 1))).getMessage());
+        assertEquals("indexSelect: index -1 out of range for axis 0 of size 2",
+                assertThrows(ShapeException.class, () -> x.indexSelect(0, 1, -1)).getMessage());
         assertEquals("of: 5 values do not fill shape [2, 3] (6 elements)",
                 assertThrows(ShapeException.class, () -> Tensor.of(new double[5], 2, 3)).getMessage());
     }
@@ -141,5 +153,37 @@ class TensorTest {
         assertEquals(lse, m.logSumExp(0, 1).item(), 1e-12, "several axes at once");
         assertArrayEquals(new int[] {1, 1}, m.logSumExp(true, 0, 1).shape());
         assertArrayEquals(new int[] {2}, m.logSumExp(1).shape());
+    }
+
+    /** The new ops' values on small cases worked by hand. */
+    @Test
+    void softmaxStackGatherIndexSelectAndVectorMatmulByHand() {
+        Tensor x = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        double e = Math.E, z = 1 + e + e * e;
+        assertArrayEquals(new double[] {1 / z, e / z, e * e / z, 1 / z, e / z, e * e / z}, x.softmax(1).toDoubleArray(), 1e-15);
+        assertArrayEquals(new double[] {-Math.log(z), 1 - Math.log(z), 2 - Math.log(z)}, x.logSoftmax(-1).slice(0, 0, 1).reshape(3).toDoubleArray(), 1e-15);
+        double a = 1 / (1 + Math.exp(3)), b = 1 - a;
+        assertArrayEquals(new double[] {a, a, a, b, b, b}, x.softmax(0).toDoubleArray(), 1e-15);
+        assertArrayEquals(new double[] {0, 1}, Tensor.of(-800.0, 800.0).softmax(0).toDoubleArray(), "no overflow");
+        Tensor s = Ops.stack(1, Tensor.of(1.0, 2.0), Tensor.of(3.0, 4.0), Tensor.of(5.0, 6.0));
+        assertArrayEquals(new int[] {2, 3}, s.shape());
+        assertArrayEquals(new double[] {1, 3, 5, 2, 4, 6}, s.toDoubleArray());
+        assertArrayEquals(new int[] {3, 2}, Ops.stack(-2, Tensor.of(1.0, 2.0), Tensor.of(3.0, 4.0), Tensor.of(5.0, 6.0)).shape());
+        assertArrayEquals(new double[] {3, 1, 1}, x.gather(1, Tensor.of(new double[] {2, 0, 0}, 1, 3)).toDoubleArray());
+        assertArrayEquals(new double[] {2, 4}, x.gather(1, Tensor.of(new double[] {1, 0}, 2, 1)).toDoubleArray());
+        assertArrayEquals(new double[] {3, 1, 3, 6, 4, 6}, x.indexSelect(1, 2, 0, 2).toDoubleArray());
+        assertArrayEquals(new double[] {4, 5, 6, 4, 5, 6}, x.indexSelect(0, 1, 1).toDoubleArray());
+        Tensor v = Tensor.of(1.0, -1.0, 2.0);
+        assertEquals(0, v.matmul(v).rank(), "vector·vector is a 0-dimensional dot product");
+        assertEquals(6.0, v.matmul(v).item());
+        assertArrayEquals(new double[] {1 - 2 + 6, 4 - 5 + 12}, x.matmul(v).toDoubleArray(), "matrix·vector");
+        assertArrayEquals(new double[] {1 - 4, 2 - 5, 3 - 6}, Tensor.of(1.0, -1.0).matmul(x).toDoubleArray(), "vector·matrix");
+        Tensor batch = Ops.stack(0, x, x.neg());
+        assertArrayEquals(new int[] {2, 2}, batch.matmul(v).shape(), "batched matrix·vector");
+        assertArrayEquals(new int[] {2, 3}, Tensor.of(1.0, -1.0).matmul(batch).shape(), "vector·batched matrix");
+        // gather's gradient sums where an index repeats: d/dx Σ gather(x, [[2, 2, 0]]) puts 2 at x[0, 2], 1 at x[0, 0]
+        Tensor w = x.copy().variable();
+        w.gather(1, Tensor.of(new double[] {2, 2, 0}, 1, 3)).sum().backward();
+        assertArrayEquals(new double[] {1, 0, 2, 0, 0, 0}, w.grad().toDoubleArray());
     }
 }

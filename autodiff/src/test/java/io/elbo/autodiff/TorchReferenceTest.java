@@ -70,7 +70,25 @@ class TorchReferenceTest {
             Map.entry("softmax_cross_entropy", in -> in[1].mul(in[0].sub(in[0].logSumExp(true, 1))).sum().neg()),
             Map.entry("abs_neg_relu", in -> in[0].abs().sub(in[1].neg().relu()).add(in[0].neg().mul(in[1])).sum()),
             Map.entry("sigmoid_tanh_chain", in -> in[0].sigmoid().tanh().sigmoid().sum()),
-            Map.entry("expand_sum_reshape", in -> in[0].expand(3, 4).mul(in[1]).reshape(2, 6).sum(false, 0).square().sum()));
+            Map.entry("expand_sum_reshape", in -> in[0].expand(3, 4).mul(in[1]).reshape(2, 6).sum(false, 0).square().sum()),
+            Map.entry("matmul_1d", in -> {
+                Tensor a = in[0], c = in[1], v = in[2], w = in[3];
+                return a.matmul(v).sin().sum().add(w.matmul(a).square().sum()).add(v.matmul(v).mul(w.matmul(a).matmul(v)))
+                        .add(c.matmul(v).tanh().sum()).add(w.matmul(c).exp().mean());
+            }),
+            Map.entry("softmax_log_softmax", in -> {
+                Tensor a = in[0], t = in[1], b = in[2];
+                return a.softmax(1).mul(t).sum().add(a.logSoftmax(0).mul(t).square().sum())
+                        .add(b.softmax(-1).pow(2).sum()).add(b.logSoftmax(1).exp().mul(t.slice(0, 0, 1).reshape(5)).sum());
+            }),
+            Map.entry("nll_by_gather", in -> in[0].logSoftmax(1).gather(1, Tensor.of(new double[] {2, 0, 4, 2}, 4, 1)).sum().neg()),
+            Map.entry("gather_axis0_repeats", in -> in[0].gather(0, Tensor.of(new double[] {1, 0, 1, 1, 1, 0}, 2, 3)).sin().mul(in[1]).sum()),
+            Map.entry("index_select_repeats", in -> in[0].indexSelect(1, 2, 0, 2, 3).pow(2).mul(in[1]).sum()),
+            Map.entry("stack_axes", in -> {
+                Tensor a = in[0], b = in[1], c = in[2], w = in[3];
+                return Ops.stack(1, a, b, c).tanh().mul(w).sum().add(Ops.stack(-1, a, b).square().sum())
+                        .add(Ops.stack(0, c, a).mul(b).exp().sum());
+            }));
 
     static Stream<JsonObject> cases() throws IOException {
         JsonObject root = JsonParser.parseString(Files.readString(REFERENCE)).getAsJsonObject();

@@ -31,9 +31,11 @@ final class InProcessSteps implements TrainingRun.Steps {
     private final VAE.ElboOptions options;
     private final int batches;
     private final DType dtype;
+    private final java.io.PrintWriter out;
     private int[] order;
 
-    InProcessSteps(RunConfig config, Data data, VAE vae, Optimizer optimizer, Path dir) {
+    InProcessSteps(RunConfig config, Data data, VAE vae, Optimizer optimizer, Path dir, java.io.PrintWriter out) {
+        this.out = out;
         this.config = config;
         this.vae = vae;
         this.optimizer = optimizer;
@@ -112,6 +114,7 @@ final class InProcessSteps implements TrainingRun.Steps {
     public void startEpoch(int epoch) {
         order = PermutationSampler.natural(train.count());
         PermutationSampler.shuffle(io.elbo.vae.Streams.of(config.seed(), 2, epoch), order);
+        TestHook.epochOrder(epoch, order, out);
     }
 
     @Override

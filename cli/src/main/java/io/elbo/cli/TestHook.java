@@ -29,4 +29,13 @@ final class TestHook {
             }
         }
     }
+
+    /**
+     * With {@code -Dvae.test.printOrder=true}, prints the order in which an epoch visits the training rows, so
+     * that a test can pin what the shuffle depends on (the epoch and the seed).
+     */
+    static void epochOrder(int epoch, int[] order, PrintWriter out) {
+        if (!Boolean.getBoolean("vae.test.printOrder")) return;
+        out.println("vae test hook: epoch " + epoch + " order " + java.util.Arrays.toString(order));
+    }
 }

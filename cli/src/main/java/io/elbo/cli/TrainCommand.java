@@ -192,7 +192,7 @@ final class TrainCommand implements Callable<Integer> {
             try (TrainingRun.Steps steps = spark != null
                     ? SparkSupport.find().steps(config, d, spark, shardSize, checkpoint == null ? null : Runs.metadata(checkpoint), vae, optimizer,
                             dir, o)
-                    : new InProcessSteps(config, d, vae, optimizer, dir)) {
+                    : new InProcessSteps(config, d, vae, optimizer, dir, o)) {
                 TrainingRun run = new TrainingRun(config, dir, vae, optimizer, steps, o, err);
                 if (checkpoint != null) run.restore(checkpoint);
                 else Pictures.writeText(dir.resolve(Runs.CONFIG), config.toJson() + "\n");

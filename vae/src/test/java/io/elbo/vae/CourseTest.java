@@ -32,9 +32,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The course in {@code docs/course/} runs: every lesson's ```java blocks are evaluated in order by
- * JShell (as {@code bin/course N} opens them), and each block prints exactly the ```text block that
- * follows it in the lesson (nothing, when none follows). After editing a lesson's code, run this test
+ * The course in {@code docs/course/} runs: every lesson's ```java blocks are fed to JShell line by line,
+ * exactly as {@code bin/course N} feeds them to the jshell tool (a snippet is evaluated as soon as the
+ * lines so far complete one), and each block prints exactly the ```text block that follows it in the
+ * lesson (nothing, when none follows). After editing a lesson's code, run this test
  * once with {@code -Dcourse.write=true} to write the outputs into the lesson, and read them.
  */
 class CourseTest {
@@ -95,11 +96,12 @@ class CourseTest {
         PrintStream original = System.out;
         try (JShell js = JShell.builder().executionEngine(new OnThisThread(), Map.of()).build()) {
             for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) js.addToClasspath(entry);
+            String pending = "";
             for (Block b : blocks) {
                 ByteArrayOutputStream buffer = new ByteArrayOutputStream();
                 System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
                 try {
-                    run(js, b, lesson);
+                    pending = run(js, b, lesson, pending);
                 } finally {
                     System.setOut(original);
                 }
@@ -109,6 +111,7 @@ class CourseTest {
                             lesson.getFileName() + ", the block at line " + b.line() + " must print what the lesson shows after it");
                 }
             }
+            assertTrue(pending.isBlank(), lesson.getFileName() + " ends in an incomplete snippet: " + pending);
             if (write) Files.writeString(lesson, rewrite(md, blocks, printed));
         } finally {
             System.setOut(original);
@@ -132,24 +135,75 @@ class CourseTest {
         }
     }
 
-    private static void run(JShell js, Block b, Path lesson) {
-        String rest = b.code();
+    /**
+     * Feeds one block to JShell line by line, as the jshell tool reads {@code bin/course}'s script: lines are
+     * added to the pending source until it is a complete snippet (or empty), and then it is evaluated at
+     * once. A line that starts with a leading-dot call ({@code .build()}) after a line that completes a
+     * statement is therefore a snippet of its own, as a student sees it; so is each block's code. The
+     * pending source carries over to the next block, as the script is the blocks joined.
+     */
+    private static String run(JShell js, Block b, Path lesson, String pending) {
         SourceCodeAnalysis analysis = js.sourceCodeAnalysis();
+        String src = pending;
+        String[] lines = b.code().split("\n", -1);
+        for (int i = 0; i < lines.length - 1; i++) { // the code ends with a newline: the last piece is empty
+            src += lines[i] + "\n";
+            SourceCodeAnalysis.Completeness c = analysis.analyzeCompletion(src).completeness();
+            if (c.isComplete() || c == SourceCodeAnalysis.Completeness.EMPTY) {
+                evaluate(js, src, lesson, b.line() + 1 + i);
+                src = "";
+            }
+        }
+        return src;
+    }
+
+    /** Evaluates complete source as the jshell tool does: unit by unit, each one failing the test if rejected or if it throws. */
+    private static void evaluate(JShell js, String src, Path lesson, int line) {
+        SourceCodeAnalysis analysis = js.sourceCodeAnalysis();
+        String rest = src;
         while (!rest.isBlank()) {
             SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(rest);
-            if (!info.completeness().isComplete()) fail(lesson.getFileName() + " line " + b.line() + ": incomplete snippet: " + rest);
+            if (info.completeness() == SourceCodeAnalysis.Completeness.EMPTY) return;
             for (SnippetEvent e : js.eval(info.source())) {
                 if (e.status() == Snippet.Status.REJECTED) {
                     StringBuilder why = new StringBuilder();
                     js.diagnostics(e.snippet()).forEach(d -> why.append(d.getMessage(null)).append("; "));
-                    fail(lesson.getFileName() + " line " + b.line() + ": does not compile: " + info.source().strip() + ": " + why);
+                    fail(lesson.getFileName() + " line " + line + ": does not compile as jshell reads it: " + info.source().strip() + ": " + why);
                 }
                 if (e.exception() != null) {
-                    fail(lesson.getFileName() + " line " + b.line() + ": threw " + e.exception() + " at " + info.source().strip());
+                    fail(lesson.getFileName() + " line " + line + ": threw " + e.exception() + " at " + info.source().strip());
                 }
             }
             rest = info.remaining();
         }
+    }
+
+    /**
+     * {@code bin/course N} itself, as a student runs it: the script, the real jshell tool reading the lesson's
+     * code line by line, its own remote agent. Its standard output is the lesson's header line, then exactly
+     * the lesson's ```text blocks in order, then jshell's greeting: any compile error or exception would
+     * appear in between. (The test's class path stands in for {@code cli/target/vae.jar}, which is built
+     * after these tests; the VAE lesson reads the shipped sample in test-data/.)
+     */
+    @ParameterizedTest(name = "bin/course {0}")
+    @MethodSource("lessons")
+    void binCourseNRunsTheLessonInTheJshellToolAndPrintsExactlyItsTextBlocks(Path lesson) throws Exception {
+        Path root = COURSE.getParent().getParent();
+        String md = Files.readString(lesson);
+        StringBuilder expected = new StringBuilder("== " + md.lines().findFirst().orElseThrow().substring(2)
+                + ": the lesson's code runs first; then it is your turn (/exit to leave)\n");
+        for (Block b : blocks(md)) expected.append(b.expected());
+        String n = String.valueOf(Integer.parseInt(lesson.getFileName().toString().substring(0, 2)));
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("bin/course").toString(), n).directory(root.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("COURSE_CLASSPATH", System.getProperty("java.class.path"));
+        pb.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + File.pathSeparator + System.getenv("PATH"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "bin/course " + n + " exits 0");
+        assertTrue(out.startsWith(expected.toString()) && out.substring(expected.length()).startsWith("|  Welcome to JShell"),
+                "bin/course " + n + " prints the lesson's outputs, then jshell's greeting; it printed:\n" + out);
     }
 
     @Test

@@ -116,4 +116,31 @@ class TrainingObjectiveProperties {
         }
         return g;
     }
+
+    /**
+     * With L samples of z, the reconstruction term is the mean of the L samples' terms, not their sum: the
+     * ELBO that {@code elbo} and {@code trainStep} report (analytic KL, β = 1) equals the mean over the L
+     * samples and the batch of the one-sample ELBOs computed, sample by sample, on the very same noise
+     * (common random numbers: ε drawn as {@code q.rsample(rng, L)} draws it).
+     */
+    @Property(tries = 60)
+    void theLSamplesReconstructionTermsAreAveragedNotSummed(@ForAll @IntRange(min = 0, max = 3) int likelihood,
+                                                            @ForAll @IntRange(min = 2, max = 5) int samples, @ForAll long seed) {
+        VAE vae = model(likelihood, seed);
+        int batch = 4;
+        Tensor x = data(likelihood, batch, seed);
+        Tensor eps = Tensor.randn(rng(seed + 2), DType.FLOAT64, samples, batch, 3);
+        double sum = 0;
+        for (int l = 0; l < samples; l++) {
+            for (double v : vae.elboPerDatum(x, eps.slice(0, l, l + 1))) sum += v;
+        }
+        double expected = sum / (samples * batch);
+        VAE.ElboOptions options = new VAE.ElboOptions(samples, 1, true, 0);
+        VAE.Terms t = vae.elbo(x, rng(seed + 2), options, 1);
+        Tape.clear();
+        assertEquals(expected, t.elbo(), 1e-10 * (1 + Math.abs(expected)), "elbo with L = " + samples);
+        VAE.Terms s = vae.trainStep(x, new SGD(vae.parameters(), 0), rng(seed + 2), options, 0);
+        assertEquals(expected, s.elbo(), 1e-10 * (1 + Math.abs(expected)), "trainStep with L = " + samples);
+        assertEquals(-expected, s.loss().item(), 1e-10 * (1 + Math.abs(expected)), "its loss, β = 1");
+    }
 }
