@@ -47,7 +47,7 @@ public final class CustomOp {
 
     /** The derivative rule: every input's vector-Jacobian product at once. */
     @FunctionalInterface
-    public interface Rule {
+    public interface Backward {
         /**
          * ∂L/∂inputᵢ = gᵀ·∂out/∂inputᵢ for each input i with {@code pass.needs(i)} (null for the others),
          * each in the input's shape (or the output's broadcast shape, summed back by the tape).
@@ -57,10 +57,10 @@ public final class CustomOp {
 
     private final String name;
     private final Forward forward;
-    private final Rule rule;
+    private final Backward rule;
     private final boolean onceDifferentiable;
 
-    private CustomOp(String name, Forward forward, Rule rule, boolean onceDifferentiable) {
+    private CustomOp(String name, Forward forward, Backward rule, boolean onceDifferentiable) {
         this.name = name;
         this.forward = forward;
         this.rule = rule;
@@ -68,7 +68,7 @@ public final class CustomOp {
     }
 
     /** An op named {@code name} (as the tape, {@link Dot} and error messages will show it). */
-    public static CustomOp of(String name, Forward forward, Rule rule) {
+    public static CustomOp of(String name, Forward forward, Backward rule) {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("CustomOp: an op needs a name");
         return new CustomOp(name, java.util.Objects.requireNonNull(forward, "forward"), java.util.Objects.requireNonNull(rule, "rule"), false);
     }

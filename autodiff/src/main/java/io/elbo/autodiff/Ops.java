@@ -343,7 +343,7 @@ public final class Ops {
     public static Tensor sum(Tensor x, boolean keepDims, int... axes) {
         boolean[] reduce = axesMask("sum", x.rank(), axes);
         int[] keep = Shape.reduced(x.shape, reduce);
-        Tensor out = Tensor.empty(x.dtype, keep);
+        Tensor out = Tensor.zeroed(x.dtype, keep);
         x.dtype.kernels().sumInto(x.data(), x.shape, out.data(), Shape.broadcastStrides(keep, x.shape));
         Tensor result = keepDims ? out : out.view(Shape.squeezed(x.shape, reduce));
         return Tape.record("sum", result, (g, p) -> p.grads(() -> expand(reshape(g, keep), x.shape)), x);
@@ -463,7 +463,7 @@ public final class Ops {
         if (!Shape.broadcastsTo(shape, x.shape)) {
             throw new ShapeException("sumTo: " + Shape.str(x.shape) + " cannot be summed to " + Shape.str(shape));
         }
-        Tensor out = Tensor.empty(x.dtype, shape);
+        Tensor out = Tensor.zeroed(x.dtype, shape);
         x.dtype.kernels().sumInto(x.data(), x.shape, out.data(), Shape.broadcastStrides(shape, x.shape));
         return Tape.record("sumTo", out, (g, p) -> p.grads(() -> expand(g, x.shape)), x);
     }
@@ -584,7 +584,7 @@ public final class Ops {
         int[] shape = x.shape.clone();
         shape[ax] += before + after;
         int[] os = Shape.strides(shape);
-        Tensor out = Tensor.empty(x.dtype, shape);
+        Tensor out = Tensor.zeroed(x.dtype, shape);
         x.dtype.kernels().copy(x.data(), 0, Shape.strides(x.shape), x.shape, out.data(), before * os[ax], os);
         return Tape.record("pad", out, (g, p) -> p.grads(() -> slice(g, ax, before, before + x.shape[ax])), x);
     }
@@ -695,7 +695,7 @@ public final class Ops {
         }
         int n = Shape.numel(shape);
         for (int f : flat) if (f < 0 || f >= n) throw new ShapeException("addAt: position " + f + " out of range for " + Shape.str(shape));
-        Tensor out = Tensor.empty(src.dtype, shape);
+        Tensor out = Tensor.zeroed(src.dtype, shape);
         Kernels<Object> k = src.dtype.kernels();
         for (int p = 0; p < flat.length; p++) k.set(out.data(), flat[p], k.get(out.data(), flat[p]) + k.get(src.data(), p));
         int[] srcShape = src.shape;

@@ -218,31 +218,34 @@ public final class Tape {
     }
 
     /** A scope in which nothing is recorded: {@code try (var off = Tape.noGrad()) { ... }}. */
-    public static NoGrad noGrad() {
+    public static GradMode noGrad() {
         Tape t = current();
         int before = t.noGradDepth;
         t.noGradDepth++;
-        return new NoGrad(t, before);
+        return new GradMode(t, before);
     }
 
     /**
      * A scope in which ops are recorded even inside a {@link #noGrad()} scope (PyTorch's
      * {@code enable_grad}); the {@link Functional} transforms run in one.
      */
-    public static NoGrad enableGrad() {
+    public static GradMode enableGrad() {
         Tape t = current();
         int before = t.noGradDepth;
         t.noGradDepth = 0;
-        return new NoGrad(t, before);
+        return new GradMode(t, before);
     }
 
-    /** Closes a {@link #noGrad()} or {@link #enableGrad()} scope, restoring the recording state it found. */
-    public static final class NoGrad implements AutoCloseable {
+    /**
+     * The recording mode a {@link #noGrad()} or {@link #enableGrad()} scope set (PyTorch's grad mode); closing it
+     * restores the mode it found.
+     */
+    public static final class GradMode implements AutoCloseable {
         private final Tape tape;
         private final int restore;
         private boolean closed;
 
-        private NoGrad(Tape tape, int restore) {
+        private GradMode(Tape tape, int restore) {
             this.tape = tape;
             this.restore = restore;
         }
@@ -478,7 +481,7 @@ public final class Tape {
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         grads.put(output, seed);
         int top = output.isLeaf() ? -1 : (int) (output.tapeIndex - base);
-        NoGrad scope = createGraph ? enableGrad() : noGrad();
+        GradMode scope = createGraph ? enableGrad() : noGrad();
         try {
             for (int i = top; i >= 0; i--) step(caller, entries.get(i), grads, keep, createGraph, listener);
         } finally {

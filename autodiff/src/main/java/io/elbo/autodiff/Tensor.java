@@ -76,7 +76,7 @@ public final class Tensor {
     }
 
     /** A new tensor of zeros. */
-    static Tensor empty(DType dtype, int[] shape) {
+    static Tensor zeroed(DType dtype, int[] shape) {
         return new Tensor(dtype, shape.clone(), dtype.kernels().allocate(Shape.numel(shape)));
     }
 
@@ -143,7 +143,7 @@ public final class Tensor {
     /** A tensor of the given dtype and exactly {@code shape} from double values (rounded to float for float32). */
     public static Tensor fromArray(DType dtype, double[] values, int... shape) {
         checkCount(values.length, shape);
-        Tensor t = empty(dtype, shape);
+        Tensor t = zeroed(dtype, shape);
         Kernels<Object> k = dtype.kernels();
         for (int i = 0; i < values.length; i++) k.set(t.data(), i, values[i]);
         return t;
@@ -168,14 +168,14 @@ public final class Tensor {
 
     /** A tensor of {@code shape} with every element {@code value}. */
     public static Tensor full(double value, DType dtype, int... shape) {
-        Tensor t = empty(dtype, shape);
+        Tensor t = zeroed(dtype, shape);
         dtype.kernels().fill(t.data(), value, t.numel);
         return t;
     }
 
     /** A tensor of zeros. */
     public static Tensor zeros(DType dtype, int... shape) {
-        return empty(dtype, shape);
+        return zeroed(dtype, shape);
     }
 
     /** A tensor of ones. */
@@ -190,7 +190,7 @@ public final class Tensor {
                     + start + ", " + end + ", " + step);
         }
         int n = (int) Math.max(0, Math.ceil((end - start) / step));
-        Tensor t = empty(dtype, new int[] {n});
+        Tensor t = zeroed(dtype, new int[] {n});
         for (int i = 0; i < n; i++) dtype.kernels().set(t.data(), i, start + i * step);
         return t;
     }
@@ -202,7 +202,7 @@ public final class Tensor {
 
     /** Independent standard normal values from a seeded Commons RNG source (ziggurat sampler). */
     public static Tensor randn(UniformRandomProvider rng, DType dtype, int... shape) {
-        Tensor t = empty(dtype, shape);
+        Tensor t = zeroed(dtype, shape);
         ZigguratSampler.NormalizedGaussian gauss = ZigguratSampler.NormalizedGaussian.of(rng);
         Kernels<Object> k = dtype.kernels();
         for (int i = 0; i < t.numel; i++) k.set(t.data(), i, gauss.sample());
@@ -211,7 +211,7 @@ public final class Tensor {
 
     /** Independent values uniform in [lo, hi) from a seeded Commons RNG source. */
     public static Tensor uniform(UniformRandomProvider rng, double lo, double hi, DType dtype, int... shape) {
-        Tensor t = empty(dtype, shape);
+        Tensor t = zeroed(dtype, shape);
         Kernels<Object> k = dtype.kernels();
         for (int i = 0; i < t.numel; i++) k.set(t.data(), i, lo + (hi - lo) * rng.nextDouble());
         return t;
@@ -357,7 +357,7 @@ public final class Tensor {
 
     /** {@link #copy()} for the library's own use (a gradient kept, a result made its own): never refused. */
     Tensor copyOf() {
-        Tensor t = empty(dtype, shape);
+        Tensor t = zeroed(dtype, shape);
         System.arraycopy(data(), 0, t.data(), 0, numel);
         return t;
     }
