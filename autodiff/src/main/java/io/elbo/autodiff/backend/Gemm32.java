@@ -129,9 +129,13 @@ final class Gemm32 {
         }
     }
 
-    /** The parameters this machine's products use: forced, cached or measured on first use ({@link GemmTuner}). */
-    static Params params() {
-        return GemmTuner.Chosen.CHOICE.params();
+    /** A product with m or n below this is thin: it has its own parameters ({@link GemmTuner.Choice#thin}). */
+    static final int THIN = 64;
+
+    /** The parameters this machine's m × n products use: forced, cached or measured on first use ({@link GemmTuner}). */
+    static Params params(int m, int n) {
+        GemmTuner.Choice c = GemmTuner.Chosen.CHOICE;
+        return m < THIN || n < THIN ? c.thin() : c.params();
     }
 
     /** The machine and the kernel parameters, for a log line: "AMD EPYC (AuthenticAMD family 25 model 1), 8 float lanes, GEMM tile 8x1, kc 512, packed (measured in 0.21 s)". */
@@ -142,8 +146,8 @@ final class Gemm32 {
                 : name + " (" + vendor + (family.isEmpty() ? "" : " family " + family + " model " + model) + ")";
         GemmTuner.Choice c = GemmTuner.Chosen.CHOICE;
         Params p = c.params();
-        return String.format(Locale.ROOT, "%s, %d float lanes, GEMM tile %s, kc %d, %s (%s)", cpu, L, p.tile(), p.kc(),
-                p.packed() ? "packed" : "in place", c.how());
+        return String.format(Locale.ROOT, "%s, %d float lanes, GEMM tile %s, kc %d, %s%s (%s)", cpu, L, p.tile(), p.kc(),
+                p.packed() ? "packed" : "in place", c.thin().equals(p) ? "" : "; " + c.thin() + " for thin products", c.how());
     }
 
     /** Parts of a parallel product per thread (claimed by whichever thread is free: see {@link Threads#forEach}). */
@@ -160,7 +164,7 @@ final class Gemm32 {
     private static final ThreadLocal<int[]> ROW_STARTS = ThreadLocal.withInitial(() -> new int[Math.max(2, L)]);
 
     static void gemm(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB, float[] c, int cOff, int m, int n, int k) {
-        gemm(params(), true, a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
+        gemm(params(m, n), true, a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
     }
 
     /** The product with tile t, depth blocks of at most kcMax, both operands packed or not (tests vary all three; the bits do not change). */

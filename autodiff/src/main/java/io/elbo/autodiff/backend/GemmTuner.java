@@ -31,11 +31,15 @@ import java.util.function.Supplier;
 final class GemmTuner {
     private GemmTuner() {}
 
-    /** The parameters and how they were arrived at ("measured in 0.21 s", "cached", "forced"), for the cpu: line. */
-    record Choice(Gemm32.Params params, String how) {}
+    /**
+     * The parameters of the products whose m and n are both at least {@link Gemm32#THIN}, those of the thinner
+     * ones (where a tall tile's padded edge costs most), and how they were arrived at ("measured in 0.21 s",
+     * "cached in …", "forced"), for the cpu: line.
+     */
+    record Choice(Gemm32.Params params, Gemm32.Params thin, String how) {}
 
-    /** The outcome of a measurement: the fastest candidate, the seconds it took, whether its timings settled (else it is not cached). */
-    record Measured(Gemm32.Params best, double seconds, boolean settled) {}
+    /** The outcome of a measurement: the fastest candidates (wide and thin products), the seconds it took, whether its timings settled (else it is not cached). */
+    record Measured(Gemm32.Params best, Gemm32.Params thin, double seconds, boolean settled) {}
 
     /** The choice of this process, made on first use. */
     static final class Chosen {
@@ -43,7 +47,7 @@ final class GemmTuner {
     }
 
     /** The cache file's first line and format version. */
-    static final String HEADER = "# elbo: float32 GEMM kernel parameters measured on this machine (delete to measure again), format 1";
+    static final String HEADER = "# elbo: float32 GEMM kernel parameters measured on this machine (delete to measure again), format 2";
 
     /** The fields of the first processor in /proc/cpuinfo ("vendor_id", "model name", "cpu family", ...); empty where there is none. */
     private static final Map<String, String> CPU_INFO = readCpuInfo();
@@ -83,16 +87,20 @@ final class GemmTuner {
      * A file that is not a cache file, or holds another key, is reported by one line to warn.
      */
     static Choice choose(String forced, Path file, String key, Supplier<Measured> measure, Consumer<String> warn) {
-        if (forced != null) return new Choice(Gemm32.Params.parse(forced), "forced");
+        if (forced != null) {
+            Gemm32.Params p = Gemm32.Params.parse(forced);
+            return new Choice(p, p, "forced");
+        }
         if (file != null && Files.exists(file)) {
             try {
                 List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-                if (lines.size() != 3 || !lines.get(0).equals(HEADER) || !lines.get(1).startsWith("key=") || !lines.get(2).startsWith("params=")) {
+                if (lines.size() != 4 || !lines.get(0).equals(HEADER) || !lines.get(1).startsWith("key=") || !lines.get(2).startsWith("params=")
+                        || !lines.get(3).startsWith("thin=")) {
                     warn.accept("elbo: ignoring " + file + ": not a GEMM cache file of this version; measuring again");
                 } else if (!lines.get(1).substring(4).equals(key)) {
                     warn.accept("elbo: ignoring " + file + ": measured on another CPU or JDK (" + lines.get(1).substring(4) + "); measuring again");
                 } else {
-                    return new Choice(Gemm32.Params.parse(lines.get(2).substring(7)), "cached in " + file);
+                    return new Choice(Gemm32.Params.parse(lines.get(2).substring(7)), Gemm32.Params.parse(lines.get(3).substring(5)), "cached in " + file);
                 }
             } catch (IOException | RuntimeException e) {
                 warn.accept("elbo: ignoring " + file + ": unreadable (" + e.getMessage() + "); measuring again");
@@ -104,14 +112,14 @@ final class GemmTuner {
             try {
                 Files.createDirectories(file.getParent());
                 Path tmp = Files.createTempFile(file.getParent(), "gemm32", ".tmp");
-                Files.writeString(tmp, HEADER + "\nkey=" + key + "\nparams=" + m.best() + "\n", StandardCharsets.UTF_8);
+                Files.writeString(tmp, HEADER + "\nkey=" + key + "\nparams=" + m.best() + "\nthin=" + m.thin() + "\n", StandardCharsets.UTF_8);
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 how += ", cached in " + file;
             } catch (IOException | RuntimeException e) {
                 warn.accept("elbo: could not cache the GEMM parameters in " + file + " (" + e.getMessage() + ")");
             }
         }
-        return new Choice(m.best(), how);
+        return new Choice(m.best(), m.thin(), how);
     }
 
     /**
@@ -146,19 +154,20 @@ final class GemmTuner {
     }
 
     private static final boolean VERBOSE = Boolean.getBoolean("elbo.gemm.verbose");
-    private static final double FLOPS = 2.0 * (120 * 192 * 640 * 2 + 120 * 192 * 96);
     /** The timed products, m, n, k and layout (0: A·B, 1: A·Bᵀ, 2: Aᵀ·B): W1's kind, small enough for many rounds. */
     private static final int[][] SHAPES = {{120, 192, 640, 0}, {120, 192, 640, 1}, {120, 192, 96, 2}};
+    /** The thin ones: W1's 20-wide heads and their gradients. */
+    private static final int[][] THIN_SHAPES = {{120, 20, 400, 1}, {20, 192, 120, 2}, {192, 20, 120, 2}};
 
     /**
      * Times each candidate on one thread, round after round, on an A·B, an A·Bᵀ and an Aᵀ·B of W1's kind
      * (120 rows, 192 columns, depths 640 and 96), by the thread's CPU time where the JVM measures it (less
      * disturbed by other processes than the wall clock), and picks the least sum of its best times; then
-     * the winner against itself with the L1 depth block, the same way. First each candidate multiplies
-     * products of many small tiles 25 times, so that C2 is asked to compile its kernels (600 calls) before
-     * the timed rounds. The rounds go on until budgetNanos has passed and every candidate's last two rounds
-     * came within 5 % of its best (its kernels compiled), or until 8 budgets have passed: then the result
-     * has not settled, and is used but not cached.
+     * the same on three products 20 wide (the thin products' choice); then the wide winner against itself
+     * with the L1 depth block. First each candidate multiplies small products of each kind 50 times, so that
+     * C2 is asked to compile its kernels (600 calls) before the timed rounds. The rounds go on until their share of budgetNanos has passed and two rounds ran
+     * without the JIT compiling anything or having anything queued, or until 8 shares have passed with one
+     * such round; 16 without any: then the result has not settled, and is used but not cached.
      */
     static Measured measure(List<Gemm32.Params> candidates, long budgetNanos) {
         long start = System.nanoTime();
@@ -166,48 +175,55 @@ final class GemmTuner {
         float[] a = new float[120 * 640], b = new float[640 * 192], c = new float[120 * 192];
         for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble(-1, 1);
         for (int i = 0; i < b.length; i++) b[i] = (float) r.nextDouble(-1, 1);
-        for (int w = 0; w < 25; w++) {
+        for (int w = 0; w < 50; w++) {
             for (Gemm32.Params p : candidates) {
-                Gemm32.gemm(p, false, a, 0, false, b, 0, false, c, 0, 48, 96, 16);
-                Gemm32.gemm(p, false, a, 0, false, b, 0, true, c, 0, 48, 96, 16);
+                for (int layout = 0; layout < 3; layout++) Gemm32.gemm(p, false, a, 0, layout == 2, b, 0, layout == 1, c, 0, 48, 96, 16);
+                Gemm32.gemm(p, false, a, 0, false, b, 0, true, c, 0, 48, 20, 16);
+                Gemm32.gemm(p, false, a, 0, true, b, 0, false, c, 0, 20, 48, 16);
+                Gemm32.gemm(p, false, a, 0, true, b, 0, false, c, 0, 48, 20, 16);
             }
         }
         if (VERBOSE) System.err.printf(Locale.ROOT, "elbo.gemm: compile requests after %.0f ms%n", (System.nanoTime() - start) / 1e6);
         boolean[] settled = {true};
-        Gemm32.Params best = fastest(candidates, start, budgetNanos * 3 / 4, a, b, c, settled);
+        Gemm32.Params best = fastest(candidates, SHAPES, start, budgetNanos / 2, a, b, c, settled);
+        Gemm32.Params thin = fastest(candidates, THIN_SHAPES, System.nanoTime(), budgetNanos / 4, a, b, c, settled);
         Gemm32.Params l1 = new Gemm32.Params(best.tile(), l1DepthBlock(best.tile()), best.packed());
-        if (l1.kc() < best.kc()) best = fastest(List.of(best, l1), System.nanoTime(), budgetNanos / 4, a, b, c, settled);
-        return new Measured(best, (System.nanoTime() - start) / 1e9, settled[0]);
+        if (l1.kc() < best.kc()) best = fastest(List.of(best, l1), SHAPES, System.nanoTime(), budgetNanos / 4, a, b, c, settled);
+        return new Measured(best, thin, (System.nanoTime() - start) / 1e9, settled[0]);
     }
 
-    /** The candidate with the least sum of best times over {@link #SHAPES}, in rounds as {@link #measure} says. */
-    private static Gemm32.Params fastest(List<Gemm32.Params> candidates, long start, long budget, float[] a, float[] b, float[] c, boolean[] settled) {
+    /**
+     * The candidate with the least sum of best times over the shapes, in rounds as {@link #measure} says;
+     * only rounds during which the JIT compiled nothing count (a kernel's time changes when its C2 code
+     * arrives; a stable time can still be C1's), so at least two such rounds are waited for.
+     */
+    private static Gemm32.Params fastest(List<Gemm32.Params> candidates, int[][] shapes, long start, long budget, float[] a, float[] b, float[] c,
+                                         boolean[] settled) {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         boolean cpuTime = mx.isCurrentThreadCpuTimeSupported();
         int n = candidates.size();
-        double[][] best = new double[n][SHAPES.length];
-        double[] last = new double[n], previous = new double[n];
+        double[][] best = new double[n][shapes.length], round = new double[n][shapes.length];
         for (double[] row : best) java.util.Arrays.fill(row, Double.MAX_VALUE);
-        boolean stable = false;
-        for (int round = 0; round < 3 || !(stable && System.nanoTime() - start >= budget) && System.nanoTime() - start < 8 * budget; round++) {
-            stable = true;
+        int clean = 0;
+        while (clean < 2 || System.nanoTime() - start < budget) {
+            if (System.nanoTime() - start > 8 * budget && clean > 0) break;
+            if (System.nanoTime() - start > 16 * budget) break;
+            long compiled = compileMillis();
+            boolean idle = jitIdle(System.nanoTime() + budget); // wait (a share at most) for the compiles the last round asked for
             for (int i = 0; i < n; i++) {
-                previous[i] = last[i];
-                last[i] = 0;
-                double total = 0;
-                for (int s = 0; s < SHAPES.length; s++) {
-                    int[] sh = SHAPES[s];
+                for (int s = 0; s < shapes.length; s++) {
+                    int[] sh = shapes[s];
                     long t0 = cpuTime ? mx.getCurrentThreadCpuTime() : System.nanoTime();
                     Gemm32.gemm(candidates.get(i), false, a, 0, sh[3] == 2, b, 0, sh[3] == 1, c, 0, sh[0], sh[1], sh[2]);
-                    double t = (cpuTime ? mx.getCurrentThreadCpuTime() : System.nanoTime()) - t0;
-                    best[i][s] = Math.min(best[i][s], t);
-                    last[i] += t;
-                    total += best[i][s];
+                    round[i][s] = (cpuTime ? mx.getCurrentThreadCpuTime() : System.nanoTime()) - t0;
                 }
-                stable &= round > 0 && Math.max(last[i], previous[i]) <= 1.05 * total;
             }
+            // the JIT at work, or with work queued: this round's times may be of code about to be replaced
+            if (!idle || !jitIdle(0) || compileMillis() != compiled) continue;
+            clean++;
+            for (int i = 0; i < n; i++) for (int s = 0; s < shapes.length; s++) best[i][s] = Math.min(best[i][s], round[i][s]);
         }
-        settled[0] &= stable;
+        settled[0] &= clean >= 1;
         int winner = 0;
         double least = Double.MAX_VALUE;
         for (int i = 0; i < n; i++) {
@@ -217,10 +233,42 @@ final class GemmTuner {
                 least = total;
                 winner = i;
             }
-            if (VERBOSE) System.err.printf(Locale.ROOT, "elbo.gemm: %s %.1f GFLOP/s best, %.1f and %.1f in the last rounds%n", candidates.get(i),
-                    FLOPS / total, FLOPS / previous[i], FLOPS / last[i]);
+            if (VERBOSE) {
+                double flops = 0;
+                for (int[] sh : shapes) flops += 2.0 * sh[0] * sh[1] * sh[2];
+                System.err.printf(Locale.ROOT, "elbo.gemm: %s %.1f GFLOP/s (%d rounds without compiles)%n", candidates.get(i), flops / total, clean);
+            }
         }
         return candidates.get(winner);
+    }
+
+    /**
+     * Whether HotSpot's compile queue is empty (nothing compiling, nothing waiting), as {@code jcmd PID
+     * Compiler.queue} reports it, polling until the deadline ({@link System#nanoTime()}; 0: once);
+     * true where the JVM cannot say.
+     */
+    private static boolean jitIdle(long deadline) {
+        try {
+            var server = ManagementFactory.getPlatformMBeanServer();
+            var command = new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand");
+            while (true) {
+                String report = (String) server.invoke(command, "compilerQueue", new Object[] {null}, new String[] {String[].class.getName()});
+                boolean idle = report.lines().map(String::strip).allMatch(l -> l.isEmpty() || l.equals("Empty") || l.endsWith(":"));
+                if (idle || deadline == 0 || System.nanoTime() - deadline >= 0) return idle;
+                Thread.sleep(2);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception | LinkageError e) {
+            return true;
+        }
+    }
+
+    /** Milliseconds the JIT has spent compiling so far (0 where the JVM does not say). */
+    private static long compileMillis() {
+        var bean = ManagementFactory.getCompilationMXBean();
+        return bean != null && bean.isCompilationTimeMonitoringSupported() ? bean.getTotalCompilationTime() : 0;
     }
 
     private static Map<String, String> readCpuInfo() {

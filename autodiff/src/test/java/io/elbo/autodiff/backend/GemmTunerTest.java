@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GemmTunerTest {
     static final String KEY = "Test CPU | Vendor family 1 model 2 stepping 3 | 8 lanes | Test VM 1.0";
-    static final Gemm32.Params P = new Gemm32.Params(Gemm32.Tile.T8x1, 512, true);
+    static final Gemm32.Params P = new Gemm32.Params(Gemm32.Tile.T8x1, 512, true), THIN = new Gemm32.Params(Gemm32.Tile.T4x3, 1024, false);
 
     @TempDir
     Path dir;
@@ -31,7 +31,7 @@ class GemmTunerTest {
     Supplier<GemmTuner.Measured> measuring(Gemm32.Params best, boolean settled) {
         return () -> {
             measurements++;
-            return new GemmTuner.Measured(best, 0.2, settled);
+            return new GemmTuner.Measured(best, THIN, 0.2, settled);
         };
     }
 
@@ -45,6 +45,7 @@ class GemmTunerTest {
         Files.writeString(file, "not a cache file");
         GemmTuner.Choice c = choose("6x2/256/packed", file, measuring(P, true));
         assertEquals(new Gemm32.Params(Gemm32.Tile.T6x2, 256, true), c.params());
+        assertEquals(c.params(), c.thin());
         assertEquals("forced", c.how());
         assertEquals(0, measurements);
         assertEquals("not a cache file", Files.readString(file));
@@ -68,11 +69,12 @@ class GemmTunerTest {
         GemmTuner.Choice first = choose(null, file, measuring(P, true));
         assertEquals(P, first.params());
         assertTrue(first.how().startsWith("measured in 0.20 s, cached in "), first.how());
-        assertEquals(List.of(GemmTuner.HEADER, "key=" + KEY, "params=8x1/512/packed"), Files.readAllLines(file, StandardCharsets.UTF_8));
+        assertEquals(List.of(GemmTuner.HEADER, "key=" + KEY, "params=8x1/512/packed", "thin=4x3/1024/in-place"), Files.readAllLines(file, StandardCharsets.UTF_8));
         GemmTuner.Choice second = choose(null, file, () -> {
             throw new AssertionError("measured although cached");
         });
         assertEquals(P, second.params());
+        assertEquals(THIN, second.thin());
         assertEquals("cached in " + file, second.how());
         assertEquals(1, measurements);
         assertTrue(warnings.isEmpty(), warnings.toString());
@@ -81,8 +83,8 @@ class GemmTunerTest {
     @Test
     void aCorruptCacheFileIsIgnoredWithOneLineOfWarningAndReplaced() throws Exception {
         Path file = dir.resolve("gemm32.txt");
-        for (String corrupt : new String[] {"", "\u0000\u0001garbage", GemmTuner.HEADER + "\nkey=" + KEY + "\nparams=9x9/1/packed\n",
-                GemmTuner.HEADER + "\nkey=" + KEY + "\n", "# other format\nkey=" + KEY + "\nparams=8x1/512/packed\n"}) {
+        for (String corrupt : new String[] {"", "\u0000\u0001garbage", GemmTuner.HEADER + "\nkey=" + KEY + "\nparams=9x9/1/packed\nthin=4x3\n",
+                GemmTuner.HEADER + "\nkey=" + KEY + "\nparams=8x1/512/packed\n", "# other format\nkey=" + KEY + "\nparams=8x1/512/packed\nthin=4x3\n"}) {
             Files.writeString(file, corrupt);
             warnings.clear();
             GemmTuner.Choice c = choose(null, file, measuring(P, true));
@@ -99,7 +101,7 @@ class GemmTunerTest {
     void aCacheFileOfAnotherCpuOrJdkIsIgnoredWithOneLineOfWarningAndReplaced() throws Exception {
         Path file = dir.resolve("gemm32.txt");
         String foreign = "Other CPU | Vendor family 9 model 9 stepping 9 | 16 lanes | Test VM 1.0";
-        Files.writeString(file, GemmTuner.HEADER + "\nkey=" + foreign + "\nparams=5x4/512/in-place\n");
+        Files.writeString(file, GemmTuner.HEADER + "\nkey=" + foreign + "\nparams=5x4/512/in-place\nthin=5x4\n");
         GemmTuner.Choice c = choose(null, file, measuring(P, true));
         assertEquals(P, c.params());
         assertEquals(List.of("elbo: ignoring " + file + ": measured on another CPU or JDK (" + foreign + "); measuring again"), warnings);
@@ -139,7 +141,7 @@ class GemmTunerTest {
     void theMeasurementPicksOneOfItsCandidates() {
         List<Gemm32.Params> c = GemmTuner.candidates().subList(0, 2);
         GemmTuner.Measured m = GemmTuner.measure(c, 0);
-        assertTrue(c.contains(m.best()), m.toString());
+        assertTrue(c.contains(m.best()) && c.contains(m.thin()), m.toString());
         assertTrue(m.seconds() >= 0);
     }
 }
