@@ -399,9 +399,8 @@ final class TrainCommand implements Callable<Integer> {
             out.print(Text.wrap("output: ", dir.toString()));
             out.print(Text.wrap("cpu: ", io.elbo.autodiff.backend.Backend.machine()));
             out.flush();
-            Warmup.Report warm = Warmup.training(config, options, train);
-            out.print(Text.wrap("warm-up: ", String.format(Locale.ROOT, "%.1f s (%s: the kernels compiled before epoch %d)", warm.seconds(),
-                    warm.describe("steps"), epoch)));
+            Warmup.Report warm = Warmup.training(config, options, train, (long) (config.epochs() - epoch + 1) * batches - batch);
+            out.print(Text.wrap("warm-up: ", warm.line("steps", "the kernels compiled before epoch " + epoch)));
             out.println(epochHeader(config));
             out.flush();
             DType dt = config.dtypeValue();
