@@ -153,6 +153,12 @@ final class GemmTuner {
         return c;
     }
 
+    /**
+     * How much faster than the first candidate (the incumbent: 4 × 3 in place, the tile of every machine
+     * before the measurement; the cache model's kc) another must measure to be chosen. The timings of a
+     * cold JVM on a shared machine move by a few percent; without it, near-ties flip from run to run.
+     */
+    static final double MARGIN = 0.03;
     private static final boolean VERBOSE = Boolean.getBoolean("elbo.gemm.verbose");
     /** The timed products, m, n, k and layout (0: A·B, 1: A·Bᵀ, 2: Aᵀ·B): W1's kind, small enough for many rounds. */
     private static final int[][] SHAPES = {{120, 192, 640, 0}, {120, 192, 640, 1}, {120, 192, 96, 2}};
@@ -161,8 +167,9 @@ final class GemmTuner {
 
     /**
      * Times each candidate on one thread, round after round, on an A·B, an A·Bᵀ and an Aᵀ·B of W1's kind
-     * (120 rows, 192 columns, depths 640 and 96), by the thread's CPU time where the JVM measures it (less
-     * disturbed by other processes than the wall clock), and picks the least sum of its best times; then
+     * (120 rows, 192 columns, depths 640 and 96: larger ones left no round free of compiles on a busy machine), by the thread's CPU time where the JVM measures it (less
+     * disturbed by other processes than the wall clock), and picks the least sum of its best times (if
+     * {@link #MARGIN} below the first candidate's, else the first); then
      * the same on three products 20 wide (the thin products' choice); then the wide winner against itself
      * with the L1 depth block. First each candidate multiplies small products of each kind 50 times, so that
      * C2 is asked to compile its kernels (600 calls) before the timed rounds. The rounds go on until their share of budgetNanos has passed and two rounds ran
@@ -225,10 +232,11 @@ final class GemmTuner {
         }
         settled[0] &= clean >= 1;
         int winner = 0;
-        double least = Double.MAX_VALUE;
+        double least = Double.MAX_VALUE, first = 0;
         for (int i = 0; i < n; i++) {
             double total = 0;
             for (double t : best[i]) total += t;
+            if (i == 0) first = total;
             if (total < least) {
                 least = total;
                 winner = i;
@@ -239,7 +247,7 @@ final class GemmTuner {
                 System.err.printf(Locale.ROOT, "elbo.gemm: %s %.1f GFLOP/s (%d rounds without compiles)%n", candidates.get(i), flops / total, clean);
             }
         }
-        return candidates.get(winner);
+        return least < (1 - MARGIN) * first ? candidates.get(winner) : candidates.get(0);
     }
 
     /**
