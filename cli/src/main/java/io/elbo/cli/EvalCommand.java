@@ -68,9 +68,9 @@ final class EvalCommand implements Callable<Integer> {
         o.print(Text.wrap("cpu: ", io.elbo.autodiff.backend.Backend.machine()));
         UniformRandomProvider rng = RandomSource.XO_RO_SHI_RO_128_PP.create(seed.value);
 
-        Warmup.Report warm = Warmup.evaluation(vae, test, io.elbo.vae.Streams.of(seed.value, 9));
-        o.print(Text.wrap("warm-up: ", String.format(Locale.ROOT, "%.1f s (%s: the kernels compiled first)", warm.seconds(),
-                warm.describe("evaluations"))));
+        long rows = (long) test.count() * samples + (long) (images == 0 ? test.count() : Math.min(images, test.count())) * k;
+        Warmup.Report warm = Warmup.evaluation(vae, test, io.elbo.vae.Streams.of(seed.value, 9), rows);
+        o.print(Text.wrap("warm-up: ", warm.line("evaluations", "the kernels compiled first")));
         long t0 = System.nanoTime();
         Main.doing("evaluating the test -ELBO");
         if (noise != null) {

@@ -104,10 +104,9 @@ final class InProcessSteps implements TrainingRun.Steps {
     }
 
     @Override
-    public String warmUp(int epoch) {
-        Warmup.Report warm = Warmup.training(config, options, train);
-        return Text.wrap("warm-up: ", String.format(Locale.ROOT, "%.1f s (%s: the kernels compiled before epoch %d)", warm.seconds(),
-                warm.describe("steps"), epoch));
+    public String warmUp(int epoch, long stepsToCome) {
+        Warmup.Report warm = Warmup.training(config, options, train, stepsToCome);
+        return Text.wrap("warm-up: ", warm.line("steps", "the kernels compiled before epoch " + epoch));
     }
 
     @Override

@@ -77,8 +77,8 @@ public final class TrainingRun {
         /** Lines said before the epoch table (after "model:"): data, plan, output, machine. */
         List<String> describe();
 
-        /** Readies the machine for the epochs (a JIT warm-up, say); returns a line to print, or null. */
-        String warmUp(int epoch);
+        /** Readies the machine for the {@code stepsToCome} steps from epoch {@code epoch} on (a JIT warm-up sized to them, say); returns a line to print, or null. */
+        String warmUp(int epoch, long stepsToCome);
 
         /** Epoch {@code epoch} (1-based) begins: its order of rows. */
         void startEpoch(int epoch);
@@ -227,7 +227,7 @@ public final class TrainingRun {
                 config.likelihood(), vae.parameterCount(), config.dtype(), Text.count(Threads.count(), "thread"))));
         for (String line : steps.describe()) out.print(line.endsWith("\n") ? line : line + "\n");
         out.flush();
-        String warm = steps.warmUp(epoch);
+        String warm = steps.warmUp(epoch, (long) (config.epochs() - epoch + 1) * steps.stepsPerEpoch() - batch);
         if (warm != null) out.print(warm.endsWith("\n") ? warm : warm + "\n");
         out.println(epochHeader(config));
         out.flush();

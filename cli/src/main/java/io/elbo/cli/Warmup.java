@@ -50,7 +50,7 @@ final class Warmup {
      * What a warm-up did: its seconds, the steps (or evaluations) of the first part, and the rounds of
      * the second (-1 when it ended without the JIT's queue empty: unreadable, or the limits reached).
      */
-    record Report(double seconds, int calls, int rounds) {
+    record Report(double seconds, int calls, int rounds, String why) {
         /** The first part's full-size steps: every {@link #FULL_EVERY}th. */
         int full() {
             return calls / FULL_EVERY;
@@ -60,6 +60,56 @@ final class Warmup {
         String describe(String unit) {
             return calls + " " + unit + ", " + full() + " of them full-size, " + (rounds < 0 ? "without waiting for the JIT"
                     : "then " + rounds + " until the JIT had nothing left to compile");
+        }
+
+        /**
+         * The warm-up: line, e.g. "2.3 s (660 steps, 33 of them full-size, then 2 until the JIT had nothing left
+         * to compile: the kernels compiled before epoch 1)", "0.0 s (skipped: 39 steps to run …)".
+         */
+        String line(String unit, String outcome) {
+            if (calls == 0) return "0.0 s (skipped: " + why + ")";
+            return String.format(java.util.Locale.ROOT, "%.1f s (%s: %s)", seconds, describe(unit), why == null ? outcome : why);
+        }
+    }
+
+    /**
+     * How much warm-up the work pays for, and why. The warm-up does not make the JIT's work smaller: it
+     * moves it before the timed work, and makes C2 compile from the full shapes; what it saves is the
+     * time the work would spend in the interpreter and in C1's code (tens of times slower for the Vector
+     * API) before its methods reach C2's thresholds. A run shorter than those thresholds never gets
+     * there: a full warm-up (660 steps, then waiting until the JIT has compiled everything) cost 5.8 s
+     * before the 5 s of `vae train --data sample` (160 steps), and 6.8 s before `vae eval -k 1 -n 1`'s
+     * 0.03 s (Zen 3, 2 cores). So:
+     * <ul>
+     *   <li>training of at least {@link Warmup#calls()} steps: the full warm-up;</li>
+     *   <li>a shorter one, of at least {@link #LIGHT} steps: {@link #LIGHT} steps, two of them full-size,
+     *       without waiting for the JIT: enough for the long loops (the GEMM's micro-kernels) to be compiled
+     *       from narrow steps before the first full-size one, which would otherwise run them interpreted;</li>
+     *   <li>fewer steps (a resume that finishes an epoch), or an evaluation of fewer than
+     *       {@link #EVAL_ROWS_MIN} rows (images × samples, plus images × k for the bound): none.</li>
+     * </ul>
+     * {@code -Delbo.warmup=off|full} forces none or the full one.
+     */
+    record Plan(int calls, boolean untilCompiled, String why) {
+        /** Steps of the light warm-up. */
+        static final int LIGHT = 2 * FULL_EVERY;
+        /** Rows below which an evaluation is not warmed up: 10 000 images cold took 1.3–1.9 s, a full warm-up longer. */
+        static final long EVAL_ROWS_MIN = 100_000;
+
+        static Plan forTraining(long steps, int calls) {
+            String forced = System.getProperty("elbo.warmup", "");
+            if (forced.equals("off")) return new Plan(0, false, "-Delbo.warmup=off");
+            if (steps >= calls || forced.equals("full")) return new Plan(calls, true, null);
+            if (steps < LIGHT) return new Plan(0, false, steps + " steps to run, too few to pay for it");
+            return new Plan(LIGHT, false, steps + " steps to run, fewer than the " + calls + " calls after which C2 compiles a method:"
+                    + " only the long loops compiled first");
+        }
+
+        static Plan forEvaluation(long rows, int calls) {
+            String forced = System.getProperty("elbo.warmup", "");
+            if (forced.equals("off")) return new Plan(0, false, "-Delbo.warmup=off");
+            if (rows >= EVAL_ROWS_MIN || forced.equals("full")) return new Plan(calls, true, null);
+            return new Plan(0, false, rows + " rows to evaluate, too few to pay for it; the times below include the JIT's compiles");
         }
     }
 
@@ -83,7 +133,9 @@ final class Warmup {
     }
 
     /** Trains throwaway copies of the model on the first images until their kernels are compiled. */
-    static Report training(RunConfig config, VAE.ElboOptions options, Dataset train) {
+    static Report training(RunConfig config, VAE.ElboOptions options, Dataset train, long runSteps) {
+        Plan plan = Plan.forTraining(runSteps, calls());
+        if (plan.calls() == 0) return new Report(0, 0, -1, plan.why());
         long t0 = System.nanoTime();
         Main.doing("warming up the kernels");
         VAE.Config full = config.vaeConfig();
@@ -95,7 +147,7 @@ final class Warmup {
         Dataset evalRows = train.head(Math.min(EVAL_ROWS, train.count())), fewRows = train.head(Math.min(NARROW_ROWS, train.count()));
         int steps = 0, rounds = -1;
         try {
-            for (int n = calls(); steps < n; steps++) {
+            for (int n = plan.calls(); steps < n; steps++) {
                 if ((steps + 1) % FULL_EVERY == 0) {
                     vae.trainStep(x, opt, rng, options, steps);
                     vae.meanElbo(evalRows, rng);
@@ -111,7 +163,7 @@ final class Warmup {
             fresh.trainStep(x, freshOpt, rng, options, 0);
             fresh.meanElbo(evalRows, rng);
             fresh.trainStep(x, freshOpt, rng, options, 1);
-            rounds = untilCompiled(() -> {
+            if (plan.untilCompiled()) rounds = untilCompiled(() -> {
                 vae.trainStep(x, opt, rng, options, 0);
                 vae.meanElbo(evalRows, rng);
             });
@@ -120,17 +172,19 @@ final class Warmup {
         } finally {
             Tape.clear();
         }
-        return new Report((System.nanoTime() - t0) * 1e-9, steps, rounds);
+        return new Report((System.nanoTime() - t0) * 1e-9, steps, rounds, plan.why());
     }
 
     /** Evaluates a model on the first images (what eval and an epoch's end run) until its kernels are compiled. */
-    static Report evaluation(VAE vae, Dataset data, UniformRandomProvider rng) {
+    static Report evaluation(VAE vae, Dataset data, UniformRandomProvider rng, long runRows) {
+        Plan plan = Plan.forEvaluation(runRows, calls());
+        if (plan.calls() == 0) return new Report(0, 0, -1, plan.why());
         long t0 = System.nanoTime();
         Dataset rows = data.head(Math.min(EVAL_ROWS, data.count())), few = data.head(Math.min(NARROW_ROWS, data.count()));
         int runs = 0;
         for (int n = calls(); runs < n; runs++) vae.meanElbo((runs + 1) % FULL_EVERY == 0 ? rows : few, rng);
         int rounds = untilCompiled(() -> vae.meanElbo(rows, rng));
-        return new Report((System.nanoTime() - t0) * 1e-9, runs, rounds);
+        return new Report((System.nanoTime() - t0) * 1e-9, runs, rounds, plan.why());
     }
 
     /** The same model with every hidden layer at most {@link #NARROW} wide. */

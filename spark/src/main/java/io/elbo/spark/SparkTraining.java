@@ -216,7 +216,7 @@ public final class SparkTraining implements SparkSupport {
         }
 
         @Override
-        public String warmUp(int epoch) {
+        public String warmUp(int epoch, long stepsToCome) {
             return null; // the executors' JITs warm up on the first steps; a driver-side warm-up would not reach them
         }
 

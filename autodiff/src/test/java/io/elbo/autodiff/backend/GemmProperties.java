@@ -70,18 +70,19 @@ class GemmProperties {
     /**
      * Every element of a (not narrow A·Bᵀ) product is the one FMA chain over k in order,
      * C[i,j] = fma(A[i,k−1], B[k−1,j], ... fma(A[i,0], B[0,j], 0)), bit for bit, whichever {@link Gemm32.Tile}
-     * computes it, with depth blocks of any size (one or several per product) and edges in both directions.
+     * computes it (every tile, candidate or not), with A and B read in place or both packed, with depth blocks
+     * of any size (one or several per product) and edges in both directions.
      */
-    @Property(tries = 60)
+    @Property(tries = 120)
     void everyElementIsTheInOrderFmaChainWhicheverTileComputesIt(@ForAll @IntRange(min = 1, max = 40) int m,
                                                                  @ForAll @IntRange(min = 1, max = 140) int n,
                                                                  @ForAll @IntRange(min = 1, max = 300) int k,
                                                                  @ForAll boolean transA, @ForAll Gemm32.Tile tile,
-                                                                 @ForAll @IntRange(min = 1, max = 400) int depthBlock) {
+                                                                 @ForAll @IntRange(min = 1, max = 400) int depthBlock, @ForAll boolean packed) {
         boolean transB = n > 2 * Gemm32.L && (m + n) % 2 == 0; // Bᵀ only where the tiles compute it
         Random r = new Random(m * 65537L + n * 257L + k);
         float[] a = random(r, m * k), b = random(r, k * n), c = new float[m * n];
-        Gemm32.gemm(tile, depthBlock, a, 0, transA, b, 0, transB, c, 0, m, n, k);
+        Gemm32.gemm(tile, depthBlock, packed, a, 0, transA, b, 0, transB, c, 0, m, n, k);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 float chain = 0f;
@@ -89,8 +90,42 @@ class GemmProperties {
                     chain = Math.fma(transA ? a[p * m + i] : a[i * k + p], transB ? b[j * k + p] : b[p * n + j], chain);
                 }
                 if (Float.floatToRawIntBits(chain) != Float.floatToRawIntBits(c[i * n + j])) {
-                    fail("tile " + tile + ", depth blocks ≤ " + depthBlock + ", " + m + "×" + n + "×" + k + (transA ? " Aᵀ" : "") + (transB ? " Bᵀ" : "")
+                    fail("tile " + tile + (packed ? " packed" : " in place") + ", depth blocks ≤ " + depthBlock + ", " + m + "×" + n + "×" + k + (transA ? " Aᵀ" : "") + (transB ? " Bᵀ" : "")
                             + ": C[" + i + "," + j + "] = " + c[i * n + j] + ", the FMA chain gives " + chain);
+                }
+            }
+        }
+    }
+
+    /**
+     * Every tile, with A and B in place and both packed, in each of the three layouts, at odd shapes with
+     * edges in both directions and several depth blocks: the in-order FMA chain, bit for bit.
+     */
+    @Test
+    void everyTileAndPackingGivesTheFmaChainAtOddShapesInEveryLayout() {
+        int[][] shapes = {{13, 50, 37}, {29, 97, 300}, {8, 24, 9}, {41, 130, 17}};
+        for (Gemm32.Tile tile : Gemm32.Tile.values()) {
+            for (boolean packed : new boolean[] {false, true}) {
+                for (int[] s : shapes) {
+                    int m = s[0], n = s[1], k = s[2];
+                    Random r = new Random(m * 31L + n * 7L + k);
+                    float[] a = random(r, m * k), b = random(r, k * n);
+                    for (int layout = 0; layout < 3; layout++) {
+                        boolean ta = layout == 2, tb = layout == 1;
+                        float[] c = new float[m * n];
+                        Gemm32.gemm(tile, 64, packed, a, 0, ta, b, 0, tb, c, 0, m, n, k);
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                float chain = 0f;
+                                for (int p = 0; p < k; p++) chain = Math.fma(ta ? a[p * m + i] : a[i * k + p], tb ? b[j * k + p] : b[p * n + j], chain);
+                                if (tb && n <= 2 * Gemm32.L) continue; // the narrow A·Bᵀ: dot products, another fixed order
+                                if (Float.floatToRawIntBits(chain) != Float.floatToRawIntBits(c[i * n + j])) {
+                                    fail("tile " + tile + (packed ? " packed" : " in place") + ", " + m + "×" + n + "×" + k + " layout " + layout
+                                            + ": C[" + i + "," + j + "] = " + c[i * n + j] + ", the FMA chain gives " + chain);
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
