@@ -23,8 +23,8 @@ final class InProcessSteps implements TrainingRun.Steps {
     private final RunConfig config;
     private final VAE vae;
     private final Optimizer optimizer;
-    private final Dataset train, test;
-    private final String[] classNames;
+    private final Dataset train;
+    private final TrainingRun.TestSet testSet;
     private final Data.Pixels pixels;
     private final Path dir;
     private final RestorableUniformRandomProvider rng;
@@ -41,10 +41,9 @@ final class InProcessSteps implements TrainingRun.Steps {
         this.optimizer = optimizer;
         this.dir = dir;
         this.pixels = config.pixels();
-        this.classNames = data.classNames();
         Dataset tr = config.limit() > 0 ? data.train().head(config.limit()) : data.train();
         this.train = pixels.train(tr);
-        this.test = pixels.test(data.test());
+        this.testSet = new TrainingRun.TestSet(pixels.test(data.test()), data.classNames());
         this.rng = io.elbo.vae.Streams.of(config.seed(), 1);
         this.batches = (train.count() + config.batchSize() - 1) / config.batchSize();
         this.options = TrainingRun.options(config, batches);
@@ -87,13 +86,8 @@ final class InProcessSteps implements TrainingRun.Steps {
     }
 
     @Override
-    public Dataset test() {
-        return test;
-    }
-
-    @Override
-    public String[] classNames() {
-        return classNames;
+    public TrainingRun.TestSet testSet() {
+        return testSet;
     }
 
     @Override

@@ -39,6 +39,9 @@ public final class TrainingRun {
     /** Checkpoint metadata: which trainer wrote it (absent: in-process). */
     public static final String TRAINER = "trainer";
 
+    /** The test set a run evaluates after every epoch, and its class names by label (null: "label k"). */
+    public record TestSet(Dataset images, String[] classNames) {}
+
     /** One step's terms, summed over its rows: rows, −ELBO (or −L_k), −reconstruction, KL. */
     public record StepSums(long rows, double negElbo, double negReconstruction, double kl) {}
 
@@ -68,11 +71,8 @@ public final class TrainingRun {
         /** The generator whose state a checkpoint keeps (null: none). */
         RestorableUniformRandomProvider rng();
 
-        /** The test set evaluated after every epoch, and its class names (null: "label k"). */
-        Dataset test();
-
-        /** The test set's class names, by label (null: "label k"). */
-        String[] classNames();
+        /** The test set evaluated after every epoch. */
+        TestSet testSet();
 
         /** Lines said before the epoch table (after "model:"): data, plan, output, machine. */
         List<String> describe();
@@ -290,7 +290,7 @@ public final class TrainingRun {
         Main.doing("evaluating epoch " + epoch);
         double testLoss;
         try {
-            testLoss = -vae.meanElbo(steps.test(), io.elbo.vae.Streams.of(config.seed(), 3, epoch));
+            testLoss = -vae.meanElbo(steps.testSet().images(), io.elbo.vae.Streams.of(config.seed(), 3, epoch));
         } catch (VAE.DivergedException e) { // the epoch's last step left weights that overflow on the test set
             batch--;
             step--;
@@ -314,7 +314,7 @@ public final class TrainingRun {
         warnIfFails(() -> Pictures.writeText(dir.resolve(Runs.METRICS), CSV_HEADER + "\n" + String.join("\n", csvRows) + "\n"));
         warnIfFails(() -> {
             Main.doing("drawing the pictures of epoch " + done);
-            drawPictures(vae, config, steps.test(), steps.classNames(), csvRows, dir, String.format(Locale.ROOT, "-epoch-%03d", done),
+            drawPictures(vae, config, steps.testSet().images(), steps.testSet().classNames(), csvRows, dir, String.format(Locale.ROOT, "-epoch-%03d", done),
                     "epoch " + done);
         });
     }

@@ -197,13 +197,8 @@ public final class SparkTraining implements SparkSupport {
         }
 
         @Override
-        public Dataset test() {
-            return test;
-        }
-
-        @Override
-        public String[] classNames() {
-            return classNames;
+        public TrainingRun.TestSet testSet() {
+            return new TrainingRun.TestSet(test, classNames);
         }
 
         @Override
