@@ -1,7 +1,6 @@
 package io.elbo.cli;
 
 import io.elbo.autodiff.DType;
-import io.elbo.nn.Adam;
 import io.elbo.nn.Optimizer;
 import io.elbo.vae.VAE;
 import java.io.PrintWriter;
@@ -22,13 +21,12 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code vae train}: minibatch training of a VAE with a checkpoint after every epoch.
- *
- * <p>Determinism: the model is initialised from {@code --seed}; each epoch's shuffle comes from a
- * generator seeded by (seed, epoch); the reparameterisation noise and dynamic binarisation draw from
- * one training generator whose state is saved in every checkpoint; test evaluation and pictures use
- * their own seeded generators. So a run resumed from any checkpoint, even one written mid-epoch by
- * Ctrl-C, continues with exactly the bits of an uninterrupted run.
+ * {@code vae train}: the options of a training run, checked and resolved into a {@link RunConfig}; the run
+ * itself is a {@link TrainingRun} whose steps are {@link InProcessSteps} or, with {@code --spark}, the spark
+ * module's. Determinism: the model is initialised from {@code --seed}; the steps' own generators are named
+ * by the seed (see {@link InProcessSteps}); test evaluation and pictures use their own seeded generators. So a
+ * run resumed from any checkpoint, even one written mid-epoch by Ctrl-C, continues with exactly the bits of
+ * an uninterrupted run.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true, abbreviateSynopsis = true, sortOptions = false,
         description = {"Train a VAE; writes metrics.csv, PNGs and a checkpoint per epoch to the output directory.",
