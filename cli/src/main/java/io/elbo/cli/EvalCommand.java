@@ -4,7 +4,9 @@ import io.elbo.autodiff.Tensor;
 import io.elbo.vae.VAE;
 import io.elbo.vae.data.Dataset;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.simple.RandomSource;
@@ -17,8 +19,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vae eval}: the test −ELBO (one sample, analytic KL) on the whole test set, and the
- * importance-weighted bound −L_k on its first images, with timings. L_k is computed in chunks of
- * samples with a running log-sum-exp, so memory stays bounded whatever k.
+ * importance-weighted bound −L_k on its first images, an estimate of −log p(x) from above, with its
+ * standard error over those images (the images' −L_k vary far more than one image's estimate does), and
+ * timings; {@code --json} prints them as one JSON object for scripts. L_k is computed in chunks of samples
+ * with a running log-sum-exp, so memory stays bounded whatever k. A run trained with {@code --pixels static}
+ * or {@code dynamic} is scored on the test set binarised once with a fixed generator, the same binary images
+ * for every model (the papers' protocol).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true, abbreviateSynopsis = true, sortOptions = false,
         description = "Evaluate a trained model: test -ELBO and the importance-weighted bound -L_k, in nats per image.")
@@ -54,14 +60,19 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     SharedOptions.Seed seed;
 
+    @Option(names = "--json", description = "print one JSON object (test -ELBO, k, n, -L_k, its standard error, seconds) instead of lines")
+    boolean json;
+
     @Override
     public Integer call() {
         if (k < 1 || k > 100_000) throw new ParameterException(spec.commandLine(), "-k must be between 1 and 100000, got " + k);
         if (samples < 1 || samples > 100_000) throw new ParameterException(spec.commandLine(), "--samples must be between 1 and 100000, got " + samples);
         if (images < 0) throw new ParameterException(spec.commandLine(), "--images must be 0 (all) or positive, got " + images);
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter o = json ? new PrintWriter(java.io.Writer.nullWriter()) : out; // --json: one object, nothing else
+        long start = System.nanoTime();
         Runs.Loaded m = run.open();
-        Dataset test = run.testImages(m, data, spec.commandLine().getOut());
+        Dataset test = run.testImages(m, data, o);
         VAE vae = m.vae();
         o.print(Text.wrap("model: ", m.file() + " (" + (m.metadata().containsKey("imported-from") ? "imported" : "epoch " + epochsDone(m)) + ", "
                 + vae.parameterCount() + " parameters, " + m.config().dtype() + ")"));
@@ -73,6 +84,8 @@ final class EvalCommand implements Callable<Integer> {
         o.print(Text.wrap("warm-up: ", warm.line("evaluations", "the kernels compiled first")));
         long t0 = System.nanoTime();
         Main.doing("evaluating the test -ELBO");
+        double negElbo;
+        int elboSamples = samples;
         if (noise != null) {
             if (spec.commandLine().getParseResult().hasMatchedOption("--samples")) {
                 throw new ParameterException(spec.commandLine(), "--noise gives the samples itself; --samples cannot be given with it");
@@ -84,10 +97,12 @@ final class EvalCommand implements Callable<Integer> {
                 int to = Math.min(test.count(), from + perBatch);
                 for (double v : vae.elboPerDatum(test.batch(from, to, m.config().dtype()), eps.slice(1, from, to))) sum += v;
             }
+            negElbo = -sum / test.count();
+            elboSamples = eps.dim(0);
             o.print(Text.wrap("test -ELBO: ", String.format(Locale.ROOT, "%.4f nats per image (%d images, %d samples from %s, analytic KL; %.2f s)",
-                    -sum / test.count(), test.count(), eps.dim(0), noise, (System.nanoTime() - t0) * 1e-9)));
+                    negElbo, test.count(), eps.dim(0), noise, (System.nanoTime() - t0) * 1e-9)));
         } else {
-            double negElbo = -meanElbo(vae, test, samples, rng);
+            negElbo = -meanElbo(vae, test, samples, rng);
             double seconds = (System.nanoTime() - t0) * 1e-9;
             o.print(Text.wrap("test -ELBO: ", String.format(Locale.ROOT, "%.2f nats per image (%d images, %d sample%s, analytic KL; %.2f s)",
                     negElbo, test.count(), samples, samples == 1 ? "" : "s", seconds)));
@@ -99,17 +114,37 @@ final class EvalCommand implements Callable<Integer> {
         int chunk = Math.max(1, Math.min(k, ROWS_PER_CHUNK / perBatch));
         t0 = System.nanoTime();
         double sum = 0;
+        io.elbo.vae.RunningMean spread = new io.elbo.vae.RunningMean(); // over images: for the standard error only
         o.flush();
         try (Progress bar = Progress.start("-L_" + k, n, "img")) {
             for (int from = 0; from < n; from += perBatch) {
                 int to = Math.min(n, from + perBatch);
-                for (double v : vae.iwaeBound(test.batch(from, to, m.config().dtype()), k, chunk, rng)) sum += v;
+                for (double v : vae.iwaeBound(test.batch(from, to, m.config().dtype()), k, chunk, rng)) {
+                    sum += v;
+                    spread.add(v);
+                }
                 bar.step(to - from);
             }
         }
         double seconds = (System.nanoTime() - t0) * 1e-9;
-        o.print(Text.wrap("-L_" + k + ": ", String.format(Locale.ROOT, "%.2f nats per image, the importance-weighted bound (first %d test"
-                + " images, %d samples at a time; %.2f s)", -sum / n, n, chunk, seconds)));
+        double negLk = -sum / n, standardError = n > 1 ? spread.standardError() : Double.NaN;
+        String se = n > 1 ? String.format(Locale.ROOT, " ± %.2f", standardError) : "";
+        o.print(Text.wrap("-L_" + k + ": ", String.format(Locale.ROOT, "%.2f%s nats per image, the importance-weighted bound (first %d test"
+                + " image%s%s; %d samples at a time; %.2f s)", negLk, se, n, n == 1 ? "" : "s", n > 1 ? ", ± its standard error over them" : "",
+                chunk, seconds)));
+        if (json) {
+            Map<String, Object> r = new LinkedHashMap<>(); // insertion order: the same bytes in any process
+            r.put("run", m.file().toString());
+            r.put("test_neg_elbo", negElbo);
+            r.put("test_images", test.count());
+            r.put("elbo_samples", elboSamples);
+            r.put("k", k);
+            r.put("n", n);
+            r.put("neg_L_k", negLk);
+            r.put("neg_L_k_standard_error", n > 1 ? standardError : null);
+            r.put("seconds", (System.nanoTime() - start) * 1e-9);
+            out.println(new com.google.gson.GsonBuilder().serializeNulls().create().toJson(r));
+        }
         return 0;
     }
 
