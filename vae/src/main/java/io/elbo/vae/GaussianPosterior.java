@@ -32,16 +32,18 @@ public final class GaussianPosterior implements Posterior {
     public Normal normal() { return q; }
 
     @Override
-    public Tensor rsample(UniformRandomProvider rng, int samples) {
-        return q.rsample(rng, samples);
+    public Sample rsample(UniformRandomProvider rng, int samples) {
+        Tensor z = q.rsample(rng, samples);
+        return new Sample(z, () -> logProb(z));
     }
 
     @Override
-    public Tensor rsample(Tensor eps) {
-        return q.rsample(eps);
+    public Sample rsample(Tensor eps) {
+        Tensor z = q.rsample(eps);
+        return new Sample(z, () -> logProb(z));
     }
 
-    @Override
+    /** log q(z|x) = Σₖ log N(zₖ; μₖ, σₖ²) of any codes z [..., B, K], summed over the last axis. */
     public Tensor logProb(Tensor z) {
         return q.logProb(z).sum(false, z.rank() - 1);
     }

@@ -56,7 +56,7 @@ public final class VAE extends Module {
             if (inputDim <= 0 || latent <= 0) throw new IllegalArgumentException("VAE: input and latent sizes must be positive");
             for (int h : hidden) if (h <= 0) throw new IllegalArgumentException("VAE: hidden widths must be positive, got " + Arrays.toString(hidden));
             Parts.named(Parts.LIKELIHOODS, "likelihood", likelihood);
-            Parts.named(Parts.POSTERIORS, "posterior", posterior);
+            Parts.build(Parts.POSTERIORS, "posterior", posterior, new Parts.Shape(1, 1, 1, DType.FLOAT64, 1), Streams.of(0)); // its argument too
             Parts.named(Parts.PRIORS, "prior", prior);
             if (likelihood.equals("gaussian-fixed") && !(fixedSigma > 0)) {
                 throw new IllegalArgumentException("VAE: a fixed Gaussian σ must be positive, got " + fixedSigma);
@@ -139,14 +139,14 @@ public final class VAE extends Module {
         }
         encoderBody = registerModule("encoder", new Sequential(body));
         Parts.Shape shape = config.shape();
-        posteriorHead = include(Parts.named(Parts.POSTERIORS, "posterior", config.posterior()).builder().build(shape, rng));
+        posteriorHead = include(Parts.build(Parts.POSTERIORS, "posterior", config.posterior(), shape, rng));
         int[] decWidths = new int[h.length + 2];
         decWidths[0] = config.latent();
         for (int i = 0; i < h.length; i++) decWidths[i + 1] = h[h.length - 1 - i];
         decWidths[decWidths.length - 1] = config.inputDim();
         decoder = registerModule("decoder", MLP.of(rng, config.dtype(), decWidths).activation(act).build());
-        likelihood = include(Parts.named(Parts.LIKELIHOODS, "likelihood", config.likelihood()).builder().build(shape, rng));
-        prior = Parts.named(Parts.PRIORS, "prior", config.prior()).builder().build(shape, rng);
+        likelihood = include(Parts.build(Parts.LIKELIHOODS, "likelihood", config.likelihood(), shape, rng));
+        prior = Parts.build(Parts.PRIORS, "prior", config.prior(), shape, rng);
     }
 
     /** The architecture this model was built from. */
@@ -253,9 +253,10 @@ public final class VAE extends Module {
      */
     public Terms elbo(Tensor x, UniformRandomProvider rng, ElboOptions options, double beta) {
         Posterior q = encode(x);
-        Tensor z = q.rsample(rng, options.samples()); // [L, B, K]
+        Posterior.Sample s = q.rsample(rng, options.samples());
+        Tensor z = s.z(); // [L, B, K]
         Tensor recon = logLikelihoodOfSamples(x, z).mean(false, 0); // [B]
-        Tensor kl = options.analyticKl() ? q.analyticKl(prior).orElseGet(() -> sampledKl(q, z)) : sampledKl(q, z);
+        Tensor kl = options.analyticKl() ? q.analyticKl(prior).orElseGet(() -> sampledKl(s)) : sampledKl(s);
         Tensor loss = recon.sub(kl.mul(beta)).mean().neg();
         double r = recon.mean().item(), kv = kl.mean().item();
         return new Terms(loss, r - kv, r, kv);
@@ -270,7 +271,7 @@ public final class VAE extends Module {
             Posterior q = encode(x);
             var kl = analyticKl ? q.analyticKl(prior) : java.util.Optional.<Tensor>empty();
             if (kl.isPresent()) {
-                Tensor z = q.rsample(rng, samples);
+                Tensor z = q.rsample(rng, samples).z();
                 return logLikelihoodOfSamples(x, z).mean(false, 0).sub(kl.get()).toDoubleArray();
             }
             return logWeights(x, q, samples, rng).mean(false, 0).toDoubleArray();
@@ -316,8 +317,8 @@ public final class VAE extends Module {
         try (var off = Tape.noGrad(); var step = evalArena.enter()) {
             Posterior q = encode(x);
             var kl = q.analyticKl(prior);
-            Tensor z = q.rsample(eps.to(config.dtype()));
-            return logLikelihoodOfSamples(x, z).mean(false, 0).sub(kl.orElseGet(() -> sampledKl(q, z))).toDoubleArray();
+            Posterior.Sample s = q.rsample(eps.to(config.dtype()));
+            return logLikelihoodOfSamples(x, s.z()).mean(false, 0).sub(kl.orElseGet(() -> sampledKl(s))).toDoubleArray();
         }
     }
 
@@ -390,16 +391,17 @@ public final class VAE extends Module {
 
     /** log p(x, zᵢ) − log q(zᵢ|x) for c samples: [c, B]. */
     private Tensor logWeights(Tensor x, Posterior q, int c, UniformRandomProvider rng) {
-        Tensor z = q.rsample(rng, c); // [c, B, K]
+        Posterior.Sample s = q.rsample(rng, c);
+        Tensor z = s.z(); // [c, B, K]
         Tensor logLik = logLikelihoodOfSamples(x, z);
         Tensor logPrior = prior.logProb(z);
-        Tensor logQ = q.logProb(z);
+        Tensor logQ = s.logProb();
         return logLik.add(logPrior).sub(logQ);
     }
 
     /** KL(q ‖ p) per datum estimated on the samples z [L, B, K]: the mean over L of log q(z|x) − log p(z), [B]. */
-    private Tensor sampledKl(Posterior q, Tensor z) {
-        return q.logProb(z).sub(prior.logProb(z)).mean(false, 0);
+    private Tensor sampledKl(Posterior.Sample s) {
+        return s.logProb().sub(prior.logProb(s.z())).mean(false, 0);
     }
 
     /** The IWAE training objective: −mean over the batch of L_k, differentiable (all k samples at once). */
