@@ -99,13 +99,13 @@ final class EvalCommand implements Callable<Integer> {
             }
             negElbo = -sum / test.count();
             elboSamples = eps.dim(0);
-            o.print(Text.wrap("test -ELBO: ", String.format(Locale.ROOT, "%.4f nats per image (%d images, %d samples from %s, analytic KL; %.2f s)",
-                    negElbo, test.count(), eps.dim(0), noise, (System.nanoTime() - t0) * 1e-9)));
+            o.print(Text.wrap("test -ELBO: ", String.format(Locale.ROOT, "%.4f nats per image (%d images, %d samples from %s, %s KL; %.2f s)",
+                    negElbo, test.count(), eps.dim(0), noise, klKind(m), (System.nanoTime() - t0) * 1e-9)));
         } else {
             negElbo = -meanElbo(vae, test, samples, rng);
             double seconds = (System.nanoTime() - t0) * 1e-9;
-            o.print(Text.wrap("test -ELBO: ", String.format(Locale.ROOT, "%.2f nats per image (%d images, %d sample%s, analytic KL; %.2f s)",
-                    negElbo, test.count(), samples, samples == 1 ? "" : "s", seconds)));
+            o.print(Text.wrap("test -ELBO: ", String.format(Locale.ROOT, "%.2f nats per image (%d images, %d sample%s, %s KL; %.2f s)",
+                    negElbo, test.count(), samples, samples == 1 ? "" : "s", klKind(m), seconds)));
         }
         o.flush();
 
@@ -163,6 +163,11 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         return sum / test.count();
+    }
+
+    /** "analytic" where the posterior has a closed-form KL to the prior (the Gaussian), "sampled" for a flow. */
+    static String klKind(Runs.Loaded m) {
+        return m.config().posterior().equals("gaussian") ? "analytic" : "sampled";
     }
 
     /** The tensor 'eps' [S, images, latent] of a noise file, checked. */

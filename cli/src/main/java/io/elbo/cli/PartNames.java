@@ -11,7 +11,7 @@ final class PartNames {
 
     private static Iterator<String> names(List<? extends Parts.Entry<?>> entries) {
         List<String> out = new ArrayList<>();
-        for (Parts.Entry<?> e : entries) out.add(e.name());
+        for (Parts.Entry<?> e : entries) out.add(e.usage());
         return out.iterator();
     }
 

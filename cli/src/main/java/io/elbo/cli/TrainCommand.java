@@ -58,6 +58,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "p(x|z): ${COMPLETION-CANDIDATES}")
     String likelihood;
 
+    @Option(names = "--flow", paramLabel = "SPEC", description = {"a flow posterior: planar:K (K planar steps on the Gaussian,"
+            + " amortised); the same as --posterior SPEC", "  Default: none"})
+    String flow;
+
     @Option(names = "--posterior", defaultValue = "gaussian", paramLabel = "NAME", completionCandidates = PartNames.Posteriors.class,
             description = "q(z|x): ${COMPLETION-CANDIDATES}")
     String posterior;
@@ -227,8 +231,18 @@ final class TrainCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         return new RunConfig(RunConfig.FORMAT, source, px, limit, rows, cols, hidden, latent, activation.toLowerCase(Locale.ROOT),
-                likelihood.toLowerCase(Locale.ROOT), sigma, posterior.toLowerCase(Locale.ROOT), prior.toLowerCase(Locale.ROOT), epochs, batchSize,
+                likelihood.toLowerCase(Locale.ROOT), sigma, posteriorSpec(), prior.toLowerCase(Locale.ROOT), epochs, batchSize,
                 opt, lr, beta, klWarmup, samples, iwaeK, seed.value, dt);
+    }
+
+    /** --posterior, or --flow (which names a posterior too); both at once is a usage error. */
+    private String posteriorSpec() {
+        if (flow == null) return posterior.toLowerCase(Locale.ROOT);
+        if (spec.commandLine().getParseResult().hasMatchedOption("--posterior")) {
+            throw usage("--flow " + flow + " names the posterior; --posterior cannot be given with it");
+        }
+        if (flow.toLowerCase(Locale.ROOT).startsWith("gaussian")) throw usage("--flow takes a flow (planar:K), got '" + flow + "'");
+        return flow.toLowerCase(Locale.ROOT);
     }
 
     private ParameterException usage(String message) {

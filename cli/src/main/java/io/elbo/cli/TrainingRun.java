@@ -224,7 +224,8 @@ public final class TrainingRun {
     public boolean run(AtomicBoolean stop) {
         out.print(Text.wrap("model: ", String.format(Locale.ROOT, "%d-%s-%d %s %s, %d %s parameters, %s", config.rows() * config.cols(),
                 java.util.Arrays.toString(config.hidden()).replaceAll("[\\[\\] ]", "").replace(',', '-'), config.latent(), config.activation(),
-                config.likelihood(), vae.parameterCount(), config.dtype(), Text.count(Threads.count(), "thread"))));
+                config.likelihood() + (config.posterior().equals("gaussian") ? "" : " " + config.posterior()), vae.parameterCount(), config.dtype(),
+                Text.count(Threads.count(), "thread"))));
         for (String line : steps.describe()) out.print(line.endsWith("\n") ? line : line + "\n");
         out.flush();
         String warm = steps.warmUp(epoch, (long) (config.epochs() - epoch + 1) * steps.stepsPerEpoch() - batch);
