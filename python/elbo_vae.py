@@ -82,7 +82,7 @@ LIKELIHOODS = {
     "gaussian-pixel": (_gaussian, ("log_sigma",)),
     "gaussian-fixed": (_gaussian_fixed, ()),
 }
-POSTERIORS = ("gaussian", "planar")
+POSTERIORS = ("gaussian", "planar", "iaf")
 PRIORS = ("standard-normal",)
 
 

@@ -59,7 +59,7 @@ final class TrainCommand implements Callable<Integer> {
     String likelihood;
 
     @Option(names = "--flow", paramLabel = "SPEC", description = {"a flow posterior: planar:K (K planar steps on the Gaussian,"
-            + " amortised); the same as --posterior SPEC", "  Default: none"})
+            + " amortised) or iaf:K (K inverse autoregressive steps); the same as --posterior SPEC", "  Default: none"})
     String flow;
 
     @Option(names = "--posterior", defaultValue = "gaussian", paramLabel = "NAME", completionCandidates = PartNames.Posteriors.class,
@@ -241,7 +241,7 @@ final class TrainCommand implements Callable<Integer> {
         if (spec.commandLine().getParseResult().hasMatchedOption("--posterior")) {
             throw usage("--flow " + flow + " names the posterior; --posterior cannot be given with it");
         }
-        if (flow.toLowerCase(Locale.ROOT).startsWith("gaussian")) throw usage("--flow takes a flow (planar:K), got '" + flow + "'");
+        if (flow.toLowerCase(Locale.ROOT).startsWith("gaussian")) throw usage("--flow takes a flow (planar:K or iaf:K), got '" + flow + "'");
         return flow.toLowerCase(Locale.ROOT);
     }
 

@@ -40,11 +40,26 @@ class FlowCliTest {
                 .assertOneLineError(1, "a Gaussian posterior", "planar:2");
     }
 
+    /** An IAF run through the same: the MADE steps' masked layers in the checkpoint, and a resumed run bit-identical. */
+    @Test
+    void anIafRunTrainsAndResumesBitIdentically(@TempDir Path tmp) throws Exception {
+        String[] iaf = CliTest.with(java.util.Arrays.copyOf(RUN, RUN.length - 1), "iaf:2");
+        Path straight = tmp.resolve("straight"), split = tmp.resolve("split");
+        CliTest.vae(CliTest.with(iaf, "-e", "2", "-o", straight.toString())).assertOk();
+        var tensors = SafeTensors.read(straight.resolve(Runs.CHECKPOINT)).entries().keySet();
+        for (String name : new String[] {"model.iaf_context.weight", "model.iaf_0.in.weight", "model.iaf_1.s.bias", "model.iaf_1.context.weight"}) {
+            assertTrue(tensors.contains(name), name + " in " + tensors);
+        }
+        CliTest.vae(CliTest.with(iaf, "-e", "1", "-o", split.toString())).assertOk();
+        CliTest.vae("train", "--resume", split.toString(), "-e", "2", "--threads", "1").assertOk();
+        CliTest.assertSameState(straight, split);
+    }
+
     @Test
     void aBadFlowSpecIsOneLine() {
         CliTest.vae("train", "--flow", "planar:0").assertOneLineError(2, "planar:K needs K steps from 1 to 64, got '0'");
         CliTest.vae("train", "--flow", "planar").assertOneLineError(2, "needs its K: planar:K");
-        CliTest.vae("train", "--flow", "radial:3").assertOneLineError(2, "unknown posterior 'radial:3' (gaussian or planar:K)");
+        CliTest.vae("train", "--flow", "radial:3").assertOneLineError(2, "unknown posterior 'radial:3' (gaussian, planar:K or iaf:K)");
         CliTest.vae("train", "--flow", "planar:2", "--posterior", "gaussian").assertOneLineError(2, "--posterior cannot be given with it");
     }
 }

@@ -52,7 +52,9 @@ public final class Parts {
             new Entry<>("gaussian", "diagonal Gaussian (μ and log σ² heads)", (s, a, r) -> new GaussianPosterior.Head(s.features(), s.latent(), r,
                     s.dtype())),
             new Entry<>("planar", "K", "a diagonal Gaussian and K planar flow steps, amortised (Rezende & Mohamed 2015)",
-                    (s, a, r) -> new PlanarFlowPosterior.Head(s.features(), s.latent(), PlanarFlowPosterior.steps(a), r, s.dtype())));
+                    (s, a, r) -> new PlanarFlowPosterior.Head(s.features(), s.latent(), PlanarFlowPosterior.steps(a), r, s.dtype())),
+            new Entry<>("iaf", "K", "a diagonal Gaussian and K inverse autoregressive flow steps (Kingma et al. 2016)",
+                    (s, a, r) -> new IafPosterior.Head(s.features(), s.latent(), IafPosterior.steps(a), r, s.dtype())));
 
     /** p(z). */
     public static final List<Entry<Prior>> PRIORS = List.of(

@@ -3,7 +3,6 @@ package io.elbo.vae;
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Tensor;
 import io.elbo.nn.Linear;
-import java.util.Optional;
 import org.apache.commons.rng.UniformRandomProvider;
 
 /**
@@ -22,8 +21,7 @@ import org.apache.commons.rng.UniformRandomProvider;
  * No closed-form KL to the prior exists: the ELBO estimates it with the samples (and IWAE and {@code vae eval}
  * use log q as well).
  */
-public final class PlanarFlowPosterior implements Posterior {
-    private final GaussianPosterior base;
+public final class PlanarFlowPosterior extends FlowPosterior {
     private final Tensor[] u, w, b;
 
     /**
@@ -31,8 +29,8 @@ public final class PlanarFlowPosterior implements Posterior {
      * here, from u and w).
      */
     public PlanarFlowPosterior(GaussianPosterior base, Tensor[] u, Tensor[] w, Tensor[] b) {
+        super(base);
         if (u.length != w.length || u.length != b.length) throw new IllegalArgumentException("planar flow: u, w and b for different numbers of steps");
-        this.base = base;
         this.u = new Tensor[u.length];
         this.w = w.clone();
         this.b = b.clone();
@@ -41,14 +39,7 @@ public final class PlanarFlowPosterior implements Posterior {
 
     /** The number of steps a spec's argument names: planar:K with K from 1 to 64. */
     public static int steps(String argument) {
-        int k;
-        try {
-            k = Integer.parseInt(String.valueOf(argument));
-        } catch (NumberFormatException e) {
-            k = -1;
-        }
-        if (k < 1 || k > 64) throw new IllegalArgumentException("posterior planar:K needs K steps from 1 to 64, got '" + argument + "'");
-        return k;
+        return FlowPosterior.steps("planar", argument);
     }
 
     /** û = u + (m(wᵀu) − wᵀu)·w/‖w‖² with m(a) = −1 + softplus(a), per row of u, w [B, D]. */
@@ -58,12 +49,7 @@ public final class PlanarFlowPosterior implements Posterior {
         return u.add(m.sub(wu).mul(w).div(w.square().sum(true, 1)));
     }
 
-    /** The base distribution q₀(z₀|x). */
-    public GaussianPosterior base() {
-        return base;
-    }
-
-    /** The number of flow steps. */
+    @Override
     public int steps() {
         return u.length;
     }
@@ -72,6 +58,7 @@ public final class PlanarFlowPosterior implements Posterior {
      * Step k applied to codes z [L, B, D]: f(z) and its log|det ∂f/∂z| [L, B]. û, w [B, D] and b [B, 1] broadcast
      * over the L samples.
      */
+    @Override
     public Tensor[] step(int k, Tensor z) {
         Tensor a = z.mul(w[k]).sum(true, z.rank() - 1).add(b[k]); // [L, B, 1]
         Tensor t = a.tanh();
@@ -79,46 +66,6 @@ public final class PlanarFlowPosterior implements Posterior {
         Tensor wu = w[k].mul(u[k]).sum(true, 1); // [B, 1] = m(wᵀu) > −1
         Tensor logDet = t.square().neg().add(1).mul(wu).log1p().sum(false, z.rank() - 1); // log(1 + h'(a)·wᵀû)
         return new Tensor[] {next, logDet};
-    }
-
-    /** z_K and Σ log|det| [L, B] from base codes z₀ [L, B, D]. */
-    private Tensor[] flow(Tensor z0) {
-        Tensor z = z0, sum = null;
-        for (int k = 0; k < u.length; k++) {
-            Tensor[] s = step(k, z);
-            z = s[0];
-            sum = sum == null ? s[1] : sum.add(s[1]);
-        }
-        return new Tensor[] {z, sum};
-    }
-
-    private Sample push(Tensor z0) {
-        Tensor[] f = flow(z0);
-        Tensor sumLogDet = f[1];
-        return new Sample(f[0], () -> base.logProb(z0).sub(sumLogDet));
-    }
-
-    @Override
-    public Sample rsample(UniformRandomProvider rng, int samples) {
-        return push(base.rsample(rng, samples).z());
-    }
-
-    @Override
-    public Sample rsample(Tensor eps) {
-        return push(base.rsample(eps).z());
-    }
-
-    /** The flow of the base mean μ: f_K ∘ … ∘ f₁(μ), [B, D]. */
-    @Override
-    public Tensor location() {
-        Tensor mu = base.mu();
-        return flow(mu.reshape(1, mu.dim(0), mu.dim(1)))[0].reshape(mu.dim(0), mu.dim(1));
-    }
-
-    /** None: a flow's KL to the prior has no closed form. */
-    @Override
-    public Optional<Tensor> analyticKl(Prior prior) {
-        return Optional.empty();
     }
 
     /**
