@@ -129,13 +129,13 @@ final class Gemm32 {
         }
     }
 
-    /** A product with m or n below this is thin: it has its own parameters ({@link GemmTuner.Choice#thin}). */
+    /** A product with m, n or k below this is thin: it has its own parameters ({@link GemmTuner.Choice#thin}). */
     static final int THIN = 64;
 
-    /** The parameters this machine's m × n products use: forced, cached or measured on first use ({@link GemmTuner}). */
-    static Params params(int m, int n) {
+    /** The parameters this machine's m × n × k products use: forced, cached or measured on first use ({@link GemmTuner}). */
+    static Params params(int m, int n, int k) {
         GemmTuner.Choice c = GemmTuner.Chosen.CHOICE;
-        return m < THIN || n < THIN ? c.thin() : c.params();
+        return m < THIN || n < THIN || k < THIN ? c.thin() : c.params();
     }
 
     /** The machine and the kernel parameters, for a log line: "AMD EPYC (AuthenticAMD family 25 model 1), 8 float lanes, GEMM tile 8x1, kc 512, packed (measured in 0.21 s)". */
@@ -164,7 +164,7 @@ final class Gemm32 {
     private static final ThreadLocal<int[]> ROW_STARTS = ThreadLocal.withInitial(() -> new int[Math.max(2, L)]);
 
     static void gemm(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB, float[] c, int cOff, int m, int n, int k) {
-        gemm(params(m, n), true, a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
+        gemm(params(m, n, k), true, a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
     }
 
     /** The product with tile t, depth blocks of at most kcMax, both operands packed or not (tests vary all three; the bits do not change). */
