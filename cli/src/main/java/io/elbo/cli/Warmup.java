@@ -82,19 +82,24 @@ final class Warmup {
      * 0.03 s (Zen 3, 2 cores). So:
      * <ul>
      *   <li>training of at least {@link Warmup#calls()} steps: the full warm-up;</li>
-     *   <li>a shorter one, of at least {@link #LIGHT} steps: {@link #LIGHT} steps, two of them full-size,
-     *       without waiting for the JIT: enough for the long loops (the GEMM's micro-kernels) to be compiled
-     *       from narrow steps before the first full-size one, which would otherwise run them interpreted;</li>
-     *   <li>fewer steps (a resume that finishes an epoch), or an evaluation of fewer than
-     *       {@link #EVAL_ROWS_MIN} rows (images × samples, plus images × k for the bound): none.</li>
+     *   <li>a shorter one, of at least {@link #LIGHT} steps, or an evaluation of at least {@link #EVAL_ROWS_LIGHT}
+     *       rows (images × samples, plus images × k for the bound) and fewer than {@link #EVAL_ROWS_MIN}:
+     *       {@link #LIGHT} steps or evaluations, two of them full-size, without waiting for the JIT: enough
+     *       for the long loops (the GEMM's micro-kernels) to be compiled from narrow ones before the first
+     *       full-size one, which would otherwise run them interpreted;</li>
+     *   <li>fewer steps (a resume that finishes an epoch), or fewer rows: none.</li>
      * </ul>
      * {@code -Delbo.warmup=off|full} forces none or the full one.
      */
     record Plan(int calls, boolean untilCompiled, String why) {
         /** Steps of the light warm-up. */
         static final int LIGHT = 2 * FULL_EVERY;
-        /** Rows below which an evaluation is not warmed up: 10 000 images cold took 1.3–1.9 s, a full warm-up longer. */
-        static final long EVAL_ROWS_MIN = 100_000;
+        /**
+         * Rows from which an evaluation gets the full warm-up, and from which the light one: 10 000 test images
+         * cold took 1.3–1.9 s on Zen 4, a full warm-up longer; on Zen 3 (busy) `vae eval -k 1 -n 1` took 5.0–5.2 s
+         * of CPU with the light one, 5.4 without, 8.4 with the full one.
+         */
+        static final long EVAL_ROWS_MIN = 100_000, EVAL_ROWS_LIGHT = 2_000;
 
         static Plan forTraining(long steps, int calls) {
             String forced = System.getProperty("elbo.warmup", "");
@@ -109,6 +114,8 @@ final class Warmup {
             String forced = System.getProperty("elbo.warmup", "");
             if (forced.equals("off")) return new Plan(0, false, "-Delbo.warmup=off");
             if (rows >= EVAL_ROWS_MIN || forced.equals("full")) return new Plan(calls, true, null);
+            if (rows >= EVAL_ROWS_LIGHT) return new Plan(LIGHT, false, rows + " rows to evaluate, fewer than " + EVAL_ROWS_MIN
+                    + ": only the long loops compiled first");
             return new Plan(0, false, rows + " rows to evaluate, too few to pay for it; the times below include the JIT's compiles");
         }
     }
@@ -182,8 +189,8 @@ final class Warmup {
         long t0 = System.nanoTime();
         Dataset rows = data.head(Math.min(EVAL_ROWS, data.count())), few = data.head(Math.min(NARROW_ROWS, data.count()));
         int runs = 0;
-        for (int n = calls(); runs < n; runs++) vae.meanElbo((runs + 1) % FULL_EVERY == 0 ? rows : few, rng);
-        int rounds = untilCompiled(() -> vae.meanElbo(rows, rng));
+        for (int n = plan.calls(); runs < n; runs++) vae.meanElbo((runs + 1) % FULL_EVERY == 0 ? rows : few, rng);
+        int rounds = plan.untilCompiled() ? untilCompiled(() -> vae.meanElbo(rows, rng)) : -1;
         return new Report((System.nanoTime() - t0) * 1e-9, runs, rounds, plan.why());
     }
 

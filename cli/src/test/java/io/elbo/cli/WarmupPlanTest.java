@@ -32,9 +32,12 @@ class WarmupPlanTest {
         Warmup.Plan resume = Warmup.Plan.forTraining(39, 660);
         assertEquals(0, resume.calls());
         assertEquals("39 steps to run, too few to pay for it", resume.why());
-        Warmup.Plan eval = Warmup.Plan.forEvaluation(10_001, 660); // vae eval RUN -k 1 -n 1 on 10 000 test images
+        Warmup.Plan eval = Warmup.Plan.forEvaluation(501, 660); // vae eval RUN -k 1 -n 1 on the 500 images of --data sample
         assertEquals(0, eval.calls());
-        assertTrue(eval.why().startsWith("10001 rows to evaluate, too few to pay for it"), eval.why());
+        assertTrue(eval.why().startsWith("501 rows to evaluate, too few to pay for it"), eval.why());
+        Warmup.Plan light = Warmup.Plan.forEvaluation(10_001, 660); // the same on Fashion-MNIST's 10 000
+        assertEquals(Warmup.Plan.LIGHT, light.calls());
+        assertFalse(light.untilCompiled());
         assertEquals(660, Warmup.Plan.forEvaluation(1_010_000, 660).calls()); // -k 1000 -n 1000
     }
 

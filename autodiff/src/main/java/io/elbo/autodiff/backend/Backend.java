@@ -52,7 +52,9 @@ public final class Backend {
     /**
      * The CPU and how the float32 kernels fit it, for a log line beside timings: model name, vendor,
      * family and model (from /proc/cpuinfo where there is one), float lanes per vector and the GEMM's
-     * register tile, e.g. "AMD EPYC (AuthenticAMD family 25 model 17), 16 float lanes, GEMM tile 4x3".
+     * kernel parameters with how they were chosen, e.g. "AMD EPYC (AuthenticAMD family 25 model 1), 8 float
+     * lanes, GEMM tile 8x1, kc 1024, packed; 4x3/1024/in-place for thin products (cached in ~/.cache/elbo/…)".
+     * The first call on a machine may measure the GEMM's candidates (see {@code GemmTuner}).
      */
     public static String machine() {
         if (!VECTOR_API) return System.getProperty("os.arch") + ", no Vector API (float64 reference kernels)";

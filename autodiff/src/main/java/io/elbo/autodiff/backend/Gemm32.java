@@ -39,8 +39,19 @@ final class Gemm32 {
 
     static final VectorSpecies<Float> S = VectorKernels32.S;
     static final int L = S.length();
-    /** A·Bᵀ with at most this many columns takes the dot-product path ({@link #narrowABt}). */
-    private static final int NARROW = 2 * L;
+    /**
+     * A·Bᵀ with at most this many columns takes the dot-product path ({@link #narrowABt}): a fixed count,
+     * {@link VectorMath#V}, not the lane count, so that which order an element's terms are summed in does
+     * not depend on the machine (it was 2L: 20 columns took the dot products with 16 lanes, the tiles with 8).
+     */
+    static final int NARROW = VectorMath.V;
+    /**
+     * An Aᵀ·B with at most this many columns (and more rows) is computed as (Bᵀ·A)ᵀ: its rows fill the
+     * tile's vectors (on Zen 3, 400×20×128 took 29 GFLOP/s through the tiles' padded edges).
+     */
+    private static final int NARROW_ATB = 32;
+    /** Each thread's Cᵀ of a narrow Aᵀ·B. */
+    private static final ThreadLocal<float[]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[0]);
     /** Rows per block of the dot-product path. */
     private static final int DOT_ROWS = 4;
     /** Below this many multiply-adds one thread is faster than handing work over (about 5 µs of work). */
@@ -129,13 +140,13 @@ final class Gemm32 {
         }
     }
 
-    /** A product with m or n below this is thin: it has its own parameters ({@link GemmTuner.Choice#thin}). */
+    /** A product with m, n or k below this is thin: it has its own parameters ({@link GemmTuner.Choice#thin}). */
     static final int THIN = 64;
 
-    /** The parameters this machine's m × n products use: forced, cached or measured on first use ({@link GemmTuner}). */
-    static Params params(int m, int n) {
+    /** The parameters this machine's m × n × k products use: forced, cached or measured on first use ({@link GemmTuner}). */
+    static Params params(int m, int n, int k) {
         GemmTuner.Choice c = GemmTuner.Chosen.CHOICE;
-        return m < THIN || n < THIN ? c.thin() : c.params();
+        return m < THIN || n < THIN || k < THIN ? c.thin() : c.params();
     }
 
     /** The machine and the kernel parameters, for a log line: "AMD EPYC (AuthenticAMD family 25 model 1), 8 float lanes, GEMM tile 8x1, kc 512, packed (measured in 0.21 s)". */
@@ -164,7 +175,7 @@ final class Gemm32 {
     private static final ThreadLocal<int[]> ROW_STARTS = ThreadLocal.withInitial(() -> new int[Math.max(2, L)]);
 
     static void gemm(float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB, float[] c, int cOff, int m, int n, int k) {
-        gemm(params(m, n), true, a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
+        gemm(params(m, n, k), true, a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
     }
 
     /** The product with tile t, depth blocks of at most kcMax, both operands packed or not (tests vary all three; the bits do not change). */
@@ -193,11 +204,12 @@ final class Gemm32 {
             narrowABt(a, aOff, b, bOff, c, cOff, m, n, k, mayShare);
             return;
         }
-        if (transA && !transB && n <= NARROW && m > NARROW) {
+        if (transA && !transB && n <= NARROW_ATB && m > NARROW_ATB) {
             // A narrow Aᵀ·B (as the gradient of a 20-column layer's weights): C has too few columns to
             // fill a tile's vectors, so compute Cᵀ = Bᵀ·A, whose rows are C's columns, and transpose it.
             // The same chains: fma(x, y, s) = fma(y, x, s).
-            float[] ct = new float[m * n];
+            float[] ct = TRANSPOSED.get();
+            if (ct.length < m * n) TRANSPOSED.set(ct = new float[m * n]);
             gemm(p, mayShare, b, bOff, true, a, aOff, false, ct, 0, n, m, k);
             transposeInto(ct, c, cOff, m, n);
             return;
@@ -259,9 +271,11 @@ final class Gemm32 {
         packPanel(o, pc, kc, j, w, nr, packB, pc * ceilDiv(nc, nr) * nr + q * kc * nr);
     }
 
-    /** C (m × n, at c[cOff]) = tᵀ for an n × m row-major t. */
+    /** C (m × n, at c[cOff]) = tᵀ for an n × m row-major t: 8 × 8 blocks in registers where vectors have at least 8 lanes, the edges one by one. */
     private static void transposeInto(float[] t, float[] c, int cOff, int m, int n) {
-        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[cOff + i * n + j] = t[j * m + i];
+        int m8 = L >= 8 ? m - m % 8 : 0, n8 = L >= 8 ? n - n % 8 : 0;
+        for (int i = 0; i < m8; i += 8) for (int j = 0; j < n8; j += 8) Transpose8.transpose(t, j * m + i, m, c, cOff + i * n + j, n);
+        for (int i = 0; i < m; i++) for (int j = i < m8 ? n8 : 0; j < n; j++) c[cOff + i * n + j] = t[j * m + i];
     }
 
     private static int ceilDiv(int x, int y) {
@@ -301,7 +315,7 @@ final class Gemm32 {
     /** Rows [i0, i1) of C = A·Bᵀ by dot products: 4 × 4 blocks, then single elements at the edges. */
     private static void dotRows(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int n, int k, int i0, int i1) {
         int i = i0;
-        float[] acc = new float[16 * L];
+        float[] acc = new float[16 * VectorMath.V];
         for (; i + DOT_ROWS <= i1; i += DOT_ROWS) {
             int j = 0;
             for (; j + 4 <= n; j += 4) dot4x4(a, aOff + i * k, b, bOff + j * k, c, cOff + i * n + j, n, k, acc);
@@ -311,15 +325,20 @@ final class Gemm32 {
     }
 
     /**
-     * Σ_p a[ai + p]·b[bj + p] in the one order every element of a narrow A·Bᵀ uses: lane-wise FMA chains
-     * over the whole vectors of k, their lanes summed by {@link VectorMath#sumLanes}, then scalar FMAs over
-     * the last k mod L terms.
+     * Σ_p a[ai + p]·b[bj + p] in the one order every element of a narrow A·Bᵀ uses, whatever the lane
+     * count: 16 FMA chains, chain v over the terms p ≡ v (mod 16) of the first k − k mod 16
+     * ({@link VectorMath#V}), combined by {@link VectorMath#tree16}, then scalar FMAs over the last k mod 16
+     * terms. The chains are computed L at a time, in 16 / L passes.
      */
     private static float dot1x1(float[] a, int ai, float[] b, int bj, int k) {
-        int kv = k - k % L;
-        FloatVector acc = FloatVector.zero(S);
-        for (int p = 0; p < kv; p += L) acc = FloatVector.fromArray(S, a, ai + p).fma(FloatVector.fromArray(S, b, bj + p), acc);
-        return dotTail(a, ai, b, bj, kv, k, VectorMath.sumLanes(acc));
+        int kv = k - k % VectorMath.V;
+        float[] partial = new float[VectorMath.V];
+        for (int h = 0; h < VectorMath.V; h += L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int p = h; p < kv; p += VectorMath.V) acc = FloatVector.fromArray(S, a, ai + p).fma(FloatVector.fromArray(S, b, bj + p), acc);
+            acc.intoArray(partial, h);
+        }
+        return dotTail(a, ai, b, bj, kv, k, VectorMath.tree16(partial, 0));
     }
 
     private static float dotTail(float[] a, int ai, float[] b, int bj, int p, int k, float s) {
@@ -327,65 +346,61 @@ final class Gemm32 {
         return s;
     }
 
-    /** C[r, q] for r, q < 4 = {@link #dot1x1} of rows ai + r·k of A and bj + q·k of B, 16 chains at once (8 loads per 16 FMA). */
+    /**
+     * C[r, q] for r, q &lt; 4 = {@link #dot1x1} of rows ai + r·k of A and bj + q·k of B, 16 elements at once
+     * (8 loads per 16 FMA), in 16 / L passes over k, each computing L of every element's 16 chains; acc
+     * holds 16 × 16 floats.
+     */
     private static void dot4x4(float[] a, int ai, float[] b, int bj, float[] c, int ci, int cs, int k, float[] acc) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-        int kv = k - k % L;
-        for (int p = 0; p < kv; p += L) {
-            FloatVector b0 = FloatVector.fromArray(S, b, bj + p), b1 = FloatVector.fromArray(S, b, bj + k + p);
-            FloatVector b2 = FloatVector.fromArray(S, b, bj + 2 * k + p), b3 = FloatVector.fromArray(S, b, bj + 3 * k + p);
-            FloatVector a0 = FloatVector.fromArray(S, a, ai + p);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            c02 = a0.fma(b2, c02);
-            c03 = a0.fma(b3, c03);
-            FloatVector a1 = FloatVector.fromArray(S, a, ai + k + p);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            c12 = a1.fma(b2, c12);
-            c13 = a1.fma(b3, c13);
-            FloatVector a2 = FloatVector.fromArray(S, a, ai + 2 * k + p);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            c22 = a2.fma(b2, c22);
-            c23 = a2.fma(b3, c23);
-            FloatVector a3 = FloatVector.fromArray(S, a, ai + 3 * k + p);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            c32 = a3.fma(b2, c32);
-            c33 = a3.fma(b3, c33);
+        int kv = k - k % VectorMath.V;
+        for (int h = 0; h < VectorMath.V; h += L) {
+            FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+            FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+            for (int p = h; p < kv; p += VectorMath.V) {
+                FloatVector b0 = FloatVector.fromArray(S, b, bj + p), b1 = FloatVector.fromArray(S, b, bj + k + p);
+                FloatVector b2 = FloatVector.fromArray(S, b, bj + 2 * k + p), b3 = FloatVector.fromArray(S, b, bj + 3 * k + p);
+                FloatVector a0 = FloatVector.fromArray(S, a, ai + p);
+                c00 = a0.fma(b0, c00);
+                c01 = a0.fma(b1, c01);
+                c02 = a0.fma(b2, c02);
+                c03 = a0.fma(b3, c03);
+                FloatVector a1 = FloatVector.fromArray(S, a, ai + k + p);
+                c10 = a1.fma(b0, c10);
+                c11 = a1.fma(b1, c11);
+                c12 = a1.fma(b2, c12);
+                c13 = a1.fma(b3, c13);
+                FloatVector a2 = FloatVector.fromArray(S, a, ai + 2 * k + p);
+                c20 = a2.fma(b0, c20);
+                c21 = a2.fma(b1, c21);
+                c22 = a2.fma(b2, c22);
+                c23 = a2.fma(b3, c23);
+                FloatVector a3 = FloatVector.fromArray(S, a, ai + 3 * k + p);
+                c30 = a3.fma(b0, c30);
+                c31 = a3.fma(b1, c31);
+                c32 = a3.fma(b2, c32);
+                c33 = a3.fma(b3, c33);
+            }
+            c00.intoArray(acc, h);
+            c01.intoArray(acc, 16 + h);
+            c02.intoArray(acc, 2 * 16 + h);
+            c03.intoArray(acc, 3 * 16 + h);
+            c10.intoArray(acc, 4 * 16 + h);
+            c11.intoArray(acc, 5 * 16 + h);
+            c12.intoArray(acc, 6 * 16 + h);
+            c13.intoArray(acc, 7 * 16 + h);
+            c20.intoArray(acc, 8 * 16 + h);
+            c21.intoArray(acc, 9 * 16 + h);
+            c22.intoArray(acc, 10 * 16 + h);
+            c23.intoArray(acc, 11 * 16 + h);
+            c30.intoArray(acc, 12 * 16 + h);
+            c31.intoArray(acc, 13 * 16 + h);
+            c32.intoArray(acc, 14 * 16 + h);
+            c33.intoArray(acc, 15 * 16 + h);
         }
-        c00.intoArray(acc, 0);
-        c01.intoArray(acc, L);
-        c02.intoArray(acc, 2 * L);
-        c03.intoArray(acc, 3 * L);
-        c10.intoArray(acc, 4 * L);
-        c11.intoArray(acc, 5 * L);
-        c12.intoArray(acc, 6 * L);
-        c13.intoArray(acc, 7 * L);
-        c20.intoArray(acc, 8 * L);
-        c21.intoArray(acc, 9 * L);
-        c22.intoArray(acc, 10 * L);
-        c23.intoArray(acc, 11 * L);
-        c30.intoArray(acc, 12 * L);
-        c31.intoArray(acc, 13 * L);
-        c32.intoArray(acc, 14 * L);
-        c33.intoArray(acc, 15 * L);
-        laneSums(acc);
         for (int e = 0; e < 16; e++) {
             int r = e >> 2, q = e & 3;
-            c[ci + r * cs + q] = dotTail(a, ai + r * k, b, bj + q * k, kv, k, acc[e]);
+            c[ci + r * cs + q] = dotTail(a, ai + r * k, b, bj + q * k, kv, k, VectorMath.tree16(acc, e * 16));
         }
-    }
-
-    /**
-     * acc[e] = {@link VectorMath#sumLanes} of the vector stored at acc[e·L] for e &lt; 16. A method of its
-     * own, called with the accumulators stored: inside {@link #dot4x4}, sixteen shuffle trees took it
-     * past C2's inlining budget and its vectors were boxed.
-     */
-    private static void laneSums(float[] acc) {
-        for (int e = 0; e < 16; e++) acc[e] = VectorMath.sumLanes(FloatVector.fromArray(S, acc, e * L));
     }
 
     /**

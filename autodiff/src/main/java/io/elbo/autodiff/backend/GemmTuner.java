@@ -32,8 +32,8 @@ final class GemmTuner {
     private GemmTuner() {}
 
     /**
-     * The parameters of the products whose m and n are both at least {@link Gemm32#THIN}, those of the thinner
-     * ones (where a tall tile's padded edge costs most), and how they were arrived at ("measured in 0.21 s",
+     * The parameters of the products whose m, n and k are all at least {@link Gemm32#THIN}, those of the thinner
+     * ones (where a tall tile's padded edge, or packing for a short depth, costs most), and how they were arrived at ("measured in 0.21 s",
      * "cached in …", "forced"), for the cpu: line.
      */
     record Choice(Gemm32.Params params, Gemm32.Params thin, String how) {}
@@ -162,15 +162,15 @@ final class GemmTuner {
     private static final boolean VERBOSE = Boolean.getBoolean("elbo.gemm.verbose");
     /** The timed products, m, n, k and layout (0: A·B, 1: A·Bᵀ, 2: Aᵀ·B): W1's kind, small enough for many rounds. */
     private static final int[][] SHAPES = {{120, 192, 640, 0}, {120, 192, 640, 1}, {120, 192, 96, 2}};
-    /** The thin ones: W1's 20-wide heads and their gradients. */
-    private static final int[][] THIN_SHAPES = {{120, 20, 400, 1}, {20, 192, 120, 2}, {192, 20, 120, 2}};
+    /** The thin ones: W1's 20-wide heads, their gradients, and the decoder's first layer (depth 20). */
+    private static final int[][] THIN_SHAPES = {{120, 20, 400, 1}, {20, 192, 120, 2}, {192, 20, 120, 2}, {120, 192, 20, 0}};
 
     /**
      * Times each candidate on one thread, round after round, on an A·B, an A·Bᵀ and an Aᵀ·B of W1's kind
      * (120 rows, 192 columns, depths 640 and 96: larger ones left no round free of compiles on a busy machine), by the thread's CPU time where the JVM measures it (less
      * disturbed by other processes than the wall clock), and picks the least sum of its best times (if
      * {@link #MARGIN} below the first candidate's, else the first); then
-     * the same on three products 20 wide (the thin products' choice); then the wide winner against itself
+     * the same on four products 20 wide or deep (the thin products' choice); then the wide winner against itself
      * with the L1 depth block. First each candidate multiplies small products of each kind 50 times, so that
      * C2 is asked to compile its kernels (600 calls) before the timed rounds. The rounds go on until their share of budgetNanos has passed and two rounds ran
      * without the JIT compiling anything or having anything queued, or until 8 shares have passed with one

@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  * so any size works and an element's bits never depend on where it sits. Reductions (sums, maxima,
  * sums of squares) and the accumulations that build them ({@code dst += src}, {@code dst = max(dst, src)})
  * instead finish their last elements one at a time, in order, after the vector part: a zero-padded
- * lane would change the order of their additions, and so every sum's bits.
+ * lane would change the order of their additions, and so every sum's bits. A sum keeps 16 partial sums
+ * whatever the lane count ({@link VectorMath#V}), so its bits do not depend on the machine's vector width.
  *
  * <p>Every kernel gives the same bits whether it runs interpreted or compiled, so runs and resumed
  * runs are reproducible: transcendental functions come from {@link VectorMath} (polynomials in
@@ -366,13 +367,30 @@ final class VectorKernels32 implements Kernels<float[]> {
      */
     static final int SUM_CHUNK = 1 << 14;
 
-    /** Sum of x[off, off+len) with L partial sums, then a fixed-order lane reduction. */
+    /**
+     * Sum of x[off, off+len): 16 partial sums, element i in partial i mod 16 ({@link VectorMath#V}, whatever
+     * the lane count), combined by {@link VectorMath#tree16}, then the last len mod 16 elements in order.
+     */
     static float sum(float[] x, int off, int len) {
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (int b = S.loopBound(len); i < b; i += L) acc = acc.add(FloatVector.fromArray(S, x, off + i));
-        float s = VectorMath.sumLanes(acc);
-        for (; i < len; i++) s += x[off + i];
+        int whole = len - len % VectorMath.V, i = 0;
+        float s;
+        if (L == 16 || L == 8 || L == 4) {
+            FloatVector z = FloatVector.zero(S), a0 = z, a1 = z, a2 = z, a3 = z;
+            for (; i < whole; i += VectorMath.V) {
+                a0 = a0.add(FloatVector.fromArray(S, x, off + i));
+                if (L < 16) a1 = a1.add(FloatVector.fromArray(S, x, off + i + L));
+                if (L < 8) {
+                    a2 = a2.add(FloatVector.fromArray(S, x, off + i + 2 * L));
+                    a3 = a3.add(FloatVector.fromArray(S, x, off + i + 3 * L));
+                }
+            }
+            s = VectorMath.tree16(a0, a1, a2, a3);
+        } else { // another lane count: the same partial sums, one element at a time
+            float[] p = new float[VectorMath.V];
+            for (; i < whole; i++) p[i % VectorMath.V] += x[off + i];
+            s = VectorMath.tree16(p, 0);
+        }
+        for (i = whole; i < len; i++) s += x[off + i];
         return s;
     }
 
@@ -488,21 +506,46 @@ final class VectorKernels32 implements Kernels<float[]> {
         });
     }
 
+    /**
+     * Σ x[i]² in float partial sums, element i in partial i mod 16 ({@link VectorMath#V}, whatever the lane
+     * count; one FMA chain each), combined by {@link VectorMath#tree16} and flushed to a double every 1024
+     * steps of 16 elements to bound the error; the last n mod 16 elements in double, in order.
+     */
     @Override public double sumOfSquares(float[] x, int n) {
-        FloatVector acc = FloatVector.zero(S);
+        int whole = n - n % VectorMath.V, i = 0;
         double s = 0;
-        int i = 0;
-        // Partial sums in float lanes, flushed to double every 1024 elements to bound the error.
-        for (int b = S.loopBound(n); i < b; i += L) {
-            FloatVector xv = FloatVector.fromArray(S, x, i);
-            acc = xv.fma(xv, acc);
-            if ((i / L) % 1024 == 1023) {
-                s += VectorMath.sumLanes(acc);
-                acc = FloatVector.zero(S);
+        if (L == 16 || L == 8 || L == 4) {
+            FloatVector z = FloatVector.zero(S), a0 = z, a1 = z, a2 = z, a3 = z;
+            for (; i < whole; i += VectorMath.V) {
+                FloatVector x0 = FloatVector.fromArray(S, x, i);
+                a0 = x0.fma(x0, a0);
+                if (L < 16) {
+                    FloatVector x1 = FloatVector.fromArray(S, x, i + L);
+                    a1 = x1.fma(x1, a1);
+                }
+                if (L < 8) {
+                    FloatVector x2 = FloatVector.fromArray(S, x, i + 2 * L), x3 = FloatVector.fromArray(S, x, i + 3 * L);
+                    a2 = x2.fma(x2, a2);
+                    a3 = x3.fma(x3, a3);
+                }
+                if ((i / VectorMath.V) % 1024 == 1023) {
+                    s += VectorMath.tree16(a0, a1, a2, a3);
+                    a0 = a1 = a2 = a3 = z;
+                }
             }
+            s += VectorMath.tree16(a0, a1, a2, a3);
+        } else { // another lane count: the same chains, one element at a time
+            float[] p = new float[VectorMath.V];
+            for (; i < whole; i++) {
+                p[i % VectorMath.V] = Math.fma(x[i], x[i], p[i % VectorMath.V]);
+                if (i % (1024 * VectorMath.V) == 1024 * VectorMath.V - 1) {
+                    s += VectorMath.tree16(p, 0);
+                    Arrays.fill(p, 0f);
+                }
+            }
+            s += VectorMath.tree16(p, 0);
         }
-        s += VectorMath.sumLanes(acc);
-        for (; i < n; i++) s += (double) x[i] * x[i];
+        for (i = whole; i < n; i++) s += (double) x[i] * x[i];
         return s;
     }
 

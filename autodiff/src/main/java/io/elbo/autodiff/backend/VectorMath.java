@@ -190,4 +190,35 @@ final class VectorMath {
         if (LEVELS > 4) v = v.add(v.rearrange(H4));
         return v.lane(0);
     }
+
+    /**
+     * The virtual width of every float32 reduction: element i of a sum goes to partial sum i mod 16,
+     * whatever the hardware's lane count (4, 8 or 16 floats), and the 16 partial sums are combined by one
+     * fixed tree ({@link #tree16}). So a sum's bits are a function of the data alone: the same with
+     * {@code -XX:MaxVectorSize=16}, 32 or 64, on AVX2 or AVX-512.
+     */
+    static final int V = 16;
+
+    /**
+     * p[o] + … + p[o + 15] by the fixed halving tree t_i = p_i + p_{i+8}, then t_i + t_{i+4}, then + 2,
+     * then + 1: the order {@link #sumLanes} takes on 16 lanes, written for any lane count.
+     */
+    static float tree16(float[] p, int o) {
+        float t0 = p[o] + p[o + 8], t1 = p[o + 1] + p[o + 9], t2 = p[o + 2] + p[o + 10], t3 = p[o + 3] + p[o + 11];
+        float t4 = p[o + 4] + p[o + 12], t5 = p[o + 5] + p[o + 13], t6 = p[o + 6] + p[o + 14], t7 = p[o + 7] + p[o + 15];
+        float u0 = t0 + t4, u1 = t1 + t5, u2 = t2 + t6, u3 = t3 + t7;
+        return (u0 + u2) + (u1 + u3);
+    }
+
+    /**
+     * {@link #tree16} of 16 partial sums held in 16 / L vectors (virtual lanes 0..L−1 in a0, L..2L−1 in
+     * a1, ...; the unused ones ignored): its first levels are lanewise adds of those vectors, the rest
+     * {@link #sumLanes}. Only for L = 16, 8 or 4.
+     */
+    static float tree16(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+        int l = a0.length();
+        if (l == 16) return sumLanes(a0);
+        if (l == 8) return sumLanes(a0.add(a1));
+        return sumLanes(a0.add(a2).add(a1.add(a3)));
+    }
 }

@@ -79,7 +79,7 @@ class GemmProperties {
                                                                  @ForAll @IntRange(min = 1, max = 300) int k,
                                                                  @ForAll boolean transA, @ForAll Gemm32.Tile tile,
                                                                  @ForAll @IntRange(min = 1, max = 400) int depthBlock, @ForAll boolean packed) {
-        boolean transB = n > 2 * Gemm32.L && (m + n) % 2 == 0; // Bᵀ only where the tiles compute it
+        boolean transB = n > Gemm32.NARROW && (m + n) % 2 == 0; // Bᵀ only where the tiles compute it
         Random r = new Random(m * 65537L + n * 257L + k);
         float[] a = random(r, m * k), b = random(r, k * n), c = new float[m * n];
         Gemm32.gemm(tile, depthBlock, packed, a, 0, transA, b, 0, transB, c, 0, m, n, k);
@@ -103,7 +103,7 @@ class GemmProperties {
      */
     @Test
     void everyTileAndPackingGivesTheFmaChainAtOddShapesInEveryLayout() {
-        int[][] shapes = {{13, 50, 37}, {29, 97, 300}, {8, 24, 9}, {41, 130, 17}};
+        int[][] shapes = {{13, 50, 37}, {29, 97, 300}, {8, 24, 9}, {41, 130, 17}, {77, 20, 45}, {40, 31, 8}};
         for (Gemm32.Tile tile : Gemm32.Tile.values()) {
             for (boolean packed : new boolean[] {false, true}) {
                 for (int[] s : shapes) {
@@ -118,7 +118,7 @@ class GemmProperties {
                             for (int j = 0; j < n; j++) {
                                 float chain = 0f;
                                 for (int p = 0; p < k; p++) chain = Math.fma(ta ? a[p * m + i] : a[i * k + p], tb ? b[j * k + p] : b[p * n + j], chain);
-                                if (tb && n <= 2 * Gemm32.L) continue; // the narrow A·Bᵀ: dot products, another fixed order
+                                if (tb && n <= Gemm32.NARROW) continue; // the narrow A·Bᵀ: dot products, another fixed order
                                 if (Float.floatToRawIntBits(chain) != Float.floatToRawIntBits(c[i * n + j])) {
                                     fail("tile " + tile + (packed ? " packed" : " in place") + ", " + m + "×" + n + "×" + k + " layout " + layout
                                             + ": C[" + i + "," + j + "] = " + c[i * n + j] + ", the FMA chain gives " + chain);

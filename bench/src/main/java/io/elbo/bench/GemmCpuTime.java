@@ -1,0 +1,50 @@
+package io.elbo.bench;
+
+import io.elbo.autodiff.backend.Backend;
+import io.elbo.autodiff.backend.Threads;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * W2 at one thread timed by the thread's CPU time instead of the wall clock, for a machine shared with
+ * other work (where JMH's wall-clock figures move by 5× from run to run): GemmBench's 13 shapes, each the
+ * best of 3 timings of about 20 MFLOP·reps in each of 3 rounds. {@code bench/openblas_sgemm.c cpu} times
+ * OpenBLAS the same way; run the two alternately.
+ *
+ * <pre>java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar io.elbo.bench.GemmCpuTime LABEL</pre>
+ * Prints: LABEL shape GFLOP/s.
+ */
+public final class GemmCpuTime {
+    private GemmCpuTime() {}
+
+    public static void main(String[] args) {
+        String[] shapes = ("128x400x784:NT,128x784x400:NT,128x400x784:NN,784x400x128:TN,400x784x128:TN,128x20x400:NT,128x400x20:NT,"
+                + "128x400x20:NN,20x400x128:TN,400x20x128:TN,512x400x784:NT,512x784x400:NN,784x400x512:TN").split(",");
+        Threads.set(1);
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<String, Double> best = new LinkedHashMap<>();
+        Random r = new Random(1);
+        for (int round = 0; round < 3; round++) {
+            for (String sh : shapes) {
+                GemmShape g = GemmShape.parse(sh);
+                int m = g.m(), n = g.n(), k = g.k();
+                float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
+                for (int i = 0; i < a.length; i++) a[i] = r.nextFloat();
+                for (int i = 0; i < b.length; i++) b[i] = r.nextFloat();
+                int reps = (int) Math.max(3, 2e7 / ((double) m * n * k));
+                for (int i = 0; i < (round == 0 ? 20 : 2) * reps; i++) Backend.float32().matmul(a, 0, g.transA(), b, 0, g.transB(), c, 0, m, n, k);
+                for (int q = 0; q < 3; q++) {
+                    long t0 = mx.getCurrentThreadCpuTime();
+                    for (int i = 0; i < reps; i++) Backend.float32().matmul(a, 0, g.transA(), b, 0, g.transB(), c, 0, m, n, k);
+                    double ns = (mx.getCurrentThreadCpuTime() - t0) / (double) reps;
+                    best.merge(sh, 2.0 * m * n * k / ns, Math::max);
+                }
+            }
+        }
+        best.forEach((key, v) -> System.out.printf(Locale.ROOT, "%s %s %.1f%n", args.length > 0 ? args[0] : "ours", key, v));
+    }
+}
