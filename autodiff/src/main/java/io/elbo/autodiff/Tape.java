@@ -577,7 +577,7 @@ public final class Tape {
     /** Input j's gradient from a rule, refused with the op's name when it is missing or of the wrong shape or dtype. */
     private static Tensor checkedGradient(Entry e, Tensor[] gx, int j) {
         Tensor x = e.inputs[j];
-        Tensor g = gx == null || j >= gx.length ? null : gx[j];
+        Tensor g = gx == null ? null : gx[j]; // the count was checked before
         if (g == null) {
             throw new IllegalStateException("the derivative rule of '" + e.op + "' returned no gradient for input " + j
                     + " (shape " + Shape.str(x.shape) + "), which requires one: a rule returns one gradient per input,"

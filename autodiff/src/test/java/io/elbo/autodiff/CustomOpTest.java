@@ -173,4 +173,32 @@ class CustomOpTest {
         y.sum().backward();
         assertArrayEquals(new double[] {2, 4}, x.grad().toDoubleArray());
     }
+
+    @Test
+    void aRuleReturningAFreshTensorOfCapturedValuesIsRefusedOnARecordedPassWhileGAndOpsPass() {
+        // cube(x) = x³ whose forward saves 3x² as numbers for its rule: a constant to the tape
+        double[][] saved = new double[1][];
+        CustomOp captured = CustomOp.of("capturedCube", in -> {
+            double[] v = in[0].toDoubleArray();
+            saved[0] = new double[v.length];
+            for (int i = 0; i < v.length; i++) saved[0][i] = 3 * v[i] * v[i];
+            return in[0].pow(3);
+        }, (g, out, x, pass) -> pass.grads(() -> Tensor.of(saved[0].clone(), x[0].shape())));
+        Tensor x = Tensor.of(1.0, -2.0);
+        assertArrayEquals(new double[] {3, 12}, Functional.grad(in -> captured.apply(in[0]).sum(), x).get(0).toDoubleArray());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Functional.hessian(in -> captured.apply(in[0]).sum(), x));
+        assertEquals("the derivative rule of 'capturedCube' cannot be differentiated again (its result is not written with"
+                + " differentiable ops): second derivatives, Hessians and forward mode (jvp) need a rule built from ops such as"
+                + " mul and div", e.getMessage());
+        Tape.clear();
+        // returning g itself (a linear op) or an input is differentiable: the Hessian of Σ identity(x)·x is 2I
+        CustomOp identity = CustomOp.of("identity", in -> in[0].copy(), (g, out, in, pass) -> pass.grads(() -> g));
+        assertArrayEquals(new double[] {2, 0, 0, 2},
+                Functional.hessian(in -> identity.apply(in[0]).mul(in[0]).sum(), x).toDoubleArray());
+        CustomOp times = CustomOp.of("times", in -> in[0].mul(in[1]), (g, out, in, pass) -> pass.grads(() -> g.mul(in[1]), () -> in[0].mul(g)));
+        Tensor y = Tensor.of(0.5, 3.0);
+        List<List<Tensor>> h = Functional.hessian(in -> times.apply(in[0], in[1]).sum(), new Tensor[] {x, y});
+        assertArrayEquals(new double[] {1, 0, 0, 1}, h.get(0).get(1).toDoubleArray(), "∂²(Σ x·y)/∂x∂y = I");
+        assertArrayEquals(new double[] {0, 0, 0, 0}, h.get(0).get(0).toDoubleArray());
+    }
 }

@@ -333,4 +333,33 @@ class TapeTest {
         assertNull(w.grad(), "no leaf got a partial gradient");
         assertEquals(2, Tape.size(), "the tape was not consumed");
     }
+
+    @Test
+    void aRecordedBackwardLeavesDifferentiableLeafGradientsThatAccumulateOnTheTapeAndAPlainOneLeavesConstants() {
+        Tensor x = Tensor.of(1.0, -2.0).variable();
+        x.pow(3).sum().backward(Tape.options().createGraph());
+        assertTrue(x.grad().requiresGrad(), "3x² is itself recorded");
+        x.square().sum().backward(Tape.options().createGraph());          // accumulates 2x, recorded too
+        assertArrayEquals(new double[] {3 + 2, 12 - 4}, x.grad().toDoubleArray());
+        List<Tensor> second = Tape.grad(x.grad().sum(), List.of(x));       // d/dx Σ(3x² + 2x) = 6x + 2
+        assertArrayEquals(new double[] {8, -10}, second.get(0).toDoubleArray());
+        Tape.clear();
+        Tensor y = Tensor.of(1.0, -2.0).variable();
+        y.pow(3).sum().backward();
+        assertFalse(y.grad().requiresGrad(), "a plain pass leaves a constant");
+    }
+
+    @Test
+    void aRuleRecordedDirectlyThatIgnoresTheIncomingGradientIsRefusedOnARecordedPassNamingTheOp() {
+        double[] ex = Ops.exp(Tensor.of(1.0, 2.0)).toDoubleArray();          // e^x computed elsewhere, as numbers
+        Fn f = in -> Tape.record("rawExp", Ops.exp(in[0]).detach(), (g, p) -> p.grads(() -> Tensor.of(ex.clone(), 2)), in[0]);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Functional.jvp(f, Tensor.of(1.0, 2.0), Tensor.of(1.0, 0.0)));
+        assertEquals("the derivative rule of 'rawExp' cannot be differentiated again (it is not written with differentiable"
+                + " ops: its result does not depend on the incoming gradient): second derivatives, Hessians and forward mode"
+                + " (jvp) need a rule built from ops such as mul and div", e.getMessage());
+        Tape.clear();
+        Fn fine = in -> Tape.record("opsExp", Ops.exp(in[0]).detach(), (g, p) -> p.grads(() -> g.mul(in[0].exp())), in[0]);
+        assertArrayEquals(new double[] {Math.E, 0}, Functional.jvp(fine, Tensor.of(1.0, 2.0), Tensor.of(1.0, 0.0)).derivative().toDoubleArray(), 1e-15);
+    }
 }
