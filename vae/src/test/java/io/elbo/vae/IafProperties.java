@@ -63,8 +63,8 @@ class IafProperties {
         PlanarFlowProperties.assertChangeOfVariables(flow(seed, d, steps), d, new Random(seed + 2));
     }
 
-    /** ∫ q(z_K|x) dz_K = 1 in one dimension (trapezoid rule, each point's ε by bisection: the flow is increasing). */
-    @Property(tries = 2) // each try inverts the flow at 1 401 points, 80 bisection steps each
+    /** ∫ q(z_K|x) dz_K = 1 in one dimension (trapezoid rule, each grid point's ε by bisection: the flow is increasing). */
+    @Property(tries = 4)
     void theFlowsDensityIntegratesToOneInOneDimension(@ForAll long seed, @ForAll @IntRange(min = 1, max = 3) int steps) {
         assertEquals(1, PlanarFlowProperties.integral1(flow(seed, 1, steps)), 1e-6);
     }
@@ -72,7 +72,7 @@ class IafProperties {
     /** ∫ q(z_K|x) dz_K = 1 in two dimensions (trapezoid rule, each point's ε by Newton's method). */
     @Test
     void theFlowsDensityIntegratesToOneInTwoDimensions() {
-        assertEquals(1, PlanarFlowProperties.integral2(flow(3, 2, 2)), 1e-5); // 10 201 points, each inverted by Newton's method
+        for (long seed : new long[] {3, 4}) assertEquals(1, PlanarFlowProperties.integral2(flow(seed, 2, 2)), 1e-5, "seed " + seed);
     }
 
     /** On an exact model (pPCA), with an IAF posterior: E[ELBO] ≤ log p(x), E[L_1] ≤ E[L_8] ≤ log p(x), L_1 the ELBO estimator. */

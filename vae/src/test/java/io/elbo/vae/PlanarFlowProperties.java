@@ -120,50 +120,118 @@ class PlanarFlowProperties {
         assertEquals(want, got, 1e-10 * Math.max(1, Math.abs(want)));
     }
 
-    /** The base draw ε whose sample is z (D = 1: the flow is increasing, so bisection). */
-    static double invert1(Posterior q, double z) {
-        double lo = -60, hi = 60;
-        for (int i = 0; i < 80 && hi - lo > 1e-15; i++) { // 120/2⁸⁰: below float64's resolution
-            double mid = 0.5 * (lo + hi);
-            if (q.rsample(Tensor.of(new double[] {mid}, 1, 1, 1)).z().item() < z) lo = mid;
-            else hi = mid;
-        }
-        return 0.5 * (lo + hi);
-    }
-
     /** ∫ q(z_K|x) dz_K = 1 in one dimension: the trapezoid rule over z_K ∈ [−14, 14], each point's ε by bisection. */
-    @Property(tries = 6)
+    @Property(tries = 8)
     void theFlowsDensityIntegratesToOneInOneDimension(@ForAll long seed, @ForAll @IntRange(min = 1, max = 4) int steps) {
         assertEquals(1, integral1(flow(new Random(seed), 1, steps)), 1e-6);
     }
 
-    /** ∫ q(z|x) dz over [−14, 14] for a one-dimensional posterior (increasing in ε), by the trapezoid rule. */
+    /**
+     * ∫ q(z|x) dz over [−14, 14] for a one-dimensional posterior, by the trapezoid rule (step 0.02): every grid
+     * point's ε found at once by bisection (the flow is increasing in ε), the grid's L samples in one tensor.
+     */
     static double integral1(Posterior q) {
-        double h = 0.02, sum = 0;
-        try (var off = Tape.noGrad()) {
-            for (double z = -14; z <= 14 + 1e-9; z += h) {
-                sum += h * Math.exp(q.rsample(Tensor.of(new double[] {invert1(q, z)}, 1, 1, 1)).logProb().item());
-            }
+        int n = 1401;
+        double[] z = new double[n], lo = new double[n], hi = new double[n], mid = new double[n];
+        for (int i = 0; i < n; i++) {
+            z[i] = -14 + 0.02 * i;
+            lo[i] = -60;
+            hi[i] = 60;
         }
-        return sum;
+        try (var off = Tape.noGrad()) {
+            for (int it = 0; it < 80; it++) { // 120/2⁸⁰: below float64's resolution
+                for (int i = 0; i < n; i++) mid[i] = 0.5 * (lo[i] + hi[i]);
+                double[] f = q.rsample(Tensor.of(mid, n, 1, 1)).z().toDoubleArray();
+                for (int i = 0; i < n; i++) {
+                    if (f[i] < z[i]) lo[i] = mid[i];
+                    else hi[i] = mid[i];
+                }
+            }
+            for (int i = 0; i < n; i++) mid[i] = 0.5 * (lo[i] + hi[i]);
+            double[] logq = q.rsample(Tensor.of(mid, n, 1, 1)).logProb().toDoubleArray();
+            double sum = 0;
+            for (double v : logq) sum += 0.02 * Math.exp(v);
+            return sum;
+        }
     }
 
     /**
-     * ∫ q(z|x) dz over [−10, 10]² for a two-dimensional posterior, by the trapezoid rule with Newton's inverse. A
-     * grid of 0.2 (0.25 leaves 1e-4: a planar step can fold the density into a narrow ridge where 1 + h'·wᵀû is small).
+     * ∫ q(z|x) dz over [−10, 10]² for a two-dimensional posterior, by the trapezoid rule on a grid of 0.2 (0.25
+     * leaves 1e-4: a planar step can fold the density into a narrow ridge where 1 + h'·wᵀû is small), every grid
+     * point's ε found at once by damped Newton steps, each point's 2 × 2 Jacobian from two forward-mode products.
      */
     static double integral2(Posterior q) {
-        double h = 0.2, sum = 0;
-        double[] eps = {0, 0};
-        try (var off = Tape.noGrad()) {
-            for (double z1 = -10; z1 <= 10 + 1e-9; z1 += h) {
-                for (double z2 = -10; z2 <= 10 + 1e-9; z2 += h) {
-                    eps = newton(q, new double[] {z1, z2}, eps);
-                    sum += h * h * Math.exp(q.rsample(Tensor.of(eps, 1, 1, 2)).logProb().item());
-                }
+        int side = 101, n = side * side;
+        double[] z = new double[2 * n], e = new double[2 * n];
+        for (int i = 0; i < side; i++) {
+            for (int j = 0; j < side; j++) {
+                z[2 * (i * side + j)] = -10 + 0.2 * i;
+                z[2 * (i * side + j) + 1] = -10 + 0.2 * j;
             }
         }
-        return sum;
+        io.elbo.autodiff.Fn f = in -> q.rsample(in[0]).z();
+        double[] t1 = new double[2 * n], t2 = new double[2 * n];
+        for (int p = 0; p < n; p++) {
+            t1[2 * p] = 1;
+            t2[2 * p + 1] = 1;
+        }
+        double[] r = residual(q, e, z, n);
+        for (int it = 0; it < 60; it++) {
+            Tensor x = Tensor.of(e, n, 1, 2);
+            double[] c1 = Functional.jvp(f, x, Tensor.of(t1, n, 1, 2)).derivative().toDoubleArray();
+            double[] c2 = Functional.jvp(f, x, Tensor.of(t2, n, 1, 2)).derivative().toDoubleArray();
+            double[] d = new double[2 * n];
+            for (int p = 0; p < n; p++) { // solve [c1 c2]·d = r, the point's Jacobian by columns
+                double a = c1[2 * p], b = c2[2 * p], c = c1[2 * p + 1], dd = c2[2 * p + 1], det = a * dd - b * c;
+                d[2 * p] = (dd * r[2 * p] - b * r[2 * p + 1]) / det;
+                d[2 * p + 1] = (-c * r[2 * p] + a * r[2 * p + 1]) / det;
+            }
+            double[] step = new double[n];
+            java.util.Arrays.fill(step, 1);
+            boolean[] done = new boolean[n];
+            for (int back = 0; back < 30; back++) { // damped: each point takes the longest halving that reduces its residual
+                double[] trial = e.clone();
+                for (int p = 0; p < n; p++) {
+                    if (done[p]) continue;
+                    trial[2 * p] = e[2 * p] - step[p] * d[2 * p];
+                    trial[2 * p + 1] = e[2 * p + 1] - step[p] * d[2 * p + 1];
+                }
+                double[] rt = residual(q, trial, z, n);
+                boolean all = true;
+                for (int p = 0; p < n; p++) {
+                    if (done[p]) continue;
+                    if (Math.abs(rt[2 * p]) + Math.abs(rt[2 * p + 1]) < Math.abs(r[2 * p]) + Math.abs(r[2 * p + 1])
+                            || Math.abs(r[2 * p]) + Math.abs(r[2 * p + 1]) < 1e-13) {
+                        e[2 * p] = trial[2 * p];
+                        e[2 * p + 1] = trial[2 * p + 1];
+                        r[2 * p] = rt[2 * p];
+                        r[2 * p + 1] = rt[2 * p + 1];
+                        done[p] = true;
+                    } else {
+                        step[p] /= 2;
+                        all = false;
+                    }
+                }
+                if (all) break;
+            }
+            double worst = 0;
+            for (double v : r) worst = Math.max(worst, Math.abs(v));
+            if (worst < 1e-12) break;
+        }
+        try (var off = Tape.noGrad()) {
+            double sum = 0;
+            for (double v : q.rsample(Tensor.of(e, n, 1, 2)).logProb().toDoubleArray()) sum += 0.04 * Math.exp(v);
+            return sum;
+        }
+    }
+
+    /** The flow's samples at draws ε [n, 2] minus their targets z. */
+    private static double[] residual(Posterior q, double[] e, double[] z, int n) {
+        try (var off = Tape.noGrad()) {
+            double[] f = q.rsample(Tensor.of(e, n, 1, 2)).z().toDoubleArray();
+            for (int i = 0; i < f.length; i++) f[i] -= z[i];
+            return f;
+        }
     }
 
     /**
@@ -173,33 +241,6 @@ class PlanarFlowProperties {
     @Test
     void theFlowsDensityIntegratesToOneInTwoDimensions() {
         for (long seed : new long[] {1, 2}) assertEquals(1, integral2(flow(new Random(seed), 2, 2)), 1e-5, "seed " + seed);
-    }
-
-    /** ε with the flow's sample at z, by Newton's method from {@code start} (the previous grid point's). */
-    static double[] newton(Posterior q, double[] z, double[] start) {
-        double[] e = start.clone();
-        for (int it = 0; it < 50; it++) {
-            double[] f = q.rsample(Tensor.of(e, 1, 1, 2)).z().toDoubleArray();
-            double r0 = f[0] - z[0], r1 = f[1] - z[1];
-            if (Math.abs(r0) + Math.abs(r1) < 1e-13) break;
-            double[] j;
-            try (var on = Tape.enableGrad()) {
-                j = Functional.jacobian(in -> q.rsample(in[0].reshape(1, 1, 2)).z().reshape(2), Tensor.of(e, 2)).toDoubleArray();
-            }
-            double det = j[0] * j[3] - j[1] * j[2];
-            double d0 = (j[3] * r0 - j[1] * r1) / det, d1 = (-j[2] * r0 + j[0] * r1) / det;
-            double step = 1;
-            for (int back = 0; back < 30; back++) { // damped: a full step must reduce the residual
-                double[] trial = {e[0] - step * d0, e[1] - step * d1};
-                double[] g = q.rsample(Tensor.of(trial, 1, 1, 2)).z().toDoubleArray();
-                if (Math.abs(g[0] - z[0]) + Math.abs(g[1] - z[1]) < Math.abs(r0) + Math.abs(r1)) {
-                    e = trial;
-                    break;
-                }
-                step /= 2;
-            }
-        }
-        return e;
     }
 
     /** The VAE of a pPCA case with a planar:K posterior: the case's base heads and decoder, flow heads drawn from r. */
