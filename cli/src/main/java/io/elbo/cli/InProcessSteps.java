@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.commons.rng.RestorableUniformRandomProvider;
 import org.apache.commons.rng.sampling.PermutationSampler;
 
@@ -58,11 +57,6 @@ final class InProcessSteps implements TrainingRun.Steps {
     @Override
     public LinkedHashMap<String, String> metadata() {
         return new LinkedHashMap<>();
-    }
-
-    @Override
-    public void checkMetadata(Map<String, String> meta, String where) {
-        // nothing of its own: the position is the run's
     }
 
     @Override

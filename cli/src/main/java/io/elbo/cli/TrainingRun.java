@@ -56,9 +56,6 @@ public final class TrainingRun {
         /** Its own checkpoint metadata, in a fixed order (an insertion-ordered map). */
         LinkedHashMap<String, String> metadata();
 
-        /** Checks its own fields of a checkpoint it is to continue (one line naming a bad one). */
-        void checkMetadata(Map<String, String> meta, String where);
-
         /** Steps per epoch. */
         int stepsPerEpoch();
 
@@ -152,6 +149,11 @@ public final class TrainingRun {
         return new VAE.ElboOptions(config.samples(), config.beta(), true, config.klWarmup() * stepsPerEpoch, config.iwaeK());
     }
 
+    /** The checkpoint file of the run directory {@code dir}. */
+    public static Path checkpointOf(Path dir) {
+        return dir.resolve(Runs.CHECKPOINT);
+    }
+
     /** The trainer that wrote a checkpoint's metadata. */
     static String trainerOf(Map<String, String> meta) {
         return meta.getOrDefault(TRAINER, Steps.IN_PROCESS);
@@ -169,7 +171,6 @@ public final class TrainingRun {
         if (!trainerOf(meta).equals(steps.trainer())) {
             throw new CliException(where + ": trained " + trainerOf(meta) + ", not " + steps.trainer());
         }
-        steps.checkMetadata(meta, file.toString());
         int per = steps.stepsPerEpoch();
         epoch = (int) number(meta, Runs.EPOCH, 1, Integer.MAX_VALUE, where);
         if (epoch > config.epochs() + 1) {

@@ -170,13 +170,6 @@ public final class SparkTraining implements SparkSupport {
         }
 
         @Override
-        public void checkMetadata(Map<String, String> meta, String where) {
-            if (!String.valueOf(plan.shardSize()).equals(meta.get(SHARD_SIZE))) {
-                throw new CliException(where + ": the checkpoint's '" + SHARD_SIZE + "' is " + meta.get(SHARD_SIZE) + ", not " + plan.shardSize());
-            }
-        }
-
-        @Override
         public int stepsPerEpoch() {
             return steps;
         }
@@ -234,7 +227,7 @@ public final class SparkTraining implements SparkSupport {
                     if (c instanceof VAE.DivergedException d) throw d;
                 }
                 throw new CliException("step " + (stepInEpoch + 1) + " failed on Spark: " + SparkChecks.describe(e)
-                        + "; the last checkpoint is kept: " + dir.resolve("checkpoint.safetensors"));
+                        + "; the last checkpoint is kept: " + TrainingRun.checkpointOf(dir));
             }
             if (!Double.isFinite(s.elbo())) throw new VAE.DivergedException("the ELBO is " + s.elbo());
             return new TrainingRun.StepSums((long) s.rows(), -s.elbo(), -s.reconstruction(), s.kl());
