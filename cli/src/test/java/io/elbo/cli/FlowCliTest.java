@@ -38,6 +38,21 @@ class FlowCliTest {
         assertTrue(SafeTensors.read(tmp.resolve("w.safetensors")).entries().containsKey("model.flow_u.weight"));
         CliTest.vae("export", straight.toString(), "--names", "pytorch-example", "-o", tmp.resolve("p.safetensors").toString())
                 .assertOneLineError(1, "a Gaussian posterior", "planar:2");
+
+        // hostile checkpoints: a flow's parameter of another shape, and one holding NaN, are refused in one message
+        SafeTensors.Contents k = SafeTensors.read(straight.resolve(Runs.CHECKPOINT));
+        var shape = new java.util.LinkedHashMap<>(k.entries());
+        shape.put("model.flow_u.weight", SafeTensors.Entry.of(io.elbo.autodiff.Tensor.zeros(io.elbo.autodiff.DType.FLOAT32, 4, 3)));
+        SafeTensors.write(tmp.resolve("shape.safetensors"), shape, k.metadata());
+        CliTest.vae("eval", tmp.resolve("shape.safetensors").toString(), "-k", "2", "-n", "2").assertOneLineError(1, "model.flow_u.weight", "shape");
+        var nan = new java.util.LinkedHashMap<>(k.entries());
+        io.elbo.autodiff.Tensor b = nan.get("model.flow_w.bias").tensor().copy();
+        double[] v = b.toDoubleArray();
+        v[0] = Double.NaN;
+        io.elbo.autodiff.InPlace.set(b, v);
+        nan.put("model.flow_w.bias", SafeTensors.Entry.of(b));
+        SafeTensors.write(tmp.resolve("nan.safetensors"), nan, k.metadata());
+        CliTest.vae("eval", tmp.resolve("nan.safetensors").toString(), "-k", "2", "-n", "2").assertOneLineError(1, "model.flow_w.bias", "NaN");
     }
 
     /** An IAF run through the same: the MADE steps' masked layers in the checkpoint, and a resumed run bit-identical. */
