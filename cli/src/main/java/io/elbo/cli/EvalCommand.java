@@ -4,6 +4,7 @@ import io.elbo.autodiff.Tensor;
 import io.elbo.vae.VAE;
 import io.elbo.vae.data.Dataset;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -63,11 +64,16 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object (test -ELBO, k, n, -L_k, its standard error, seconds) instead of lines")
     boolean json;
 
+    @Option(names = "--per-image", paramLabel = "FILE",
+            description = {"also write each image's -L_k to FILE (CSV: image,neg_L_k), for paired comparisons of models on the same images"})
+    Path perImage;
+
     @Override
     public Integer call() {
         if (k < 1 || k > 100_000) throw new ParameterException(spec.commandLine(), "-k must be between 1 and 100000, got " + k);
         if (samples < 1 || samples > 100_000) throw new ParameterException(spec.commandLine(), "--samples must be between 1 and 100000, got " + samples);
         if (images < 0) throw new ParameterException(spec.commandLine(), "--images must be 0 (all) or positive, got " + images);
+        if (perImage != null) Outputs.file(perImage);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter o = json ? new PrintWriter(java.io.Writer.nullWriter()) : out; // --json: one object, nothing else
         long start = System.nanoTime();
@@ -115,11 +121,15 @@ final class EvalCommand implements Callable<Integer> {
         t0 = System.nanoTime();
         double sum = 0;
         io.elbo.vae.RunningMean spread = new io.elbo.vae.RunningMean(); // over images: for the standard error only
+        double[] each = new double[n];
         o.flush();
         try (Progress bar = Progress.start("-L_" + k, n, "img")) {
             for (int from = 0; from < n; from += perBatch) {
                 int to = Math.min(n, from + perBatch);
-                for (double v : vae.iwaeBound(test.batch(from, to, m.config().dtype()), k, chunk, rng)) {
+                double[] bound = vae.iwaeBound(test.batch(from, to, m.config().dtype()), k, chunk, rng);
+                for (int i = 0; i < bound.length; i++) {
+                    double v = bound[i];
+                    each[from + i] = -v;
                     sum += v;
                     spread.add(v);
                 }
@@ -132,6 +142,7 @@ final class EvalCommand implements Callable<Integer> {
         o.print(Text.wrap("-L_" + k + ": ", String.format(Locale.ROOT, "%.2f%s nats per image, the importance-weighted bound (first %d test"
                 + " image%s%s; %d samples at a time; %.2f s)", negLk, se, n, n == 1 ? "" : "s", n > 1 ? ", ± its standard error over them" : "",
                 chunk, seconds)));
+        if (perImage != null) writePerImage(perImage, each);
         if (json) {
             Map<String, Object> r = new LinkedHashMap<>(); // insertion order: the same bytes in any process
             r.put("run", m.file().toString());
@@ -146,6 +157,13 @@ final class EvalCommand implements Callable<Integer> {
             out.println(new com.google.gson.GsonBuilder().serializeNulls().create().toJson(r));
         }
         return 0;
+    }
+
+    /** Each image's −L_k as CSV (image,neg_L_k; shortest round-trip decimals), written whole or not at all. */
+    static void writePerImage(Path file, double[] negLk) {
+        StringBuilder b = new StringBuilder("image,neg_L_k\n");
+        for (int i = 0; i < negLk.length; i++) b.append(i).append(',').append(negLk[i]).append('\n');
+        Pictures.writeText(file, b.toString());
     }
 
     /**
