@@ -242,6 +242,39 @@ class HierarchicalVaeProperties {
         }
     }
 
+    /**
+     * A planar flow on q(z₁|x) under the second layer ({@code --flow planar:K --latent K1,K2}): log q(z₁|x) is the
+     * flow's change of variables, the rest as before, so the same theorems hold: E[ELBO] ≤ log p(x), L_1 is the
+     * ELBO's estimator, E[L_1] ≤ E[L_8] ≤ log p(x).
+     */
+    @Property(tries = 12)
+    void withAFlowOnTheBottomLayerTheElboAndLkStayBelowTheEvidenceAndLkRisesWithK(@ForAll("anyEncoders") Case c) {
+        VAE vae = new VAE(new VAE.Config(c.d(), new int[0], c.k1(), "relu", "gaussian-fixed", c.sigma(), DType.FLOAT64, "planar:2",
+                "standard-normal", new int[] {c.k2()}), VaeIsPpcaProperties.rng(1));
+        Map<String, io.elbo.nn.Parameter> flow = vae.namedParameters(), base = c.vae().namedParameters();
+        Random r = new Random(c.x()[0] == 0 ? 1 : Double.doubleToLongBits(c.x()[0]));
+        for (var e : flow.entrySet()) {
+            Tensor t = e.getValue().value();
+            if (e.getKey().startsWith("flow_")) { // the flow's heads: small random weights
+                double[] v = new double[t.numel()];
+                for (int i = 0; i < v.length; i++) v[i] = 0.5 * (2 * r.nextDouble() - 1);
+                InPlace.set(t, v);
+            } else {
+                InPlace.copy(base.get(e.getKey()).value(), t);
+            }
+        }
+        double logP = c.model().logEvidence(c.x());
+        RunningMean elbo = new RunningMean(), l1 = new RunningMean(), l8 = new RunningMean();
+        for (double v : vae.elboPerDatum(c.copies(4000), 1, true, VaeIsPpcaProperties.rng(11))) elbo.add(v);
+        for (double v : vae.iwaeBound(c.copies(4000), 1, 1, VaeIsPpcaProperties.rng(12))) l1.add(v);
+        for (double v : vae.iwaeBound(c.copies(4000), 8, 8, VaeIsPpcaProperties.rng(13))) l8.add(v);
+        assertTrue(elbo.mean() <= logP + Z * elbo.standardError(), "ELBO " + elbo.mean() + " vs log p(x) " + logP);
+        assertTrue(l8.mean() <= logP + Z * l8.standardError(), "L_8 " + l8.mean() + " vs log p(x) " + logP);
+        double diff = l8.mean() - l1.mean(), se = Math.hypot(l8.standardError(), l1.standardError());
+        assertTrue(diff >= -Z * se, "E[L_8] − E[L_1] = " + diff + " ± " + se);
+        assertEquals(elbo.mean(), l1.mean(), Z * Math.hypot(elbo.standardError(), l1.standardError()), "L_1 is the ELBO estimator");
+    }
+
     /** With the exact posterior, log p(x, z₁, z₂) − log q(z₁, z₂|x) = log p(x) for every draw: each estimate is exact. */
     @Property(tries = 40)
     void withTheExactPosteriorEveryElboAndIwaeEstimateIsLogEvidence(@ForAll("exactPosteriors") Case c) {
