@@ -545,6 +545,13 @@ def train_example(x, epochs=1, hidden=400, latent=20, batch=128, lr=1e-3, seed=1
 
 # ---------------------------------------------------------------- command line
 
+def _test_rows(path, n, config):
+    """The first n (0: all) test images as the run's `vae eval` scores them: grey, or binarised once (fixed seed)."""
+    if (config or {}).get("pixels", "grey") in ("static", "dynamic"):
+        return fixed_binary_test_images(path, n or None)
+    return images(path, n or None)
+
+
 def _main(argv):
     p = argparse.ArgumentParser(prog="elbo_vae.py", description="vae's files from Python (see the module's docstring)")
     sub = p.add_subparsers(dest="command", required=True)
@@ -598,7 +605,7 @@ def _main(argv):
         elif a.command == "elbo" and (run_config(load(a.export)[1]) or {}).get("upperLatents"):
             torch = _torch()
             model = hierarchical_model(a.export)
-            x = torch.from_numpy(images(a.images, a.n or None)).to(model.mu.weight.dtype)
+            x = torch.from_numpy(_test_rows(a.images, a.n, run_config(load(a.export)[1]))).to(model.mu.weight.dtype)
             g = torch.Generator().manual_seed(a.seed)
             eps = torch.randn((a.samples, len(x), sum(model.latents)), dtype=x.dtype, generator=g)
             if a.save_noise:
@@ -609,7 +616,7 @@ def _main(argv):
         elif a.command == "elbo":
             torch = _torch()
             model = example_model(a.export)
-            x = torch.from_numpy(images(a.images, a.n or None)).to(model.fc1.weight.dtype)
+            x = torch.from_numpy(_test_rows(a.images, a.n, run_config(load(a.export)[1]))).to(model.fc1.weight.dtype)
             g = torch.Generator().manual_seed(a.seed)
             eps = None
             if a.save_noise:
