@@ -405,8 +405,9 @@ def hierarchical_class():
             for l in range(len(latents), 1, -1):
                 below, k, n = latents[l - 2], latents[l - 1], len(self.hidden)
                 setattr(self, f"decoder{l}", block([k] + [below] * n, act))
-                setattr(self, f"decoder{l}_mu", nn.Linear(below, below))
-                setattr(self, f"decoder{l}_logvar", nn.Linear(below, below))
+                features = below if n else k
+                setattr(self, f"decoder{l}_mu", nn.Linear(features, below))
+                setattr(self, f"decoder{l}_logvar", nn.Linear(features, below))
             widths = [latents[0]] + self.hidden[::-1] + [d]
             layers = []
             for i, (a, b) in enumerate(zip(widths, widths[1:])):
