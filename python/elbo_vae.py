@@ -11,7 +11,8 @@ From the shell (run with `python3 python/elbo_vae.py ...`):
     config FILE                        the run configuration stored in a checkpoint or export
     reconstruct EXPORT IMAGES OUT [-n N]          (torch) decoder means at z = mu(x) for the first N images
     elbo EXPORT IMAGES [-s S] [--seed K] [--save-noise F]   (torch) test -ELBO in nats per image, S samples of z
-                                       each; --save-noise writes the draws for `vae eval --noise F`
+                                       each; --save-noise writes the draws for `vae eval --noise F`; the example's
+                                       architecture or a hierarchical run (`vae train --latent 100,50`)
     train-example DATA OUT [--epochs E] [--hidden H] [--latent Z] [--seed K] [--limit N]
                                        (torch) train PyTorch's example on IDX data; save it for `vae import`
 
@@ -20,6 +21,8 @@ From Python:
     tensors, metadata = elbo_vae.load("runs/w1/weights.safetensors")       # numpy arrays
     model = elbo_vae.example_model("runs/w1/weights.safetensors")          # (torch) a PyTorch VAE
     elbo_vae.save_example(model, "mine.safetensors")                        # then: vae import mine.safetensors
+    model = elbo_vae.hierarchical_model("runs/h2/weights.safetensors")     # (torch) any Gaussian-posterior run, any layers
+    x = elbo_vae.fixed_binary_test_images("t10k-images-idx3-ubyte.gz", 1000)  # `vae eval`'s binary test images
 
 `vae export RUN` writes a run's weights (`--names pytorch-example` for the example's tensor names);
 `example_model` reads either naming.
@@ -221,6 +224,55 @@ def images(path, n=None, dtype=np.float32):
     return (a.reshape(len(a), -1).astype(np.float32) / np.float32(255)).astype(dtype)
 
 
+def _splitmix64(state):
+    """One step of SplitMix64: the new state and its output (64-bit values as Python ints)."""
+    state = (state + 0x9E3779B97F4A7C15) & _M64
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return state, z ^ (z >> 31)
+
+
+_M64 = (1 << 64) - 1
+
+
+def stream_floats(n, *name):
+    """
+    The first n floats in [0, 1) of vae's named generator io.elbo.vae.Streams.of(name...): SplitMix64 hashes the
+    name into a XoRoShiRo128++ state (Apache Commons RNG), whose nextFloat takes the high 24 of a 32-bit half,
+    the low half of each 64-bit output first.
+    """
+    h = 0x6A09E667F3BCC909
+    for part in name:
+        h = _splitmix64((h ^ (part & _M64)) & _M64)[1]
+    state, s0 = _splitmix64(h)
+    state, s1 = _splitmix64(state)
+    if s0 == 0 and s1 == 0:
+        s1 = 1
+    out = []
+    for _ in range((n + 1) // 2):
+        t = (s0 + s1) & _M64
+        r = ((((t << 17) | (t >> 47)) & _M64) + s0) & _M64
+        s1 ^= s0
+        s0 = (((s0 << 49) | (s0 >> 15)) & _M64) ^ s1 ^ ((s1 << 21) & _M64)
+        s1 = ((s1 << 28) | (s1 >> 36)) & _M64
+        out.append(((r & 0xFFFFFFFF) >> 8) * 2.0 ** -24)
+        out.append((r >> 40) * 2.0 ** -24)
+    return np.array(out[:n])
+
+
+def fixed_binary_test_images(path, n=None):
+    """
+    The first n test images of an IDX file binarised as `vae eval` scores a run trained with --pixels static or
+    dynamic: pixel i becomes 1 where the i-th float of the generator Streams.of(0x5eed, 2) is below its grey
+    value (io.elbo.cli.Data.Pixels), so every model is scored on the same binary images. Pure Python: about 4 s
+    per 1 000 images.
+    """
+    grey = images(path, n)
+    u = stream_floats(grey.size, 0x5EED, 2).reshape(grey.shape)
+    return (u < grey).astype(np.float32)
+
+
 # ---------------------------------------------------------------- PyTorch (optional)
 
 def _torch():
@@ -308,6 +360,167 @@ def loss(model, x, samples=1, generator=None, eps=None, likelihood="bernoulli", 
     return recon / samples + kl
 
 
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus")
+
+
+def hierarchical_class():
+    """
+    (torch) vae's VAE with one or more Gaussian stochastic layers (`vae train --hidden H1,H2 --latent K1,K2,...`),
+    its modules named as vae names its tensors, so a `vae export` loads with load_state_dict:
+
+        encoder (x -> H1 -> ... -> Hn, each with the activation), mu, logvar        q(z1|x)
+        encoder<l>, mu<l>, logvar<l>  for l = 2..L (n layers as wide as K_{l-1})   q(z_l|z_{l-1})
+        decoder<l>, decoder<l>_mu, decoder<l>_logvar  for l = L..2 (the same)      p(z_{l-1}|z_l)
+        decoder (z1 -> Hn -> ... -> H1 -> D), log_sigma for a learned Gaussian σ    p(x|z1)
+
+    Every Gaussian layer is N(mu, diag exp(clamp(logvar, -30, 20))); p(z_L) = N(0, I). Linear layers are PyTorch's
+    (weights and biases uniform in ±1/sqrt(fan_in): vae's rule too). With one latent size it is vae's one-layer
+    model with a Gaussian posterior.
+    """
+    torch = _torch()
+    nn = torch.nn
+
+    def block(widths, act):
+        layers = []
+        for a, b in zip(widths, widths[1:]):
+            layers += [nn.Linear(a, b), act()]
+        return nn.Sequential(*layers)
+
+    class HierarchicalVAE(nn.Module):
+        def __init__(self, d=784, hidden=(200, 200), latents=(100, 50), activation="relu", likelihood="bernoulli", sigma=0.1):
+            super().__init__()
+            if activation not in ACTIVATIONS or likelihood not in LIKELIHOODS:
+                raise FormatError(f"unknown activation '{activation}' or likelihood '{likelihood}'")
+            act = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "softplus": nn.Softplus}[activation]
+            self.d, self.hidden, self.latents = d, list(hidden), list(latents)
+            self.likelihood, self.sigma = likelihood, sigma
+            self.encoder = block([d] + self.hidden, act)
+            h = self.hidden[-1] if self.hidden else d
+            self.mu, self.logvar = nn.Linear(h, latents[0]), nn.Linear(h, latents[0])
+            for l in range(2, len(latents) + 1):  # the same order as vae's initialisation
+                below, k, n = latents[l - 2], latents[l - 1], len(self.hidden)
+                setattr(self, f"encoder{l}", block([below] * (n + 1), act))
+                setattr(self, f"mu{l}", nn.Linear(below, k))
+                setattr(self, f"logvar{l}", nn.Linear(below, k))
+            for l in range(len(latents), 1, -1):
+                below, k, n = latents[l - 2], latents[l - 1], len(self.hidden)
+                setattr(self, f"decoder{l}", block([k] + [below] * n, act))
+                features = below if n else k
+                setattr(self, f"decoder{l}_mu", nn.Linear(features, below))
+                setattr(self, f"decoder{l}_logvar", nn.Linear(features, below))
+            widths = [latents[0]] + self.hidden[::-1] + [d]
+            layers = []
+            for i, (a, b) in enumerate(zip(widths, widths[1:])):
+                layers.append(nn.Linear(a, b))
+                if i + 2 < len(widths):
+                    layers.append(act())
+            self.decoder = nn.Sequential(*layers)
+            if LIKELIHOODS[likelihood][1]:
+                self.log_sigma = nn.Parameter(torch.zeros(d if likelihood == "gaussian-pixel" else 1))
+
+        @staticmethod
+        def gaussian(mu, logvar):
+            """(mu, sigma, log sigma) with log sigma^2 clamped to [-30, 20] (io.elbo.vae.Normal.fromLogVar)."""
+            half = 0.5 * logvar.clamp(-30, 20)
+            return mu, half.exp(), half
+
+        @staticmethod
+        def log_normal(z, g):
+            mu, std, log_std = g
+            return (-0.5 * ((z - mu) / std) ** 2 - log_std - 0.5 * math.log(2 * math.pi)).sum(dim=-1)
+
+        def q(self, l, u):
+            """q(z_l|u) for l = 1 (u = x) .. L, as (mu, sigma, log sigma)."""
+            suffix = "" if l == 1 else str(l)
+            h = getattr(self, "encoder" + suffix)(u)
+            return self.gaussian(getattr(self, "mu" + suffix)(h), getattr(self, "logvar" + suffix)(h))
+
+        def p(self, l, u):
+            """p(z_{l-1}|z_l = u) for l = 2 .. L, as (mu, sigma, log sigma)."""
+            h = getattr(self, f"decoder{l}")(u)
+            return self.gaussian(getattr(self, f"decoder{l}_mu")(h), getattr(self, f"decoder{l}_logvar")(h))
+
+        def log_weights(self, x, samples=1, eps=None, generator=None):
+            """
+            log p(x, z) - log q(z|x) for `samples` ancestral draws z = (z1, ..., zL) from q per row of x, [S, B]:
+            log p(x|z1) + sum_l log p(z_l|z_{l+1}) + log p(zL) - log q(z1|x) - sum_l log q(z_l|z_{l-1}). eps, when
+            given, is [S, B, K1 + ... + KL] standard-normal draws (z_l's in its columns from K1 + ... + K_{l-1}), as
+            `vae eval --noise` reads them.
+            """
+            torch = _torch()
+            b = len(x)
+            if eps is not None:
+                samples = eps.shape[0]
+
+            def noise(shape, offset):
+                if eps is not None:
+                    return eps[:, :, offset:offset + shape[-1]].reshape(shape)
+                return torch.randn(shape, dtype=x.dtype, generator=generator)
+
+            q = self.q(1, x)
+            z1 = q[0] + q[1] * noise((samples, b, self.latents[0]), 0)  # [S, B, K1]
+            log_q = self.log_normal(z1, q).reshape(samples * b)
+            zs = [z1.reshape(samples * b, -1)]
+            offset = self.latents[0]
+            for l in range(2, len(self.latents) + 1):
+                g = self.q(l, zs[-1])
+                zs.append(g[0] + g[1] * noise((samples * b, self.latents[l - 1]), offset).reshape(samples * b, -1))
+                offset += self.latents[l - 1]
+                log_q = log_q + self.log_normal(zs[-1], g)
+            top = zs[-1]
+            log_p = (-0.5 * top ** 2 - 0.5 * math.log(2 * math.pi)).sum(dim=-1)
+            for l in range(len(self.latents), 1, -1):
+                log_p = log_p + self.log_normal(zs[l - 2], self.p(l, zs[l - 1]))
+            decoded = self.decoder(zs[0])
+            params = {"log_sigma": self.log_sigma} if hasattr(self, "log_sigma") else {}
+            rows = x.expand(samples, b, self.d).reshape(samples * b, self.d)
+            log_lik = log_likelihood(self.likelihood, rows, decoded, params, self.sigma)
+            return (log_lik + log_p - log_q).reshape(samples, b)
+
+        def elbo(self, x, samples=1, eps=None, generator=None):
+            """The ELBO of each row, [B]: the mean of `samples` log-weights (the KL sampled)."""
+            return self.log_weights(x, samples, eps, generator).mean(dim=0)
+
+        def iwae(self, x, k, chunk=None, generator=None):
+            """L_k of each row, [B]: log (1/k) sum_i w_i over k draws, in chunks with a running log-sum-exp."""
+            torch = _torch()
+            chunk = chunk or max(1, 16384 // len(x))
+            parts = [torch.logsumexp(self.log_weights(x, min(chunk, k - done), generator=generator), dim=0)
+                     for done in range(0, k, chunk)]
+            return torch.logsumexp(torch.stack(parts), dim=0) - math.log(k)
+
+        def decode(self, z1):
+            """The decoder's output for codes z1: logits, or means."""
+            return self.decoder(z1)
+
+    return HierarchicalVAE
+
+
+def hierarchical_model(path):
+    """(torch) vae's model of a checkpoint or export (our names), one or more stochastic layers, Gaussian posterior."""
+    torch = _torch()
+    tensors, metadata = load(path)
+    config = run_config(metadata)
+    if config is None:
+        raise FormatError(f"{path}: holds no run configuration")
+    if config.get("posterior", "gaussian") != "gaussian":
+        raise FormatError(f"{path}: a {config['posterior']} posterior; the loader builds Gaussian posteriors only")
+    latents = [config["latent"]] + list(config.get("upperLatents") or [])
+    model = hierarchical_class()(config["rows"] * config["cols"], config["hidden"], latents, config["activation"],
+                                 config["likelihood"], config.get("sigma", 0.1))
+    state = {k[len("model."):]: torch.from_numpy(v) for k, v in tensors.items() if k.startswith("model.")}
+    expected = model.state_dict()
+    if set(state) != set(expected):
+        missing, extra = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+        raise FormatError(f"{path}: tensors do not match the run configuration (missing {missing[:3]}, extra {extra[:3]})")
+    for k, v in state.items():
+        if tuple(v.shape) != tuple(expected[k].shape):
+            raise FormatError(f"{path}: tensor 'model.{k}' is {list(v.shape)}, the configuration needs {list(expected[k].shape)}")
+    model = model.to(next(iter(state.values())).dtype)
+    model.load_state_dict(state)
+    return model.eval()
+
+
 def train_example(x, epochs=1, hidden=400, latent=20, batch=128, lr=1e-3, seed=1, dtype="float32", report=None):
     """
     (torch) Trains the example as vae/main.py does (Adam, shuffled batches, one sample of z) on rows x in [0, 1];
@@ -332,6 +545,13 @@ def train_example(x, epochs=1, hidden=400, latent=20, batch=128, lr=1e-3, seed=1
 
 
 # ---------------------------------------------------------------- command line
+
+def _test_rows(path, n, config):
+    """The first n (0: all) test images as the run's `vae eval` scores them: grey, or binarised once (fixed seed)."""
+    if (config or {}).get("pixels", "grey") in ("static", "dynamic"):
+        return fixed_binary_test_images(path, n or None)
+    return images(path, n or None)
+
 
 def _main(argv):
     p = argparse.ArgumentParser(prog="elbo_vae.py", description="vae's files from Python (see the module's docstring)")
@@ -383,10 +603,21 @@ def _main(argv):
                 r = model.decode(model.encode(x)[0])
             save(a.out, {"images": x.numpy(), "reconstructions": r.numpy()})
             print(f"wrote {len(x)} reconstructions to {a.out}")
+        elif a.command == "elbo" and (run_config(load(a.export)[1]) or {}).get("upperLatents"):
+            torch = _torch()
+            model = hierarchical_model(a.export)
+            x = torch.from_numpy(_test_rows(a.images, a.n, run_config(load(a.export)[1]))).to(model.mu.weight.dtype)
+            g = torch.Generator().manual_seed(a.seed)
+            eps = torch.randn((a.samples, len(x), sum(model.latents)), dtype=x.dtype, generator=g)
+            if a.save_noise:
+                save(a.save_noise, {"eps": eps.numpy()}, {"format": "elbo-noise", "note": "standard-normal draws [samples, images, latents]"})
+            with torch.no_grad():
+                value = -sum(float(model.elbo(x[i:i + 100], eps=eps[:, i:i + 100]).sum()) for i in range(0, len(x), 100)) / len(x)
+            print(f"test -ELBO: {value:.4f} nats per image ({len(x)} images, {a.samples} samples, {len(model.latents)} stochastic layers)")
         elif a.command == "elbo":
             torch = _torch()
             model = example_model(a.export)
-            x = torch.from_numpy(images(a.images, a.n or None)).to(model.fc1.weight.dtype)
+            x = torch.from_numpy(_test_rows(a.images, a.n, run_config(load(a.export)[1]))).to(model.fc1.weight.dtype)
             g = torch.Generator().manual_seed(a.seed)
             eps = None
             if a.save_noise:

@@ -53,7 +53,8 @@ final class EvalCommand implements Callable<Integer> {
     int samples;
 
     @Option(names = "--noise", paramLabel = "FILE",
-            description = {"standard-normal draws to use for the test -ELBO instead of the generator's: tensor 'eps' [S, images, latent] in a"
+            description = {"standard-normal draws to use for the test -ELBO instead of the generator's: tensor 'eps' [S, images, latent] (the sum of"
+                    + " the layers' sizes with several) in a"
                     + " safetensors file (python/elbo_vae.py elbo --save-noise writes one), to compare with another implementation on the"
                     + " same noise", "  Default: draws from --seed's generator"})
     java.nio.file.Path noise;
@@ -96,7 +97,7 @@ final class EvalCommand implements Callable<Integer> {
             if (spec.commandLine().getParseResult().hasMatchedOption("--samples")) {
                 throw new ParameterException(spec.commandLine(), "--noise gives the samples itself; --samples cannot be given with it");
             }
-            Tensor eps = noise(noise, test.count(), m.config().latent());
+            Tensor eps = noise(noise, test.count(), java.util.Arrays.stream(m.config().vaeConfig().latents()).sum());
             double sum = 0;
             int perBatch = Math.max(1, Math.min(500, ROWS_PER_CHUNK / eps.dim(0)));
             for (int from = 0; from < test.count(); from += perBatch) {
@@ -183,9 +184,9 @@ final class EvalCommand implements Callable<Integer> {
         return sum / test.count();
     }
 
-    /** "analytic" where the posterior has a closed-form KL to the prior (the Gaussian), "sampled" for a flow. */
+    /** "analytic" where the posterior has a closed-form KL to the prior (one Gaussian layer), "sampled" for a flow or several layers. */
     static String klKind(Runs.Loaded m) {
-        return m.config().posterior().equals("gaussian") ? "analytic" : "sampled";
+        return m.config().posterior().equals("gaussian") && m.config().upperLatents().length == 0 ? "analytic" : "sampled";
     }
 
     /** The tensor 'eps' [S, images, latent] of a noise file, checked. */

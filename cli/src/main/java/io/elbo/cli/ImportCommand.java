@@ -116,7 +116,7 @@ final class ImportCommand implements Callable<Integer> {
     }
 
     private static String describe(RunConfig c) {
-        return c.rows() * c.cols() + "-" + Arrays.toString(c.hidden()).replaceAll("[\\[\\] ]", "").replace(',', '-') + "-" + c.latent() + " "
+        return c.rows() * c.cols() + "-" + Arrays.toString(c.hidden()).replaceAll("[\\[\\] ]", "").replace(',', '-') + "-" + c.latentList() + " "
                 + c.activation() + " " + c.likelihood();
     }
 
@@ -147,7 +147,7 @@ final class ImportCommand implements Callable<Integer> {
             };
             c = new RunConfig(RunConfig.FORMAT, Data.SAMPLE, Data.Pixels.GREY, 0, side, side, new int[] {fc1.shape()[0]}, fc21.shape()[0], "relu",
                     "bernoulli", 0.1, "gaussian", "standard-normal", 10, 128,
-                    RunConfig.Optimizer.ADAM, 1e-3, 1.0, 0, 1, 1, 1, dtype);
+                    RunConfig.Optimizer.ADAM, 1e-3, 1.0, 0, 1, 1, 1, dtype, new int[0]);
         } else {
             throw new CliException(file + ": holds no run configuration; give one with --config (a config.json of vae train)");
         }

@@ -51,7 +51,7 @@ final class PlotCommand implements Callable<Integer> {
         }
         var out = spec.commandLine().getOut();
         out.print(Text.wrap("wrote ", (rows.isEmpty() ? "" : "loss.png (" + Text.count(rows.size(), "epoch") + "), ") + "samples.png, reconstructions.png"
-                + (m.config().latent() == 2 ? ", manifold.png, latent.png" : "") + " of the " + Runs.what(m) + " to " + dir));
+                + (m.config().latent() == 2 && m.config().upperLatents().length == 0 ? ", manifold.png, latent.png" : "") + " of the " + Runs.what(m) + " to " + dir));
         if (rows.isEmpty()) out.print(Text.wrap("no loss curve: ", metrics + " holds no epochs"));
         return 0;
     }

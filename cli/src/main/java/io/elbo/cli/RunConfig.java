@@ -19,8 +19,9 @@ import java.util.Locale;
  *
  * <p>Written once ({@link #toJson}: config.json and every checkpoint's {@code run} metadata, fields in this
  * record's order) and read once ({@link #fromJson}: one line naming the first bad field). {@code format}
- * is the version of this layout: {@value #FORMAT} since the parts (posterior, prior) were added; a file
- * without it (format 1) is read with the parts every run had then.
+ * is the version of this layout: {@value #FORMAT} since the stochastic layers above z₁ ({@code upperLatents})
+ * were added; a format-2 file (without them) is read as the one-layer model it is, and a file without a
+ * format (format 1) with the parts every run had then.
  *
  * @param format    the layout's version, {@value #FORMAT}
  * @param data      {@code sample} or the absolute directory of the IDX files
@@ -28,10 +29,19 @@ import java.util.Locale;
  * @param klWarmup  epochs over which β rises linearly from 0 (0: none)
  * @param iwaeK     importance samples of the training objective (1: the ELBO)
  * @param likelihood, posterior, prior  the model's parts, by their names in {@link Parts}
+ * @param latent    K₁, the size of the stochastic layer next to x (the first of {@code --latent})
+ * @param upperLatents the sizes of the stochastic layers above it, bottom to top (the rest of {@code --latent}:
+ *                  empty for one layer); see {@link VAE.Config#upperHidden(int)} for their blocks' widths
  */
 public record RunConfig(int format, String data, Data.Pixels pixels, int limit, int rows, int cols, int[] hidden, int latent, String activation,
                         String likelihood, double sigma, String posterior, String prior, int epochs, int batchSize, Optimizer optimizer, double lr,
-                        double beta, int klWarmup, int samples, int iwaeK, long seed, DType dtype) {
+                        double beta, int klWarmup, int samples, int iwaeK, long seed, DType dtype, int[] upperLatents) {
+    /** The upper latent sizes (a copy; empty for one stochastic layer). */
+    @Override
+    public int[] upperLatents() {
+        return upperLatents == null ? new int[0] : upperLatents.clone();
+    }
+
     /** The optimisers a run may use, by the names the command line and config.json give them. */
     public enum Optimizer {
         /** Adam with PyTorch's defaults ({@code io.elbo.nn.Adam#adam}). */
@@ -55,7 +65,7 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
     }
 
     /** The layout {@link #toJson} writes. */
-    static final int FORMAT = 2;
+    static final int FORMAT = 3;
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
             .registerTypeAdapter(Data.Pixels.class, named(Data.Pixels::parse)).registerTypeAdapter(Optimizer.class, named(Optimizer::parse))
@@ -88,13 +98,13 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
     /** The same run with {@code total} epochs (a resumed run's new total). */
     RunConfig withEpochs(int total) {
         return new RunConfig(format, data, pixels, limit, rows, cols, hidden, latent, activation, likelihood, sigma, posterior, prior, total,
-                batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype);
+                batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype, upperLatents);
     }
 
     /** The same run reading its images from {@code source}. */
     RunConfig withData(String source) {
         return new RunConfig(format, source, pixels, limit, rows, cols, hidden, latent, activation, likelihood, sigma, posterior, prior, epochs,
-                batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype);
+                batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype, upperLatents);
     }
 
     /** This configuration as the JSON of {@code config.json}, its fields in this record's order. */
@@ -117,12 +127,19 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
         }
         if (c.hidden == null) throw new CliException(where + ": the run configuration has no 'hidden'");
         if (c.format == 0 && c.posterior == null && c.prior == null) { // format 1: before the parts were named
+            c = new RunConfig(2, c.data, c.pixels, c.limit, c.rows, c.cols, c.hidden, c.latent, c.activation, c.likelihood, c.sigma,
+                    "gaussian", "standard-normal", c.epochs, c.batchSize, c.optimizer, c.lr, c.beta, c.klWarmup, c.samples, c.iwaeK, c.seed, c.dtype,
+                    null);
+        }
+        if (c.format == 2 && c.upperLatents == null) { // format 2: before several stochastic layers, always one
             c = new RunConfig(FORMAT, c.data, c.pixels, c.limit, c.rows, c.cols, c.hidden, c.latent, c.activation, c.likelihood, c.sigma,
-                    "gaussian", "standard-normal", c.epochs, c.batchSize, c.optimizer, c.lr, c.beta, c.klWarmup, c.samples, c.iwaeK, c.seed, c.dtype);
+                    c.posterior, c.prior, c.epochs, c.batchSize, c.optimizer, c.lr, c.beta, c.klWarmup, c.samples, c.iwaeK, c.seed, c.dtype,
+                    new int[0]);
         }
         if (c.format != FORMAT) {
-            throw new CliException(where + ": the run configuration's format is " + c.format + "; this vae reads formats 1 and " + FORMAT);
+            throw new CliException(where + ": the run configuration's format is " + c.format + "; this vae reads formats 1 to " + FORMAT);
         }
+        if (c.upperLatents == null) throw new CliException(where + ": the run configuration has no 'upperLatents'");
         if (c.posterior == null) throw new CliException(where + ": the run configuration has no 'posterior'");
         if (c.prior == null) throw new CliException(where + ": the run configuration has no 'prior'");
         try {
@@ -141,6 +158,7 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
         require(limit >= 0, "--limit must be 0 (all) or positive, got " + limit);
         require(rows >= 1 && cols >= 1 && (long) rows * cols <= 1 << 24, "images must be 1×1 to 4096×4096 pixels, got " + rows + "×" + cols);
         require(latent >= 1, "--latent must be at least 1, got " + latent);
+        for (int k : upperLatents) require(k >= 1, "--latent sizes must be at least 1, got " + latentList());
         for (int h : hidden) require(h >= 1, "--hidden widths must be positive, got " + h);
         require(epochs >= 1, "--epochs must be at least 1, got " + epochs);
         require(batchSize >= 1, "--batch-size must be at least 1, got " + batchSize);
@@ -174,7 +192,50 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
             prev = hidden[i];
         }
         n += prev * in + in;
-        return n + Parts.parameterCount(vaeConfig());
+        VAE.Config v = vaeConfig();
+        int[] k = v.latents();
+        for (int l = 2; l <= k.length; l++) { // q(z_ℓ|z_{ℓ−1}) and p(z_{ℓ−1}|z_ℓ): a block and two heads each
+            n += blockAndHeads(k[l - 2], v.upperHidden(l), k[l - 1]) + blockAndHeads(k[l - 1], v.upperHidden(l), k[l - 2]);
+        }
+        return n + Parts.parameterCount(v);
+    }
+
+    /** The weights and biases of linear layers from {@code in} through {@code hidden} to two heads of {@code out}. */
+    private static long blockAndHeads(long in, int[] hidden, long out) {
+        long n = 0, prev = in;
+        for (int h : hidden) {
+            n += prev * h + h;
+            prev = h;
+        }
+        return n + 2 * (prev * out + out);
+    }
+
+    /** The sizes of every stochastic layer as {@code --latent} takes them: "20", "100,50". */
+    String latentList() {
+        StringBuilder b = new StringBuilder().append(latent);
+        for (int k : upperLatents) b.append(',').append(k);
+        return b.toString();
+    }
+
+    /**
+     * The sizes {@code --latent} lists, "K" or "K1,K2,...": one line naming the option when the list is empty or
+     * holds anything but positive whole numbers.
+     */
+    static int[] parseLatents(String list) {
+        String[] parts = list.trim().split(",", -1);
+        int[] k = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                k[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                k[i] = 0;
+            }
+            if (k[i] < 1) {
+                throw new IllegalArgumentException("--latent takes the sizes of the stochastic layers, positive whole numbers from z₁ up"
+                        + " (20, or 100,50), got '" + list + "'");
+            }
+        }
+        return k;
     }
 
     /**
@@ -185,6 +246,7 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
     long bytesFor(long rowsInFlight, int copies, int perRow) {
         long width = (long) rows * cols + latent;
         for (int h : hidden) width += h;
+        for (int k : upperLatents) width += 2 * (k + (long) hidden.length * latent); // upper layers, both ways: blocks as wide as z₁ or less
         int bytes = dtype == DType.FLOAT32 ? 4 : 8;
         return bytes * (copies * parameterCount() + perRow * rowsInFlight * width);
     }
@@ -200,7 +262,7 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
         long need = bytesFor(rowsInFlight, copies, perRow), heap = Runtime.getRuntime().maxMemory();
         if (need > heap) {
             throw new CliException(what + " needs about " + gib(need) + " (" + parameterCount() + " parameters, --hidden "
-                    + java.util.Arrays.toString(hidden).replaceAll("[\\[\\] ]", "") + ", --latent " + latent + ", " + rowsInFlight
+                    + java.util.Arrays.toString(hidden).replaceAll("[\\[\\] ]", "") + ", --latent " + latentList() + ", " + rowsInFlight
                     + " rows at a time), more than this JVM's heap of " + gib(heap) + "; give it more with JAVA_OPTS=-Xmx..., or choose smaller sizes");
         }
     }
@@ -220,6 +282,6 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
 
     /** The model's architecture and parts (the names checked against {@link Parts}). */
     public VAE.Config vaeConfig() {
-        return new VAE.Config(rows * cols, hidden, latent, activation, likelihood, sigma, dtype, posterior, prior);
+        return new VAE.Config(rows * cols, hidden, latent, activation, likelihood, sigma, dtype, posterior, prior, upperLatents);
     }
 }

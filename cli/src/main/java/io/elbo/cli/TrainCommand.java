@@ -48,8 +48,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "widths of the encoder's hidden layers; the decoder mirrors them")
     int[] hidden;
 
-    @Option(names = "--latent", defaultValue = "20", paramLabel = "K", description = "latent dimensions")
-    int latent;
+    @Option(names = "--latent", defaultValue = "20", paramLabel = "K[,K...]", hideParamSyntax = true,
+            description = {"latent dimensions; a list gives several stochastic layers, z₁ first (100,50: Burda et al.'s two-layer model;"
+                    + " each upper layer's blocks have as many hidden layers as --hidden, as wide as the layer below)"})
+    String latent;
 
     @Option(names = "--activation", defaultValue = "relu", paramLabel = "NAME", description = "relu, tanh, sigmoid or softplus")
     String activation;
@@ -223,16 +225,18 @@ final class TrainCommand implements Callable<Integer> {
         DType dt;
         Data.Pixels px;
         RunConfig.Optimizer opt;
-        try { // the enums' names, each refused in one line naming the option and the choices
+        int[] k;
+        try { // the enums' names and the latent list, each refused in one line naming the option and the choices
             dt = RunConfig.parseDtype(dtype);
             px = Data.Pixels.parse(pixels);
             opt = RunConfig.Optimizer.parse(optimizer);
+            k = RunConfig.parseLatents(latent);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        return new RunConfig(RunConfig.FORMAT, source, px, limit, rows, cols, hidden, latent, activation.toLowerCase(Locale.ROOT),
+        return new RunConfig(RunConfig.FORMAT, source, px, limit, rows, cols, hidden, k[0], activation.toLowerCase(Locale.ROOT),
                 likelihood.toLowerCase(Locale.ROOT), sigma, posteriorSpec(), prior.toLowerCase(Locale.ROOT), epochs, batchSize,
-                opt, lr, beta, klWarmup, samples, iwaeK, seed.value, dt);
+                opt, lr, beta, klWarmup, samples, iwaeK, seed.value, dt, java.util.Arrays.copyOfRange(k, 1, k.length));
     }
 
     /** --posterior, or --flow (which names a posterior too); both at once is a usage error. */

@@ -223,8 +223,8 @@ public final class TrainingRun {
 
     /** Trains to the configured number of epochs; false when stopped by {@code stop} (after saving). */
     public boolean run(AtomicBoolean stop) {
-        out.print(Text.wrap("model: ", String.format(Locale.ROOT, "%d-%s-%d %s %s, %d %s parameters, %s", config.rows() * config.cols(),
-                java.util.Arrays.toString(config.hidden()).replaceAll("[\\[\\] ]", "").replace(',', '-'), config.latent(), config.activation(),
+        out.print(Text.wrap("model: ", String.format(Locale.ROOT, "%d-%s-%s %s %s, %d %s parameters, %s", config.rows() * config.cols(),
+                java.util.Arrays.toString(config.hidden()).replaceAll("[\\[\\] ]", "").replace(',', '-'), config.latentList(), config.activation(),
                 config.likelihood() + (config.posterior().equals("gaussian") ? "" : " " + config.posterior()), vae.parameterCount(), config.dtype(),
                 Text.count(Threads.count(), "thread"))));
         for (String line : steps.describe()) out.print(line.endsWith("\n") ? line : line + "\n");
@@ -380,7 +380,7 @@ public final class TrainingRun {
             Tensor originals = test.batch(0, n, config.dtype());
             Pictures.writePng(Pictures.originalsAboveReconstructions(originals.toFloatArray(), vae.reconstruct(originals).toFloatArray(), n, 0,
                     rows, cols, what), dir.resolve("reconstructions" + suffix + ".png"));
-            if (config.latent() == 2) {
+            if (config.latent() == 2 && config.upperLatents().length == 0) { // z₁ of a hierarchy is not N(0, I): no manifold
                 Pictures.writePng(Pictures.manifold(manifold(vae, 20), 20, rows, cols, -MANIFOLD, MANIFOLD, what),
                         dir.resolve("manifold" + suffix + ".png"));
                 int m = Math.min(test.count(), 5000);

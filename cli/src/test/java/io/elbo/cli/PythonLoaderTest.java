@@ -219,6 +219,28 @@ class PythonLoaderTest {
                 "without the optimizer's state", "train a new run with vae train");
     }
 
+    /**
+     * A two-layer run ({@code --latent 4,2}, float64, {@code --pixels dynamic}) loaded by the loader's PyTorch model of
+     * it scores PyTorch's test −ELBO equal to {@code vae eval}'s on the same draws of all the layers' noise, to float64
+     * rounding: the same model, the same tensor names, the same noise layout, and the same fixed binarisation of the
+     * test images (the loader re-implements vae's seeded generator).
+     */
+    @Test
+    void aHierarchicalRunScoresTheSameInPyTorchOnTheSameNoiseAndBinaryImages() throws Exception {
+        assumeTorch();
+        Path h = dir.resolve("h2"), export = dir.resolve("h2.safetensors"), noise = dir.resolve("h2-noise.safetensors");
+        CliTest.vae("train", "--data", DATA.toString(), "--limit", "300", "-e", "1", "--hidden", "32", "--latent", "4,2", "--dtype", "float64",
+                "--pixels", "dynamic", "--threads", "1", "-o", h.toString()).assertOk();
+        CliTest.vae("export", h.toString(), "-o", export.toString()).assertOk();
+        String theirs = py(torchPython, "elbo", export.toString(), DATA.resolve("t10k-images-idx3-ubyte.gz").toString(), "-s", "20",
+                "--save-noise", noise.toString());
+        assertTrue(theirs.contains("2 stochastic layers"), theirs);
+        CliTest.Result ours = CliTest.vae("eval", h.toString(), "--noise", noise.toString(), "-k", "1", "-n", "1");
+        ours.assertOk();
+        double t = number(Pattern.compile("test -ELBO: ([0-9.]+)"), theirs), o = number(Pattern.compile("test -ELBO: ([0-9.]+)"), ours.out());
+        assertEquals(t, o, 2e-4, "PyTorch and vae eval on the same noise (both print 4 decimals)");
+    }
+
     /** The loader writes files as open() would (0666 less the umask), not mkstemp's 0600. */
     @Test
     void theLoaderWritesFilesByTheUmask() throws Exception {

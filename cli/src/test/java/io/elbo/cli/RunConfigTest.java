@@ -45,6 +45,18 @@ class RunConfigTest {
         assertArrayEquals(c.hidden(), back.hidden());
     }
 
+    /** A format-2 configuration (before several stochastic layers: one int latent) reads as the one-layer model it is. */
+    @Test
+    void aFormatTwoConfigurationReadsAsOneStochasticLayer() {
+        RunConfig c = RunConfig.fromJson(FORMAT_1.replace("{", "{ \"format\": 2, \"posterior\": \"gaussian\", \"prior\": \"standard-normal\","),
+                "two.json");
+        assertEquals(RunConfig.FORMAT, c.format());
+        assertEquals(4, c.latent());
+        assertArrayEquals(new int[0], c.upperLatents());
+        assertEquals(1, c.vaeConfig().layers());
+        assertTrue(c.toJson().replaceAll("\\s", "").contains("\"upperLatents\":[]"), c.toJson());
+    }
+
     @Test
     void eachBadFieldIsOneLineNamingIt() {
         String[][] cases = {
@@ -56,6 +68,9 @@ class RunConfigTest {
             {"\"latent\": 4", "\"latent\": 0", "--latent must be at least 1"},
             {"{", "{ \"format\": 7, \"posterior\": \"gaussian\", \"prior\": \"standard-normal\",", "format is 7"},
             {"{", "{ \"format\": 2, \"prior\": \"standard-normal\",", "has no 'posterior'"},
+            {"{", "{ \"format\": 3, \"posterior\": \"gaussian\", \"prior\": \"standard-normal\",", "has no 'upperLatents'"},
+            {"{", "{ \"format\": 3, \"posterior\": \"gaussian\", \"prior\": \"standard-normal\", \"upperLatents\": [2, 0],",
+                "--latent sizes must be at least 1, got 4,2,0"},
         };
         for (String[] c : cases) {
             String json = FORMAT_1.replace(c[0], c[1]);

@@ -48,6 +48,34 @@ class SameBitsProperties {
         }
     }
 
+    /**
+     * A model with three stochastic layers ({@code --latent 3,2,2}: the upper layers' parameters travel in the
+     * {@link VAE.Config} the workers build from) trains on local[3] to the single-process run's bits, with the ELBO
+     * and with the IWAE bound.
+     */
+    @Property(tries = 2)
+    void aHierarchicalModelOnThreeWorkersGivesTheSingleProcessRunsBits(@ForAll long seed, @ForAll boolean iwae) throws Exception {
+        DataParallel.Plan plan = new DataParallel.Plan(3 * 16, 16);
+        Dataset train = SameBitsTest.TRAIN.head(3 * plan.globalBatch());
+        VAE.Config model = new VAE.Config(784, new int[] {16}, 3, "relu", "bernoulli", 0.1, DType.FLOAT32, "gaussian", "standard-normal",
+                new int[] {2, 2});
+        VAE.ElboOptions options = iwae ? new VAE.ElboOptions(1, 1.0, true, 0, 3) : VAE.ElboOptions.standard();
+        ModelSpec spec = ModelSpec.of(model, options, seed);
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(LocalSpark.session("local[3]").sparkContext());
+        Path dir = Files.createTempDirectory("same-bits");
+        try {
+            byte[] reference = run(new InProcessWorkers(train, spec, plan), model, spec, plan, train.count(), dir.resolve("a"));
+            byte[] spark = run(new SparkWorkers(sc, SparkData.parallelize(sc, train, 4), train.count(), spec, plan, null), model, spec, plan,
+                    train.count(), dir.resolve("b"));
+            assertArrayEquals(reference, spark, "Spark local[3] differs from the single-process run for " + spec + " " + plan);
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path p : files.toList()) Files.delete(p);
+            }
+            Files.delete(dir);
+        }
+    }
+
     static byte[] run(DataParallelTrainer.Workers workers, VAE.Config model, ModelSpec spec, DataParallel.Plan plan, int n, Path file)
             throws Exception {
         VAE vae = new VAE(model, RandomSource.XO_RO_SHI_RO_128_PP.create(spec.seed()));

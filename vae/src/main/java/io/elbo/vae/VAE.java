@@ -47,13 +47,19 @@ public final class VAE extends Module {
      * @param dtype the parameters' dtype
      * @param posterior the posterior q(z|x), by its name in {@link Parts#POSTERIORS}
      * @param prior the prior p(z), by its name in {@link Parts#PRIORS}
+     * @param upperLatents the sizes K₂, …, K_L of the stochastic layers above z₁ (K₁ = {@code latent}), bottom to
+     *     top: empty for the one-layer model; see {@link #upperHidden(int)} for their deterministic blocks
      * @serial exclude
      */
     public record Config(int inputDim, int[] hidden, int latent, String activation, String likelihood, double fixedSigma, DType dtype,
-                         String posterior, String prior) implements java.io.Serializable {
+                         String posterior, String prior, int[] upperLatents) implements java.io.Serializable {
         /** Checks the sizes, the activation and that every part's name is registered. */
         public Config {
             if (inputDim <= 0 || latent <= 0) throw new IllegalArgumentException("VAE: input and latent sizes must be positive");
+            upperLatents = upperLatents == null ? new int[0] : upperLatents.clone();
+            for (int k : upperLatents) {
+                if (k <= 0) throw new IllegalArgumentException("VAE: latent sizes must be positive, got " + Arrays.toString(upperLatents));
+            }
             for (int h : hidden) if (h <= 0) throw new IllegalArgumentException("VAE: hidden widths must be positive, got " + Arrays.toString(hidden));
             Parts.named(Parts.LIKELIHOODS, "likelihood", likelihood);
             Parts.build(Parts.POSTERIORS, "posterior", posterior, new Parts.Shape(1, 1, 1, DType.FLOAT64, 1), Streams.of(0)); // its argument too
@@ -70,20 +76,57 @@ public final class VAE extends Module {
             this(inputDim, hidden, latent, activation, likelihood, fixedSigma, dtype, "gaussian", "standard-normal");
         }
 
+        /** A model with one stochastic layer. */
+        public Config(int inputDim, int[] hidden, int latent, String activation, String likelihood, double fixedSigma, DType dtype,
+                      String posterior, String prior) {
+            this(inputDim, hidden, latent, activation, likelihood, fixedSigma, dtype, posterior, prior, new int[0]);
+        }
+
         /** The hidden widths (a copy). */
         @Override
         public int[] hidden() {
             return hidden.clone();
         }
 
+        /** The sizes of the stochastic layers above z₁ (a copy). */
+        @Override
+        public int[] upperLatents() {
+            return upperLatents.clone();
+        }
+
+        /** L, the number of stochastic layers (1 for the one-layer model). */
+        public int layers() {
+            return upperLatents.length + 1;
+        }
+
+        /** The sizes K₁, …, K_L of every stochastic layer, bottom (z₁, next to x) to top (z_L, under the prior). */
+        public int[] latents() {
+            int[] k = new int[layers()];
+            k[0] = latent;
+            System.arraycopy(upperLatents, 0, k, 1, upperLatents.length);
+            return k;
+        }
+
+        /**
+         * The hidden widths of the deterministic blocks of stochastic layer ℓ ≥ 2 (q(z_ℓ|z_{ℓ−1}) and, mirrored,
+         * p(z_{ℓ−1}|z_ℓ)): as many layers as {@code hidden} has, each as wide as the layer below, K_{ℓ−1}. For
+         * {@code --hidden 200,200 --latent 100,50} that is 100, 100: Burda et al.'s two-layer model.
+         */
+        public int[] upperHidden(int layer) {
+            if (layer < 2 || layer > layers()) throw new IllegalArgumentException("VAE: no upper layer " + layer + " of " + layers());
+            int[] w = new int[hidden.length];
+            Arrays.fill(w, latents()[layer - 2]);
+            return w;
+        }
+
         /** The same architecture in another dtype. */
         public Config withDtype(DType other) {
-            return new Config(inputDim, hidden, latent, activation, likelihood, fixedSigma, other, posterior, prior);
+            return new Config(inputDim, hidden, latent, activation, likelihood, fixedSigma, other, posterior, prior, upperLatents);
         }
 
         /** The same parts with other hidden widths. */
         public Config withHidden(int[] widths) {
-            return new Config(inputDim, widths, latent, activation, likelihood, fixedSigma, dtype, posterior, prior);
+            return new Config(inputDim, widths, latent, activation, likelihood, fixedSigma, dtype, posterior, prior, upperLatents);
         }
 
         /** What the parts are built for, given the encoder's feature width. */
@@ -96,19 +139,20 @@ public final class VAE extends Module {
             return o instanceof Config c && c.inputDim == inputDim && Arrays.equals(c.hidden, hidden) && c.latent == latent
                     && c.activation.equals(activation) && c.likelihood.equals(likelihood)
                     && Double.doubleToLongBits(c.fixedSigma) == Double.doubleToLongBits(fixedSigma) && c.dtype == dtype
-                    && c.posterior.equals(posterior) && c.prior.equals(prior);
+                    && c.posterior.equals(posterior) && c.prior.equals(prior) && Arrays.equals(c.upperLatents, upperLatents);
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(inputDim, Arrays.hashCode(hidden), latent, activation, likelihood, fixedSigma, dtype, posterior, prior);
+            return java.util.Objects.hash(inputDim, Arrays.hashCode(hidden), latent, activation, likelihood, fixedSigma, dtype, posterior, prior,
+                    Arrays.hashCode(upperLatents));
         }
 
         @Override
         public String toString() {
             return "Config[inputDim=" + inputDim + ", hidden=" + Arrays.toString(hidden) + ", latent=" + latent + ", activation=" + activation
                     + ", likelihood=" + likelihood + ", fixedSigma=" + fixedSigma + ", dtype=" + dtype + ", posterior=" + posterior
-                    + ", prior=" + prior + "]";
+                    + ", prior=" + prior + ", upperLatents=" + Arrays.toString(upperLatents) + "]";
         }
 
         /** The model of PyTorch's VAE example: 784 → 400 → (20, 20); 20 → 400 → 784 logits, ReLU. */
@@ -123,8 +167,17 @@ public final class VAE extends Module {
     private final Sequential decoder;
     private final Likelihood likelihood;
     private final Prior prior;
+    /** q(z_ℓ|z_{ℓ−1}) at index ℓ − 2, for ℓ = 2..L; empty for one stochastic layer. */
+    private final List<GaussianLayer> up = new ArrayList<>();
+    /** p(z_{ℓ−1}|z_ℓ) at index ℓ − 2, for ℓ = 2..L; empty for one stochastic layer. */
+    private final List<GaussianLayer> down = new ArrayList<>();
 
-    /** A model for {@code config}, its parameters initialised from {@code rng} (encoder, posterior heads, decoder, likelihood, in that order). */
+    /**
+     * A model for {@code config}, its parameters initialised from {@code rng} in this order: the encoder and the
+     * posterior heads of q(z₁|x); with several stochastic layers, q(z_ℓ|z_{ℓ−1}) for ℓ = 2..L (parameters
+     * {@code encoderℓ.i}, {@code muℓ}, {@code logvarℓ}) and p(z_{ℓ−1}|z_ℓ) for ℓ = L..2 ({@code decoderℓ.i},
+     * {@code decoderℓ_mu}, {@code decoderℓ_logvar}); then the decoder of p(x|z₁) and the likelihood.
+     */
     public VAE(Config config, UniformRandomProvider rng) {
         this.config = config;
         Supplier<Activation> act = () -> Activation.named(config.activation());
@@ -140,6 +193,16 @@ public final class VAE extends Module {
         encoderBody = registerModule("encoder", new Sequential(body));
         Parts.Shape shape = config.shape();
         posteriorHead = include(Parts.build(Parts.POSTERIORS, "posterior", config.posterior(), shape, rng));
+        int[] k = config.latents();
+        for (int l = 2; l <= k.length; l++) {
+            up.add(include(new GaussianLayer("encoder" + l, "mu" + l, "logvar" + l, k[l - 2], config.upperHidden(l), k[l - 1], act, rng,
+                    config.dtype())));
+        }
+        for (int l = k.length; l >= 2; l--) {
+            int[] mirrored = config.upperHidden(l); // all one width: its own mirror
+            down.add(0, include(new GaussianLayer("decoder" + l, "decoder" + l + "_mu", "decoder" + l + "_logvar", k[l - 1], mirrored, k[l - 2],
+                    act, rng, config.dtype())));
+        }
         int[] decWidths = new int[h.length + 2];
         decWidths[0] = config.latent();
         for (int i = 0; i < h.length; i++) decWidths[i + 1] = h[h.length - 1 - i];
@@ -164,7 +227,10 @@ public final class VAE extends Module {
         return prior;
     }
 
-    /** q(z|x) for a batch x [B, inputDim]: the encoder body's features through the posterior's heads. */
+    /**
+     * q(z|x) for a batch x [B, inputDim]: the encoder body's features through the posterior's heads. With several
+     * stochastic layers this is q(z₁|x), the bottom layer's.
+     */
     public Posterior encode(Tensor x) {
         if (x.rank() != 2 || x.dim(1) != config.inputDim()) {
             throw new IllegalArgumentException("VAE.encode: input " + Arrays.toString(x.shape()) + ", expected [batch, " + config.inputDim() + "]");
@@ -177,7 +243,7 @@ public final class VAE extends Module {
         return reconstruct(x);
     }
 
-    /** The decoder's output for latent codes [N, latent]: the likelihood's parameters (logits, means), [N, inputDim]. */
+    /** The decoder's output for latent codes [N, latent] (z₁ with several layers): the likelihood's parameters (logits, means), [N, inputDim]. */
     public Tensor decode(Tensor z) {
         return decoder.forward(z);
     }
@@ -192,15 +258,21 @@ public final class VAE extends Module {
         return likelihood.mean(decoded);
     }
 
-    /** The mean of p(x | z = the posterior's location): a deterministic reconstruction. */
+    /** The mean of p(x | z = the posterior's location): a deterministic reconstruction (through z₁ = the location of q(z₁|x)). */
     public Tensor reconstruct(Tensor x) {
         return mean(decode(encode(x).location()));
     }
 
-    /** n images decoded from the prior: the means of p(x | z), z ~ p(z). */
+    /**
+     * n images decoded from the prior: the means of p(x | z), z ~ p(z). With several stochastic layers, an
+     * ancestral sample: z_L ~ p(z_L), then z_{ℓ−1} ~ p(z_{ℓ−1}|z_ℓ) down to z₁, and the means of p(x | z₁).
+     */
     public Tensor sample(int n, UniformRandomProvider rng) {
         try (var off = Tape.noGrad()) {
-            return mean(decode(prior.sample(rng, n, config.latent(), config.dtype())));
+            int[] k = config.latents();
+            Tensor z = prior.sample(rng, n, k[k.length - 1], config.dtype());
+            for (int l = k.length; l >= 2; l--) z = down.get(l - 2).distribution(z).rsample(rng);
+            return mean(decode(z));
         }
     }
 
@@ -256,7 +328,13 @@ public final class VAE extends Module {
         Posterior.Sample s = q.rsample(rng, options.samples());
         Tensor z = s.z(); // [L, B, K]
         Tensor recon = logLikelihoodOfSamples(x, z).mean(false, 0); // [B]
-        Tensor kl = options.analyticKl() ? q.analyticKl(prior).orElseGet(() -> sampledKl(s)) : sampledKl(s);
+        Tensor kl;
+        if (!up.isEmpty()) { // several layers: KL(q(z₁..z_L|x) ‖ p(z₁..z_L)) sampled, log q − log p on the same draws
+            Tensor ratio = upperLogRatio(z, shape -> Tensor.randn(rng, config.dtype(), shape));
+            kl = s.logProb().sub(ratio).mean(false, 0);
+        } else {
+            kl = options.analyticKl() ? q.analyticKl(prior).orElseGet(() -> sampledKl(s)) : sampledKl(s);
+        }
         Tensor loss = recon.sub(kl.mul(beta)).mean().neg();
         double r = recon.mean().item(), kv = kl.mean().item();
         return new Terms(loss, r - kv, r, kv);
@@ -264,12 +342,13 @@ public final class VAE extends Module {
 
     /**
      * The ELBO of each datum of x [B, D] (no gradient): E_q[log p(x|z)] over L samples minus the KL,
-     * analytic or sampled with the same samples. Returns [B] values in nats.
+     * analytic or sampled with the same samples (always sampled with several stochastic layers). Returns
+     * [B] values in nats.
      */
     public double[] elboPerDatum(Tensor x, int samples, boolean analyticKl, UniformRandomProvider rng) {
         try (var off = Tape.noGrad(); var step = evalArena.enter()) {
             Posterior q = encode(x);
-            var kl = analyticKl ? q.analyticKl(prior) : java.util.Optional.<Tensor>empty();
+            var kl = analyticKl && up.isEmpty() ? q.analyticKl(prior) : java.util.Optional.<Tensor>empty();
             if (kl.isPresent()) {
                 Tensor z = q.rsample(rng, samples).z();
                 return logLikelihoodOfSamples(x, z).mean(false, 0).sub(kl.get()).toDoubleArray();
@@ -308,16 +387,32 @@ public final class VAE extends Module {
      * The ELBO of each datum of x [B, D] with the analytic KL and E_q[log p(x|z)] estimated on the given
      * standard-normal draws ε [S, B, latent] (z = μ + σ·ε): the same estimate another implementation
      * computes from the same ε (common random numbers), with no generator involved. Returns [B] values.
+     * With several stochastic layers ε is [S, B, K₁ + … + K_L], z_ℓ's draws in columns K₁ + … + K_{ℓ−1}
+     * onwards, and the KL is sampled on them.
      */
     public double[] elboPerDatum(Tensor x, Tensor eps) {
-        if (eps.rank() != 3 || eps.dim(1) != x.dim(0) || eps.dim(2) != config.latent()) {
+        int total = Arrays.stream(config.latents()).sum();
+        if (eps.rank() != 3 || eps.dim(1) != x.dim(0) || eps.dim(2) != total) {
             throw new IllegalArgumentException("elboPerDatum: noise " + Arrays.toString(eps.shape()) + " for " + x.dim(0)
-                    + " data, expected [samples, " + x.dim(0) + ", " + config.latent() + "]");
+                    + " data, expected [samples, " + x.dim(0) + ", " + total + "]");
         }
         try (var off = Tape.noGrad(); var step = evalArena.enter()) {
             Posterior q = encode(x);
+            Tensor e = eps.to(config.dtype());
+            if (!up.isEmpty()) {
+                int[] k = config.latents();
+                int s = e.dim(0), b = e.dim(1);
+                Posterior.Sample s1 = q.rsample(e.slice(2, 0, k[0]));
+                int[] from = {k[0]};
+                Tensor ratio = upperLogRatio(s1.z(), shape -> {
+                    Tensor part = e.slice(2, from[0], from[0] + shape[1]).reshape(s * b, shape[1]);
+                    from[0] += shape[1];
+                    return part;
+                });
+                return logLikelihoodOfSamples(x, s1.z()).add(ratio).sub(s1.logProb()).mean(false, 0).toDoubleArray();
+            }
             var kl = q.analyticKl(prior);
-            Posterior.Sample s = q.rsample(eps.to(config.dtype()));
+            Posterior.Sample s = q.rsample(e);
             return logLikelihoodOfSamples(x, s.z()).mean(false, 0).sub(kl.orElseGet(() -> sampledKl(s))).toDoubleArray();
         }
     }
@@ -389,14 +484,46 @@ public final class VAE extends Module {
         return logLikelihood(xRep, decoded).reshape(l, b);
     }
 
-    /** log p(x, zᵢ) − log q(zᵢ|x) for c samples: [c, B]. */
+    /**
+     * log p(x, zᵢ) − log q(zᵢ|x) for c samples: [c, B]. With several stochastic layers zᵢ = (z₁, …, z_L)ᵢ drawn
+     * ancestrally from q(z₁|x) q(z₂|z₁) ⋯ q(z_L|z_{L−1}), and
+     * <pre>
+     *   log w = log p(x|z₁) + Σ_{ℓ<L} log p(z_ℓ|z_{ℓ+1}) + log p(z_L) − log q(z₁|x) − Σ_{ℓ≥2} log q(z_ℓ|z_{ℓ−1})
+     * </pre>
+     */
     private Tensor logWeights(Tensor x, Posterior q, int c, UniformRandomProvider rng) {
         Posterior.Sample s = q.rsample(rng, c);
         Tensor z = s.z(); // [c, B, K]
         Tensor logLik = logLikelihoodOfSamples(x, z);
+        if (!up.isEmpty()) return logLik.add(upperLogRatio(z, shape -> Tensor.randn(rng, config.dtype(), shape))).sub(s.logProb());
         Tensor logPrior = prior.logProb(z);
         Tensor logQ = s.logProb();
         return logLik.add(logPrior).sub(logQ);
+    }
+
+    /**
+     * The layers above z₁ for samples z₁ [S, B, K₁]: z_ℓ = μ + σ·ε ~ q(z_ℓ|z_{ℓ−1}) for ℓ = 2..L, each ε [S·B, K_ℓ]
+     * from {@code noise} (given the shape), and
+     * <pre>
+     *   log p(z₁, …, z_L) − log q(z₂, …, z_L|z₁) = log p(z_L) + Σ_{ℓ=2..L} [log p(z_{ℓ−1}|z_ℓ) − log q(z_ℓ|z_{ℓ−1})]
+     * </pre>
+     * per sample, [S, B] (log q(z₁|x) is the caller's: it may be a flow's).
+     */
+    private Tensor upperLogRatio(Tensor z1, java.util.function.Function<int[], Tensor> noise) {
+        int[] k = config.latents();
+        int s = z1.dim(0), b = z1.dim(1);
+        Tensor[] z = new Tensor[k.length];
+        z[0] = z1.reshape(s * b, k[0]);
+        Tensor logQ = null;
+        for (int l = 2; l <= k.length; l++) {
+            Normal q = up.get(l - 2).distribution(z[l - 2]);
+            z[l - 1] = q.rsample(noise.apply(new int[] {s * b, k[l - 1]}));
+            Tensor lq = q.logProb(z[l - 1]).sum(false, 1);
+            logQ = logQ == null ? lq : logQ.add(lq);
+        }
+        Tensor logP = prior.logProb(z[k.length - 1]); // [S·B]
+        for (int l = k.length; l >= 2; l--) logP = logP.add(down.get(l - 2).distribution(z[l - 1]).logProb(z[l - 2]).sum(false, 1));
+        return logP.sub(logQ).reshape(s, b);
     }
 
     /** KL(q ‖ p) per datum estimated on the samples z [L, B, K]: the mean over L of log q(z|x) − log p(z), [B]. */
