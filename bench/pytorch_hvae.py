@@ -7,8 +7,8 @@ The model is python/elbo_vae.py's hierarchical_class (the module `vae export` we
 with heads to 100; p(x|z1) from 100-200-200-784 Bernoulli logits; ReLU; p(z2) = N(0, I); log sigma^2 clamped to
 [-30, 20]; every Linear PyTorch's default (weights and biases uniform in +-1/sqrt(fan_in), vae's rule too). The
 objective is vae's: the ELBO with one ancestral sample of (z1, z2) and the KL sampled (no closed form across layers),
-averaged over the batch; Adam (PyTorch's defaults, lr 1e-3), batch 128, shuffled, the last partial batch dropped as
-vae does, each batch binarised afresh (--pixels dynamic).
+averaged over the batch; Adam (PyTorch's defaults, lr 1e-3), batch 128, shuffled, the last batch partial as
+vae's is, each batch binarised afresh (--pixels dynamic).
 
 Scoring is `vae eval`'s protocol: the test set binarised once with vae's seeded generator (elbo_vae.fixed_binary_test_images,
 the same binary images `vae eval` scores), the test -ELBO (one sample per image) on all of them, and -L_k with its
@@ -66,7 +66,7 @@ params = sum(t.numel() for t in model.parameters())
 print(f"model: {train.shape[1]}-{'-'.join(map(str, hidden))}-{','.join(map(str, latents))} {a.activation} bernoulli, "
       f"{params} {a.dtype} parameters, {torch.get_num_threads()} threads")
 g = torch.Generator().manual_seed(a.seed)
-steps = len(train) // a.batch_size
+steps = (len(train) + a.batch_size - 1) // a.batch_size  # the last batch partial, as vae train's
 start = time.time()
 for epoch in range(1, a.epochs + 1):
     t0, total = time.time(), 0.0
@@ -78,10 +78,10 @@ for epoch in range(1, a.epochs + 1):
         loss = -model.elbo(x, generator=g).mean()
         loss.backward()
         opt.step()
-        total += float(loss)
+        total += float(loss) * x.shape[0]
     seconds = time.time() - t0
-    print(f"epoch {epoch}/{a.epochs}: train -ELBO {total / steps:.2f} nats per image, {seconds:.1f} s, "
-          f"{steps * a.batch_size / seconds:.0f} img/s", flush=True)
+    print(f"epoch {epoch}/{a.epochs}: train -ELBO {total / len(train):.2f} nats per image, {seconds:.1f} s, "
+          f"{len(train) / seconds:.0f} img/s", flush=True)
 
 model.eval()
 t0 = time.time()
