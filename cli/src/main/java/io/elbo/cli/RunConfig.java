@@ -8,6 +8,7 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
 import io.elbo.autodiff.DType;
+import io.elbo.vae.ConvNet;
 import io.elbo.vae.Parts;
 import io.elbo.vae.VAE;
 import java.io.IOException;
@@ -28,10 +29,12 @@ import java.util.Locale;
  * @param klWarmup  epochs over which β rises linearly from 0 (0: none)
  * @param iwaeK     importance samples of the training objective (1: the ELBO)
  * @param likelihood, posterior, prior  the model's parts, by their names in {@link Parts}
+ * @param arch      the encoder's and decoder's architecture, {@code mlp} ({@code hidden}'s widths) or {@code conv}
+ *                  ({@link ConvNet}; {@code hidden} empty); a configuration without it (written before it existed) is mlp
  */
 public record RunConfig(int format, String data, Data.Pixels pixels, int limit, int rows, int cols, int[] hidden, int latent, String activation,
                         String likelihood, double sigma, String posterior, String prior, int epochs, int batchSize, Optimizer optimizer, double lr,
-                        double beta, int klWarmup, int samples, int iwaeK, long seed, DType dtype) {
+                        double beta, int klWarmup, int samples, int iwaeK, long seed, DType dtype, String arch) {
     /** The optimisers a run may use, by the names the command line and config.json give them. */
     public enum Optimizer {
         /** Adam with PyTorch's defaults ({@code io.elbo.nn.Adam#adam}). */
@@ -88,13 +91,13 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
     /** The same run with {@code total} epochs (a resumed run's new total). */
     RunConfig withEpochs(int total) {
         return new RunConfig(format, data, pixels, limit, rows, cols, hidden, latent, activation, likelihood, sigma, posterior, prior, total,
-                batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype);
+                batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype, arch);
     }
 
     /** The same run reading its images from {@code source}. */
     RunConfig withData(String source) {
         return new RunConfig(format, source, pixels, limit, rows, cols, hidden, latent, activation, likelihood, sigma, posterior, prior, epochs,
-                batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype);
+                batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype, arch);
     }
 
     /** This configuration as the JSON of {@code config.json}, its fields in this record's order. */
@@ -118,7 +121,13 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
         if (c.hidden == null) throw new CliException(where + ": the run configuration has no 'hidden'");
         if (c.format == 0 && c.posterior == null && c.prior == null) { // format 1: before the parts were named
             c = new RunConfig(FORMAT, c.data, c.pixels, c.limit, c.rows, c.cols, c.hidden, c.latent, c.activation, c.likelihood, c.sigma,
-                    "gaussian", "standard-normal", c.epochs, c.batchSize, c.optimizer, c.lr, c.beta, c.klWarmup, c.samples, c.iwaeK, c.seed, c.dtype);
+                    "gaussian", "standard-normal", c.epochs, c.batchSize, c.optimizer, c.lr, c.beta, c.klWarmup, c.samples, c.iwaeK, c.seed, c.dtype,
+                    c.arch);
+        }
+        if (c.arch == null) { // written before the architecture was a choice: every run was an MLP
+            c = new RunConfig(c.format, c.data, c.pixels, c.limit, c.rows, c.cols, c.hidden, c.latent, c.activation, c.likelihood, c.sigma,
+                    c.posterior, c.prior, c.epochs, c.batchSize, c.optimizer, c.lr, c.beta, c.klWarmup, c.samples, c.iwaeK, c.seed, c.dtype,
+                    ConvNet.MLP);
         }
         if (c.format != FORMAT) {
             throw new CliException(where + ": the run configuration's format is " + c.format + "; this vae reads formats 1 and " + FORMAT);
@@ -151,6 +160,11 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
         require(iwaeK >= 1, "--iwae-k must be at least 1, got " + iwaeK);
         require(samples == 1 || iwaeK == 1, "--samples and --iwae-k cannot both exceed 1 (the IWAE bound takes its K samples itself)");
         require(sigma > 0 && Double.isFinite(sigma), "--sigma must be positive, got " + sigma);
+        require(arch.equals(ConvNet.MLP) || arch.equals(ConvNet.CONV), "unknown --arch '" + arch + "' (mlp or conv)");
+        if (conv()) {
+            require(rows == ConvNet.SIDE && cols == ConvNet.SIDE, "--arch conv takes 28×28 single-channel images; these are " + rows + "×" + cols);
+            require(hidden.length == 0, "--hidden sets the MLP's widths; --arch conv has its own layers (give one or the other)");
+        }
         vaeConfig(); // the parts' and the activation's names
     }
 
@@ -163,6 +177,7 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
      * heads, a learned σ), counted on the parts themselves (built small: their sizes only).
      */
     long parameterCount() {
+        if (conv()) return ConvNet.parameterCount(latent) + Parts.parameterCount(vaeConfig());
         long in = (long) rows * cols, n = 0, prev = in;
         for (int h : hidden) {
             n += prev * h + h;
@@ -183,7 +198,7 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
      * layer, encoder and decoder, {@code perRow} times over ({@link #TRAINING}, {@link #EVALUATION}).
      */
     long bytesFor(long rowsInFlight, int copies, int perRow) {
-        long width = (long) rows * cols + latent;
+        long width = (long) rows * cols + latent + (conv() ? ConvNet.ACTIVATIONS_PER_ROW : 0);
         for (int h : hidden) width += h;
         int bytes = dtype == DType.FLOAT32 ? 4 : 8;
         return bytes * (copies * parameterCount() + perRow * rowsInFlight * width);
@@ -199,8 +214,8 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
     void checkMemory(String what, long rowsInFlight, int copies, int perRow) {
         long need = bytesFor(rowsInFlight, copies, perRow), heap = Runtime.getRuntime().maxMemory();
         if (need > heap) {
-            throw new CliException(what + " needs about " + gib(need) + " (" + parameterCount() + " parameters, --hidden "
-                    + java.util.Arrays.toString(hidden).replaceAll("[\\[\\] ]", "") + ", --latent " + latent + ", " + rowsInFlight
+            throw new CliException(what + " needs about " + gib(need) + " (" + parameterCount() + " parameters, " + (conv() ? "--arch conv"
+                    : "--hidden " + java.util.Arrays.toString(hidden).replaceAll("[\\[\\] ]", "")) + ", --latent " + latent + ", " + rowsInFlight
                     + " rows at a time), more than this JVM's heap of " + gib(heap) + "; give it more with JAVA_OPTS=-Xmx..., or choose smaller sizes");
         }
     }
@@ -220,6 +235,22 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
 
     /** The model's architecture and parts (the names checked against {@link Parts}). */
     public VAE.Config vaeConfig() {
-        return new VAE.Config(rows * cols, hidden, latent, activation, likelihood, sigma, dtype, posterior, prior);
+        return new VAE.Config(rows * cols, hidden, latent, activation, likelihood, sigma, dtype, posterior, prior, arch);
+    }
+
+    /** The layers' sizes as the output names them: "784-400-20" (input, hidden widths, latent), "784-conv-20". */
+    String layers() {
+        String middle = conv() ? "conv" : java.util.Arrays.toString(hidden).replaceAll("[\\[\\] ]", "").replace(',', '-');
+        return rows * cols + (middle.isEmpty() ? "" : "-" + middle) + "-" + latent;
+    }
+
+    /** Whether the model is convolutional ({@code --arch conv}). */
+    boolean conv() {
+        return arch.equals(ConvNet.CONV);
+    }
+
+    /** Rows a command decodes at once at most (the IWAE evaluation's chunks): {@link ConvNet#rowsAtOnce}. */
+    int rowsPerChunk() {
+        return ConvNet.rowsAtOnce(arch);
     }
 }

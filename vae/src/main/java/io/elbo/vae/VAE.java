@@ -47,10 +47,12 @@ public final class VAE extends Module {
      * @param dtype the parameters' dtype
      * @param posterior the posterior q(z|x), by its name in {@link Parts#POSTERIORS}
      * @param prior the prior p(z), by its name in {@link Parts#PRIORS}
+     * @param arch the encoder's and decoder's architecture: {@code mlp} (the hidden widths) or {@code conv}
+     *     ({@link ConvNet}: 28 × 28 single-channel images, no hidden widths)
      * @serial exclude
      */
     public record Config(int inputDim, int[] hidden, int latent, String activation, String likelihood, double fixedSigma, DType dtype,
-                         String posterior, String prior) implements java.io.Serializable {
+                         String posterior, String prior, String arch) implements java.io.Serializable {
         /** Checks the sizes, the activation and that every part's name is registered. */
         public Config {
             if (inputDim <= 0 || latent <= 0) throw new IllegalArgumentException("VAE: input and latent sizes must be positive");
@@ -62,7 +64,14 @@ public final class VAE extends Module {
                 throw new IllegalArgumentException("VAE: a fixed Gaussian σ must be positive, got " + fixedSigma);
             }
             Activation.named(activation); // validates the name
+            ConvNet.checkArch(arch, inputDim, hidden);
             hidden = hidden.clone();
+        }
+
+        /** An MLP model (the hidden widths) with these parts. */
+        public Config(int inputDim, int[] hidden, int latent, String activation, String likelihood, double fixedSigma, DType dtype,
+                      String posterior, String prior) {
+            this(inputDim, hidden, latent, activation, likelihood, fixedSigma, dtype, posterior, prior, ConvNet.MLP);
         }
 
         /** A model with the default posterior (diagonal Gaussian) and prior (standard normal). */
@@ -78,17 +87,18 @@ public final class VAE extends Module {
 
         /** The same architecture in another dtype. */
         public Config withDtype(DType other) {
-            return new Config(inputDim, hidden, latent, activation, likelihood, fixedSigma, other, posterior, prior);
+            return new Config(inputDim, hidden, latent, activation, likelihood, fixedSigma, other, posterior, prior, arch);
         }
 
         /** The same parts with other hidden widths. */
         public Config withHidden(int[] widths) {
-            return new Config(inputDim, widths, latent, activation, likelihood, fixedSigma, dtype, posterior, prior);
+            return new Config(inputDim, widths, latent, activation, likelihood, fixedSigma, dtype, posterior, prior, arch);
         }
 
         /** What the parts are built for, given the encoder's feature width. */
         Parts.Shape shape() {
-            return new Parts.Shape(inputDim, latent, hidden.length == 0 ? inputDim : hidden[hidden.length - 1], dtype, fixedSigma);
+            int features = arch.equals(ConvNet.CONV) ? ConvNet.FEATURES : hidden.length == 0 ? inputDim : hidden[hidden.length - 1];
+            return new Parts.Shape(inputDim, latent, features, dtype, fixedSigma);
         }
 
         @Override
@@ -96,19 +106,19 @@ public final class VAE extends Module {
             return o instanceof Config c && c.inputDim == inputDim && Arrays.equals(c.hidden, hidden) && c.latent == latent
                     && c.activation.equals(activation) && c.likelihood.equals(likelihood)
                     && Double.doubleToLongBits(c.fixedSigma) == Double.doubleToLongBits(fixedSigma) && c.dtype == dtype
-                    && c.posterior.equals(posterior) && c.prior.equals(prior);
+                    && c.posterior.equals(posterior) && c.prior.equals(prior) && c.arch.equals(arch);
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(inputDim, Arrays.hashCode(hidden), latent, activation, likelihood, fixedSigma, dtype, posterior, prior);
+            return java.util.Objects.hash(inputDim, Arrays.hashCode(hidden), latent, activation, likelihood, fixedSigma, dtype, posterior, prior, arch);
         }
 
         @Override
         public String toString() {
             return "Config[inputDim=" + inputDim + ", hidden=" + Arrays.toString(hidden) + ", latent=" + latent + ", activation=" + activation
                     + ", likelihood=" + likelihood + ", fixedSigma=" + fixedSigma + ", dtype=" + dtype + ", posterior=" + posterior
-                    + ", prior=" + prior + "]";
+                    + ", prior=" + prior + ", arch=" + arch + "]";
         }
 
         /** The model of PyTorch's VAE example: 784 → 400 → (20, 20); 20 → 400 → 784 logits, ReLU. */
@@ -137,14 +147,16 @@ public final class VAE extends Module {
         if (h.length > 0) {
             body.addAll(MLP.of(rng, config.dtype(), encWidths).activation(act).outputActivation(act).build().layers());
         }
-        encoderBody = registerModule("encoder", new Sequential(body));
+        boolean conv = config.arch().equals(ConvNet.CONV); // then h is empty: no MLP layers, nothing drawn from rng above
+        encoderBody = registerModule("encoder", conv ? ConvNet.encoder(act, rng, config.dtype()) : new Sequential(body));
         Parts.Shape shape = config.shape();
         posteriorHead = include(Parts.build(Parts.POSTERIORS, "posterior", config.posterior(), shape, rng));
         int[] decWidths = new int[h.length + 2];
         decWidths[0] = config.latent();
         for (int i = 0; i < h.length; i++) decWidths[i + 1] = h[h.length - 1 - i];
         decWidths[decWidths.length - 1] = config.inputDim();
-        decoder = registerModule("decoder", MLP.of(rng, config.dtype(), decWidths).activation(act).build());
+        decoder = registerModule("decoder", conv ? ConvNet.decoder(config.latent(), act, rng, config.dtype())
+                : MLP.of(rng, config.dtype(), decWidths).activation(act).build());
         likelihood = include(Parts.build(Parts.LIKELIHOODS, "likelihood", config.likelihood(), shape, rng));
         prior = Parts.build(Parts.PRIORS, "prior", config.prior(), shape, rng);
     }
@@ -332,11 +344,11 @@ public final class VAE extends Module {
 
     /**
      * {@link #meanElbo(Dataset, UniformRandomProvider)} with {@code samples} samples of z per datum (the
-     * Monte-Carlo error of the mean falls as 1/√samples), at most about 16 384 decoded rows at a time.
+     * Monte-Carlo error of the mean falls as 1/√samples), at most about {@link ConvNet#rowsAtOnce} decoded rows at a time.
      */
     public double meanElbo(Dataset data, int samples, UniformRandomProvider rng) {
         if (samples < 1) throw new IllegalArgumentException("meanElbo: need at least 1 sample, got " + samples);
-        int rows = Math.max(1, Math.min(500, 16_384 / samples));
+        int rows = Math.max(1, Math.min(500, ConvNet.rowsAtOnce(config.arch()) / samples));
         double sum = 0;
         for (int from = 0; from < data.count(); from += rows) {
             int to = Math.min(data.count(), from + rows);
