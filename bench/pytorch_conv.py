@@ -42,7 +42,7 @@ if not blas:
     blas = sorted({line.split()[-1] for line in open("/proc/self/maps") if "libopenblas" in line})
 if not blas:
     sys.exit("pytorch_conv.py: PyTorch did not load OpenBLAS (/proc/self/maps names no libopenblas); see the docstring")
-print(f"PyTorch {torch.__version__}, {a.threads} threads, BLAS {blas[0]}, mkldnn {torch.backends.mkldnn.is_enabled()}", flush=True)
+print(f"PyTorch {torch.__version__}, {a.threads} threads, BLAS {blas[0]}, mkldnn {torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled}", flush=True)
 
 
 def idx(path):
