@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConvCliTest {
     static final String[] RUN = {"train", "--data", "sample", "--arch", "conv", "--limit", "256", "-b", "64", "--latent", "2", "--threads", "1"};
+    static final String[] SMALL = {"train", "--data", "sample", "--arch", "conv", "--limit", "128", "-b", "64", "--latent", "2", "--threads", "1"};
 
     @Test
     void aConvRunTrainsResumesBitIdenticallyEvaluatesExportsAndImports(@TempDir Path tmp) throws Exception {
@@ -96,7 +97,7 @@ class ConvCliTest {
         };
         for (String[] v : variants) {
             Path out = tmp.resolve(v[1]);
-            String[] args = CliTest.with(CliTest.with(RUN, "--limit", "128", "-e", "1", "-o", out.toString()), v);
+            String[] args = CliTest.with(CliTest.with(SMALL, "-e", "1", "-o", out.toString()), v);
             CliTest.Result r = CliTest.vae(args);
             r.assertOk();
             assertTrue(r.out().contains("784-conv-2 relu " + v[1]), r.out());
