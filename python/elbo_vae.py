@@ -476,14 +476,14 @@ def _main(argv):
             path = os.path.join(a.data, "train-images-idx3-ubyte")
             path = path + ".gz" if os.path.exists(path + ".gz") else path
             x = images(path, a.limit or None, np.float64 if a.dtype == "float64" else np.float32)
-            model = train_example(x, a.epochs, a.hidden, a.latent, seed=a.seed, dtype=a.dtype,
-                                  report=lambda e, v: print(f"epoch {e}/{a.epochs}: train -ELBO {v:.2f} nats per image", flush=True))
+            trained = train_example(x, a.epochs, a.hidden, a.latent, seed=a.seed, dtype=a.dtype,
+                                    report=lambda e, v: print(f"epoch {e}/{a.epochs}: train -ELBO {v:.2f} nats per image", flush=True))
             side = int(round(math.sqrt(x.shape[1])))
-            save_example(model, a.out, {"data": os.path.abspath(a.data), "pixels": "grey", "limit": a.limit, "rows": side,
-                                        "cols": side, "hidden": [a.hidden], "latent": a.latent, "activation": "relu",
-                                        "likelihood": "bernoulli", "sigma": 0.1, "epochs": a.epochs, "batchSize": 128,
-                                        "optimizer": "adam", "lr": 1e-3, "beta": 1.0, "klWarmup": 0, "samples": 1,
-                                        "iwaeK": 1, "seed": a.seed, "dtype": a.dtype})
+            save_example(trained, a.out, {"data": os.path.abspath(a.data), "pixels": "grey", "limit": a.limit, "rows": side,
+                                          "cols": side, "hidden": [a.hidden], "latent": a.latent, "activation": "relu",
+                                          "likelihood": "bernoulli", "sigma": 0.1, "epochs": a.epochs, "batchSize": 128,
+                                          "optimizer": "adam", "lr": 1e-3, "beta": 1.0, "klWarmup": 0, "samples": 1,
+                                          "iwaeK": 1, "seed": a.seed, "dtype": a.dtype})
             epochs = f"{a.epochs} epoch" + ("" if a.epochs == 1 else "s")
             print(f"trained PyTorch's example ({x.shape[1]}-{a.hidden}-{a.latent}, {epochs} on {len(x)} images)")
             print(f"wrote {a.out}; import with:")
