@@ -49,23 +49,51 @@ final class Conv32 {
         }
     }
 
+    /** Output pixels per product at least: images are taken in groups wide enough to fill the GEMM's panels (7 × 7 outputs alone leave most of a 24-wide panel's last lanes idle). */
+    static final int COLUMNS_MIN = 256;
+
+    /** Images per product: enough for {@value #COLUMNS_MIN} output pixels. The grouping changes no bits: each element is one chain over K whatever the product's width. */
+    static int group(ConvGeometry g) {
+        return Math.max(1, Math.min(g.batch(), (COLUMNS_MIN + g.outPixels() - 1) / Math.max(1, g.outPixels())));
+    }
+
     static void conv2d(float[] x, float[] w, float[] bias, float[] out, ConvGeometry g) {
-        int K = g.patch(), P = g.outPixels(), O = g.outChannels(), in = g.channels() * g.inPixels();
-        forEachPart(g.batch(), g.multiplyAdds(), (n, share) -> {
-            float[] col = scratch(COLUMNS, K * P);
-            im2col(x, n * in, g, col, 0, P);
-            Gemm32.gemm(Gemm32.params(O, P, K), share, w, 0, false, col, 0, false, out, n * O * P, O, P, K);
-            if (bias != null) addBias(out, n * O * P, bias, O, P);
+        int K = g.patch(), P = g.outPixels(), O = g.outChannels(), N = g.batch(), in = g.channels() * g.inPixels(), G = group(g);
+        forEachPart((N + G - 1) / G, g.multiplyAdds(), (q, share) -> {
+            int n0 = q * G, images = Math.min(G, N - n0), len = images * P;
+            float[] col = scratch(COLUMNS, K * len);
+            for (int m = 0; m < images; m++) im2col(x, (n0 + m) * in, g, col, m * P, len);
+            if (images == 1) {
+                Gemm32.gemm(Gemm32.params(O, P, K), share, w, 0, false, col, 0, false, out, n0 * O * P, O, P, K);
+            } else { // out[n0 + m, o, :] = row o of the product, columns [m·P, (m + 1)·P)
+                float[] rows = scratch(ROWS, O * len);
+                Gemm32.gemm(Gemm32.params(O, len, K), share, w, 0, false, col, 0, false, rows, 0, O, len, K);
+                for (int m = 0; m < images; m++) {
+                    for (int o = 0; o < O; o++) System.arraycopy(rows, o * len + m * P, out, ((n0 + m) * O + o) * P, P);
+                }
+            }
+            if (bias != null) for (int m = 0; m < images; m++) addBias(out, (n0 + m) * O * P, bias, O, P);
         });
     }
 
     static void convTranspose2d(float[] y, float[] w, float[] bias, float[] out, ConvGeometry g) {
-        int K = g.patch(), P = g.outPixels(), O = g.outChannels(), C = g.channels(), HW = g.inPixels();
-        forEachPart(g.batch(), g.multiplyAdds(), (n, share) -> {
-            float[] col = scratch(COLUMNS, K * P);
-            Gemm32.gemm(Gemm32.params(K, P, O), share, w, 0, true, y, n * O * P, false, col, 0, K, P, O);
-            col2im(col, g, out, n * C * HW);
-            if (bias != null) addBias(out, n * C * HW, bias, C, HW);
+        int K = g.patch(), P = g.outPixels(), O = g.outChannels(), C = g.channels(), HW = g.inPixels(), N = g.batch(), G = group(g);
+        forEachPart((N + G - 1) / G, g.multiplyAdds(), (q, share) -> {
+            int n0 = q * G, images = Math.min(G, N - n0), len = images * P;
+            float[] col = scratch(COLUMNS, K * len), rows = y;
+            int rowsOff = n0 * O * P;
+            if (images > 1) { // the group's y[n] [O × P] side by side: [O × images·P]
+                rows = scratch(ROWS, O * len);
+                rowsOff = 0;
+                for (int m = 0; m < images; m++) {
+                    for (int o = 0; o < O; o++) System.arraycopy(y, ((n0 + m) * O + o) * P, rows, o * len + m * P, P);
+                }
+            }
+            Gemm32.gemm(Gemm32.params(K, len, O), share, w, 0, true, rows, rowsOff, false, col, 0, K, len, O);
+            for (int m = 0; m < images; m++) {
+                col2im(col, m * P, len, g, out, (n0 + m) * C * HW);
+                if (bias != null) addBias(out, (n0 + m) * C * HW, bias, C, HW);
+            }
         });
     }
 
@@ -130,17 +158,18 @@ final class Conv32 {
     }
 
     /**
-     * The inverse scatter of {@link #im2col}: the image at out[off] (C × H × W) set to 0, then each column value
+     * The inverse scatter of {@link #im2col}, from the columns [colOff, colOff + OH·OW) of rows of length ld: the image at
+     * out[off] (C × H × W) set to 0, then each column value
      * added to the input pixel it was read from; a pixel's contributions are added in order of (i, j).
      */
-    static void col2im(float[] col, ConvGeometry g, float[] out, int off) {
+    static void col2im(float[] col, int colOff, int ld, ConvGeometry g, float[] out, int off) {
         int C = g.channels(), H = g.height(), W = g.width(), kh = g.kernelH(), kw = g.kernelW();
-        int OH = g.outHeight(), OW = g.outWidth(), s = g.stride(), p = g.padding(), P = OH * OW;
+        int OH = g.outHeight(), OW = g.outWidth(), s = g.stride(), p = g.padding();
         Arrays.fill(out, off, off + C * H * W, 0f);
         for (int c = 0; c < C; c++) {
             for (int i = 0; i < kh; i++) {
                 for (int j = 0; j < kw; j++) {
-                    int row = ((c * kh + i) * kw + j) * P, v0 = Math.min(OW, first(p - j, s)), v1 = end(W - 1 + p - j, s, OW, v0);
+                    int row = colOff + ((c * kh + i) * kw + j) * ld, v0 = Math.min(OW, first(p - j, s)), v1 = end(W - 1 + p - j, s, OW, v0);
                     for (int y = 0; y < OH; y++) {
                         int h = y * s - p + i;
                         if (h < 0 || h >= H) continue;
