@@ -32,6 +32,9 @@ p.add_argument("--iwae-k", type=int, default=1000, help="0: no bound")
 p.add_argument("--iwae-images", type=int, default=1000)
 p.add_argument("--test-images", type=int, default=0, help="first N test images for the test -ELBO (0: all)")
 p.add_argument("--seed", type=int, default=1)
+p.add_argument("--cpu-steps", type=int, default=0, metavar="N",
+               help="only time training steps on one batch of 128: 5 warm-up steps, then 5 rounds of N, CPU ms per step"
+                    " (io.elbo.bench.ConvStepCpuTime's measure)")
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
@@ -98,6 +101,35 @@ model = ConvVAE(a.latent)
 print(f"model: {sum(p.numel() for p in model.parameters())} parameters", flush=True)
 opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 n = train.shape[0]
+
+
+def step(x):
+    opt.zero_grad()
+    logits, mu, logvar = model(x)
+    bce, kld = loss_terms(logits, x, mu, logvar)
+    loss = (bce + kld) / x.shape[0]
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+if a.cpu_steps:
+    x = train[:a.batch_size]
+    for _ in range(5):
+        step(x)
+    cpu, wall = [], []
+    for _ in range(5):
+        c0, w0 = time.process_time(), time.perf_counter()
+        for _ in range(a.cpu_steps):
+            step(x)
+        cpu.append((time.process_time() - c0) * 1e3 / a.cpu_steps)
+        wall.append((time.perf_counter() - w0) * 1e3 / a.cpu_steps)
+    cpu.sort()
+    wall.sort()
+    print(f"PyTorch conv step, {a.threads} thread{'s' if a.threads > 1 else ''}: CPU {cpu[0]:.1f} ms least, {cpu[2]:.1f} median;"
+          f" wall {wall[0]:.1f} least, {wall[2]:.1f} median (5 rounds of {a.cpu_steps})", flush=True)
+    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} KB", flush=True)
+    sys.exit(0)
 seconds = []
 for epoch in range(1, a.epochs + 1):
     model.train()
@@ -106,13 +138,7 @@ for epoch in range(1, a.epochs + 1):
     total = 0.0
     for i in range(0, n, a.batch_size):
         x = train[perm[i:i + a.batch_size]]
-        opt.zero_grad()
-        logits, mu, logvar = model(x)
-        bce, kld = loss_terms(logits, x, mu, logvar)
-        loss = (bce + kld) / x.shape[0]
-        loss.backward()
-        opt.step()
-        total += loss.item() * x.shape[0]
+        total += step(x) * x.shape[0]
     secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     seconds.append(secs)
     print(f"epoch {epoch}/{a.epochs}  train -ELBO {total / n:.2f} | {secs:.2f} s ({cpu:.2f} s CPU), {n / secs:.0f} img/s", flush=True)
