@@ -851,7 +851,7 @@ public final class Ops {
      * <pre>
      *   ∂L/∂x = convTranspose2d(g, w, s, p)            the transposed convolution of g, cropped to H × W
      *   ∂L/∂w = conv2dWeight(x, g, kh, kw, s, p)       ∂w[o, c, i, j] = Σ_{n, y, x} g[n, o, y, x]·x[n, c, y·s − p + i, x·s − p + j]
-     *   ∂L/∂b = Σ_{n, y, x} g[n, o, y, x]              sum(g, 0, 2, 3)
+     *   ∂L/∂b = Σ_{n, y, x} g[n, o, y, x]              the sum of g over the images and the pixels
      * </pre>
      * (PyTorch's {@code torch.nn.grad.conv2d_input} and {@code conv2d_weight}). The rules are the recorded
      * ops themselves, so a convolution can be differentiated again.
@@ -868,7 +868,7 @@ public final class Ops {
         x.dtype.kernels().conv2d(x.data(), w.data(), b == null ? null : b.data(), out.data(), geo);
         Tape.Rule rule = (g, p) -> {
             java.util.function.Supplier<Tensor> dx = () -> convTranspose2d(g, w, null, geo), dw = () -> conv2dWeight(x, g, geo);
-            return b == null ? p.grads(dx, dw) : p.grads(dx, dw, () -> sum(g, false, 0, 2, 3));
+            return b == null ? p.grads(dx, dw) : p.grads(dx, dw, () -> biasGradient(g));
         };
         return b == null ? Tape.record("conv2d", out, rule, x, w) : Tape.record("conv2d", out, rule, x, w, b);
     }
@@ -886,7 +886,7 @@ public final class Ops {
      * <pre>
      *   ∂L/∂x = conv2d(g, w, s, p)                    the convolution of g
      *   ∂L/∂w = conv2dWeight(g, x, kh, kw, s, p)      ∂w[c, o, i, j] = Σ_{n, y, x} x[n, c, y, x]·g[n, o, y·s − p + i, x·s − p + j]
-     *   ∂L/∂b = Σ_{n, h, v} g[n, o, h, v]             sum(g, 0, 2, 3)
+     *   ∂L/∂b = Σ_{n, h, v} g[n, o, h, v]             the sum of g over the images and the pixels
      * </pre>
      */
     public static Tensor convTranspose2d(Tensor x, Tensor w, Tensor b, int stride, int padding, int outputPadding) {
@@ -910,7 +910,7 @@ public final class Ops {
         x.dtype.kernels().convTranspose2d(x.data(), w.data(), b == null ? null : b.data(), out.data(), geo);
         Tape.Rule rule = (g, p) -> {
             java.util.function.Supplier<Tensor> dx = () -> conv2d(g, w, null, geo), dw = () -> conv2dWeight(g, x, geo);
-            return b == null ? p.grads(dx, dw) : p.grads(dx, dw, () -> sum(g, false, 0, 2, 3));
+            return b == null ? p.grads(dx, dw) : p.grads(dx, dw, () -> biasGradient(g));
         };
         return b == null ? Tape.record("convTranspose2d", out, rule, x, w) : Tape.record("convTranspose2d", out, rule, x, w, b);
     }
@@ -951,6 +951,11 @@ public final class Ops {
         return Tape.record("conv2dWeight", out, (g, p) -> p.grads(
                 () -> convTranspose2d(gy, g, null, geo),
                 () -> conv2d(x, g, null, geo)), x, gy);
+    }
+
+    /** A convolution's bias gradient Σ_{n, y, x} g[n, o, y, x], summed over each image's channel as one run of pixels. */
+    private static Tensor biasGradient(Tensor g) {
+        return sum(reshape(g, g.shape[0], g.shape[1], g.shape[2] * g.shape[3]), false, 0, 2);
     }
 
     /**

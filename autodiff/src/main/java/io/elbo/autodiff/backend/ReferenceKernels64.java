@@ -168,8 +168,9 @@ class ReferenceKernels64 implements Kernels<double[]> {
     }
 
     /**
-     * out[n, c, h, u] = Σ_{o, i, j} y[n, o, (h + p − i)/s, (u + p − j)/s]·w[o, c, i, j] (+ bias[c]), over the terms whose
-     * quotients are whole and inside the output: each output pixel gathers what {@link #conv2d} would have read from it.
+     * out[n, c, h, u] = Σ_{i, j} (Σ_o y[n, o, (h + p − i)/s, (u + p − j)/s]·w[o, c, i, j]) (+ bias[c]), over the kernel
+     * offsets whose quotients are whole and inside the output: each output pixel gathers what {@link #conv2d} would
+     * have read from it, each kernel offset's sum over the channels o added in order of (i, j).
      */
     @Override public void convTranspose2d(double[] y, double[] w, double[] bias, double[] out, ConvGeometry g) {
         int C = g.channels(), H = g.height(), W = g.width(), O = g.outChannels(), kh = g.kernelH(), kw = g.kernelW();
@@ -179,13 +180,13 @@ class ReferenceKernels64 implements Kernels<double[]> {
                 for (int h = 0; h < H; h++) {
                     for (int u = 0; u < W; u++) {
                         double sum = 0;
-                        for (int o = 0; o < O; o++) {
-                            for (int i = 0; i < kh; i++) {
-                                for (int j = 0; j < kw; j++) {
-                                    int ys = h + p - i, vs = u + p - j;
-                                    if (ys < 0 || vs < 0 || ys % s != 0 || vs % s != 0 || ys / s >= OH || vs / s >= OW) continue;
-                                    sum += y[((n * O + o) * OH + ys / s) * OW + vs / s] * w[((o * C + c) * kh + i) * kw + j];
-                                }
+                        for (int i = 0; i < kh; i++) {
+                            for (int j = 0; j < kw; j++) {
+                                int ys = h + p - i, vs = u + p - j;
+                                if (ys < 0 || vs < 0 || ys % s != 0 || vs % s != 0 || ys / s >= OH || vs / s >= OW) continue;
+                                double t = 0;
+                                for (int o = 0; o < O; o++) t += y[((n * O + o) * OH + ys / s) * OW + vs / s] * w[((o * C + c) * kh + i) * kw + j];
+                                sum += t;
                             }
                         }
                         out[((n * C + c) * H + h) * W + u] = bias == null ? sum : sum + bias[c];

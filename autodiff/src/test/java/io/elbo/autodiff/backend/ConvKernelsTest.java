@@ -14,11 +14,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The float32 convolutions (im2col, col2im and Gemm32) against the float64 reference loops on the same inputs
  * widened, at odd sizes, strides 1–3, paddings 0–2 and rectangular kernels, with the bound of a sum of K
  * products (2·K·u·Σ|terms|); and the same bits on 1, 2 and 3 threads, at a batch large enough to be split
- * (the weight correlation over more than one chunk of images).
+ * (the weight correlation over more than one chunk of images). The parallel float64 kernels give the reference's
+ * bits.
  */
 class ConvKernelsTest {
     static final Kernels<float[]> F32 = Backend.float32();
     static final Kernels<double[]> F64 = ReferenceKernels64.INSTANCE;
+    /** The parallel float64 kernels, which must give the reference's bits. */
+    static final Kernels<double[]> PAR = new ParallelKernels64();
 
     /** Geometries from n (an odd size): batch, channels, size, out channels, kernel, stride, padding. */
     static ConvGeometry[] geometries(int n) {
@@ -71,6 +74,35 @@ class ConvKernelsTest {
             F32.conv2dWeight(x, y, w32, g);
             F64.conv2dWeight(widen(x), widen(y), w64, g);
             assertClose("conv2dWeight " + g, w64, w32, weight);
+        }
+    }
+
+    /** The float64 convolutions on im2col and Gemm64 give the reference loops' bits, on one thread and on two, with full 53-bit inputs. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 7, 13})
+    void parallelFloat64ConvolutionsGiveTheReferencesBits(int n) {
+        int before = Threads.count();
+        try {
+            for (ConvGeometry g : geometries(n)) {
+                Random r = new Random(n * 31L + g.hashCode());
+                int xs = g.batch() * g.channels() * g.inPixels(), ys = g.batch() * g.outChannels() * g.outPixels(), ws = g.outChannels() * g.patch();
+                double[] x = r.doubles(xs, -1, 1).toArray(), y = r.doubles(ys, -1, 1).toArray(), w = r.doubles(ws, -1, 1).toArray();
+                double[] bo = r.doubles(g.outChannels(), -1, 1).toArray(), bc = r.doubles(g.channels(), -1, 1).toArray();
+                double[][] ref = {new double[ys], new double[xs], new double[ws]};
+                F64.conv2d(x, w, bo, ref[0], g);
+                F64.convTranspose2d(y, w, bc, ref[1], g);
+                F64.conv2dWeight(x, y, ref[2], g);
+                for (int threads = 1; threads <= 2; threads++) {
+                    Threads.set(threads);
+                    double[][] got = {new double[ys], new double[xs], new double[ws]};
+                    PAR.conv2d(x, w, bo, got[0], g);
+                    PAR.convTranspose2d(y, w, bc, got[1], g);
+                    PAR.conv2dWeight(x, y, got[2], g);
+                    for (int k = 0; k < 3; k++) assertArrayEquals(ref[k], got[k], "float64 kernel " + k + " on " + threads + " threads, " + g);
+                }
+            }
+        } finally {
+            Threads.set(before);
         }
     }
 
