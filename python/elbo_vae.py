@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Use vae's models from Python: read and write its safetensors files, read IDX data, and move weights
-between `vae` and PyTorch's VAE example (github.com/pytorch/examples, vae/main.py).
+between `vae` and PyTorch: PyTorch's VAE example (github.com/pytorch/examples, vae/main.py), and the
+convolutional model of `vae train --arch conv` (`conv_class`, whose state_dict names are ours).
 
 Needs the standard library and numpy; PyTorch only for the functions marked (torch). No `safetensors`
 package is needed: the format (an 8-byte header length, a JSON header, raw little-endian data) is read
@@ -10,6 +11,7 @@ From the shell (run with `python3 python/elbo_vae.py ...`):
     list FILE                          the tensors (name, dtype, shape) and the metadata keys
     config FILE                        the run configuration stored in a checkpoint or export
     reconstruct EXPORT IMAGES OUT [-n N]          (torch) decoder means at z = mu(x) for the first N images
+                                       (the example's architecture, or --arch conv)
     elbo EXPORT IMAGES [-s S] [--seed K] [--save-noise F]   (torch) test -ELBO in nats per image, S samples of z
                                        each; --save-noise writes the draws for `vae eval --noise F`; the example's
                                        architecture or a hierarchical run (`vae train --latent 100,50`)
@@ -20,6 +22,7 @@ From Python:
     import elbo_vae
     tensors, metadata = elbo_vae.load("runs/w1/weights.safetensors")       # numpy arrays
     model = elbo_vae.example_model("runs/w1/weights.safetensors")          # (torch) a PyTorch VAE
+    model = elbo_vae.model("runs/conv/weights.safetensors")                # (torch) the example's or --arch conv's
     elbo_vae.save_example(model, "mine.safetensors")                        # then: vae import mine.safetensors
     model = elbo_vae.hierarchical_model("runs/h2/weights.safetensors")     # (torch) any Gaussian-posterior run, any layers
     x = elbo_vae.fixed_binary_test_images("t10k-images-idx3-ubyte.gz", 1000)  # `vae eval`'s binary test images
@@ -86,6 +89,8 @@ LIKELIHOODS = {
     "gaussian-fixed": (_gaussian_fixed, ()),
 }
 POSTERIORS = ("gaussian", "planar", "iaf")
+# the encoder's and decoder's architectures of io.elbo.vae.VAE.Config (io.elbo.vae.ConvNet): mlp, conv
+ARCHITECTURES = ("mlp", "conv")
 PRIORS = ("standard-normal",)
 
 
@@ -317,6 +322,74 @@ def example_class():
             return self.decode(self.reparameterize(mu, logvar)), mu, logvar
 
     return VAE
+
+
+def conv_class():
+    """(torch) The model of `vae train --arch conv` (io.elbo.vae.ConvNet, TensorFlow's CVAE tutorial's shape) for
+    28x28 single-channel images, with the same modules in the same order, so its state_dict has our names
+    (encoder.1.weight, mu.weight, decoder.3.bias, ...) and PyTorch's default initialisation."""
+    torch = _torch()
+    nn = torch.nn
+
+    class ConvVAE(nn.Module):
+        def __init__(self, latent=20, activation="relu"):
+            super().__init__()
+            act = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "softplus": nn.Softplus}[activation]
+            self.latent = latent
+            self.encoder = nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 32, 3, 2, 1), act(), nn.Conv2d(32, 64, 3, 2, 1), act(),
+                                         nn.Flatten())
+            self.mu = nn.Linear(64 * 7 * 7, latent)
+            self.logvar = nn.Linear(64 * 7 * 7, latent)
+            self.decoder = nn.Sequential(nn.Linear(latent, 7 * 7 * 32), act(), nn.Unflatten(1, (32, 7, 7)),
+                                         nn.ConvTranspose2d(32, 64, 3, 2, 1, 1), act(), nn.ConvTranspose2d(64, 32, 3, 2, 1, 1), act(),
+                                         nn.ConvTranspose2d(32, 1, 3, 1, 1), nn.Flatten())
+
+        def encode(self, x):
+            h = self.encoder(x)
+            return self.mu(h), self.logvar(h)
+
+        def decode_logits(self, z):  # z [..., latent]: any leading dimensions, as the example's decoder takes them
+            return self.decoder(z.reshape(-1, z.shape[-1])).reshape(tuple(z.shape[:-1]) + (784,))
+
+        def decode(self, z):
+            return torch.sigmoid(self.decode_logits(z))
+
+        def forward(self, x):
+            mu, logvar = self.encode(x)
+            return self.decode(mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)), mu, logvar
+
+    return ConvVAE
+
+
+def conv_model(path):
+    """(torch) The --arch conv model of a `vae` checkpoint or export (native names), with its weights, in their dtype."""
+    torch = _torch()
+    tensors, metadata = load(path)
+    config = run_config(metadata) or {}
+    if config.get("arch", "mlp") != "conv":
+        raise FormatError(f"{path}: not a --arch conv model (its run configuration says arch {config.get('arch', 'mlp')})")
+    likelihood = config.get("likelihood", "bernoulli")
+    if config.get("posterior", "gaussian") != "gaussian" or likelihood not in LIKELIHOODS or LIKELIHOODS[likelihood][1]:
+        raise FormatError(f"{path}: a {config.get('posterior')} posterior and {likelihood} likelihood; conv_model reads a Gaussian posterior"
+                          f" with a likelihood that owns no tensors ({', '.join(k for k, v in LIKELIHOODS.items() if not v[1])})")
+    state = {k[len("model."):]: torch.from_numpy(v) for k, v in tensors.items() if k.startswith("model.")}
+    model = conv_class()(config.get("latent", 20), config.get("activation", "relu")).to(state["mu.weight"].dtype)
+    expected = set(model.state_dict())
+    if set(state) != expected:
+        missing, extra = sorted(expected - set(state)), sorted(set(state) - expected)
+        raise FormatError(f"{path}: the conv model's tensors do not match (missing {', '.join(missing[:4]) or 'none'};"
+                          f" not ours {', '.join(extra[:4]) or 'none'})")
+    for name, t in state.items():
+        if tuple(t.shape) != tuple(model.state_dict()[name].shape):
+            raise FormatError(f"{path}: tensor 'model.{name}' is {list(t.shape)}, the conv model needs {list(model.state_dict()[name].shape)}")
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def model(path):
+    """(torch) The model of a `vae` checkpoint or export: --arch conv's (conv_model), else PyTorch's example (example_model)."""
+    config = run_config(load(path)[1]) or {}
+    return conv_model(path) if config.get("arch", "mlp") == "conv" else example_model(path)
 
 
 def example_model(path):
@@ -596,11 +669,11 @@ def _main(argv):
             print(json.dumps(config, indent=2))
         elif a.command == "reconstruct":
             torch = _torch()
-            model = example_model(a.export)
-            dtype = model.fc1.weight.dtype
+            m = model(a.export)
+            dtype = next(m.parameters()).dtype
             x = torch.from_numpy(images(a.images, a.n)).to(dtype)
             with torch.no_grad():
-                r = model.decode(model.encode(x)[0])
+                r = m.decode(m.encode(x)[0])
             save(a.out, {"images": x.numpy(), "reconstructions": r.numpy()})
             print(f"wrote {len(x)} reconstructions to {a.out}")
         elif a.command == "elbo" and (run_config(load(a.export)[1]) or {}).get("upperLatents"):
@@ -616,31 +689,32 @@ def _main(argv):
             print(f"test -ELBO: {value:.4f} nats per image ({len(x)} images, {a.samples} samples, {len(model.latents)} stochastic layers)")
         elif a.command == "elbo":
             torch = _torch()
-            model = example_model(a.export)
-            x = torch.from_numpy(_test_rows(a.images, a.n, run_config(load(a.export)[1]))).to(model.fc1.weight.dtype)
+            m = model(a.export)
+            x = torch.from_numpy(_test_rows(a.images, a.n, run_config(load(a.export)[1]))).to(next(m.parameters()).dtype)
             g = torch.Generator().manual_seed(a.seed)
             eps = None
             if a.save_noise:
-                eps = torch.randn((a.samples, len(x), model.fc21.out_features), dtype=x.dtype, generator=g)
+                latent = m.latent if hasattr(m, "latent") else m.fc21.out_features
+                eps = torch.randn((a.samples, len(x), latent), dtype=x.dtype, generator=g)
                 save(a.save_noise, {"eps": eps.numpy()}, {"format": "elbo-noise", "note": "standard-normal draws [samples, images, latent]"})
             config = run_config(load(a.export)[1]) or {}
             lik, sigma = config.get("likelihood", "bernoulli"), config.get("sigma", 0.1)
             with torch.no_grad():
-                value = sum(float(loss(model, x[i:i + 100], a.samples, g, None if eps is None else eps[:, i:i + 100], lik, sigma).sum())
+                value = sum(float(loss(m, x[i:i + 100], a.samples, g, None if eps is None else eps[:, i:i + 100], lik, sigma).sum())
                             for i in range(0, len(x), 100)) / len(x)
             print(f"test -ELBO: {value:.4f} nats per image ({len(x)} images, {a.samples} samples)")
         elif a.command == "train-example":
             path = os.path.join(a.data, "train-images-idx3-ubyte")
             path = path + ".gz" if os.path.exists(path + ".gz") else path
             x = images(path, a.limit or None, np.float64 if a.dtype == "float64" else np.float32)
-            model = train_example(x, a.epochs, a.hidden, a.latent, seed=a.seed, dtype=a.dtype,
-                                  report=lambda e, v: print(f"epoch {e}/{a.epochs}: train -ELBO {v:.2f} nats per image", flush=True))
+            trained = train_example(x, a.epochs, a.hidden, a.latent, seed=a.seed, dtype=a.dtype,
+                                    report=lambda e, v: print(f"epoch {e}/{a.epochs}: train -ELBO {v:.2f} nats per image", flush=True))
             side = int(round(math.sqrt(x.shape[1])))
-            save_example(model, a.out, {"data": os.path.abspath(a.data), "pixels": "grey", "limit": a.limit, "rows": side,
-                                        "cols": side, "hidden": [a.hidden], "latent": a.latent, "activation": "relu",
-                                        "likelihood": "bernoulli", "sigma": 0.1, "epochs": a.epochs, "batchSize": 128,
-                                        "optimizer": "adam", "lr": 1e-3, "beta": 1.0, "klWarmup": 0, "samples": 1,
-                                        "iwaeK": 1, "seed": a.seed, "dtype": a.dtype})
+            save_example(trained, a.out, {"data": os.path.abspath(a.data), "pixels": "grey", "limit": a.limit, "rows": side,
+                                          "cols": side, "hidden": [a.hidden], "latent": a.latent, "activation": "relu",
+                                          "likelihood": "bernoulli", "sigma": 0.1, "epochs": a.epochs, "batchSize": 128,
+                                          "optimizer": "adam", "lr": 1e-3, "beta": 1.0, "klWarmup": 0, "samples": 1,
+                                          "iwaeK": 1, "seed": a.seed, "dtype": a.dtype})
             epochs = f"{a.epochs} epoch" + ("" if a.epochs == 1 else "s")
             print(f"trained PyTorch's example ({x.shape[1]}-{a.hidden}-{a.latent}, {epochs} on {len(x)} images)")
             print(f"wrote {a.out}; import with:")

@@ -1,5 +1,6 @@
 package io.elbo.autodiff;
 
+import io.elbo.autodiff.backend.ConvGeometry;
 import io.elbo.autodiff.backend.Kernels;
 import java.util.Arrays;
 import java.util.List;
@@ -19,7 +20,7 @@ import java.util.List;
  * ({@link #sumToShape}). Ties and kinks are decided explicitly: relu'(0) = 0, |x|'(0) = 0, and
  * {@link #max} splits the gradient equally between tied maxima.
  *
- * <p>Groups: unary, binary, comparisons, reductions, movement, matmul, compositions (which have
+ * <p>Groups: unary, binary, comparisons, reductions, movement, matmul, convolution, compositions (which have
  * no derivative rule of their own), losses.
  */
 public final class Ops {
@@ -834,6 +835,164 @@ public final class Ops {
         return Tape.record("matmul", out, (g, p) -> p.grads(
                 () -> transA ? matmul(b, g, transB, true) : matmul(g, b, false, !transB),
                 () -> transB ? matmul(g, a, true, transA) : matmul(a, g, !transA, false)), a, b);
+    }
+
+    // ================================================================ convolution
+
+    /**
+     * The 2-D convolution of deep learning (PyTorch's {@code F.conv2d}: a cross-correlation, the kernel not
+     * flipped), NCHW: x [N, C, H, W], w [O, C, kh, kw], b [O] or null, square stride s ≥ 1 and zero padding
+     * p ≥ 0; out [N, O, OH, OW] with OH = ⌊(H + 2p − kh)/s⌋ + 1 (OW likewise) and
+     * <pre>
+     *   out[n, o, y, x] = b[o] + Σ_{c, i, j} x[n, c, y·s − p + i, x·s − p + j] · w[o, c, i, j]
+     * </pre>
+     * (pixels outside the image read as 0). It is linear in x and in w, so each gradient is the adjoint
+     * map applied to g — again a convolution:
+     * <pre>
+     *   ∂L/∂x = convTranspose2d(g, w, s, p)            the transposed convolution of g, cropped to H × W
+     *   ∂L/∂w = conv2dWeight(x, g, kh, kw, s, p)       ∂w[o, c, i, j] = Σ_{n, y, x} g[n, o, y, x]·x[n, c, y·s − p + i, x·s − p + j]
+     *   ∂L/∂b = Σ_{n, y, x} g[n, o, y, x]              the sum of g over the images and the pixels
+     * </pre>
+     * (PyTorch's {@code torch.nn.grad.conv2d_input} and {@code conv2d_weight}). The rules are the recorded
+     * ops themselves, so a convolution can be differentiated again.
+     */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor b, int stride, int padding) {
+        String what = checkConvOperands("conv2d", x, w, b, 1, 0);
+        ConvGeometry geo = convGeometry(what, x.shape, w.shape[0], w.shape[2], w.shape[3], stride, padding);
+        return conv2d(x, w, b, geo);
+    }
+
+    /** The convolution of a checked geometry. */
+    private static Tensor conv2d(Tensor x, Tensor w, Tensor b, ConvGeometry geo) {
+        Tensor out = Tensor.blank(x.dtype, new int[] {geo.batch(), geo.outChannels(), geo.outHeight(), geo.outWidth()});
+        x.dtype.kernels().conv2d(x.data(), w.data(), b == null ? null : b.data(), out.data(), geo);
+        Tape.Rule rule = (g, p) -> {
+            java.util.function.Supplier<Tensor> dx = () -> convTranspose2d(g, w, null, geo), dw = () -> conv2dWeight(x, g, geo);
+            return b == null ? p.grads(dx, dw) : p.grads(dx, dw, () -> biasGradient(g));
+        };
+        return b == null ? Tape.record("conv2d", out, rule, x, w) : Tape.record("conv2d", out, rule, x, w, b);
+    }
+
+    /**
+     * The transposed convolution (PyTorch's {@code F.conv_transpose2d}, sometimes called a deconvolution):
+     * the adjoint of {@link #conv2d} in its input, which spreads each input pixel over a kh × kw patch of the
+     * output, s pixels apart. x [N, C, H, W], w [C, O, kh, kw] (PyTorch's [in, out, kh, kw]), b [O] or null,
+     * 0 ≤ outputPadding &lt; s; out [N, O, OH, OW] with OH = (H − 1)·s − 2p + kh + outputPadding (OW likewise) and
+     * <pre>
+     *   out[n, o, h, v] = b[o] + Σ_{c, y, x, i, j : y·s − p + i = h, x·s − p + j = v} x[n, c, y, x] · w[c, o, i, j]
+     * </pre>
+     * so that ⟨conv2d(u, w), x⟩ = ⟨u, convTranspose2d(x, w)⟩ for every u of out's shape (of the s output sizes
+     * that a stride-s convolution maps onto H, outputPadding picks one). Its gradients, by the same adjointness:
+     * <pre>
+     *   ∂L/∂x = conv2d(g, w, s, p)                    the convolution of g
+     *   ∂L/∂w = conv2dWeight(g, x, kh, kw, s, p)      ∂w[c, o, i, j] = Σ_{n, y, x} x[n, c, y, x]·g[n, o, y·s − p + i, x·s − p + j]
+     *   ∂L/∂b = Σ_{n, h, v} g[n, o, h, v]             the sum of g over the images and the pixels
+     * </pre>
+     */
+    public static Tensor convTranspose2d(Tensor x, Tensor w, Tensor b, int stride, int padding, int outputPadding) {
+        String what = checkConvOperands("convTranspose2d", x, w, b, 0, 1) + ", stride " + stride + ", padding " + padding;
+        checkStrideAndPadding(what, stride, padding);
+        if (outputPadding < 0 || outputPadding >= stride) {
+            throw new ShapeException(what + ": output padding " + outputPadding + " must be at least 0 and less than the stride");
+        }
+        int oh = (x.shape[2] - 1) * stride - 2 * padding + w.shape[2] + outputPadding;
+        int ow = (x.shape[3] - 1) * stride - 2 * padding + w.shape[3] + outputPadding;
+        if (oh < 1 || ow < 1 || x.shape[2] == 0 || x.shape[3] == 0) {
+            throw new ShapeException(what + ": the output would be " + oh + "×" + ow + " (the padding is larger than the input allows)");
+        }
+        return convTranspose2d(x, w, b, new ConvGeometry(x.shape[0], w.shape[1], oh, ow, w.shape[0], w.shape[2], w.shape[3],
+                stride, padding, x.shape[2], x.shape[3]));
+    }
+
+    /** The transposed convolution of a checked geometry (its output is the geometry's input side). */
+    private static Tensor convTranspose2d(Tensor x, Tensor w, Tensor b, ConvGeometry geo) {
+        Tensor out = Tensor.blank(x.dtype, new int[] {geo.batch(), geo.channels(), geo.height(), geo.width()});
+        x.dtype.kernels().convTranspose2d(x.data(), w.data(), b == null ? null : b.data(), out.data(), geo);
+        Tape.Rule rule = (g, p) -> {
+            java.util.function.Supplier<Tensor> dx = () -> conv2d(g, w, null, geo), dw = () -> conv2dWeight(g, x, geo);
+            return b == null ? p.grads(dx, dw) : p.grads(dx, dw, () -> biasGradient(g));
+        };
+        return b == null ? Tape.record("convTranspose2d", out, rule, x, w) : Tape.record("convTranspose2d", out, rule, x, w, b);
+    }
+
+    /**
+     * The weight correlation of a convolution (PyTorch's {@code torch.nn.grad.conv2d_weight}): what
+     * {@link #conv2d}'s rule sends to w. x [N, C, H, W], gy [N, O, OH, OW] of the size that conv2d with stride s
+     * and padding p maps x to; out [O, C, kh, kw] with
+     * <pre>
+     *   out[o, c, i, j] = Σ_{n, y, x} gy[n, o, y, x] · x[n, c, y·s − p + i, x·s − p + j]
+     * </pre>
+     * Bilinear in x and gy, with ⟨out, h⟩ = ⟨gy, conv2d(x, h)⟩ = ⟨x, convTranspose2d(gy, h)⟩, so
+     * <pre>
+     *   ∂L/∂x  = convTranspose2d(gy, g, s, p)   cropped to H × W
+     *   ∂L/∂gy = conv2d(x, g, s, p)
+     * </pre>
+     */
+    public static Tensor conv2dWeight(Tensor x, Tensor gy, int kernelH, int kernelW, int stride, int padding) {
+        checkDType("conv2dWeight", x, gy);
+        String what = "conv2dWeight: input " + Shape.str(x.shape) + ", output gradient " + Shape.str(gy.shape) + ", kernel " + kernelH
+                + "×" + kernelW;
+        if (x.rank() != 4 || gy.rank() != 4 || x.shape[0] != gy.shape[0]) {
+            throw new ShapeException(what + ": need input [N, C, H, W] and output gradient [N, O, OH, OW]");
+        }
+        if (kernelH < 1 || kernelW < 1) throw new ShapeException(what + ": the kernel is empty");
+        ConvGeometry geo = convGeometry(what, x.shape, gy.shape[1], kernelH, kernelW, stride, padding);
+        if (geo.outHeight() != gy.shape[2] || geo.outWidth() != gy.shape[3]) {
+            throw new ShapeException(what + ", stride " + stride + ", padding " + padding + ": the convolution's output is "
+                    + geo.outHeight() + "×" + geo.outWidth() + ", not " + gy.shape[2] + "×" + gy.shape[3]);
+        }
+        return conv2dWeight(x, gy, geo);
+    }
+
+    /** The weight correlation of a checked geometry. */
+    private static Tensor conv2dWeight(Tensor x, Tensor gy, ConvGeometry geo) {
+        Tensor out = Tensor.blank(x.dtype, new int[] {geo.outChannels(), geo.channels(), geo.kernelH(), geo.kernelW()});
+        x.dtype.kernels().conv2dWeight(x.data(), gy.data(), out.data(), geo);
+        return Tape.record("conv2dWeight", out, (g, p) -> p.grads(
+                () -> convTranspose2d(gy, g, null, geo),
+                () -> conv2d(x, g, null, geo)), x, gy);
+    }
+
+    /** A convolution's bias gradient Σ_{n, y, x} g[n, o, y, x], summed over each image's channel as one run of pixels. */
+    private static Tensor biasGradient(Tensor g) {
+        return sum(reshape(g, g.shape[0], g.shape[1], g.shape[2] * g.shape[3]), false, 0, 2);
+    }
+
+    /**
+     * The checks conv2d and convTranspose2d share (dtypes; ranks 4; x's channels equal to the weight's axis
+     * {@code inAxis}; a bias as long as the weight's axis {@code outAxis}; a kernel of at least 1 × 1), and
+     * the start of every message: "op: input [..], weight [..], bias [..]".
+     */
+    private static String checkConvOperands(String op, Tensor x, Tensor w, Tensor b, int inAxis, int outAxis) {
+        checkDType(op, x, w);
+        if (b != null) checkDType(op, x, b);
+        String what = op + ": input " + Shape.str(x.shape) + ", weight " + Shape.str(w.shape) + (b == null ? "" : ", bias " + Shape.str(b.shape));
+        String layout = "need input [N, C, H, W], weight " + (inAxis == 1 ? "[O, C, kh, kw]" : "[C, O, kh, kw]") + ", bias [O]";
+        if (x.rank() != 4 || w.rank() != 4 || (b != null && b.rank() != 1)) throw new ShapeException(what + ": " + layout);
+        if (x.shape[1] != w.shape[inAxis]) {
+            throw new ShapeException(what + ": the input has " + x.shape[1] + " channels, the weight " + w.shape[inAxis] + " (" + layout + ")");
+        }
+        if (b != null && b.shape[0] != w.shape[outAxis]) {
+            throw new ShapeException(what + ": the bias has " + b.shape[0] + " entries for " + w.shape[outAxis] + " output channels");
+        }
+        if (w.shape[2] == 0 || w.shape[3] == 0) throw new ShapeException(what + ": the kernel is empty");
+        return what;
+    }
+
+    private static void checkStrideAndPadding(String what, int stride, int padding) {
+        if (stride < 1) throw new ShapeException(what + ": the stride must be at least 1");
+        if (padding < 0) throw new ShapeException(what + ": the padding must not be negative");
+    }
+
+    /** The geometry of a convolution of an input [N, C, H, W] by an O × C × kh × kw kernel, the kernel no larger than the padded input. */
+    private static ConvGeometry convGeometry(String what, int[] x, int outChannels, int kh, int kw, int stride, int padding) {
+        String all = what + ", stride " + stride + ", padding " + padding;
+        checkStrideAndPadding(all, stride, padding);
+        if (kh > x[2] + 2 * padding || kw > x[3] + 2 * padding) {
+            throw new ShapeException(all + ": the kernel " + kh + "×" + kw + " is larger than the padded input "
+                    + (x[2] + 2 * padding) + "×" + (x[3] + 2 * padding));
+        }
+        return ConvGeometry.of(x[0], x[1], x[2], x[3], outChannels, kh, kw, stride, padding);
     }
 
     // ================================================================ compositions (no rule of their own)

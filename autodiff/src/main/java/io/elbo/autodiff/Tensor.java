@@ -556,6 +556,20 @@ public final class Tensor {
      */
     public Tensor matmul(Tensor b) { return Ops.matmul(this, b); }
     /**
+     * The 2-D convolution of this [N, C, H, W] by w [O, C, kh, kw], plus b [O] (or null), with a square stride and
+     * zero padding (PyTorch's {@code F.conv2d}). Derivative: ∂L/∂this = convTranspose2d(g, w),
+     * ∂L/∂w = conv2dWeight(this, g), ∂L/∂b = Σ g over n, y, x; rule: {@link Ops#conv2d}.
+     */
+    public Tensor conv2d(Tensor w, Tensor b, int stride, int padding) { return Ops.conv2d(this, w, b, stride, padding); }
+    /**
+     * The transposed convolution of this [N, C, H, W] by w [C, O, kh, kw], plus b [O] (or null) (PyTorch's
+     * {@code F.conv_transpose2d}), the adjoint of {@link #conv2d} in its input. Derivative: ∂L/∂this = conv2d(g, w),
+     * ∂L/∂w = conv2dWeight(g, this), ∂L/∂b = Σ g over n, h, v; rule: {@link Ops#convTranspose2d}.
+     */
+    public Tensor convTranspose2d(Tensor w, Tensor b, int stride, int padding, int outputPadding) {
+        return Ops.convTranspose2d(this, w, b, stride, padding, outputPadding);
+    }
+    /**
      * The transpose: axes reversed (for a matrix, rows and columns swapped), as NumPy's {@code .T}.
      * Derivative: the gradient transposed back; rule: {@link Ops#permute(Tensor, int...)}.
      */

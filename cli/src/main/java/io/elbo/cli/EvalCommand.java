@@ -1,6 +1,7 @@
 package io.elbo.cli;
 
 import io.elbo.autodiff.Tensor;
+import io.elbo.vae.ConvNet;
 import io.elbo.vae.VAE;
 import io.elbo.vae.data.Dataset;
 import java.io.PrintWriter;
@@ -30,9 +31,6 @@ import picocli.CommandLine.Spec;
 @Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true, abbreviateSynopsis = true, sortOptions = false,
         description = "Evaluate a trained model: test -ELBO and the importance-weighted bound -L_k, in nats per image.")
 final class EvalCommand implements Callable<Integer> {
-    /** Rows decoded at once while estimating L_k: bounds memory (about 16384 × 784 floats per tensor). */
-    static final int ROWS_PER_CHUNK = 16384;
-
     @Spec
     CommandSpec spec;
 
@@ -99,7 +97,7 @@ final class EvalCommand implements Callable<Integer> {
             }
             Tensor eps = noise(noise, test.count(), java.util.Arrays.stream(m.config().vaeConfig().latents()).sum());
             double sum = 0;
-            int perBatch = Math.max(1, Math.min(500, ROWS_PER_CHUNK / eps.dim(0)));
+            int perBatch = Math.max(1, Math.min(500, m.config().rowsPerChunk() / eps.dim(0)));
             for (int from = 0; from < test.count(); from += perBatch) {
                 int to = Math.min(test.count(), from + perBatch);
                 for (double v : vae.elboPerDatum(test.batch(from, to, m.config().dtype()), eps.slice(1, from, to))) sum += v;
@@ -117,8 +115,9 @@ final class EvalCommand implements Callable<Integer> {
         o.flush();
 
         int n = images == 0 ? test.count() : Math.min(images, test.count());
-        int perBatch = Math.max(1, Math.min(n, ROWS_PER_CHUNK / Math.min(k, ROWS_PER_CHUNK)));
-        int chunk = Math.max(1, Math.min(k, ROWS_PER_CHUNK / perBatch));
+        int rowsAtOnce = m.config().rowsPerChunk(); // decoded at once while estimating L_k: bounds memory
+        int perBatch = Math.max(1, Math.min(n, rowsAtOnce / Math.min(k, rowsAtOnce)));
+        int chunk = Math.max(1, Math.min(k, rowsAtOnce / perBatch));
         t0 = System.nanoTime();
         double sum = 0;
         io.elbo.vae.RunningMean spread = new io.elbo.vae.RunningMean(); // over images: for the standard error only
@@ -172,7 +171,7 @@ final class EvalCommand implements Callable<Integer> {
      * same bits), with a progress bar: 10 000 test images take seconds.
      */
     static double meanElbo(VAE vae, Dataset test, int samples, UniformRandomProvider rng) {
-        int rows = Math.max(1, Math.min(500, 16_384 / samples)); // VAE.meanElbo's chunks: its generator draws in this order
+        int rows = Math.max(1, Math.min(500, ConvNet.rowsAtOnce(vae.config().arch()) / samples)); // VAE.meanElbo's chunks, in its order
         double sum = 0;
         try (Progress bar = Progress.start("test -ELBO", test.count(), "img")) {
             for (int from = 0; from < test.count(); from += rows) {

@@ -97,11 +97,11 @@ final class ExportCommand implements Callable<Integer> {
 
     /** The architecture of PyTorch's VAE example, whose tensor names need it: one hidden layer, ReLU, Bernoulli. */
     static void requireExampleArchitecture(RunConfig c, String what) {
-        if (c.hidden().length != 1 || !c.activation().equals("relu") || !c.likelihood().equals("bernoulli") || !c.posterior().equals("gaussian")
-                || c.upperLatents().length > 0) {
+        if (c.conv() || c.hidden().length != 1 || !c.activation().equals("relu") || !c.likelihood().equals("bernoulli")
+                || !c.posterior().equals("gaussian") || c.upperLatents().length > 0) {
             throw new CliException(what + " needs the architecture of PyTorch's VAE example (one hidden layer, relu, bernoulli,"
-                    + " a Gaussian posterior, one stochastic layer); this model has --hidden "
-                    + java.util.Arrays.toString(c.hidden()).replaceAll("[\\[\\] ]", "") + ", --latent " + c.latentList() + ", "
+                    + " a Gaussian posterior, one stochastic layer); this model has " + (c.conv() ? "--arch conv" : "--hidden "
+                    + java.util.Arrays.toString(c.hidden()).replaceAll("[\\[\\] ]", "")) + ", --latent " + c.latentList() + ", "
                     + c.activation() + ", " + c.likelihood() + ", " + c.posterior() + " (export it with --names native)");
         }
     }

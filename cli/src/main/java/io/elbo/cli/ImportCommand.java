@@ -62,14 +62,14 @@ final class ImportCommand implements Callable<Integer> {
         }
         Map<String, SafeTensors.Entry> entries = contents.entries();
         boolean example = entries.containsKey("fc1.weight");
-        if (!example && !entries.containsKey("model.encoder.0.weight")) {
+        if (!example && entries.keySet().stream().noneMatch(name -> name.startsWith("model."))) {
             throw new CliException(file + ": neither vae's tensor names (model.encoder.0.weight, ...) nor those of PyTorch's VAE example"
                     + " (fc1.weight, fc21.weight, ...); it holds " + String.join(", ", entries.keySet().stream().limit(5).toList())
                     + (entries.size() > 5 ? ", ..." : ""));
         }
         RunConfig c = configuration(contents, example);
         if (example) ExportCommand.requireExampleArchitecture(c, file + " (PyTorch example names)");
-        c.checkMemory("the model of " + file, Runs.EVAL_ROWS, 1, RunConfig.EVALUATION);
+        c.checkMemory("the model of " + file, c.rowsPerChunk(), 1, RunConfig.EVALUATION);
         Main.doing("reading the weights of " + file);
         VAE vae = new VAE(c.vaeConfig(), RandomSource.XO_RO_SHI_RO_128_PP.create(c.seed()));
         Map<String, String> ours = new HashMap<>();
@@ -116,8 +116,7 @@ final class ImportCommand implements Callable<Integer> {
     }
 
     private static String describe(RunConfig c) {
-        return c.rows() * c.cols() + "-" + Arrays.toString(c.hidden()).replaceAll("[\\[\\] ]", "").replace(',', '-') + "-" + c.latentList() + " "
-                + c.activation() + " " + c.likelihood();
+        return c.layers() + " " + c.activation() + " " + c.likelihood();
     }
 
     /** From --config, else the file's "run" metadata, else the shapes of the example's tensors. */
@@ -147,7 +146,7 @@ final class ImportCommand implements Callable<Integer> {
             };
             c = new RunConfig(RunConfig.FORMAT, Data.SAMPLE, Data.Pixels.GREY, 0, side, side, new int[] {fc1.shape()[0]}, fc21.shape()[0], "relu",
                     "bernoulli", 0.1, "gaussian", "standard-normal", 10, 128,
-                    RunConfig.Optimizer.ADAM, 1e-3, 1.0, 0, 1, 1, 1, dtype, new int[0]);
+                    RunConfig.Optimizer.ADAM, 1e-3, 1.0, 0, 1, 1, 1, dtype, new int[0], io.elbo.vae.ConvNet.MLP);
         } else {
             throw new CliException(file + ": holds no run configuration; give one with --config (a config.json of vae train)");
         }

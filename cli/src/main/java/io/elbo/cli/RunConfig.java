@@ -8,6 +8,7 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
 import io.elbo.autodiff.DType;
+import io.elbo.vae.ConvNet;
 import io.elbo.vae.Parts;
 import io.elbo.vae.VAE;
 import java.io.IOException;
@@ -32,10 +33,12 @@ import java.util.Locale;
  * @param latent    K₁, the size of the stochastic layer next to x (the first of {@code --latent})
  * @param upperLatents the sizes of the stochastic layers above it, bottom to top (the rest of {@code --latent}:
  *                  empty for one layer); see {@link VAE.Config#upperHidden(int)} for their blocks' widths
+ * @param arch      the encoder's and decoder's architecture, {@code mlp} ({@code hidden}'s widths) or {@code conv}
+ *                  ({@link ConvNet}; {@code hidden} empty); a configuration without it (written before it existed) is mlp
  */
 public record RunConfig(int format, String data, Data.Pixels pixels, int limit, int rows, int cols, int[] hidden, int latent, String activation,
                         String likelihood, double sigma, String posterior, String prior, int epochs, int batchSize, Optimizer optimizer, double lr,
-                        double beta, int klWarmup, int samples, int iwaeK, long seed, DType dtype, int[] upperLatents) {
+                        double beta, int klWarmup, int samples, int iwaeK, long seed, DType dtype, int[] upperLatents, String arch) {
     /** The upper latent sizes (a copy; empty for one stochastic layer). */
     @Override
     public int[] upperLatents() {
@@ -98,13 +101,13 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
     /** The same run with {@code total} epochs (a resumed run's new total). */
     RunConfig withEpochs(int total) {
         return new RunConfig(format, data, pixels, limit, rows, cols, hidden, latent, activation, likelihood, sigma, posterior, prior, total,
-                batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype, upperLatents);
+                batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype, upperLatents, arch);
     }
 
     /** The same run reading its images from {@code source}. */
     RunConfig withData(String source) {
         return new RunConfig(format, source, pixels, limit, rows, cols, hidden, latent, activation, likelihood, sigma, posterior, prior, epochs,
-                batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype, upperLatents);
+                batchSize, optimizer, lr, beta, klWarmup, samples, iwaeK, seed, dtype, upperLatents, arch);
     }
 
     /** This configuration as the JSON of {@code config.json}, its fields in this record's order. */
@@ -129,12 +132,17 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
         if (c.format == 0 && c.posterior == null && c.prior == null) { // format 1: before the parts were named
             c = new RunConfig(2, c.data, c.pixels, c.limit, c.rows, c.cols, c.hidden, c.latent, c.activation, c.likelihood, c.sigma,
                     "gaussian", "standard-normal", c.epochs, c.batchSize, c.optimizer, c.lr, c.beta, c.klWarmup, c.samples, c.iwaeK, c.seed, c.dtype,
-                    null);
+                    null, null);
         }
         if (c.format == 2 && c.upperLatents == null) { // format 2: before several stochastic layers, always one
             c = new RunConfig(FORMAT, c.data, c.pixels, c.limit, c.rows, c.cols, c.hidden, c.latent, c.activation, c.likelihood, c.sigma,
                     c.posterior, c.prior, c.epochs, c.batchSize, c.optimizer, c.lr, c.beta, c.klWarmup, c.samples, c.iwaeK, c.seed, c.dtype,
-                    new int[0]);
+                    new int[0], c.arch);
+        }
+        if (c.arch == null) { // written before the architecture was a choice: every run was an MLP
+            c = new RunConfig(c.format, c.data, c.pixels, c.limit, c.rows, c.cols, c.hidden, c.latent, c.activation, c.likelihood, c.sigma,
+                    c.posterior, c.prior, c.epochs, c.batchSize, c.optimizer, c.lr, c.beta, c.klWarmup, c.samples, c.iwaeK, c.seed, c.dtype,
+                    c.upperLatents, ConvNet.MLP);
         }
         if (c.format != FORMAT) {
             throw new CliException(where + ": the run configuration's format is " + c.format + "; this vae reads formats 1 to " + FORMAT);
@@ -169,6 +177,13 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
         require(iwaeK >= 1, "--iwae-k must be at least 1, got " + iwaeK);
         require(samples == 1 || iwaeK == 1, "--samples and --iwae-k cannot both exceed 1 (the IWAE bound takes its K samples itself)");
         require(sigma > 0 && Double.isFinite(sigma), "--sigma must be positive, got " + sigma);
+        require(arch.equals(ConvNet.MLP) || arch.equals(ConvNet.CONV), "unknown --arch '" + arch + "' (mlp or conv)");
+        if (conv()) {
+            require(rows == ConvNet.SIDE && cols == ConvNet.SIDE, "--arch conv takes 28×28 single-channel images; these are " + rows + "×" + cols);
+            require(hidden.length == 0, "--hidden sets the MLP's widths; --arch conv has its own layers (give one or the other)");
+            require(upperLatents.length == 0, "--arch conv has one stochastic layer; --latent " + latentList() + " lists "
+                    + (upperLatents.length + 1) + " (several layers are for mlp)");
+        }
         vaeConfig(); // the parts' and the activation's names
     }
 
@@ -182,16 +197,20 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
      */
     long parameterCount() {
         long in = (long) rows * cols, n = 0, prev = in;
-        for (int h : hidden) {
-            n += prev * h + h;
-            prev = h;
+        if (conv()) {
+            n = ConvNet.parameterCount(latent);
+        } else {
+            for (int h : hidden) {
+                n += prev * h + h;
+                prev = h;
+            }
+            prev = latent;
+            for (int i = hidden.length - 1; i >= 0; i--) {
+                n += prev * hidden[i] + hidden[i];
+                prev = hidden[i];
+            }
+            n += prev * in + in;
         }
-        prev = latent;
-        for (int i = hidden.length - 1; i >= 0; i--) {
-            n += prev * hidden[i] + hidden[i];
-            prev = hidden[i];
-        }
-        n += prev * in + in;
         VAE.Config v = vaeConfig();
         int[] k = v.latents();
         for (int l = 2; l <= k.length; l++) { // q(z_ℓ|z_{ℓ−1}) and p(z_{ℓ−1}|z_ℓ): a block and two heads each
@@ -244,7 +263,7 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
      * layer, encoder and decoder, {@code perRow} times over ({@link #TRAINING}, {@link #EVALUATION}).
      */
     long bytesFor(long rowsInFlight, int copies, int perRow) {
-        long width = (long) rows * cols + latent;
+        long width = (long) rows * cols + latent + (conv() ? ConvNet.ACTIVATIONS_PER_ROW : 0);
         for (int h : hidden) width += h;
         for (int k : upperLatents) width += 2 * (k + (long) hidden.length * latent); // upper layers, both ways: blocks as wide as z₁ or less
         int bytes = dtype == DType.FLOAT32 ? 4 : 8;
@@ -261,8 +280,8 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
     void checkMemory(String what, long rowsInFlight, int copies, int perRow) {
         long need = bytesFor(rowsInFlight, copies, perRow), heap = Runtime.getRuntime().maxMemory();
         if (need > heap) {
-            throw new CliException(what + " needs about " + gib(need) + " (" + parameterCount() + " parameters, --hidden "
-                    + java.util.Arrays.toString(hidden).replaceAll("[\\[\\] ]", "") + ", --latent " + latentList() + ", " + rowsInFlight
+            throw new CliException(what + " needs about " + gib(need) + " (" + parameterCount() + " parameters, " + (conv() ? "--arch conv"
+                    : "--hidden " + java.util.Arrays.toString(hidden).replaceAll("[\\[\\] ]", "")) + ", --latent " + latentList() + ", " + rowsInFlight
                     + " rows at a time), more than this JVM's heap of " + gib(heap) + "; give it more with JAVA_OPTS=-Xmx..., or choose smaller sizes");
         }
     }
@@ -282,6 +301,22 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
 
     /** The model's architecture and parts (the names checked against {@link Parts}). */
     public VAE.Config vaeConfig() {
-        return new VAE.Config(rows * cols, hidden, latent, activation, likelihood, sigma, dtype, posterior, prior, upperLatents);
+        return new VAE.Config(rows * cols, hidden, latent, activation, likelihood, sigma, dtype, posterior, prior, upperLatents, arch);
+    }
+
+    /** The layers' sizes as the output names them: "784-400-20" (input, hidden widths, latents), "784-conv-20", "784-200-200-100,50". */
+    String layers() {
+        String middle = conv() ? "conv" : java.util.Arrays.toString(hidden).replaceAll("[\\[\\] ]", "").replace(',', '-');
+        return rows * cols + (middle.isEmpty() ? "" : "-" + middle) + "-" + latentList();
+    }
+
+    /** Whether the model is convolutional ({@code --arch conv}). */
+    boolean conv() {
+        return arch.equals(ConvNet.CONV);
+    }
+
+    /** Rows a command decodes at once at most (the IWAE evaluation's chunks): {@link ConvNet#rowsAtOnce}. */
+    int rowsPerChunk() {
+        return ConvNet.rowsAtOnce(arch);
     }
 }

@@ -16,9 +16,6 @@ final class Runs {
     /** Checkpoint metadata keys. */
     static final String RUN = "run", EPOCH = "epoch", BATCH = "batch", STEP = "step", SUMS = "sums", SECONDS = "seconds";
 
-    /** Rows a command on a trained model decodes at once, at most (the IWAE evaluation's chunks). */
-    static final long EVAL_ROWS = EvalCommand.ROWS_PER_CHUNK;
-
     /** A trained model with its run configuration. */
     record Loaded(RunConfig config, VAE vae, Map<String, String> metadata, Path file) {}
 
@@ -119,7 +116,7 @@ final class Runs {
     static Loaded open(Path runOrFile) {
         Path file = checkpointFile(runOrFile);
         RunConfig config = config(file);
-        config.checkMemory("the model of " + file, EVAL_ROWS, 1, RunConfig.EVALUATION);
+        config.checkMemory("the model of " + file, config.rowsPerChunk(), 1, RunConfig.EVALUATION);
         Main.doing("loading " + file);
         VAE vae = new VAE(config.vaeConfig(), RandomSource.XO_RO_SHI_RO_128_PP.create(config.seed()));
         try {

@@ -2,6 +2,7 @@ package io.elbo.cli;
 
 import io.elbo.autodiff.DType;
 import io.elbo.nn.Optimizer;
+import io.elbo.vae.ConvNet;
 import io.elbo.vae.VAE;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -44,8 +45,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "train on the first N images only (0: all)")
     int limit;
 
+    @Option(names = "--arch", defaultValue = "mlp", paramLabel = "NAME",
+            description = "mlp (--hidden's layers) or conv (convolutions for 28×28 images: TensorFlow's CVAE tutorial's)")
+    String arch;
+
     @Option(names = "--hidden", defaultValue = "400", split = ",", paramLabel = "W[,W...]", hideParamSyntax = true,
-            description = "widths of the encoder's hidden layers; the decoder mirrors them")
+            description = "widths of the encoder's hidden layers; the decoder mirrors them (mlp only)")
     int[] hidden;
 
     @Option(names = "--latent", defaultValue = "20", paramLabel = "K[,K...]", hideParamSyntax = true,
@@ -172,6 +177,9 @@ final class TrainCommand implements Callable<Integer> {
                 d = Data.load(source);
                 config = config(d.train().rows(), d.train().cols(), d.source());
             }
+            if (config.conv() && (config.rows() != ConvNet.SIDE || config.cols() != ConvNet.SIDE)) { // the data's size, known only now
+                throw usage("--arch conv takes 28×28 single-channel images; " + config.data() + " holds " + config.rows() + "×" + config.cols());
+            }
             config.checkMemory("training this model", (long) batchSize * Math.max(samples, iwaeK), 4, RunConfig.TRAINING);
         }
         if (spark != null) {
@@ -234,9 +242,12 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        return new RunConfig(RunConfig.FORMAT, source, px, limit, rows, cols, hidden, k[0], activation.toLowerCase(Locale.ROOT),
+        String a = arch.toLowerCase(Locale.ROOT);
+        boolean conv = a.equals(ConvNet.CONV), hiddenGiven = spec.commandLine().getParseResult().hasMatchedOption("--hidden");
+        int[] widths = conv && !hiddenGiven ? new int[0] : hidden; // conv has its own layers: --hidden given with it is refused
+        return new RunConfig(RunConfig.FORMAT, source, px, limit, rows, cols, widths, k[0], activation.toLowerCase(Locale.ROOT),
                 likelihood.toLowerCase(Locale.ROOT), sigma, posteriorSpec(), prior.toLowerCase(Locale.ROOT), epochs, batchSize,
-                opt, lr, beta, klWarmup, samples, iwaeK, seed.value, dt, java.util.Arrays.copyOfRange(k, 1, k.length));
+                opt, lr, beta, klWarmup, samples, iwaeK, seed.value, dt, java.util.Arrays.copyOfRange(k, 1, k.length), a);
     }
 
     /** --posterior, or --flow (which names a posterior too); both at once is a usage error. */

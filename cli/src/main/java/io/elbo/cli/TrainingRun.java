@@ -223,8 +223,7 @@ public final class TrainingRun {
 
     /** Trains to the configured number of epochs; false when stopped by {@code stop} (after saving). */
     public boolean run(AtomicBoolean stop) {
-        out.print(Text.wrap("model: ", String.format(Locale.ROOT, "%d-%s-%s %s %s, %d %s parameters, %s", config.rows() * config.cols(),
-                java.util.Arrays.toString(config.hidden()).replaceAll("[\\[\\] ]", "").replace(',', '-'), config.latentList(), config.activation(),
+        out.print(Text.wrap("model: ", String.format(Locale.ROOT, "%s %s %s, %d %s parameters, %s", config.layers(), config.activation(),
                 config.likelihood() + (config.posterior().equals("gaussian") ? "" : " " + config.posterior()), vae.parameterCount(), config.dtype(),
                 Text.count(Threads.count(), "thread"))));
         for (String line : steps.describe()) out.print(line.endsWith("\n") ? line : line + "\n");

@@ -241,6 +241,39 @@ class PythonLoaderTest {
         assertEquals(t, o, 2e-4, "PyTorch and vae eval on the same noise (both print 4 decimals)");
     }
 
+    /**
+     * A {@code --arch conv} run's native export loads into PyTorch's {@code nn.Conv2d}/{@code nn.ConvTranspose2d} model
+     * ({@code conv_class}) under our names with {@code load_state_dict}: it reconstructs test images as we do to
+     * float32 rounding, and its test −ELBO on the same draws of z's noise is vae eval's to 0.01 nats.
+     */
+    @Test
+    void aConvExportLoadsIntoPyTorchsConvLayersAndComputesWhatWeDo() throws Exception {
+        assumeTorch();
+        Path conv = dir.resolve("conv"), export = dir.resolve("conv.safetensors"), out = dir.resolve("conv-r.safetensors");
+        CliTest.vae("train", "--data", "sample", "--arch", "conv", "--limit", "256", "-b", "64", "-e", "1", "--latent", "3", "-o", conv.toString(),
+                "--seed", "4").assertOk();
+        CliTest.vae("export", conv.toString(), "-o", export.toString()).assertOk();
+        py(torchPython, "reconstruct", export.toString(), DATA.resolve("t10k-images-idx3-ubyte.gz").toString(), out.toString(), "-n", "32");
+        Map<String, SafeTensors.Entry> theirs = SafeTensors.read(out).entries();
+        float[] ours;
+        try (var off = Tape.noGrad()) {
+            ours = Runs.open(conv).vae().reconstruct(theirs.get("images").tensor()).toFloatArray();
+        }
+        float[] torch = theirs.get("reconstructions").tensor().toFloatArray();
+        assertEquals(32 * 784, torch.length);
+        double worst = 0;
+        for (int i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i] - torch[i]));
+        assertTrue(worst <= 1e-5, "the largest difference of a reconstructed pixel is " + worst + ", beyond float32 rounding");
+
+        Path noise = dir.resolve("conv-noise.safetensors");
+        String elbo = py(torchPython, "elbo", export.toString(), DATA.resolve("t10k-images-idx3-ubyte.gz").toString(), "-s", "4",
+                "--save-noise", noise.toString());
+        CliTest.Result ev = CliTest.vae("eval", conv.toString(), "--noise", noise.toString(), "-k", "1", "-n", "1", "--data", DATA.toString());
+        ev.assertOk();
+        double t = number(Pattern.compile("test -ELBO: ([0-9.]+)"), elbo), o = number(Pattern.compile("test -ELBO: ([0-9.]+)"), ev.out());
+        assertTrue(Math.abs(t - o) <= 0.01, "PyTorch " + t + " and vae eval " + o + " nats differ by more than 0.01");
+    }
+
     /** The loader writes files as open() would (0666 less the umask), not mkstemp's 0600. */
     @Test
     void theLoaderWritesFilesByTheUmask() throws Exception {

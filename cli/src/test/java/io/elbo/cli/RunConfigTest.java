@@ -34,6 +34,7 @@ class RunConfigTest {
         assertEquals(RunConfig.FORMAT, c.format());
         assertEquals("gaussian", c.posterior());
         assertEquals("standard-normal", c.prior());
+        assertEquals("mlp", c.arch(), "a configuration without an architecture is an MLP's");
         assertEquals(Data.Pixels.GREY, c.pixels());
         assertEquals(RunConfig.Optimizer.ADAM, c.optimizer());
         assertEquals(DType.FLOAT32, c.dtype());
@@ -71,6 +72,9 @@ class RunConfigTest {
             {"{", "{ \"format\": 3, \"posterior\": \"gaussian\", \"prior\": \"standard-normal\",", "has no 'upperLatents'"},
             {"{", "{ \"format\": 3, \"posterior\": \"gaussian\", \"prior\": \"standard-normal\", \"upperLatents\": [2, 0],",
                 "--latent sizes must be at least 1, got 4,2,0"},
+            {"{", "{ \"arch\": \"resnet\",", "unknown --arch 'resnet' (mlp or conv)"},
+            {"{", "{ \"arch\": \"conv\",", "--hidden sets the MLP's widths; --arch conv has its own layers"},
+            {"\"rows\": 28", "\"arch\": \"conv\", \"rows\": 32", "--arch conv takes 28×28 single-channel images; these are 32×28"},
         };
         for (String[] c : cases) {
             String json = FORMAT_1.replace(c[0], c[1]);

@@ -99,6 +99,20 @@ class SparkCliTest {
         assertTrue(Columns.unwrap(plan.err()).contains("must be a multiple of --shard-size (24)"), plan.err());
     }
 
+    /** A {@code --arch conv} run on Spark: one worker and three write the same bits, and --resume continues it to them. */
+    @Test
+    void aConvRunHasTheSameBitsOnOneAndThreeWorkers(@TempDir Path tmp) throws Exception {
+        String[] conv = {"--arch", "conv", "--limit", "128", "-b", "64", "--shard-size", "16", "--latent", "2", "--data", "sample"};
+        Path one = tmp.resolve("one"), three = tmp.resolve("three");
+        CliTest.Result r = vae(train(conv, "--spark", "local[1]", "-e", "2", "-o", one.toString()));
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("784-conv-2 relu bernoulli"), r.out());
+        assertEquals(0, vae(train(conv, "--spark", "local[3]", "-e", "1", "-o", three.toString())).exit());
+        CliTest.Result resumed = vae("train", "--resume", three.toString(), "--epochs", "2", "--spark", "local[3]");
+        assertEquals(0, resumed.exit(), resumed.err());
+        assertSameTensors(one, three);
+    }
+
     @Test
     void aDivergingStepOnAnExecutorIsOneLineNamingTheOp(@TempDir Path tmp) {
         CliTest.Result r = vae("train", "--spark", "local[2]", "--data", "sample", "--limit", "256", "-b", "64", "--shard-size", "32", "--lr", "1e10",

@@ -49,10 +49,12 @@ public final class VAE extends Module {
      * @param prior the prior p(z), by its name in {@link Parts#PRIORS}
      * @param upperLatents the sizes K₂, …, K_L of the stochastic layers above z₁ (K₁ = {@code latent}), bottom to
      *     top: empty for the one-layer model; see {@link #upperHidden(int)} for their deterministic blocks
+     * @param arch the encoder's and decoder's architecture: {@code mlp} (the hidden widths) or {@code conv}
+     *     ({@link ConvNet}: 28 × 28 single-channel images, no hidden widths)
      * @serial exclude
      */
     public record Config(int inputDim, int[] hidden, int latent, String activation, String likelihood, double fixedSigma, DType dtype,
-                         String posterior, String prior, int[] upperLatents) implements java.io.Serializable {
+                         String posterior, String prior, int[] upperLatents, String arch) implements java.io.Serializable {
         /** Checks the sizes, the activation and that every part's name is registered. */
         public Config {
             if (inputDim <= 0 || latent <= 0) throw new IllegalArgumentException("VAE: input and latent sizes must be positive");
@@ -68,7 +70,23 @@ public final class VAE extends Module {
                 throw new IllegalArgumentException("VAE: a fixed Gaussian σ must be positive, got " + fixedSigma);
             }
             Activation.named(activation); // validates the name
+            ConvNet.checkArch(arch, inputDim, hidden);
+            if (arch.equals(ConvNet.CONV) && upperLatents.length > 0) {
+                throw new IllegalArgumentException("the conv architecture has one stochastic layer, got " + (upperLatents.length + 1));
+            }
             hidden = hidden.clone();
+        }
+
+        /** A model of one stochastic layer with these parts and architecture ({@code mlp} or {@code conv}). */
+        public Config(int inputDim, int[] hidden, int latent, String activation, String likelihood, double fixedSigma, DType dtype,
+                      String posterior, String prior, String arch) {
+            this(inputDim, hidden, latent, activation, likelihood, fixedSigma, dtype, posterior, prior, new int[0], arch);
+        }
+
+        /** An MLP model (the hidden widths) with these parts and stochastic layers above z₁. */
+        public Config(int inputDim, int[] hidden, int latent, String activation, String likelihood, double fixedSigma, DType dtype,
+                      String posterior, String prior, int[] upperLatents) {
+            this(inputDim, hidden, latent, activation, likelihood, fixedSigma, dtype, posterior, prior, upperLatents, ConvNet.MLP);
         }
 
         /** A model with the default posterior (diagonal Gaussian) and prior (standard normal). */
@@ -76,10 +94,10 @@ public final class VAE extends Module {
             this(inputDim, hidden, latent, activation, likelihood, fixedSigma, dtype, "gaussian", "standard-normal");
         }
 
-        /** A model with one stochastic layer. */
+        /** An MLP model of one stochastic layer with these parts. */
         public Config(int inputDim, int[] hidden, int latent, String activation, String likelihood, double fixedSigma, DType dtype,
                       String posterior, String prior) {
-            this(inputDim, hidden, latent, activation, likelihood, fixedSigma, dtype, posterior, prior, new int[0]);
+            this(inputDim, hidden, latent, activation, likelihood, fixedSigma, dtype, posterior, prior, new int[0], ConvNet.MLP);
         }
 
         /** The hidden widths (a copy). */
@@ -121,17 +139,18 @@ public final class VAE extends Module {
 
         /** The same architecture in another dtype. */
         public Config withDtype(DType other) {
-            return new Config(inputDim, hidden, latent, activation, likelihood, fixedSigma, other, posterior, prior, upperLatents);
+            return new Config(inputDim, hidden, latent, activation, likelihood, fixedSigma, other, posterior, prior, upperLatents, arch);
         }
 
         /** The same parts with other hidden widths. */
         public Config withHidden(int[] widths) {
-            return new Config(inputDim, widths, latent, activation, likelihood, fixedSigma, dtype, posterior, prior, upperLatents);
+            return new Config(inputDim, widths, latent, activation, likelihood, fixedSigma, dtype, posterior, prior, upperLatents, arch);
         }
 
         /** What the parts are built for, given the encoder's feature width. */
         Parts.Shape shape() {
-            return new Parts.Shape(inputDim, latent, hidden.length == 0 ? inputDim : hidden[hidden.length - 1], dtype, fixedSigma);
+            int features = arch.equals(ConvNet.CONV) ? ConvNet.FEATURES : hidden.length == 0 ? inputDim : hidden[hidden.length - 1];
+            return new Parts.Shape(inputDim, latent, features, dtype, fixedSigma);
         }
 
         @Override
@@ -139,20 +158,21 @@ public final class VAE extends Module {
             return o instanceof Config c && c.inputDim == inputDim && Arrays.equals(c.hidden, hidden) && c.latent == latent
                     && c.activation.equals(activation) && c.likelihood.equals(likelihood)
                     && Double.doubleToLongBits(c.fixedSigma) == Double.doubleToLongBits(fixedSigma) && c.dtype == dtype
-                    && c.posterior.equals(posterior) && c.prior.equals(prior) && Arrays.equals(c.upperLatents, upperLatents);
+                    && c.posterior.equals(posterior) && c.prior.equals(prior) && Arrays.equals(c.upperLatents, upperLatents)
+                    && c.arch.equals(arch);
         }
 
         @Override
         public int hashCode() {
             return java.util.Objects.hash(inputDim, Arrays.hashCode(hidden), latent, activation, likelihood, fixedSigma, dtype, posterior, prior,
-                    Arrays.hashCode(upperLatents));
+                    Arrays.hashCode(upperLatents), arch);
         }
 
         @Override
         public String toString() {
             return "Config[inputDim=" + inputDim + ", hidden=" + Arrays.toString(hidden) + ", latent=" + latent + ", activation=" + activation
                     + ", likelihood=" + likelihood + ", fixedSigma=" + fixedSigma + ", dtype=" + dtype + ", posterior=" + posterior
-                    + ", prior=" + prior + ", upperLatents=" + Arrays.toString(upperLatents) + "]";
+                    + ", prior=" + prior + ", upperLatents=" + Arrays.toString(upperLatents) + ", arch=" + arch + "]";
         }
 
         /** The model of PyTorch's VAE example: 784 → 400 → (20, 20); 20 → 400 → 784 logits, ReLU. */
@@ -190,7 +210,8 @@ public final class VAE extends Module {
         if (h.length > 0) {
             body.addAll(MLP.of(rng, config.dtype(), encWidths).activation(act).outputActivation(act).build().layers());
         }
-        encoderBody = registerModule("encoder", new Sequential(body));
+        boolean conv = config.arch().equals(ConvNet.CONV); // then h is empty: no MLP layers, nothing drawn from rng above
+        encoderBody = registerModule("encoder", conv ? ConvNet.encoder(act, rng, config.dtype()) : new Sequential(body));
         Parts.Shape shape = config.shape();
         posteriorHead = include(Parts.build(Parts.POSTERIORS, "posterior", config.posterior(), shape, rng));
         int[] k = config.latents();
@@ -207,7 +228,8 @@ public final class VAE extends Module {
         decWidths[0] = config.latent();
         for (int i = 0; i < h.length; i++) decWidths[i + 1] = h[h.length - 1 - i];
         decWidths[decWidths.length - 1] = config.inputDim();
-        decoder = registerModule("decoder", MLP.of(rng, config.dtype(), decWidths).activation(act).build());
+        decoder = registerModule("decoder", conv ? ConvNet.decoder(config.latent(), act, rng, config.dtype())
+                : MLP.of(rng, config.dtype(), decWidths).activation(act).build());
         likelihood = include(Parts.build(Parts.LIKELIHOODS, "likelihood", config.likelihood(), shape, rng));
         prior = Parts.build(Parts.PRIORS, "prior", config.prior(), shape, rng);
     }
@@ -427,11 +449,11 @@ public final class VAE extends Module {
 
     /**
      * {@link #meanElbo(Dataset, UniformRandomProvider)} with {@code samples} samples of z per datum (the
-     * Monte-Carlo error of the mean falls as 1/√samples), at most about 16 384 decoded rows at a time.
+     * Monte-Carlo error of the mean falls as 1/√samples), at most about {@link ConvNet#rowsAtOnce} decoded rows at a time.
      */
     public double meanElbo(Dataset data, int samples, UniformRandomProvider rng) {
         if (samples < 1) throw new IllegalArgumentException("meanElbo: need at least 1 sample, got " + samples);
-        int rows = Math.max(1, Math.min(500, 16_384 / samples));
+        int rows = Math.max(1, Math.min(500, ConvNet.rowsAtOnce(config.arch()) / samples));
         double sum = 0;
         for (int from = 0; from < data.count(); from += rows) {
             int to = Math.min(data.count(), from + rows);

@@ -131,6 +131,29 @@ public interface Kernels<A> {
      */
     void matmul(A a, int aOff, boolean transA, A b, int bOff, boolean transB, A c, int cOff, int m, int n, int k);
 
+    // ---- convolution (NCHW, the geometry of the convolution: see ConvGeometry)
+
+    /**
+     * The convolution (a cross-correlation, as in every deep-learning library): x [N, C, H, W], w [O, C, kh, kw],
+     * bias [O] or null, out [N, O, OH, OW] with
+     * out[n, o, y, x] = Σ_{c, i, j} x[n, c, y·s − p + i, x·s − p + j]·w[o, c, i, j] (+ bias[o] after the sum),
+     * input pixels outside the image read as 0.
+     */
+    void conv2d(A x, A w, A bias, A out, ConvGeometry g);
+
+    /**
+     * The transposed convolution, the adjoint of {@link #conv2d} in x: y [N, O, OH, OW], w [O, C, kh, kw],
+     * bias [C] or null, out [N, C, H, W] with
+     * out[n, c, h, v] = Σ_{o, y, x, i, j : y·s − p + i = h, x·s − p + j = v} y[n, o, y, x]·w[o, c, i, j] (+ bias[c]).
+     */
+    void convTranspose2d(A y, A w, A bias, A out, ConvGeometry g);
+
+    /**
+     * The weight correlation, the adjoint of {@link #conv2d} in w: x [N, C, H, W], gy [N, O, OH, OW], out [O, C, kh, kw]
+     * with out[o, c, i, j] = Σ_{n, y, x} gy[n, o, y, x]·x[n, c, y·s − p + i, x·s − p + j].
+     */
+    void conv2dWeight(A x, A gy, A out, ConvGeometry g);
+
     // ---- fused: one pass where the composed ops would make several ----
 
     /** c[r·cols + j] += bias[j] for every row r &lt; rows: a linear layer's bias, added in place. */

@@ -129,6 +129,20 @@ final class ParallelKernels64 extends ReferenceKernels64 {
         Gemm64.gemm(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
     }
 
+    // ---- convolution: im2col and Gemm64, the reference's bits (Conv64)
+
+    @Override public void conv2d(double[] x, double[] w, double[] bias, double[] out, ConvGeometry g) {
+        Conv64.conv2d(x, w, bias, out, g);
+    }
+
+    @Override public void convTranspose2d(double[] y, double[] w, double[] bias, double[] out, ConvGeometry g) {
+        Conv64.convTranspose2d(y, w, bias, out, g);
+    }
+
+    @Override public void conv2dWeight(double[] x, double[] gy, double[] out, ConvGeometry g) {
+        Conv64.conv2dWeight(x, gy, out, g);
+    }
+
     // ---- fused ----
 
     @Override public void addBias(double[] c, double[] bias, int rows, int cols) {

@@ -139,6 +139,89 @@ class ReferenceKernels64 implements Kernels<double[]> {
         }
     }
 
+    // ---- convolution: each output element summed from 0 in order, the bias added last
+
+    /** out[n, o, y, x] = Σ_{c, i, j} x[n, c, y·s − p + i, x·s − p + j]·w[o, c, i, j] (+ bias[o]), pixels outside the image skipped. */
+    @Override public void conv2d(double[] x, double[] w, double[] bias, double[] out, ConvGeometry g) {
+        int C = g.channels(), H = g.height(), W = g.width(), O = g.outChannels(), kh = g.kernelH(), kw = g.kernelW();
+        int OH = g.outHeight(), OW = g.outWidth(), s = g.stride(), p = g.padding();
+        for (int n = 0; n < g.batch(); n++) {
+            for (int o = 0; o < O; o++) {
+                for (int y = 0; y < OH; y++) {
+                    for (int v = 0; v < OW; v++) {
+                        double sum = 0;
+                        for (int c = 0; c < C; c++) {
+                            for (int i = 0; i < kh; i++) {
+                                for (int j = 0; j < kw; j++) {
+                                    int h = y * s - p + i, u = v * s - p + j;
+                                    if (h >= 0 && h < H && u >= 0 && u < W) {
+                                        sum += x[((n * C + c) * H + h) * W + u] * w[((o * C + c) * kh + i) * kw + j];
+                                    }
+                                }
+                            }
+                        }
+                        out[((n * O + o) * OH + y) * OW + v] = bias == null ? sum : sum + bias[o];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * out[n, c, h, u] = Σ_{i, j} (Σ_o y[n, o, (h + p − i)/s, (u + p − j)/s]·w[o, c, i, j]) (+ bias[c]), over the kernel
+     * offsets whose quotients are whole and inside the output: each output pixel gathers what {@link #conv2d} would
+     * have read from it, each kernel offset's sum over the channels o added in order of (i, j).
+     */
+    @Override public void convTranspose2d(double[] y, double[] w, double[] bias, double[] out, ConvGeometry g) {
+        int C = g.channels(), H = g.height(), W = g.width(), O = g.outChannels(), kh = g.kernelH(), kw = g.kernelW();
+        int OH = g.outHeight(), OW = g.outWidth(), s = g.stride(), p = g.padding();
+        for (int n = 0; n < g.batch(); n++) {
+            for (int c = 0; c < C; c++) {
+                for (int h = 0; h < H; h++) {
+                    for (int u = 0; u < W; u++) {
+                        double sum = 0;
+                        for (int i = 0; i < kh; i++) {
+                            for (int j = 0; j < kw; j++) {
+                                int ys = h + p - i, vs = u + p - j;
+                                if (ys < 0 || vs < 0 || ys % s != 0 || vs % s != 0 || ys / s >= OH || vs / s >= OW) continue;
+                                double t = 0;
+                                for (int o = 0; o < O; o++) t += y[((n * O + o) * OH + ys / s) * OW + vs / s] * w[((o * C + c) * kh + i) * kw + j];
+                                sum += t;
+                            }
+                        }
+                        out[((n * C + c) * H + h) * W + u] = bias == null ? sum : sum + bias[c];
+                    }
+                }
+            }
+        }
+    }
+
+    /** out[o, c, i, j] = Σ_{n, y, x} gy[n, o, y, x]·x[n, c, y·s − p + i, x·s − p + j], pixels outside the image skipped. */
+    @Override public void conv2dWeight(double[] x, double[] gy, double[] out, ConvGeometry g) {
+        int C = g.channels(), H = g.height(), W = g.width(), O = g.outChannels(), kh = g.kernelH(), kw = g.kernelW();
+        int OH = g.outHeight(), OW = g.outWidth(), s = g.stride(), p = g.padding();
+        for (int o = 0; o < O; o++) {
+            for (int c = 0; c < C; c++) {
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0; j < kw; j++) {
+                        double sum = 0;
+                        for (int n = 0; n < g.batch(); n++) {
+                            for (int y = 0; y < OH; y++) {
+                                for (int v = 0; v < OW; v++) {
+                                    int h = y * s - p + i, u = v * s - p + j;
+                                    if (h >= 0 && h < H && u >= 0 && u < W) {
+                                        sum += gy[((n * O + o) * OH + y) * OW + v] * x[((n * C + c) * H + h) * W + u];
+                                    }
+                                }
+                            }
+                        }
+                        out[((o * C + c) * kh + i) * kw + j] = sum;
+                    }
+                }
+            }
+        }
+    }
+
     // ---- fused
 
     @Override public void addBias(double[] c, double[] bias, int rows, int cols) {

@@ -561,6 +561,20 @@ final class VectorKernels32 implements Kernels<float[]> {
         Gemm32.gemm(a, aOff, transA, b, bOff, transB, c, cOff, m, n, k);
     }
 
+    // ---- convolution (the bodies: Conv32, im2col and Gemm32)
+
+    @Override public void conv2d(float[] x, float[] w, float[] bias, float[] out, ConvGeometry g) {
+        Conv32.conv2d(x, w, bias, out, g);
+    }
+
+    @Override public void convTranspose2d(float[] y, float[] w, float[] bias, float[] out, ConvGeometry g) {
+        Conv32.convTranspose2d(y, w, bias, out, g);
+    }
+
+    @Override public void conv2dWeight(float[] x, float[] gy, float[] out, ConvGeometry g) {
+        Conv32.conv2dWeight(x, gy, out, g);
+    }
+
     // ---- optimiser updates (the bodies: UpdateKernels32)
 
     @Override
