@@ -678,15 +678,15 @@ def _main(argv):
             print(f"wrote {len(x)} reconstructions to {a.out}")
         elif a.command == "elbo" and (run_config(load(a.export)[1]) or {}).get("upperLatents"):
             torch = _torch()
-            model = hierarchical_model(a.export)
-            x = torch.from_numpy(_test_rows(a.images, a.n, run_config(load(a.export)[1]))).to(model.mu.weight.dtype)
+            h = hierarchical_model(a.export)
+            x = torch.from_numpy(_test_rows(a.images, a.n, run_config(load(a.export)[1]))).to(h.mu.weight.dtype)
             g = torch.Generator().manual_seed(a.seed)
-            eps = torch.randn((a.samples, len(x), sum(model.latents)), dtype=x.dtype, generator=g)
+            eps = torch.randn((a.samples, len(x), sum(h.latents)), dtype=x.dtype, generator=g)
             if a.save_noise:
                 save(a.save_noise, {"eps": eps.numpy()}, {"format": "elbo-noise", "note": "standard-normal draws [samples, images, latents]"})
             with torch.no_grad():
-                value = -sum(float(model.elbo(x[i:i + 100], eps=eps[:, i:i + 100]).sum()) for i in range(0, len(x), 100)) / len(x)
-            print(f"test -ELBO: {value:.4f} nats per image ({len(x)} images, {a.samples} samples, {len(model.latents)} stochastic layers)")
+                value = -sum(float(h.elbo(x[i:i + 100], eps=eps[:, i:i + 100]).sum()) for i in range(0, len(x), 100)) / len(x)
+            print(f"test -ELBO: {value:.4f} nats per image ({len(x)} images, {a.samples} samples, {len(h.latents)} stochastic layers)")
         elif a.command == "elbo":
             torch = _torch()
             m = model(a.export)

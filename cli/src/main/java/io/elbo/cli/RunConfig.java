@@ -132,7 +132,7 @@ public record RunConfig(int format, String data, Data.Pixels pixels, int limit, 
         if (c.format == 0 && c.posterior == null && c.prior == null) { // format 1: before the parts were named
             c = new RunConfig(2, c.data, c.pixels, c.limit, c.rows, c.cols, c.hidden, c.latent, c.activation, c.likelihood, c.sigma,
                     "gaussian", "standard-normal", c.epochs, c.batchSize, c.optimizer, c.lr, c.beta, c.klWarmup, c.samples, c.iwaeK, c.seed, c.dtype,
-                    null, null);
+                    null, c.arch);
         }
         if (c.format == 2 && c.upperLatents == null) { // format 2: before several stochastic layers, always one
             c = new RunConfig(FORMAT, c.data, c.pixels, c.limit, c.rows, c.cols, c.hidden, c.latent, c.activation, c.likelihood, c.sigma,
