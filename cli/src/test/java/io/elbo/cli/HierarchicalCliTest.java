@@ -103,5 +103,8 @@ class HierarchicalCliTest {
         for (String bad : new String[] {"", "0", "-3", "x", "4,x", "4,,2", "4,0", "4,-1", "2.5", ","}) {
             CliTest.vae("train", "--data", "sample", "--latent", bad).assertOneLineError(2, "--latent takes the sizes", "'" + bad + "'");
         }
+        // several stochastic layers are an MLP's: the conv model has one, and says so before any work
+        CliTest.vae("train", "--data", "sample", "--arch", "conv", "--latent", "8,4")
+                .assertOneLineError(2, "--arch conv has one stochastic layer", "--latent 8,4");
     }
 }
