@@ -61,6 +61,25 @@ public final class Backend {
         return Gemm32.describe();
     }
 
+    /**
+     * Starts measuring the GEMM's kernel parameters on a daemon thread where this machine's are neither
+     * forced nor cached (see {@code GemmTuner}): for work long enough to pay for it (a full warm-up). The
+     * products go on with the default meanwhile; {@link #adoptMeasuredKernels} takes the outcome.
+     * Returns whether a measurement started.
+     */
+    public static boolean measureKernelsInBackground() {
+        return VECTOR_API && GemmTuner.measureInBackground();
+    }
+
+    /**
+     * At a safe point (before a training's first step), the background measurement's parameters become
+     * this process's if it has finished (the bits of no result change). Returns the parameters in use
+     * and how they were arrived at, for a log line, or null where no measurement was started.
+     */
+    public static String adoptMeasuredKernels() {
+        return VECTOR_API ? GemmTuner.adopt() : null;
+    }
+
     /** The float64 kernels: the parallel ones, or the reference without the Vector API or in a {@link #reference()} scope. */
     public static Kernels<double[]> float64() {
         return VECTOR_API && REFERENCE_DEPTH.get()[0] == 0 ? Fast.FLOAT64 : ReferenceKernels64.INSTANCE;

@@ -34,17 +34,22 @@ final class GemmTuner {
     /**
      * The parameters of the products whose m, n and k are all at least {@link Gemm32#THIN}, those of the thinner
      * ones (where a tall tile's padded edge, or packing for a short depth, costs most), and how they were arrived at ("measured in 0.21 s",
-     * "cached in …", "forced"), for the cpu: line.
+     * "cached in …", "forced", or the default: {@code provisional}, the first candidate while nothing is measured), for the cpu: line.
      */
-    record Choice(Gemm32.Params params, Gemm32.Params thin, String how) {}
+    record Choice(Gemm32.Params params, Gemm32.Params thin, String how, boolean provisional) {
+        Choice(Gemm32.Params params, Gemm32.Params thin, String how) {
+            this(params, thin, how, false);
+        }
+
+        /** "tile 8x1, kc 1024, packed; 4x3/1024/in-place for thin products". */
+        String describe() {
+            return String.format(Locale.ROOT, "tile %s, kc %d, %s%s", params.tile(), params.kc(), params.packed() ? "packed" : "in place",
+                    thin.equals(params) ? "" : "; " + thin + " for thin products");
+        }
+    }
 
     /** The outcome of a measurement: the fastest candidates (wide and thin products), the seconds it took, whether its timings settled (else it is not cached). */
     record Measured(Gemm32.Params best, Gemm32.Params thin, double seconds, boolean settled) {}
-
-    /** The choice of this process, made on first use. */
-    static final class Chosen {
-        static final Choice CHOICE = chooseForThisProcess();
-    }
 
     /** The cache file's first line and format version. */
     static final String HEADER = "# elbo: float32 GEMM kernel parameters measured on this machine (delete to measure again), format 2";
@@ -55,17 +60,92 @@ final class GemmTuner {
     static final int L1_BYTES = cacheBytes(1, 32 << 10), L2_BYTES = cacheBytes(2, 512 << 10);
     /** Vector registers: 32 with AVX-512 (16-lane float vectors) and on AArch64, else 16 (AVX2, SSE). */
     static final int REGISTERS = Gemm32.L >= 16 || System.getProperty("os.arch", "").equals("aarch64") ? 32 : 16;
+    /** The measurement's budget ({@link #measure}). */
+    static final long BUDGET_NANOS = 300_000_000L;
 
-    private static Choice chooseForThisProcess() {
+    /** This process's choice: null until first use; replaced at most once, by {@link #adopt}. */
+    private static volatile Choice current;
+    /** The cache file (null: disabled), and the measurement on its daemon thread (null: none started). */
+    private static Path file;
+    private static Background background;
+    private static boolean adopted;
+
+    /**
+     * The choice this process's products use. On first use: forced, or the cache file's; else the first
+     * candidate, provisionally, until a measurement in the background ({@link #measureInBackground}) has
+     * finished and is {@link #adopt adopted}. A product reads it once, so a product never mixes two choices
+     * (and no choice changes a result's bits).
+     */
+    static Choice current() {
+        Choice c = current;
+        return c != null ? c : first();
+    }
+
+    private static synchronized Choice first() {
+        if (current != null) return current;
         String forced = setting("elbo.gemm.tile", "ELBO_GEMM_TILE");
         String cache = setting("elbo.gemm.cache", "ELBO_GEMM_CACHE");
-        Path file = null;
         if (cache == null || !cache.equalsIgnoreCase("off")) {
             String xdg = System.getenv("XDG_CACHE_HOME");
             Path dir = xdg != null && !xdg.isBlank() ? Path.of(xdg, "elbo") : Path.of(System.getProperty("user.home"), ".cache", "elbo");
             file = dir.resolve(String.format(Locale.ROOT, "gemm32-%08x.txt", key().hashCode()));
         }
-        return choose(forced, file, key(), () -> measure(candidates(), 300_000_000L), line -> System.err.println(line));
+        Choice c = known(forced, file, key(), line -> System.err.println(line));
+        if (c == null) {
+            Gemm32.Params p = candidates().get(0);
+            c = new Choice(p, p, "the default: not measured on this machine yet", true);
+        }
+        return current = c;
+    }
+
+    /**
+     * Starts measuring the candidates on a daemon thread, if this process uses the default for want of a
+     * measurement and none has started: the run goes on with the default meanwhile (it never waits for
+     * the measurement), {@link #adopt} takes the outcome at a safe point, and the outcome is cached for
+     * the next run when it settled. Returns whether it started.
+     */
+    static synchronized boolean measureInBackground() {
+        if (!current().provisional() || background != null) return false;
+        background = new Background(file, key(), () -> measure(candidates(), BUDGET_NANOS), line -> System.err.println(line));
+        return true;
+    }
+
+    /**
+     * At a safe point (between products: before a training's first step), makes the background
+     * measurement's choice this process's if it has finished, once. Returns what happened, for a line of
+     * the log ("tile 8x1, kc 1024, packed (measured in 2.31 s in the background, cached in …)", or that it
+     * is still measuring), or null where no measurement was started or it was reported already.
+     */
+    static synchronized String adopt() {
+        if (background == null || adopted) return null;
+        Choice m = background.outcome();
+        adopted = true;
+        if (m == null) return current().describe() + " (the default; the measurement goes on in the background, for the next run)";
+        current = m;
+        return m.describe() + " (" + m.how().replaceFirst("^measured in ([0-9.]+ s)", "measured in $1 in the background") + ")";
+    }
+
+    /** A measurement on a daemon thread, which the process never waits for. */
+    static final class Background {
+        private final Thread thread;
+        private volatile Choice outcome;
+
+        Background(Path file, String key, Supplier<Measured> measure, Consumer<String> warn) {
+            thread = new Thread(() -> outcome = measured(file, key, measure, warn), "elbo-gemm-tuner");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /** The choice measured, or null while it is measuring. */
+        Choice outcome() {
+            return outcome;
+        }
+
+        /** Waits for the outcome (tests). */
+        Choice await() throws InterruptedException {
+            thread.join();
+            return outcome;
+        }
     }
 
     private static String setting(String property, String env) {
@@ -87,6 +167,12 @@ final class GemmTuner {
      * A file that is not a cache file, or holds another key, is reported by one line to warn.
      */
     static Choice choose(String forced, Path file, String key, Supplier<Measured> measure, Consumer<String> warn) {
+        Choice c = known(forced, file, key, warn);
+        return c != null ? c : measured(file, key, measure, warn);
+    }
+
+    /** The forced choice, else the cache file's for this key, else null (with a line to warn about a file that does not hold one). */
+    static Choice known(String forced, Path file, String key, Consumer<String> warn) {
         if (forced != null) {
             Gemm32.Params p = Gemm32.Params.parse(forced);
             return new Choice(p, p, "forced");
@@ -106,6 +192,11 @@ final class GemmTuner {
                 warn.accept("elbo: ignoring " + file + ": unreadable (" + e.getMessage() + "); measuring again");
             }
         }
+        return null;
+    }
+
+    /** The choice measured now, written to the file (where there is one) if the measurement settled. */
+    static Choice measured(Path file, String key, Supplier<Measured> measure, Consumer<String> warn) {
         Measured m = measure.get();
         String how = String.format(Locale.ROOT, "measured in %.2f s", m.seconds());
         if (file != null && m.settled()) {

@@ -2,6 +2,7 @@ package io.elbo.autodiff.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,6 +121,44 @@ class GemmTunerTest {
         try (var files = Files.list(dir)) {
             assertEquals(0, files.count());
         }
+        assertTrue(warnings.isEmpty(), warnings.toString());
+    }
+
+    /**
+     * A measurement in the background is never waited for: until it has finished there is no outcome to
+     * adopt and nothing cached; then its choice is cached exactly as a measurement in the foreground's.
+     */
+    @Test
+    void aBackgroundMeasurementHasNoOutcomeUntilItFinishesThenIsCached() throws Exception {
+        Path file = dir.resolve("gemm32.txt");
+        CountDownLatch finish = new CountDownLatch(1);
+        GemmTuner.Background bg = new GemmTuner.Background(file, KEY, () -> {
+            try {
+                finish.await();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            return measuring(P, true).get();
+        }, warnings::add);
+        assertNull(bg.outcome());
+        assertFalse(Files.exists(file));
+        finish.countDown();
+        GemmTuner.Choice c = bg.await();
+        assertEquals(P, c.params());
+        assertEquals(THIN, c.thin());
+        assertFalse(c.provisional());
+        assertEquals("measured in 0.20 s, cached in " + file, c.how());
+        assertEquals(P, GemmTuner.known(null, file, KEY, warnings::add).params());
+        assertEquals(1, measurements);
+        assertTrue(warnings.isEmpty(), warnings.toString());
+    }
+
+    /** Without a forced choice or a cache file, nothing is known: the process starts with the default and measures only when asked to. */
+    @Test
+    void withNothingForcedOrCachedNothingIsKnownAndNothingMeasured() {
+        assertNull(GemmTuner.known(null, dir.resolve("gemm32.txt"), KEY, warnings::add));
+        assertNull(GemmTuner.known(null, null, KEY, warnings::add));
+        assertEquals(0, measurements);
         assertTrue(warnings.isEmpty(), warnings.toString());
     }
 
