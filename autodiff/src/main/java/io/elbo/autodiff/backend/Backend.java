@@ -54,7 +54,8 @@ public final class Backend {
      * family and model (from /proc/cpuinfo where there is one), float lanes per vector and the GEMM's
      * kernel parameters with how they were chosen, e.g. "AMD EPYC (AuthenticAMD family 25 model 1), 8 float
      * lanes, GEMM tile 8x1, kc 1024, packed; 4x3/1024/in-place for thin products (cached in ~/.cache/elbo/…)".
-     * The first call on a machine may measure the GEMM's candidates (see {@code GemmTuner}).
+     * It never measures: without a forced or cached choice it names the default ("the default: not measured
+     * on this machine yet"), which {@link #adoptMeasuredKernels} may replace.
      */
     public static String machine() {
         if (!VECTOR_API) return System.getProperty("os.arch") + ", no Vector API (float64 reference kernels)";

@@ -162,6 +162,23 @@ class GemmTunerTest {
         assertTrue(warnings.isEmpty(), warnings.toString());
     }
 
+    /**
+     * A round counts only if the GEMM's code is the same before and after it: the code list's lines of its
+     * methods in use, whatever their order; another class's compiles, and code no longer in use, do not count.
+     */
+    @Test
+    void theKernelsCodeChangesOnlyWhenOneOfTheGemmsMethodsIsCompiledAgain() {
+        String g = Gemm32.class.getName();
+        String c1 = "460 3 0 " + g + ".kernel4x3([FIII[FII[FIIIZ)V [0x1, 0x2 - 0x3]\n";
+        String c2 = "467 4 0 " + g + ".kernel4x3([FIII[FII[FIIIZ)V [0x1, 0x2 - 0x3]\n";
+        String t = "480 4 0 " + Transpose8.class.getName() + ".transpose([FI[FII)V [0x1, 0x2 - 0x3]\n";
+        String other = "12 3 0 java.lang.String.hashCode()I [0x1, 0x2 - 0x3]\n", gone = "455 3 1 " + g + ".packA([FI)V [0x1, 0x2 - 0x3]\n";
+        assertEquals("", GemmTuner.code(other));
+        assertEquals(GemmTuner.code(c1 + t), GemmTuner.code(t + other + c1 + gone));
+        assertFalse(GemmTuner.code(c1 + t).equals(GemmTuner.code(c1 + c2 + t)));
+        assertEquals("460 3 " + g + ".kernel4x3([FIII[FII[FIIIZ)V", GemmTuner.code(c1));
+    }
+
     /** Every candidate fits the vector registers (6 × 4, which JDK 17 spills, is never one), both packings are tried, and kc follows the caches. */
     @Test
     void theCandidatesFitTheRegistersAndTheCaches() {
