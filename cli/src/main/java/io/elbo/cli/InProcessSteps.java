@@ -94,7 +94,9 @@ final class InProcessSteps implements TrainingRun.Steps {
     @Override
     public String warmUp(int epoch, long stepsToCome) {
         Warmup.Report warm = Warmup.training(config, options, train, stepsToCome);
-        return Text.wrap("warm-up: ", warm.line("steps", "the kernels compiled before epoch " + epoch));
+        String line = Text.wrap("warm-up: ", warm.line("steps", "the kernels compiled before epoch " + epoch));
+        String gemm = io.elbo.autodiff.backend.Backend.adoptMeasuredKernels(); // the safe point: before the first step
+        return gemm == null ? line : (line.endsWith("\n") ? line : line + "\n") + Text.wrap("gemm: ", gemm);
     }
 
     @Override

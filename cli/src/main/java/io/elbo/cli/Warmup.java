@@ -144,6 +144,9 @@ final class Warmup {
         Plan plan = Plan.forTraining(runSteps, calls());
         if (plan.calls() == 0) return new Report(0, 0, -1, plan.why());
         long t0 = System.nanoTime();
+        // work this long pays for measuring the GEMM's parameters, where they are not cached: on a daemon
+        // thread, during the warm-up (which compiles the candidates' kernels with the rest); adopted before the first step
+        if (plan.untilCompiled()) io.elbo.autodiff.backend.Backend.measureKernelsInBackground();
         Main.doing("warming up the kernels");
         VAE.Config full = config.vaeConfig();
         VAE vae = new VAE(full, Streams.of(config.seed(), 7)), narrow = new VAE(narrowed(full), Streams.of(config.seed(), 7));

@@ -54,11 +54,31 @@ public final class Backend {
      * family and model (from /proc/cpuinfo where there is one), float lanes per vector and the GEMM's
      * kernel parameters with how they were chosen, e.g. "AMD EPYC (AuthenticAMD family 25 model 1), 8 float
      * lanes, GEMM tile 8x1, kc 1024, packed; 4x3/1024/in-place for thin products (cached in ~/.cache/elbo/…)".
-     * The first call on a machine may measure the GEMM's candidates (see {@code GemmTuner}).
+     * It never measures: without a forced or cached choice it names the default ("the default: not measured
+     * on this machine yet"), which {@link #adoptMeasuredKernels} may replace.
      */
     public static String machine() {
         if (!VECTOR_API) return System.getProperty("os.arch") + ", no Vector API (float64 reference kernels)";
         return Gemm32.describe();
+    }
+
+    /**
+     * Starts measuring the GEMM's kernel parameters on a daemon thread where this machine's are neither
+     * forced nor cached (see {@code GemmTuner}): for work long enough to pay for it (a full warm-up). The
+     * products go on with the default meanwhile; {@link #adoptMeasuredKernels} takes the outcome.
+     * Returns whether a measurement started.
+     */
+    public static boolean measureKernelsInBackground() {
+        return VECTOR_API && GemmTuner.measureInBackground();
+    }
+
+    /**
+     * At a safe point (before a training's first step), the background measurement's parameters become
+     * this process's if it has finished (the bits of no result change). Returns the parameters in use
+     * and how they were arrived at, for a log line, or null where no measurement was started.
+     */
+    public static String adoptMeasuredKernels() {
+        return VECTOR_API ? GemmTuner.adopt() : null;
     }
 
     /** The float64 kernels: the parallel ones, or the reference without the Vector API or in a {@link #reference()} scope. */

@@ -145,7 +145,7 @@ final class Gemm32 {
 
     /** The parameters this machine's m × n × k products use: forced, cached or measured on first use ({@link GemmTuner}). */
     static Params params(int m, int n, int k) {
-        GemmTuner.Choice c = GemmTuner.Chosen.CHOICE;
+        GemmTuner.Choice c = GemmTuner.current();
         return m < THIN || n < THIN || k < THIN ? c.thin() : c.params();
     }
 
@@ -155,10 +155,8 @@ final class Gemm32 {
         String family = GemmTuner.cpuInfo("cpu family"), model = GemmTuner.cpuInfo("model");
         String cpu = name.isEmpty() ? System.getProperty("os.arch")
                 : name + " (" + vendor + (family.isEmpty() ? "" : " family " + family + " model " + model) + ")";
-        GemmTuner.Choice c = GemmTuner.Chosen.CHOICE;
-        Params p = c.params();
-        return String.format(Locale.ROOT, "%s, %d float lanes, GEMM tile %s, kc %d, %s%s (%s)", cpu, L, p.tile(), p.kc(),
-                p.packed() ? "packed" : "in place", c.thin().equals(p) ? "" : "; " + c.thin() + " for thin products", c.how());
+        GemmTuner.Choice c = GemmTuner.current();
+        return String.format(Locale.ROOT, "%s, %d float lanes, GEMM %s (%s)", cpu, L, c.describe(), c.how());
     }
 
     /** Parts of a parallel product per thread (claimed by whichever thread is free: see {@link Threads#forEach}). */

@@ -19,14 +19,20 @@ import java.util.function.Supplier;
 /**
  * Chooses {@link Gemm32}'s kernel parameters on the machine it runs on, the way FFTW's wisdom and ATLAS
  * do: the candidates follow from the vector width, the register count and the cache sizes (BLIS's
- * analytical model), and a short measurement on first use picks among them; the choice is cached per
- * CPU and JDK. The parameters change only the speed, never a result's bits.
+ * analytical model), and a measurement picks among them; the choice is cached per CPU and JDK. The
+ * parameters change only the speed, never a result's bits.
  *
  * <p>In order: a forced choice ({@code -Delbo.gemm.tile=…} or {@code ELBO_GEMM_TILE}, e.g. {@code 8x1/512/packed}
  * or just {@code 4x3}); else the cache file {@code $XDG_CACHE_HOME/elbo/} (default {@code ~/.cache/elbo/}),
- * unless {@code -Delbo.gemm.cache=off} or {@code ELBO_GEMM_CACHE=off}; else a measurement, written to the
- * cache when it settled. A cache file that cannot be read, or that names another CPU or JDK, is ignored
- * with a one-line warning on stderr and replaced.
+ * unless {@code -Delbo.gemm.cache=off} or {@code ELBO_GEMM_CACHE=off}; else the first candidate, provisionally.
+ * A cache file that cannot be read, or that names another CPU or JDK, is ignored with a one-line warning
+ * on stderr (and replaced by the next measurement).
+ *
+ * <p>The measurement costs the run nothing it waits for: measuring means compiling every candidate's
+ * kernels with C2, 1–4 s of a busy 2-core machine's time, so it is done only for work that pays for a
+ * full warm-up, on a daemon thread while the warm-up runs ({@link #measureInBackground}); its choice is
+ * {@link #adopt adopted} before the first training step if it has finished by then, and cached for the
+ * next run when it settled. Short runs and evaluations use the cache or the default and never measure.
  */
 final class GemmTuner {
     private GemmTuner() {}
@@ -34,17 +40,22 @@ final class GemmTuner {
     /**
      * The parameters of the products whose m, n and k are all at least {@link Gemm32#THIN}, those of the thinner
      * ones (where a tall tile's padded edge, or packing for a short depth, costs most), and how they were arrived at ("measured in 0.21 s",
-     * "cached in …", "forced"), for the cpu: line.
+     * "cached in …", "forced", or the default: {@code provisional}, the first candidate while nothing is measured), for the cpu: line.
      */
-    record Choice(Gemm32.Params params, Gemm32.Params thin, String how) {}
+    record Choice(Gemm32.Params params, Gemm32.Params thin, String how, boolean provisional) {
+        Choice(Gemm32.Params params, Gemm32.Params thin, String how) {
+            this(params, thin, how, false);
+        }
+
+        /** "tile 8x1, kc 1024, packed; 4x3/1024/in-place for thin products". */
+        String describe() {
+            return String.format(Locale.ROOT, "tile %s, kc %d, %s%s", params.tile(), params.kc(), params.packed() ? "packed" : "in place",
+                    thin.equals(params) ? "" : "; " + thin + " for thin products");
+        }
+    }
 
     /** The outcome of a measurement: the fastest candidates (wide and thin products), the seconds it took, whether its timings settled (else it is not cached). */
     record Measured(Gemm32.Params best, Gemm32.Params thin, double seconds, boolean settled) {}
-
-    /** The choice of this process, made on first use. */
-    static final class Chosen {
-        static final Choice CHOICE = chooseForThisProcess();
-    }
 
     /** The cache file's first line and format version. */
     static final String HEADER = "# elbo: float32 GEMM kernel parameters measured on this machine (delete to measure again), format 2";
@@ -55,17 +66,99 @@ final class GemmTuner {
     static final int L1_BYTES = cacheBytes(1, 32 << 10), L2_BYTES = cacheBytes(2, 512 << 10);
     /** Vector registers: 32 with AVX-512 (16-lane float vectors) and on AArch64, else 16 (AVX2, SSE). */
     static final int REGISTERS = Gemm32.L >= 16 || System.getProperty("os.arch", "").equals("aarch64") ? 32 : 16;
+    /**
+     * The measurement's budget ({@link #measure}): beside a warm-up, whose compiles delay the kernels', the
+     * rounds may wait up to 16 budgets for the JIT; the run never waits for them.
+     */
+    static final long BACKGROUND_BUDGET_NANOS = 1_000_000_000L;
 
-    private static Choice chooseForThisProcess() {
+    /** This process's choice: null until first use; replaced at most once, by {@link #adopt}. */
+    private static volatile Choice current;
+    /** The cache file (null: disabled), and the measurement on its daemon thread (null: none started). */
+    private static Path file;
+    private static Background background;
+    private static boolean adopted;
+
+    /**
+     * The choice this process's products use. On first use: forced, or the cache file's; else the first
+     * candidate, provisionally, until a measurement in the background ({@link #measureInBackground}) has
+     * finished and is {@link #adopt adopted}. A product reads it once, so a product never mixes two choices
+     * (and no choice changes a result's bits).
+     */
+    static Choice current() {
+        Choice c = current;
+        return c != null ? c : first();
+    }
+
+    private static synchronized Choice first() {
+        if (current != null) return current;
         String forced = setting("elbo.gemm.tile", "ELBO_GEMM_TILE");
         String cache = setting("elbo.gemm.cache", "ELBO_GEMM_CACHE");
-        Path file = null;
         if (cache == null || !cache.equalsIgnoreCase("off")) {
             String xdg = System.getenv("XDG_CACHE_HOME");
             Path dir = xdg != null && !xdg.isBlank() ? Path.of(xdg, "elbo") : Path.of(System.getProperty("user.home"), ".cache", "elbo");
             file = dir.resolve(String.format(Locale.ROOT, "gemm32-%08x.txt", key().hashCode()));
         }
-        return choose(forced, file, key(), () -> measure(candidates(), 300_000_000L), line -> System.err.println(line));
+        Choice c = known(forced, file, key(), line -> System.err.println(line));
+        if (c == null) {
+            Gemm32.Params p = candidates().get(0);
+            c = new Choice(p, p, "the default: not measured on this machine yet", true);
+        }
+        return current = c;
+    }
+
+    /**
+     * Starts measuring the candidates on a daemon thread, if this process uses the default for want of a
+     * measurement and none has started: the run goes on with the default meanwhile (it never waits for
+     * the measurement), {@link #adopt} takes the outcome at a safe point, and the outcome is cached for
+     * the next run when it settled. Returns whether it started.
+     */
+    static synchronized boolean measureInBackground() {
+        if (!current().provisional() || background != null) return false;
+        background = new Background(file, key(), () -> measure(candidates(), BACKGROUND_BUDGET_NANOS), line -> System.err.println(line));
+        return true;
+    }
+
+    /**
+     * At a safe point (between products: before a training's first step), makes the background
+     * measurement's choice this process's if it has finished, once. Returns what happened, for a line of
+     * the log ("tile 8x1, kc 1024, packed (measured in 2.31 s in the background, cached in …)", or that it
+     * is still measuring), or null where no measurement was started or it was reported already.
+     */
+    static synchronized String adopt() {
+        if (background == null || adopted) return null;
+        Choice m = background.outcome();
+        adopted = true;
+        if (m == null) return current().describe() + " (the default; the measurement goes on in the background, for the next run)";
+        if (m.how().contains("not settled")) {
+            return current().describe() + " (the default: the measurement in the background did not settle in "
+                    + m.how().replaceAll("^measured in ([0-9.]+ s).*", "$1") + "; measuring again next time)";
+        }
+        current = m;
+        return m.describe() + " (" + m.how().replaceFirst("^measured in ([0-9.]+ s)", "measured in $1 in the background") + ")";
+    }
+
+    /** A measurement on a daemon thread, which the process never waits for. */
+    static final class Background {
+        private final Thread thread;
+        private volatile Choice outcome;
+
+        Background(Path file, String key, Supplier<Measured> measure, Consumer<String> warn) {
+            thread = new Thread(() -> outcome = measured(file, key, measure, warn), "elbo-gemm-tuner");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /** The choice measured, or null while it is measuring. */
+        Choice outcome() {
+            return outcome;
+        }
+
+        /** Waits for the outcome (tests). */
+        Choice await() throws InterruptedException {
+            thread.join();
+            return outcome;
+        }
     }
 
     private static String setting(String property, String env) {
@@ -87,6 +180,12 @@ final class GemmTuner {
      * A file that is not a cache file, or holds another key, is reported by one line to warn.
      */
     static Choice choose(String forced, Path file, String key, Supplier<Measured> measure, Consumer<String> warn) {
+        Choice c = known(forced, file, key, warn);
+        return c != null ? c : measured(file, key, measure, warn);
+    }
+
+    /** The forced choice, else the cache file's for this key, else null (with a line to warn about a file that does not hold one). */
+    static Choice known(String forced, Path file, String key, Consumer<String> warn) {
         if (forced != null) {
             Gemm32.Params p = Gemm32.Params.parse(forced);
             return new Choice(p, p, "forced");
@@ -106,8 +205,13 @@ final class GemmTuner {
                 warn.accept("elbo: ignoring " + file + ": unreadable (" + e.getMessage() + "); measuring again");
             }
         }
+        return null;
+    }
+
+    /** The choice measured now, written to the file (where there is one) if the measurement settled. */
+    static Choice measured(Path file, String key, Supplier<Measured> measure, Consumer<String> warn) {
         Measured m = measure.get();
-        String how = String.format(Locale.ROOT, "measured in %.2f s", m.seconds());
+        String how = String.format(Locale.ROOT, "measured in %.2f s", m.seconds()) + (m.settled() ? "" : ", not settled");
         if (file != null && m.settled()) {
             try {
                 Files.createDirectories(file.getParent());
@@ -171,9 +275,9 @@ final class GemmTuner {
      * disturbed by other processes than the wall clock), and picks the least sum of its best times (if
      * {@link #MARGIN} below the first candidate's, else the first); then
      * the same on four products 20 wide or deep (the thin products' choice); then the wide winner against itself
-     * with the L1 depth block. First each candidate multiplies small products of each kind 50 times, so that
-     * C2 is asked to compile its kernels (600 calls) before the timed rounds. The rounds go on until their share of budgetNanos has passed and two rounds ran
-     * without the JIT compiling anything or having anything queued, or until 8 shares have passed with one
+     * with the L1 depth block. First each candidate multiplies small products of each kind 50 times, then
+     * the timed ones twice, so that C2 is asked to compile its kernels (600 calls, or long loops) before the timed rounds. The rounds go on until their share of budgetNanos has passed and two rounds ran
+     * with none of the kernels compiling or queued for the JIT, or until 8 shares have passed with one
      * such round; 16 without any: then the result has not settled, and is used but not cached.
      */
     static Measured measure(List<Gemm32.Params> candidates, long budgetNanos) {
@@ -190,9 +294,17 @@ final class GemmTuner {
                 Gemm32.gemm(p, false, a, 0, true, b, 0, false, c, 0, 48, 20, 16);
             }
         }
+        // then the timed shapes themselves, twice: their long loops take every kernel they use (an edge's too) past C2's thresholds
+        for (int w = 0; w < 2; w++) {
+            for (Gemm32.Params p : candidates) {
+                for (int[][] shapes : new int[][][] {SHAPES, THIN_SHAPES}) {
+                    for (int[] sh : shapes) Gemm32.gemm(p, false, a, 0, sh[3] == 2, b, 0, sh[3] == 1, c, 0, sh[0], sh[1], sh[2]);
+                }
+            }
+        }
         if (VERBOSE) System.err.printf(Locale.ROOT, "elbo.gemm: compile requests after %.0f ms%n", (System.nanoTime() - start) / 1e6);
         boolean[] settled = {true};
-        Gemm32.Params best = fastest(candidates, SHAPES, start, budgetNanos / 2, a, b, c, settled);
+        Gemm32.Params best = fastest(candidates, SHAPES, System.nanoTime(), budgetNanos / 2, a, b, c, settled);
         Gemm32.Params thin = fastest(candidates, THIN_SHAPES, System.nanoTime(), budgetNanos / 4, a, b, c, settled);
         Gemm32.Params l1 = new Gemm32.Params(best.tile(), l1DepthBlock(best.tile()), best.packed());
         if (l1.kc() < best.kc()) best = fastest(List.of(best, l1), SHAPES, System.nanoTime(), budgetNanos / 4, a, b, c, settled);
@@ -201,7 +313,7 @@ final class GemmTuner {
 
     /**
      * The candidate with the least sum of best times over the shapes, in rounds as {@link #measure} says;
-     * only rounds during which the JIT compiled nothing count (a kernel's time changes when its C2 code
+     * only rounds with none of the kernels compiling or queued for the JIT count (a kernel's time changes when its C2 code
      * arrives; a stable time can still be C1's), so at least two such rounds are waited for.
      */
     private static Gemm32.Params fastest(List<Gemm32.Params> candidates, int[][] shapes, long start, long budget, float[] a, float[] b, float[] c,
@@ -215,8 +327,7 @@ final class GemmTuner {
         while (clean < 2 || System.nanoTime() - start < budget) {
             if (System.nanoTime() - start > 8 * budget && clean > 0) break;
             if (System.nanoTime() - start > 16 * budget) break;
-            long compiled = compileMillis();
-            boolean idle = jitIdle(System.nanoTime() + budget); // wait (a share at most) for the compiles the last round asked for
+            String before = kernelsCode(System.nanoTime() + budget); // wait (a share at most) for the compiles the last round asked for
             for (int i = 0; i < n; i++) {
                 for (int s = 0; s < shapes.length; s++) {
                     int[] sh = shapes[s];
@@ -225,8 +336,8 @@ final class GemmTuner {
                     round[i][s] = (cpuTime ? mx.getCurrentThreadCpuTime() : System.nanoTime()) - t0;
                 }
             }
-            // the JIT at work, or with work queued: this round's times may be of code about to be replaced
-            if (!idle || !jitIdle(0) || compileMillis() != compiled) continue;
+            // the JIT at work on the kernels, or with some queued: this round's times may be of code about to be replaced
+            if (before == null || !before.equals(kernelsCode(0))) continue;
             clean++;
             for (int i = 0; i < n; i++) for (int s = 0; s < shapes.length; s++) best[i][s] = Math.min(best[i][s], round[i][s]);
         }
@@ -251,32 +362,45 @@ final class GemmTuner {
     }
 
     /**
-     * Whether HotSpot's compile queue is empty (nothing compiling, nothing waiting), as {@code jcmd PID
-     * Compiler.queue} reports it, polling until the deadline ({@link System#nanoTime()}; 0: once);
-     * true where the JVM cannot say.
+     * The GEMM's code (its methods' compile ids and levels, {@link #code}), polling until none of its
+     * methods is queued or compiling, as {@code jcmd PID Compiler.queue} reports them, or until the
+     * deadline ({@link System#nanoTime()}; 0: once): then null. "" where the JVM cannot say. A round
+     * counts if this is the same before and after it: no kernel of the rounds was waiting for the JIT,
+     * and none was replaced during it. Other methods' compiles do not count: the measurement runs beside
+     * a warm-up that keeps the JIT busy, and they do not change the kernels' code. (A method that stays
+     * with C1 is called too rarely to be queued: an edge's kernel, the dispatch.)
      */
-    private static boolean jitIdle(long deadline) {
+    private static String kernelsCode(long deadline) {
         try {
             var server = ManagementFactory.getPlatformMBeanServer();
             var command = new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand");
+            String[] signature = {String[].class.getName()};
             while (true) {
-                String report = (String) server.invoke(command, "compilerQueue", new Object[] {null}, new String[] {String[].class.getName()});
-                boolean idle = report.lines().map(String::strip).allMatch(l -> l.isEmpty() || l.equals("Empty") || l.endsWith(":"));
-                if (idle || deadline == 0 || System.nanoTime() - deadline >= 0) return idle;
-                Thread.sleep(2);
+                String queue = (String) server.invoke(command, "compilerQueue", new Object[] {null}, signature);
+                if (queue.lines().noneMatch(GemmTuner::ours)) return code((String) server.invoke(command, "compilerCodelist", new Object[] {null}, signature));
+                if (deadline == 0 || System.nanoTime() - deadline >= 0) return null;
+                Thread.sleep(5);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return null;
         } catch (Exception | LinkageError e) {
-            return true;
+            return "";
         }
     }
 
-    /** Milliseconds the JIT has spent compiling so far (0 where the JVM does not say). */
-    private static long compileMillis() {
-        var bean = ManagementFactory.getCompilationMXBean();
-        return bean != null && bean.isCompilationTimeMonitoringSupported() ? bean.getTotalCompilationTime() : 0;
+    /** Whether a line of the JIT's reports names one of the GEMM's methods. */
+    private static boolean ours(String line) {
+        return line.contains(Gemm32.class.getName()) || line.contains(Transpose8.class.getName()) || line.contains(Transpose16.class.getName());
+    }
+
+    /**
+     * The GEMM's methods' code in use, from {@code jcmd PID Compiler.codelist}'s list ("id level state
+     * method(signature) [addresses]"): "id level method" of each, sorted; it changes when one is compiled again.
+     */
+    static String code(String codelist) {
+        return codelist.lines().filter(GemmTuner::ours).map(l -> l.trim().split(" +", 5)).filter(f -> f.length >= 4 && f[2].equals("0"))
+                .map(f -> f[0] + " " + f[1] + " " + f[3]).sorted().collect(java.util.stream.Collectors.joining("\n"));
     }
 
     private static Map<String, String> readCpuInfo() {

@@ -2,6 +2,7 @@ package io.elbo.autodiff.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,6 +122,61 @@ class GemmTunerTest {
             assertEquals(0, files.count());
         }
         assertTrue(warnings.isEmpty(), warnings.toString());
+    }
+
+    /**
+     * A measurement in the background is never waited for: until it has finished there is no outcome to
+     * adopt and nothing cached; then its choice is cached exactly as a measurement in the foreground's.
+     */
+    @Test
+    void aBackgroundMeasurementHasNoOutcomeUntilItFinishesThenIsCached() throws Exception {
+        Path file = dir.resolve("gemm32.txt");
+        CountDownLatch finish = new CountDownLatch(1);
+        GemmTuner.Background bg = new GemmTuner.Background(file, KEY, () -> {
+            try {
+                finish.await();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            return measuring(P, true).get();
+        }, warnings::add);
+        assertNull(bg.outcome());
+        assertFalse(Files.exists(file));
+        finish.countDown();
+        GemmTuner.Choice c = bg.await();
+        assertEquals(P, c.params());
+        assertEquals(THIN, c.thin());
+        assertFalse(c.provisional());
+        assertEquals("measured in 0.20 s, cached in " + file, c.how());
+        assertEquals(P, GemmTuner.known(null, file, KEY, warnings::add).params());
+        assertEquals(1, measurements);
+        assertTrue(warnings.isEmpty(), warnings.toString());
+    }
+
+    /** Without a forced choice or a cache file, nothing is known: the process starts with the default and measures only when asked to. */
+    @Test
+    void withNothingForcedOrCachedNothingIsKnownAndNothingMeasured() {
+        assertNull(GemmTuner.known(null, dir.resolve("gemm32.txt"), KEY, warnings::add));
+        assertNull(GemmTuner.known(null, null, KEY, warnings::add));
+        assertEquals(0, measurements);
+        assertTrue(warnings.isEmpty(), warnings.toString());
+    }
+
+    /**
+     * A round counts only if the GEMM's code is the same before and after it: the code list's lines of its
+     * methods in use, whatever their order; another class's compiles, and code no longer in use, do not count.
+     */
+    @Test
+    void theKernelsCodeChangesOnlyWhenOneOfTheGemmsMethodsIsCompiledAgain() {
+        String g = Gemm32.class.getName();
+        String c1 = "460 3 0 " + g + ".kernel4x3([FIII[FII[FIIIZ)V [0x1, 0x2 - 0x3]\n";
+        String c2 = "467 4 0 " + g + ".kernel4x3([FIII[FII[FIIIZ)V [0x1, 0x2 - 0x3]\n";
+        String t = "480 4 0 " + Transpose8.class.getName() + ".transpose([FI[FII)V [0x1, 0x2 - 0x3]\n";
+        String other = "12 3 0 java.lang.String.hashCode()I [0x1, 0x2 - 0x3]\n", gone = "455 3 1 " + g + ".packA([FI)V [0x1, 0x2 - 0x3]\n";
+        assertEquals("", GemmTuner.code(other));
+        assertEquals(GemmTuner.code(c1 + t), GemmTuner.code(t + other + c1 + gone));
+        assertFalse(GemmTuner.code(c1 + t).equals(GemmTuner.code(c1 + c2 + t)));
+        assertEquals("460 3 " + g + ".kernel4x3([FIII[FII[FIIIZ)V", GemmTuner.code(c1));
     }
 
     /** Every candidate fits the vector registers (6 × 4, which JDK 17 spills, is never one), both packings are tried, and kc follows the caches. */
