@@ -64,7 +64,8 @@ final class EvalCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--per-image", paramLabel = "FILE",
-            description = {"also write each image's -L_k to FILE (CSV: image,neg_L_k), for paired comparisons of models on the same images"})
+            description = {"also write each image's -L_k to FILE (CSV: image,neg_L_k), for paired comparisons of models on the same images",
+                    "  Default: not written"})
     Path perImage;
 
     @Override
