@@ -32,7 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * A convolution's forward pass is {@code conv2d}, its input gradient {@code convTranspose2d} and its weight
  * gradient {@code conv2dWeight}; a transposed convolution's are {@code convTranspose2d}, {@code conv2d} and
  * {@code conv2dWeight} with the two sides swapped. All three do the layer's N·O·OH·OW·C·kh·kw multiply-adds, so
- * GFLOP/s = 2·(that count) / (µs per op · 1000), printed by setup as "flop" per op. Setup checks the kernel against
+ * GFLOP/s = 2·(that count) / (µs per op · 1000), printed by setup as "flop" per op; {@code bench/conv_table.py} turns
+ * JMH's JSON into a table of GFLOP/s. Setup checks the kernel against
  * the float64 reference first, so a wrong kernel cannot be timed.
  */
 @State(Scope.Benchmark)

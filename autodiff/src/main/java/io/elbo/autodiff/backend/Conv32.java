@@ -28,6 +28,8 @@ final class Conv32 {
     static final int CHUNK = 16;
     /** Each thread's im2col matrix. */
     private static final ThreadLocal<float[]> COLUMNS = ThreadLocal.withInitial(() -> new float[0]);
+    /** The calling thread's weight-correlation sums of the chunks after the first. */
+    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[0]);
     /** Each thread's output gradients of a chunk, laid out as O × (images·P). */
     private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -104,7 +106,7 @@ final class Conv32 {
             Arrays.fill(out, 0, O * K, 0f);
             return;
         }
-        float[] partial = new float[(chunks - 1) * O * K]; // chunk c > 0 at (c − 1)·O·K; chunk 0 in out
+        float[] partial = scratch(PARTIALS, (chunks - 1) * O * K); // chunk c > 0 at (c − 1)·O·K; chunk 0 in out
         forEachPart(chunks, g.multiplyAdds(), (c, share) -> {
             int n0 = c * CHUNK, images = Math.min(CHUNK, N - n0), len = images * P;
             float[] col = scratch(COLUMNS, K * len), rows = scratch(ROWS, O * len);
