@@ -159,14 +159,14 @@ with torch.no_grad():
     if k > 0:
         t0 = time.perf_counter()
         total = 0.0
-        per = max(1, 16384 // k)
+        per = max(1, 128 // k)  # as vae eval decodes a conv model: about 128 rows at a time (16 000 would take GiBs)
         for i in range(0, m, per):
             x = test[i:min(i + per, m)]
             mu, logvar = model.encode(x)
             std = torch.exp(0.5 * logvar)
             lw = []
-            for done in range(0, k, 500):  # 500 draws at a time: the decoder's activations of 16 000 rows would need GiBs
-                eps = torch.randn((min(500, k - done),) + mu.shape)
+            for done in range(0, k, 128):
+                eps = torch.randn((min(128, k - done),) + mu.shape)
                 z = mu + eps * std                                   # [c, B, 20]
                 logits = model.decode_logits(z)                      # [c, B, 784]
                 log_px = -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(-1)

@@ -21,8 +21,9 @@ import org.apache.commons.rng.UniformRandomProvider;
 
 /**
  * A variational autoencoder made of parts, each registered by name in {@link Parts}: the encoder, an
- * MLP whose features feed the {@link PosteriorHead} of q(z|x) (by default a diagonal Gaussian with
- * μ and log σ² heads); the decoder, an MLP from codes to the parameters of the {@link Likelihood}
+ * MLP (or, with {@code arch} "conv", the convolutions of {@link ConvNet}) whose features feed the
+ * {@link PosteriorHead} of q(z|x) (by default a diagonal Gaussian with μ and log σ² heads); the decoder,
+ * an MLP (or {@link ConvNet}'s transposed convolutions) from codes to the parameters of the {@link Likelihood}
  * p(x|z) (Bernoulli logits, continuous-Bernoulli logits, or a Gaussian mean with a fixed or learned
  * σ); and the {@link Prior} p(z) (by default N(0, I)).
  *
