@@ -1,5 +1,6 @@
 package io.elbo.vae;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.elbo.autodiff.DType;
@@ -139,5 +140,31 @@ class EmAndIwaeProperties {
             assertTrue(whole[b] >= mean - 1e-12 * Math.abs(mean), "datum " + b + ": L_" + 2 * k + " " + whole[b] + " below the mean of "
                     + Arrays.toString(new double[] {first[b], second[b]}));
         }
+    }
+
+    /**
+     * L_k does not depend on how its k samples are chunked: for any k from 1 to 40, any chunk from 1 to k + 3,
+     * batch from 1 to 5, likelihood and posterior (Gaussian, planar, IAF), the chunked bound (a running
+     * log-sum-exp over chunks drawn one after the other) is the bound of all k samples drawn at once.
+     */
+    @Property(tries = 40)
+    void theIwaeBoundDoesNotDependOnHowItsSamplesAreChunked(@ForAll @IntRange(min = 1, max = 40) int k, @ForAll @IntRange(min = 1, max = 43) int chunk,
+                                                          @ForAll @IntRange(min = 1, max = 5) int batch, @ForAll long seed,
+                                                          @ForAll @IntRange(min = 0, max = 4) int likelihood,
+                                                          @ForAll("posteriors") String posterior) {
+        VAE vae = new VAE(new VAE.Config(9, new int[] {5}, 2, "tanh", Parts.LIKELIHOODS.get(likelihood).name(), 0.8, DType.FLOAT64, posterior,
+                "standard-normal"), RandomSource.XO_RO_SHI_RO_128_PP.create(seed));
+        Tensor x = Tensor.uniform(RandomSource.XO_RO_SHI_RO_128_PP.create(seed + 1), 0, 1, DType.FLOAT64, batch, 9);
+        int c = Math.min(chunk, k + 3);
+        double[] whole = vae.iwaeBound(x, k, k, RandomSource.XO_RO_SHI_RO_128_PP.create(seed + 2));
+        double[] chunked = vae.iwaeBound(x, k, c, RandomSource.XO_RO_SHI_RO_128_PP.create(seed + 2));
+        for (int b = 0; b < batch; b++) {
+            assertEquals(whole[b], chunked[b], 1e-12 * (1 + Math.abs(whole[b])), "datum " + b + ": L_" + k + " in chunks of " + c);
+        }
+    }
+
+    @Provide
+    Arbitrary<String> posteriors() {
+        return Arbitraries.of("gaussian", "planar:1", "iaf:1");
     }
 }
