@@ -222,7 +222,7 @@ class FullBatchOracleProperties {
         return g;
     }
 
-    /** ⟨∇f, t⟩ = (f(θ + h·t) − f(θ − h·t)) / 2h along three random directions t (central differences, h = 1e-5). */
+    /** ⟨∇f, t⟩ = (f(θ + h·t) − f(θ − h·t)) / 2h along three random unit directions t (central differences, h = 1e-5). */
     private static void assertTheGradientIsTheObjectivesDerivative(VAE vae, Tensor x, Tensor[] eps, VAE.ElboOptions o, long step, double[] g,
                                                                    long seed) {
         double[] theta = (double[]) DataParallel.parameters(vae);
@@ -230,8 +230,14 @@ class FullBatchOracleProperties {
         double h = 1e-5;
         for (int dir = 0; dir < 3; dir++) {
             double[] t = Tensor.randn(r, DType.FLOAT64, theta.length).toDoubleArray();
+            double norm = 0;
+            for (double v : t) norm += v * v;
+            norm = Math.sqrt(norm);
             double dot = 0;
-            for (int i = 0; i < t.length; i++) dot += g[i] * t[i];
+            for (int i = 0; i < t.length; i++) {
+                t[i] /= norm; // a unit direction: the truncation error h²/6·f'''(t, t, t) does not grow with the parameter count
+                dot += g[i] * t[i];
+            }
             double plus = valueAt(vae, x, eps, o, step, theta, t, h), minus = valueAt(vae, x, eps, o, step, theta, t, -h);
             DataParallel.loadParameters(vae, theta);
             double fd = (plus - minus) / (2 * h);
