@@ -35,4 +35,16 @@ class LrScheduleTest {
         assertEquals(0.4, s.lr(1, 4), 1e-15, "and epoch 4 its epoch 1");
         assertEquals(1.0, s.lr(1, 9), 1e-15);
     }
+
+    @Test
+    void aSchedulerSetToAnEpochGivesTheOptimiserThatEpochsRate() {
+        Optimizer sgd = new SGD(java.util.List.of(new Parameter(io.elbo.autodiff.Tensor.of(1.0))), 0.8);
+        Scheduler s = new Scheduler(sgd, LrSchedule.step(1, 0.5));
+        assertEquals(0.8, sgd.lr(), "epoch 0's rate on construction");
+        s.setEpoch(3);
+        assertEquals(3, s.epoch());
+        assertEquals(0.1, sgd.lr(), 1e-15, "0.8·0.5³ at epoch 3, from the base rate");
+        s.step();
+        assertEquals(0.05, sgd.lr(), 1e-15);
+    }
 }
