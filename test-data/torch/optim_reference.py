@@ -41,6 +41,10 @@ CONFIGS = {
         lambda p: S.Adam(p, lr=0.02),
         lambda o: L.LinearLR(o, start_factor=0.1, end_factor=1.0, total_iters=5), None),
     "sgd_momentum_clip_grad_norm": (lambda p: S.SGD(p, lr=0.5, momentum=0.5), None, 0.1),
+    "adamw_warmup_then_cosine_lr": (
+        lambda p: S.AdamW(p, lr=0.02),
+        lambda o: L.SequentialLR(o, [L.LinearLR(o, start_factor=0.2, end_factor=1.0, total_iters=3),
+                                     L.CosineAnnealingLR(o, T_max=17, eta_min=0.001)], milestones=[3]), None),
 }
 
 

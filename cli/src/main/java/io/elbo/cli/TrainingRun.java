@@ -191,8 +191,9 @@ public final class TrainingRun {
         } catch (NumberFormatException e) {
             throw new CliException(where + ": the epoch's running sums or seconds are missing or not numbers");
         }
-        // count and objective are numbers; reconstruction and KL too, except under IWAE, which has none (NaN).
-        boolean iwae = config.iwaeK() > 1;
+        // count and objective are numbers; reconstruction and KL too, except under IWAE, which has none (NaN) once
+        // a step of the epoch has been summed (at an epoch's start every sum is 0, IWAE or not).
+        boolean iwae = config.iwaeK() > 1 && batch > 0;
         for (int i = 0; i < 4; i++) {
             if (i < 2 || !iwae ? !Double.isFinite(sums[i]) : !Double.isNaN(sums[i])) {
                 throw new CliException(where + ": the epoch's running sums are not " + (i < 2 || !iwae ? "finite" : "those of IWAE"));

@@ -59,7 +59,9 @@ class OptimizerTrajectoryTest {
                     new Config(p -> Adam.adamW(p, 0.02), o -> new Scheduler(o, LrSchedule.cosine(20, 0.001)), 0)),
             Map.entry("adam_linear_warmup",
                     new Config(p -> Adam.adam(p, 0.02), o -> new Scheduler(o, LrSchedule.linear(0.1, 1.0, 5)), 0)),
-            Map.entry("sgd_momentum_clip_grad_norm", new Config(p -> new SGD(p, 0.5).momentum(0.5), null, 0.1)));
+            Map.entry("sgd_momentum_clip_grad_norm", new Config(p -> new SGD(p, 0.5).momentum(0.5), null, 0.1)),
+            Map.entry("adamw_warmup_then_cosine_lr", new Config(p -> Adam.adamW(p, 0.02),
+                    o -> new Scheduler(o, LrSchedule.linear(0.2, 1.0, 3).then(3, LrSchedule.cosine(17, 0.001))), 0)));
 
     static double[] doubles(JsonArray a) {
         double[] v = new double[a.size()];

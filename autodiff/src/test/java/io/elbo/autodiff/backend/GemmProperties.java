@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.Random;
+import java.util.TreeSet;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -176,6 +180,51 @@ class GemmProperties {
             for (int j = 0; j < n; j++) {
                 if (Float.floatToRawIntBits(row[j]) != Float.floatToRawIntBits(whole[i * n + j])) {
                     fail(m + "×" + n + "×" + k + ": C[" + i + "," + j + "] = " + whole[i * n + j] + " in the batch, " + row[j] + " alone");
+                }
+            }
+        }
+    }
+
+    /**
+     * The sizes where a tile's edges fall: one below, at and one above each multiple that matters on this
+     * machine and on the others (tile rows 4, 5, 6, 8 and their doubles; tile columns of 1 to 4 vectors of
+     * L lanes and of 8 and 16 lanes; the narrow thresholds 16 and 32; the thin threshold 64), and 1 to 3.
+     */
+    @Provide
+    Arbitrary<Integer> tileEdges() {
+        TreeSet<Integer> edges = new TreeSet<>(java.util.List.of(1, 2, 3));
+        int[] multiples = {4, 5, 6, 8, 10, 12, 16, 24, 32, 48, 64, Gemm32.L, 2 * Gemm32.L, 3 * Gemm32.L, 4 * Gemm32.L, Gemm32.NARROW, 32, Gemm32.THIN};
+        for (int e : multiples) for (int d = -1; d <= 1; d++) edges.add(e + d);
+        return Arbitraries.of(edges);
+    }
+
+    /**
+     * Around every tile, lane and threshold edge (m, n and k each one below, at or one above a tile's rows,
+     * a tile's columns in lanes, the narrow and thin thresholds): in every layout, with every tile, A and B
+     * in place or packed, and depth blocks one short of k, exactly k, one more, or 8, every element is within
+     * the float64 product's dot-product bound and, but for a narrow A·Bᵀ (dot products in their own fixed
+     * order), is the in-order FMA chain bit for bit.
+     */
+    @Property(tries = 120)
+    void aroundEveryTileLaneAndThresholdEdgeEveryElementIsTheFmaChainWithinTheFloat64Bound(@ForAll("tileEdges") int m,
+            @ForAll("tileEdges") int n, @ForAll("tileEdges") int k, @ForAll boolean transA, @ForAll boolean transB, @ForAll Gemm32.Tile tile,
+            @ForAll boolean packed, @ForAll @IntRange(min = 0, max = 3) int depth) {
+        int depthBlock = depth == 3 ? 8 : Math.max(1, k - 1 + depth);
+        Random r = new Random(m * 1_000_003L + n * 1009L + k);
+        float[] a = random(r, m * k), b = random(r, k * n), c = new float[m * n + 1];
+        c[m * n] = 42f;
+        Gemm32.gemm(tile, depthBlock, packed, a, 0, transA, b, 0, transB, c, 0, m, n, k);
+        String what = "tile " + tile + (packed ? " packed" : " in place") + ", depth blocks ≤ " + depthBlock + ", " + m + "×" + n + "×" + k
+                + (transA ? " Aᵀ" : "") + (transB ? " Bᵀ" : "");
+        if (c[m * n] != 42f) fail(what + ": wrote past C");
+        assertWithinDotProductBound(a, 0, transA, b, 0, transB, c, 0, m, n, k, what);
+        if (transB && !transA && n <= Gemm32.NARROW) return; // the narrow A·Bᵀ: dot products, another fixed order
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float chain = 0f;
+                for (int p = 0; p < k; p++) chain = Math.fma(transA ? a[p * m + i] : a[i * k + p], transB ? b[j * k + p] : b[p * n + j], chain);
+                if (Float.floatToRawIntBits(chain) != Float.floatToRawIntBits(c[i * n + j])) {
+                    fail(what + ": C[" + i + "," + j + "] = " + c[i * n + j] + ", the FMA chain gives " + chain);
                 }
             }
         }

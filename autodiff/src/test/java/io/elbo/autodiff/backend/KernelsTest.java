@@ -12,6 +12,7 @@ import io.elbo.autodiff.Shape;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -38,7 +39,7 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
+    @MethodSource("io.elbo.autodiff.backend.Float32Checks#laneEdges")
     void unaryKernelsMatchTheFloat64Reference(int n) {
         unary("neg", n, -10, 10, F32::neg, F64::neg);
         unary("exp", n, -80, 80, F32::exp, F64::exp);
@@ -62,7 +63,7 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
+    @MethodSource("io.elbo.autodiff.backend.Float32Checks#laneEdges")
     void specialValuesMatchTheFloat64Reference(int n) {
         float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0.0f, 0f, -0.5f, 0.5f, -1f, 1e30f, -1e30f,
             0x1p23f + 1, -0x1p23f - 1, 2.5f, -2.5f};
@@ -95,7 +96,7 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
+    @MethodSource("io.elbo.autodiff.backend.Float32Checks#laneEdges")
     void binaryKernelsMatchTheFloat64Reference(int n) {
         binary("add", n, -10, 10, F32::add, F64::add);
         binary("sub", n, -10, 10, F32::sub, F64::sub);
@@ -110,7 +111,7 @@ class KernelsTest {
 
     /** Sums: error bounded by n·u·Σ|x| (the classic recursive-summation bound), scaled by 2. */
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
+    @MethodSource("io.elbo.autodiff.backend.Float32Checks#laneEdges")
     void reductionsMatchTheFloat64Reference(int n) {
         Random r = new Random(n);
         int[][] shapes = {{n}, {3, n}, {n, 3}, {2, n, 5}};
@@ -141,7 +142,7 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, 7, 13, 31, 259})
+    @MethodSource("io.elbo.autodiff.backend.Float32Checks#smallLaneEdges")
     void matmulMatchesTheFloat64ReferenceInAllFourLayouts(int n) {
         Random r = new Random(n);
         int[][] mnk = {{n, 5, 3}, {3, n, 7}, {7, 3, n}, {n, n, n % 64 + 1}};
@@ -278,7 +279,7 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
+    @MethodSource("io.elbo.autodiff.backend.Float32Checks#laneEdges")
     void sumOfSquaresAndScaleMatchTheFloat64Reference(int n) {
         Random r = new Random(n);
         float[] x = random(r, n, -3, 3);
@@ -301,7 +302,7 @@ class KernelsTest {
 
     /** The fused kernels (and their threaded split, at 70 001 elements) against the float64 reference. */
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025, 70_001})
+    @MethodSource("io.elbo.autodiff.backend.Float32Checks#laneEdgesAndThreaded")
     void fusedKernelsMatchTheFloat64Reference(int n) {
         Random r = new Random(n);
         float[] l = random(r, n, -30, 30), t = random(r, n, 0, 1), g = random(r, n, -2, 2);
@@ -356,7 +357,7 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, 7, 13, 31, 259, 1025})
+    @MethodSource("io.elbo.autodiff.backend.Float32Checks#laneEdges")
     void stridedCopyMatchesTheFloat64Reference(int n) {
         Random r = new Random(n);
         float[] x = random(r, 3 * n, -1, 1); // shape [3, n]
