@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -35,7 +36,7 @@ class TrainOptionsProperties {
     /** The options of {@code vae train} that a run records in its configuration (config.json and the checkpoints). */
     static final Set<String> RECORDED = Set.of("--data", "--pixels", "--limit", "--hidden", "--latent", "--activation", "--likelihood", "--flow",
             "--posterior", "--prior", "--sigma", "--epochs", "--batch-size", "--optimizer", "--lr", "--beta", "--kl-warmup", "--samples",
-            "--iwae-k", "--seed", "--dtype");
+            "--iwae-k", "--seed", "--dtype", "--arch");
     /** The options that say how or where a run is carried out, not what it computes. */
     static final Set<String> NOT_RECORDED = Set.of("--out", "--resume", "--spark", "--shard-size", "--threads", "--help", "--version");
 
@@ -47,15 +48,19 @@ class TrainOptionsProperties {
     /** An option set of {@code vae train} (the image size and the data are the embedded sample's: 28 × 28). */
     record Options(String pixels, int limit, int[] hidden, int latent, String activation, String likelihood, String posterior, boolean asFlow,
                    double sigma, int batchSize, String optimizer, double lr, double beta, int klWarmup, int samples, int iwaeK, long seed,
-                   String dtype) {
+                   String dtype, int[] upper, String arch) {
         List<String> args(int epochs, Path out) {
+            String latents = IntStream.concat(IntStream.of(latent), IntStream.of(upper)).mapToObj(String::valueOf).collect(Collectors.joining(","));
             List<String> a = new ArrayList<>(List.of("train", "--data", "sample", "--pixels", pixels, "--limit", Integer.toString(limit),
-                    "--hidden", Stream.of(box(hidden)).map(String::valueOf).collect(Collectors.joining(",")), "--latent", Integer.toString(latent),
+                    "--arch", arch, "--latent", latents,
                     "--activation", activation, "--likelihood", likelihood, asFlow ? "--flow" : "--posterior", posterior, "--prior", "standard-normal",
                     "--sigma", Double.toString(sigma), "-e", Integer.toString(epochs), "-b", Integer.toString(batchSize), "--optimizer", optimizer,
                     "--lr", Double.toString(lr), "--beta", Double.toString(beta), "--kl-warmup", Integer.toString(klWarmup), "-L",
                     Integer.toString(samples), "--iwae-k", Integer.toString(iwaeK), "--seed", Long.toString(seed), "--dtype", dtype, "--threads", "1",
                     "-o", out.toString()));
+            if (!arch.equals("conv")) { // the conv model has its own layers: --hidden is refused with it
+                a.addAll(List.of("--hidden", Stream.of(box(hidden)).map(String::valueOf).collect(Collectors.joining(","))));
+            }
             return a;
         }
 
@@ -74,7 +79,7 @@ class TrainOptionsProperties {
     Arbitrary<Options> options() {
         Arbitrary<int[]> hidden = Arbitraries.integers().between(2, 6).array(int[].class).ofMinSize(1).ofMaxSize(2);
         Arbitrary<int[]> objective = Arbitraries.of(new int[] {1, 1}, new int[] {2, 1}, new int[] {1, 2}, new int[] {1, 3}); // L, k
-        return Builders.withBuilder(() -> new Object[18])
+        return Builders.withBuilder(() -> new Object[19])
                 .use(Arbitraries.of("grey", "static", "dynamic")).in((o, v) -> set(o, 0, v))
                 .use(Arbitraries.integers().between(40, 90)).in((o, v) -> set(o, 1, v))
                 .use(hidden).in((o, v) -> set(o, 2, v))
@@ -92,13 +97,17 @@ class TrainOptionsProperties {
                 .use(objective).in((o, v) -> set(o, 14, v))
                 .use(Arbitraries.longs().between(0, Long.MAX_VALUE)).in((o, v) -> set(o, 15, v))
                 .use(Arbitraries.of("float32", "float64")).in((o, v) -> set(o, 16, v))
+                .use(Arbitraries.integers().between(1, 2).array(int[].class).ofMaxSize(1)).in((o, v) -> set(o, 17, v))
+                .use(Arbitraries.of("mlp", "mlp", "conv")).in((o, v) -> set(o, 18, v))
                 .build(o -> {
                     String posterior = (String) o[6];
                     boolean asFlow = (Boolean) o[7] && !posterior.equals("gaussian"); // --flow takes a flow only
                     int[] lk = (int[]) o[14];
-                    return new Options((String) o[0], (Integer) o[1], (int[]) o[2], (Integer) o[3], (String) o[4], (String) o[5], posterior, asFlow,
-                            (Double) o[8], (Integer) o[9], (String) o[10], (Double) o[11], (Double) o[12], (Integer) o[13], lk[0], lk[1], (Long) o[15],
-                            (String) o[16]);
+                    String arch = (String) o[18];
+                    boolean conv = arch.equals("conv"); // one stochastic layer and no hidden widths: the conv model's own
+                    return new Options((String) o[0], (Integer) o[1], conv ? new int[0] : (int[]) o[2], (Integer) o[3], (String) o[4], (String) o[5],
+                            posterior, asFlow, (Double) o[8], (Integer) o[9], (String) o[10], (Double) o[11], (Double) o[12], (Integer) o[13], lk[0],
+                            lk[1], (Long) o[15], (String) o[16], conv ? new int[0] : (int[]) o[17], arch);
                 });
     }
 
@@ -150,6 +159,8 @@ class TrainOptionsProperties {
         assertEquals(28, c.cols());
         assertArrayEquals(o.hidden(), c.hidden(), "--hidden");
         assertEquals(o.latent(), c.latent(), "--latent");
+        assertArrayEquals(o.upper(), c.upperLatents(), "--latent's upper layers");
+        assertEquals(o.arch(), c.arch(), "--arch");
         assertEquals(o.activation(), c.activation(), "--activation");
         assertEquals(o.likelihood(), c.likelihood(), "--likelihood");
         assertEquals(o.sigma(), c.sigma(), "--sigma");
@@ -180,7 +191,7 @@ class TrainOptionsProperties {
         Set<String> listed = new TreeSet<>(RECORDED);
         listed.addAll(NOT_RECORDED);
         assertEquals(listed, all, "the options of vae train: add a new one to RECORDED (and to options()) or to NOT_RECORDED");
-        Options any = new Options("grey", 40, new int[] {2}, 1, "relu", "bernoulli", "planar:1", true, 0.5, 8, "sgd", 1e-3, 1, 0, 1, 1, 0, "float32");
+        Options any = new Options("grey", 40, new int[] {2}, 1, "relu", "bernoulli", "planar:1", true, 0.5, 8, "sgd", 1e-3, 1, 0, 1, 1, 0, "float32", new int[] {1}, "mlp");
         Set<String> generated = new TreeSet<>();
         for (String a : any.args(1, Path.of("x"))) if (a.startsWith("-")) generated.add(train.getCommandSpec().findOption(a).longestName());
         generated.add("--posterior"); // the generator gives --posterior or --flow
