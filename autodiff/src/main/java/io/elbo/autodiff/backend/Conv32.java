@@ -141,7 +141,7 @@ final class Conv32 {
         for (int c = 0; c < C; c++) {
             for (int i = 0; i < kh; i++) {
                 for (int j = 0; j < kw; j++) {
-                    int row = colOff + ((c * kh + i) * kw + j) * ld, v0 = Math.min(OW, first(p - j, s)), v1 = end(W - 1 + p - j, s, OW, v0);
+                    int row = colOff + ((c * kh + i) * kw + j) * ld, v0 = g.firstColumn(j), v1 = g.endColumn(j);
                     for (int y = 0; y < OH; y++) {
                         int d = row + y * OW, h = y * s - p + i;
                         if (h < 0 || h >= H) {
@@ -171,7 +171,7 @@ final class Conv32 {
         for (int c = 0; c < C; c++) {
             for (int i = 0; i < kh; i++) {
                 for (int j = 0; j < kw; j++) {
-                    int row = colOff + ((c * kh + i) * kw + j) * ld, v0 = Math.min(OW, first(p - j, s)), v1 = end(W - 1 + p - j, s, OW, v0);
+                    int row = colOff + ((c * kh + i) * kw + j) * ld, v0 = g.firstColumn(j), v1 = g.endColumn(j);
                     for (int y = 0; y < OH; y++) {
                         int h = y * s - p + i;
                         if (h < 0 || h >= H) continue;
@@ -181,15 +181,5 @@ final class Conv32 {
                 }
             }
         }
-    }
-
-    /** The first output column v ≥ 0 with v·s ≥ a (a = p − j: its input column is inside the image). */
-    private static int first(int a, int s) {
-        return a <= 0 ? 0 : (a + s - 1) / s;
-    }
-
-    /** One past the last output column v &lt; OW with v·s ≤ b (b = W − 1 + p − j), at least v0. */
-    private static int end(int b, int s, int ow, int v0) {
-        return b < 0 ? v0 : Math.max(v0, Math.min(ow, b / s + 1));
     }
 }

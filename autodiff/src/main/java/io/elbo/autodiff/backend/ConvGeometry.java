@@ -59,6 +59,22 @@ public record ConvGeometry(int batch, int channels, int height, int width, int o
         return outHeight * outWidth;
     }
 
+    /**
+     * The first output column v whose input column v·s − p + j, for kernel column j, is inside the image: the
+     * smallest v ≥ 0 with v·s ≥ p − j, at most OW. im2col and col2im read or write only columns
+     * [{@link #firstColumn}, {@link #endColumn}); the others are padding.
+     */
+    int firstColumn(int j) {
+        int a = padding - j;
+        return Math.min(outWidth, a <= 0 ? 0 : (a + stride - 1) / stride);
+    }
+
+    /** One past the last output column v &lt; OW whose input column v·s − p + j is inside the image, at least {@link #firstColumn}. */
+    int endColumn(int j) {
+        int b = width - 1 + padding - j, v0 = firstColumn(j);
+        return b < 0 ? v0 : Math.max(v0, Math.min(outWidth, b / stride + 1));
+    }
+
     /** The multiply-adds of one convolution (forward, or either gradient): N·O·OH·OW·C·kh·kw. */
     public long multiplyAdds() {
         return (long) batch * outChannels * outPixels() * patch();
