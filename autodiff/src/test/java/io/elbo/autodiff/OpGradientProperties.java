@@ -621,4 +621,65 @@ class OpGradientProperties {
         coverShapesAndScalars(mlv);
         check("klStandardNormal", true, in -> Fused.klStandardNormal(in[0], in[1]), mlv);
     }
+    /**
+     * A planar step's inputs: z [..., B, D] with 0 to 2 leading sample axes, u and w [B, D], b [B, 1], and
+     * m [B, 1] in (−0.9, 9) (a log-determinant's m = wᵀû &gt; −1, away from the edge where 1 + h·m → 0).
+     */
+    @Provide Arbitrary<Tensor[]> planarInputs() {
+        return Combinators.combine(uniform(1, 3), uniform(1, 4), Arbitraries.of(new int[0], new int[] {3}, new int[] {2, 2}))
+                .flatAs((bs, d, lead) -> Combinators.combine(tensors(Arbitraries.just(concat(lead, new int[] {bs, d})), wide(3)),
+                        tensors(Arbitraries.just(new int[] {bs, d}), wide(2)), tensors(Arbitraries.just(new int[] {bs, d}), wide(2)),
+                        tensors(Arbitraries.just(new int[] {bs, 1}), wide(2)),
+                        tensors(Arbitraries.just(new int[] {bs, 1}), positive(0.1, 10).map(v -> v - 1)))
+                        .as((z, u, w, b, m) -> new Tensor[] {z, u, w, b, m}));
+    }
+
+    /** f(z) = z + u·tanh(wᵀz + b): the fused step's gradient in all four inputs, to second order. */
+    @Property(tries = 60)
+    void planarGradientMatchesCentralDifferences(@ForAll("planarInputs") Tensor[] in) {
+        Statistics.label("sample axes").collect(in[0].rank() - 2);
+        Statistics.label("sample axes").coverage(c -> c.check(2).count(n -> n > 0));
+        check("planar", true, x -> Fused.planar(x[0], x[1], x[2], x[3]), in[0], in[1], in[2], in[3]);
+    }
+
+    /** log(1 + (1 − tanh²(wᵀz + b))·m): the fused log-determinant's gradient in z, w, b and m, to second order. */
+    @Property(tries = 60)
+    void planarLogDetGradientMatchesCentralDifferences(@ForAll("planarInputs") Tensor[] in) {
+        check("planarLogDet", true, x -> Fused.planarLogDet(x[0], x[1], x[2], x[3]), in[0], in[2], in[3], in[4]);
+    }
+
+    /**
+     * The fused planar ops are the compositions they replace: values and the gradients of every input agree with
+     * {@code z + u·tanh(sum(z·w) + b)} and {@code log1p((1 − tanh²(sum(z·w) + b))·m)} to float64 rounding
+     * (the order of the sums differs), on the fused kernels' path and on the recorded (createGraph) path.
+     */
+    @Property(tries = 60)
+    void planarOpsAreTheirCompositions(@ForAll("planarInputs") Tensor[] in, @ForAll boolean recorded) {
+        Fn fused = x -> Fused.planar(x[0], x[1], x[2], x[3]).sin().sum().add(Fused.planarLogDet(x[0], x[2], x[3], x[4]).cos().sum());
+        Fn composed = x -> {
+            Tensor t = x[0].mul(x[2]).sum(true, -1).add(x[3]).tanh();
+            Tensor step = x[0].add(x[1].mul(t)), logDet = t.square().neg().add(1).mul(x[4]).log1p().sum(false, -1);
+            return step.sin().sum().add(logDet.cos().sum());
+        };
+        double[][] a = valueAndGradients(fused, in, recorded), c = valueAndGradients(composed, in, recorded);
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < a[i].length; j++) {
+                org.junit.jupiter.api.Assertions.assertEquals(c[i][j], a[i][j], 1e-12 * (1 + Math.abs(c[i][j])) * in[0].numel(),
+                        "part " + i + " element " + j + (recorded ? ", recorded" : ""));
+            }
+        }
+    }
+
+    /** f's value and its gradient in each input, the backward pass recorded or not. */
+    static double[][] valueAndGradients(Fn f, Tensor[] xs, boolean recorded) {
+        Tensor[] v = new Tensor[xs.length];
+        for (int i = 0; i < xs.length; i++) v[i] = xs[i].copy().variable();
+        Tensor y = f.apply(v);
+        java.util.List<Tensor> g = Tape.grad(y, java.util.List.of(v), recorded ? Tape.options().createGraph() : Tape.options());
+        double[][] out = new double[xs.length + 1][];
+        out[0] = new double[] {y.item()};
+        for (int i = 0; i < xs.length; i++) out[i + 1] = g.get(i).toDoubleArray();
+        Tape.clear();
+        return out;
+    }
 }

@@ -290,6 +290,72 @@ class KernelsTest {
         assertClose("scale", x64, x, 0);
     }
 
+    /**
+     * The planar flow kernels (the step, its log-determinant and both vector-Jacobian products) in float32 against
+     * the float64 reference on the same inputs, for n codes of d elements (d from 1 to 23, odd and even) over
+     * batches of 1 to 5 parameter rows. Each output is within 16·(d + n/batch + 8) float32 ulps of the largest
+     * output of its kind: the step's dot products have d terms and the parameter gradients sum n/batch rows.
+     */
+    @ParameterizedTest
+    @MethodSource("io.elbo.autodiff.backend.Float32Checks#laneEdges")
+    void planarKernelsMatchTheFloat64Reference(int n) {
+        Random r = new Random(n);
+        int d = 1 + (7 * n) % 23, batch = 1 + n % 5;
+        float[] z = random(r, n * d, -2, 2), u = random(r, batch * d, -1, 1), w = random(r, batch * d, -1, 1), b = random(r, batch, -1, 1);
+        float[] m = random(r, batch, -0.9, 3), g = random(r, n * d, -1, 1), gl = random(r, n, -1, 1);
+        double[] z64 = widen(z), u64 = widen(u), w64 = widen(w), b64 = widen(b), m64 = widen(m), g64 = widen(g), gl64 = widen(gl);
+        int terms = d + n / batch + 8;
+
+        float[] t = new float[n], out = new float[n * d];
+        double[] t64 = new double[n], out64 = new double[n * d];
+        F32.planar(z, u, w, b, t, out, n, batch, d);
+        F64.planar(z64, u64, w64, b64, t64, out64, n, batch, d);
+        assertNormwise("planar t", t64, t, terms);
+        assertNormwise("planar", out64, out, terms);
+
+        float[] dz = new float[n * d], du = new float[batch * d], dw = new float[batch * d], db = new float[batch];
+        double[] dz64 = new double[n * d], du64 = new double[batch * d], dw64 = new double[batch * d], db64 = new double[batch];
+        F32.planarBackward(g, z, u, w, t, dz, du, dw, db, n, batch, d);
+        F64.planarBackward(g64, z64, u64, w64, t64, dz64, du64, dw64, db64, n, batch, d);
+        assertNormwise("planarBackward dz", dz64, dz, terms);
+        assertNormwise("planarBackward du", du64, du, terms);
+        assertNormwise("planarBackward dw", dw64, dw, terms);
+        assertNormwise("planarBackward db", db64, db, terms);
+
+        float[] logDet = new float[n];
+        double[] logDet64 = new double[n];
+        F32.planarLogDet(t, m, logDet, n, batch);
+        F64.planarLogDet(t64, m64, logDet64, n, batch);
+        assertNormwise("planarLogDet", logDet64, logDet, terms);
+
+        float[] dm = new float[batch];
+        double[] dm64 = new double[batch];
+        java.util.Arrays.fill(dw, 0);
+        java.util.Arrays.fill(db, 0);
+        java.util.Arrays.fill(dw64, 0);
+        java.util.Arrays.fill(db64, 0);
+        F32.planarLogDetBackward(gl, z, w, t, m, dz, dw, db, dm, n, batch, d);
+        F64.planarLogDetBackward(gl64, z64, w64, t64, m64, dz64, dw64, db64, dm64, n, batch, d);
+        assertNormwise("planarLogDetBackward dz", dz64, dz, terms);
+        assertNormwise("planarLogDetBackward dw", dw64, dw, terms);
+        assertNormwise("planarLogDetBackward db", db64, db, terms);
+        assertNormwise("planarLogDetBackward dm", dm64, dm, terms);
+
+        float[] tOnly = new float[n];
+        F32.planar(z, null, w, b, tOnly, null, n, batch, d);
+        assertArrayEquals(t, tOnly, "planar without its output computes the same t");
+    }
+
+    /** Every |got − ref| within 16·terms float32 ulps of max|ref| + 1. */
+    static void assertNormwise(String op, double[] ref, float[] got, int terms) {
+        double max = 0;
+        for (double v : ref) max = Math.max(max, Math.abs(v));
+        double tol = 16 * terms * U * (max + 1);
+        for (int i = 0; i < ref.length; i++) {
+            if (!(Math.abs(ref[i] - got[i]) <= tol)) fail(op + " at " + i + " of " + ref.length + ": float32 " + got[i] + ", float64 " + ref[i] + ", tol " + tol);
+        }
+    }
+
     /** |got − ref| within 16 float32 ulps of {@code scale} (the magnitude of the terms that were summed). */
     static void assertWithin(String op, double[] ref, float[] got, double[] scale) {
         for (int i = 0; i < ref.length; i++) {
