@@ -45,8 +45,7 @@ public final class SparkData {
     /** A data set already in the driver's memory (read from IDX), spread over {@code partitions}. */
     public static JavaRDD<Example> parallelize(JavaSparkContext sc, Dataset d, int partitions) {
         List<Example> list = new ArrayList<>(d.count());
-        int dim = d.dim();
-        for (int i = 0; i < d.count(); i++) list.add(new Example(i, java.util.Arrays.copyOfRange(d.pixels(), i * dim, (i + 1) * dim)));
+        for (int i = 0; i < d.count(); i++) list.add(new Example(i, d.image(i)));
         return sc.parallelize(list, partitions);
     }
 
@@ -55,8 +54,9 @@ public final class SparkData {
         List<Row> rows = new ArrayList<>(d.count());
         int dim = d.dim();
         for (int i = 0; i < d.count(); i++) {
+            float[] px = d.image(i);
             byte[] image = new byte[dim];
-            for (int j = 0; j < dim; j++) image[j] = (byte) Math.round(d.pixels()[i * dim + j] * 255f);
+            for (int j = 0; j < dim; j++) image[j] = (byte) Math.round(px[j] * 255f);
             rows.add(RowFactory.create((long) i, image, d.labels() == null ? null : d.labels()[i], d.rows(), d.cols()));
         }
         spark.createDataFrame(rows, SCHEMA).repartition(partitions).write().mode(SaveMode.Overwrite).parquet(path);
