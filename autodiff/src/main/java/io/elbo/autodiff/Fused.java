@@ -1,8 +1,6 @@
 package io.elbo.autodiff;
 
-import static io.elbo.autodiff.Ops.add;
 import static io.elbo.autodiff.Ops.checkDType;
-import static io.elbo.autodiff.Ops.div;
 import static io.elbo.autodiff.Ops.exp;
 import static io.elbo.autodiff.Ops.fusedVjp;
 import static io.elbo.autodiff.Ops.map;
@@ -13,10 +11,8 @@ import static io.elbo.autodiff.Ops.reshape;
 import static io.elbo.autodiff.Ops.scalarLike;
 import static io.elbo.autodiff.Ops.sigmoid;
 import static io.elbo.autodiff.Ops.softplus;
-import static io.elbo.autodiff.Ops.square;
 import static io.elbo.autodiff.Ops.sub;
 import static io.elbo.autodiff.Ops.sum;
-import static io.elbo.autodiff.Ops.tanh;
 
 import io.elbo.autodiff.backend.Kernels;
 import java.util.Arrays;
@@ -137,84 +133,5 @@ public final class Fused {
                 () -> fusedVjp(p, () -> map(g, (k, gd, o, n) -> k.bceWithLogitsBackward(gd, logits.data(), targets.data(), o, n)),
                         () -> mul(g, sub(sigmoid(logits), targets))),
                 () -> neg(mul(g, logits))), logits, targets);
-    }
-    /**
-     * One planar flow step (Rezende &amp; Mohamed, 2015) in one pass, replacing
-     * {@code add(z, mul(u, tanh(add(sum(mul(z, w), true, -1), b))))}:
-     * <pre>
-     *   f(z) = z + u·tanh(wᵀz + b)
-     * </pre>
-     * for codes z [..., B, D] (leading sample axes) and per-datum parameters u, w [B, D] and b [B, 1], which
-     * broadcast over the leading axes. With a = wᵀz + b, t = tanh a and δ = (gᵀu)·(1 − t²) per code:
-     * ∂z = g + δ·w, ∂u = Σ g·t, ∂w = Σ δ·z, ∂b = Σ δ (the sums over the leading axes), one fused pass.
-     */
-    public static Tensor planar(Tensor z, Tensor u, Tensor w, Tensor b) {
-        int[] rb = planarShapes("planar", z, u, w, b, "u");
-        int rows = rb[0], batch = rb[1], d = w.shape[1];
-        Kernels<Object> k = z.dtype.kernels();
-        Object t = k.allocate(rows);
-        Tensor out = Tensor.blank(z.dtype, z.shape);
-        k.planar(z.data(), u.data(), w.data(), b.data(), t, out.data(), rows, batch, d);
-        Tape.Rule rule = (g, p) -> {
-            if (p.createGraph()) {
-                Tensor tr = tanh(add(sum(mul(z, w), true, -1), b));
-                Tensor delta = mul(sum(mul(g, u), true, -1), sub(scalarLike(1, tr), square(tr)));
-                return p.grads(() -> add(g, mul(delta, w)), () -> mul(g, tr), () -> mul(delta, z), () -> delta);
-            }
-            Tensor dz = Tensor.blank(z.dtype, z.shape), du = Tensor.zeroed(z.dtype, u.shape), dw = Tensor.zeroed(z.dtype, w.shape),
-                    db = Tensor.zeroed(z.dtype, b.shape);
-            k.planarBackward(g.data(), z.data(), u.data(), w.data(), t, dz.data(), du.data(), dw.data(), db.data(), rows, batch, d);
-            return p.grads(() -> dz, () -> du, () -> dw, () -> db);
-        };
-        return Tape.record("planar", out, rule, z, u, w, b);
-    }
-
-    /**
-     * The log-determinant of {@link #planar}'s Jacobian, given m = wᵀu [B, 1]:
-     * <pre>
-     *   log|det ∂f/∂z| = log(1 + (1 − tanh²(wᵀz + b))·m)
-     * </pre>
-     * [..., B] for z [..., B, D], w [B, D], b and m [B, 1], replacing
-     * {@code sum(log1p(mul(add(neg(square(tanh(add(sum(mul(z, w), true, -1), b)))), 1), m)), false, -1)}.
-     * With t = tanh(wᵀz + b), h = 1 − t², s = g/(1 + h·m) and c = −2·s·m·t·h per code: ∂z = c·w, ∂w = Σ c·z,
-     * ∂b = Σ c, ∂m = Σ s·h (the sums over the leading axes), one fused pass.
-     */
-    public static Tensor planarLogDet(Tensor z, Tensor w, Tensor b, Tensor m) {
-        int[] rb = planarShapes("planarLogDet", z, m, w, b, "m");
-        int rows = rb[0], batch = rb[1], d = w.shape[1];
-        Kernels<Object> k = z.dtype.kernels();
-        Object t = k.allocate(rows);
-        k.planar(z.data(), null, w.data(), b.data(), t, null, rows, batch, d);
-        Tensor out = Tensor.blank(z.dtype, Arrays.copyOf(z.shape, z.rank() - 1));
-        k.planarLogDet(t, m.data(), out.data(), rows, batch);
-        Tape.Rule rule = (g, p) -> {
-            if (p.createGraph()) {
-                Tensor tr = tanh(add(sum(mul(z, w), true, -1), b)), gr = reshape(g, tr.shape);
-                Tensor h = sub(scalarLike(1, tr), square(tr)), s = div(gr, add(mul(h, m), scalarLike(1, tr)));
-                Tensor c = mul(mul(mul(s, m), mul(tr, h)), scalarLike(-2, tr));
-                return p.grads(() -> mul(c, w), () -> mul(c, z), () -> c, () -> mul(s, h));
-            }
-            Tensor dz = Tensor.blank(z.dtype, z.shape), dw = Tensor.zeroed(z.dtype, w.shape), db = Tensor.zeroed(z.dtype, b.shape),
-                    dm = Tensor.zeroed(z.dtype, m.shape);
-            k.planarLogDetBackward(g.data(), z.data(), w.data(), t, m.data(), dz.data(), dw.data(), db.data(), dm.data(), rows, batch, d);
-            return p.grads(() -> dz, () -> dw, () -> db, () -> dm);
-        };
-        return Tape.record("planarLogDet", out, rule, z, w, b, m);
-    }
-
-    /** Checks a planar step's shapes (z [..., B, D], v and w [B, D] or v [B, 1] for m, b [B, 1]); returns {rows, B}. */
-    private static int[] planarShapes(String op, Tensor z, Tensor v, Tensor w, Tensor b, String vName) {
-        checkDType(op, z, v);
-        checkDType(op, z, w);
-        checkDType(op, z, b);
-        boolean vIsM = vName.equals("m");
-        int bs = w.rank() == 2 ? w.shape[0] : -1, d = w.rank() == 2 ? w.shape[1] : -1;
-        boolean ok = w.rank() == 2 && d > 0 && z.rank() >= 2 && z.shape[z.rank() - 1] == d && z.shape[z.rank() - 2] == bs
-                && Arrays.equals(b.shape, new int[] {bs, 1}) && Arrays.equals(v.shape, vIsM ? new int[] {bs, 1} : new int[] {bs, d});
-        if (!ok) {
-            throw new ShapeException(op + ": z " + Shape.str(z.shape) + ", " + vName + " " + Shape.str(v.shape) + ", w " + Shape.str(w.shape)
-                    + ", b " + Shape.str(b.shape) + ": need z [..., B, D], " + vName + (vIsM ? " [B, 1]" : " [B, D]") + ", w [B, D], b [B, 1] with D > 0");
-        }
-        return new int[] {z.numel / d, bs};
     }
 }

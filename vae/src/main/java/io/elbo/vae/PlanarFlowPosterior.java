@@ -1,8 +1,6 @@
 package io.elbo.vae;
 
 import io.elbo.autodiff.DType;
-import io.elbo.autodiff.Fused;
-import io.elbo.autodiff.Ops;
 import io.elbo.autodiff.Tensor;
 import io.elbo.nn.Linear;
 import org.apache.commons.rng.UniformRandomProvider;
@@ -24,41 +22,19 @@ import org.apache.commons.rng.UniformRandomProvider;
  * use log q as well).
  */
 public final class PlanarFlowPosterior extends FlowPosterior {
-    /** Per step: û and w [B, D], b [B, 1], and m = wᵀû [B, 1]. */
-    private final Tensor[] u, w, b, m;
+    private final Tensor[] u, w, b;
 
     /**
      * The flow on the base posterior, with each step's raw parameters: u and w [B, D], b [B, 1] (û is formed
      * here, from u and w).
      */
     public PlanarFlowPosterior(GaussianPosterior base, Tensor[] u, Tensor[] w, Tensor[] b) {
-        this(base, Ops.stack(1, check(u, w, b)), Ops.stack(1, w), Ops.concat(1, b));
-    }
-
-    private static Tensor[] check(Tensor[] u, Tensor[] w, Tensor[] b) {
-        if (u.length != w.length || u.length != b.length) throw new IllegalArgumentException("planar flow: u, w and b for different numbers of steps");
-        return u;
-    }
-
-    /**
-     * The flow with all K steps' raw parameters side by side, as the heads give them: u and w [B, K, D], b [B, K].
-     * The constraint and m = wᵀû are formed for all steps at once (a few ops on [B, K, D] rather than a dozen per
-     * step), then each step takes its slice.
-     */
-    private PlanarFlowPosterior(GaussianPosterior base, Tensor us, Tensor ws, Tensor bs) {
         super(base);
-        int steps = us.dim(1), batch = us.dim(0), d = us.dim(2);
-        Tensor uHat = constrained(us, ws), ms = ws.mul(uHat).sum(true, 2); // [B, K, D], [B, K, 1] = m(wᵀu) > −1
-        u = new Tensor[steps];
-        w = new Tensor[steps];
-        b = new Tensor[steps];
-        m = new Tensor[steps];
-        for (int k = 0; k < steps; k++) {
-            u[k] = uHat.slice(1, k, k + 1).reshape(batch, d);
-            w[k] = ws.slice(1, k, k + 1).reshape(batch, d);
-            b[k] = bs.slice(1, k, k + 1);
-            m[k] = ms.slice(1, k, k + 1).reshape(batch, 1);
-        }
+        if (u.length != w.length || u.length != b.length) throw new IllegalArgumentException("planar flow: u, w and b for different numbers of steps");
+        this.u = new Tensor[u.length];
+        this.w = w.clone();
+        this.b = b.clone();
+        for (int k = 0; k < u.length; k++) this.u[k] = constrained(u[k], w[k]);
     }
 
     /** The number of steps a spec's argument names: planar:K with K from 1 to 64. */
@@ -66,12 +42,11 @@ public final class PlanarFlowPosterior extends FlowPosterior {
         return FlowPosterior.steps("planar", argument);
     }
 
-    /** û = u + (m(wᵀu) − wᵀu)·w/‖w‖² with m(a) = −1 + softplus(a), per vector (the last axis) of u and w. */
+    /** û = u + (m(wᵀu) − wᵀu)·w/‖w‖² with m(a) = −1 + softplus(a), per row of u, w [B, D]. */
     static Tensor constrained(Tensor u, Tensor w) {
-        int last = u.rank() - 1;
-        Tensor wu = w.mul(u).sum(true, last);
+        Tensor wu = w.mul(u).sum(true, 1);
         Tensor m = wu.softplus().sub(1);
-        return u.add(m.sub(wu).mul(w).div(w.square().sum(true, last)));
+        return u.add(m.sub(wu).mul(w).div(w.square().sum(true, 1)));
     }
 
     @Override
@@ -85,7 +60,12 @@ public final class PlanarFlowPosterior extends FlowPosterior {
      */
     @Override
     public Tensor[] step(int k, Tensor z) {
-        return new Tensor[] {Fused.planar(z, u[k], w[k], b[k]), Fused.planarLogDet(z, w[k], b[k], m[k])}; // f(z), log(1 + h'(a)·wᵀû)
+        Tensor a = z.mul(w[k]).sum(true, z.rank() - 1).add(b[k]); // [L, B, 1]
+        Tensor t = a.tanh();
+        Tensor next = z.add(u[k].mul(t));
+        Tensor wu = w[k].mul(u[k]).sum(true, 1); // [B, 1] = m(wᵀu) > −1
+        Tensor logDet = t.square().neg().add(1).mul(wu).log1p().sum(false, z.rank() - 1); // log(1 + h'(a)·wᵀû)
+        return new Tensor[] {next, logDet};
     }
 
     /**
@@ -109,9 +89,15 @@ public final class PlanarFlowPosterior extends FlowPosterior {
 
         @Override
         public PlanarFlowPosterior posterior(Tensor features) {
-            int batch = features.dim(0);
-            return new PlanarFlowPosterior(base.posterior(features), flowU.forward(features).reshape(batch, steps, latent),
-                    flowW.forward(features).reshape(batch, steps, latent), flowB.forward(features));
+            GaussianPosterior q0 = base.posterior(features);
+            Tensor us = flowU.forward(features), ws = flowW.forward(features), bs = flowB.forward(features);
+            Tensor[] u = new Tensor[steps], w = new Tensor[steps], b = new Tensor[steps];
+            for (int k = 0; k < steps; k++) {
+                u[k] = us.slice(1, k * latent, (k + 1) * latent);
+                w[k] = ws.slice(1, k * latent, (k + 1) * latent);
+                b[k] = bs.slice(1, k, k + 1);
+            }
+            return new PlanarFlowPosterior(q0, u, w, b);
         }
     }
 }

@@ -180,30 +180,6 @@ public interface Kernels<A> {
     /** out = g·(e^λ − 1)·½: the derivative of {@link #klStandardNormal} in λ, times g. */
     void klStandardNormalBackward(A g, A logVar, A out, int n);
 
-    /**
-     * A planar flow step on {@code rows} codes of {@code d} elements, row r using parameter row β = r mod
-     * {@code batch}: t[r] = tanh(Σ_j z[r·d + j]·w[β·d + j] + b[β]) (the sum from 0 in order of j), and, unless
-     * {@code out} is null, out[r·d + j] = z[r·d + j] + u[β·d + j]·t[r].
-     */
-    void planar(A z, A u, A w, A b, A t, A out, int rows, int batch, int d);
-
-    /**
-     * {@link #planar}'s vector-Jacobian product for g [rows·d], from its t: with δ = (Σ_j g[r·d + j]·u[β·d + j])·(1 − t[r]²),
-     * dz[r·d + j] = g[r·d + j] + δ·w[β·d + j], and du[β·d + j] += g[r·d + j]·t[r], dw[β·d + j] += δ·z[r·d + j],
-     * db[β] += δ (accumulated in order of r into the caller's zeroed arrays).
-     */
-    void planarBackward(A g, A z, A u, A w, A t, A dz, A du, A dw, A db, int rows, int batch, int d);
-
-    /** out[r] = log1p((1 − t[r]²)·m[β]), β = r mod {@code batch}: a planar step's log|det| from its t. */
-    void planarLogDet(A t, A m, A out, int rows, int batch);
-
-    /**
-     * {@link #planarLogDet}'s vector-Jacobian product through t = tanh(wᵀz + b), for g [rows]: with h = 1 − t[r]²,
-     * s = g[r]/(1 + h·m[β]) and c = −2·s·m[β]·t[r]·h, dz[r·d + j] = c·w[β·d + j], and dw[β·d + j] += c·z[r·d + j],
-     * db[β] += c, dm[β] += s·h (in order of r into the caller's zeroed arrays).
-     */
-    void planarLogDetBackward(A g, A z, A w, A t, A m, A dz, A dw, A db, A dm, int rows, int batch, int d);
-
     /** Σ x², accumulated in double. */
     double sumOfSquares(A x, int n);
 

@@ -257,59 +257,6 @@ class ReferenceKernels64 implements Kernels<double[]> {
         for (int i = 0; i < n; i++) out[i] = g[i] * (Math.exp(logVar[i]) - 1) * 0.5;
     }
 
-    @Override public void planar(double[] z, double[] u, double[] w, double[] b, double[] t, double[] out, int rows, int batch, int d) {
-        for (int r = 0; r < rows; r++) {
-            int beta = r % batch;
-            double a = 0;
-            for (int j = 0; j < d; j++) a += z[r * d + j] * w[beta * d + j];
-            t[r] = a + b[beta];
-        }
-        tanh(t, t, rows);
-        if (out != null) {
-            for (int r = 0; r < rows; r++) {
-                int beta = r % batch;
-                for (int j = 0; j < d; j++) out[r * d + j] = z[r * d + j] + u[beta * d + j] * t[r];
-            }
-        }
-    }
-
-    @Override public void planarBackward(double[] g, double[] z, double[] u, double[] w, double[] t, double[] dz, double[] du, double[] dw,
-                                         double[] db, int rows, int batch, int d) {
-        for (int r = 0; r < rows; r++) {
-            int beta = r % batch;
-            double s = 0;
-            for (int j = 0; j < d; j++) s += g[r * d + j] * u[beta * d + j];
-            double delta = s * (1 - t[r] * t[r]);
-            for (int j = 0; j < d; j++) {
-                dz[r * d + j] = g[r * d + j] + delta * w[beta * d + j];
-                du[beta * d + j] += g[r * d + j] * t[r];
-                dw[beta * d + j] += delta * z[r * d + j];
-            }
-            db[beta] += delta;
-        }
-    }
-
-    @Override public void planarLogDet(double[] t, double[] m, double[] out, int rows, int batch) {
-        for (int r = 0; r < rows; r++) out[r] = (1 - t[r] * t[r]) * m[r % batch];
-        log1p(out, out, rows);
-    }
-
-    @Override public void planarLogDetBackward(double[] g, double[] z, double[] w, double[] t, double[] m, double[] dz, double[] dw,
-                                               double[] db, double[] dm, int rows, int batch, int d) {
-        for (int r = 0; r < rows; r++) {
-            int beta = r % batch;
-            double h = 1 - t[r] * t[r];
-            double s = g[r] / (1 + h * m[beta]);
-            double c = -2 * s * m[beta] * t[r] * h;
-            for (int j = 0; j < d; j++) {
-                dz[r * d + j] = c * w[beta * d + j];
-                dw[beta * d + j] += c * z[r * d + j];
-            }
-            db[beta] += c;
-            dm[beta] += s * h;
-        }
-    }
-
     @Override public double sumOfSquares(double[] x, int n) {
         double s = 0;
         for (int i = 0; i < n; i++) s += x[i] * x[i];

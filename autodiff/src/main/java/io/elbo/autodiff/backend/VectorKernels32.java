@@ -507,63 +507,6 @@ final class VectorKernels32 implements Kernels<float[]> {
     }
 
     /**
-     * The codes are short (a latent's d elements), so the dot products and the row updates are scalar loops in
-     * float, in the reference's order; tanh is this class's vector tanh over the rows, as the composed op's.
-     */
-    @Override public void planar(float[] z, float[] u, float[] w, float[] b, float[] t, float[] out, int rows, int batch, int d) {
-        for (int r = 0; r < rows; r++) {
-            int beta = r % batch;
-            float a = 0;
-            for (int j = 0; j < d; j++) a += z[r * d + j] * w[beta * d + j];
-            t[r] = a + b[beta];
-        }
-        tanh(t, t, rows);
-        if (out != null) {
-            for (int r = 0; r < rows; r++) {
-                int beta = r % batch;
-                for (int j = 0; j < d; j++) out[r * d + j] = z[r * d + j] + u[beta * d + j] * t[r];
-            }
-        }
-    }
-
-    @Override public void planarBackward(float[] g, float[] z, float[] u, float[] w, float[] t, float[] dz, float[] du, float[] dw, float[] db,
-                                         int rows, int batch, int d) {
-        for (int r = 0; r < rows; r++) {
-            int beta = r % batch;
-            float s = 0;
-            for (int j = 0; j < d; j++) s += g[r * d + j] * u[beta * d + j];
-            float delta = s * (1 - t[r] * t[r]);
-            for (int j = 0; j < d; j++) {
-                dz[r * d + j] = g[r * d + j] + delta * w[beta * d + j];
-                du[beta * d + j] += g[r * d + j] * t[r];
-                dw[beta * d + j] += delta * z[r * d + j];
-            }
-            db[beta] += delta;
-        }
-    }
-
-    @Override public void planarLogDet(float[] t, float[] m, float[] out, int rows, int batch) {
-        for (int r = 0; r < rows; r++) out[r] = (1 - t[r] * t[r]) * m[r % batch];
-        log1p(out, out, rows);
-    }
-
-    @Override public void planarLogDetBackward(float[] g, float[] z, float[] w, float[] t, float[] m, float[] dz, float[] dw, float[] db,
-                                               float[] dm, int rows, int batch, int d) {
-        for (int r = 0; r < rows; r++) {
-            int beta = r % batch;
-            float h = 1 - t[r] * t[r];
-            float s = g[r] / (1 + h * m[beta]);
-            float c = -2 * s * m[beta] * t[r] * h;
-            for (int j = 0; j < d; j++) {
-                dz[r * d + j] = c * w[beta * d + j];
-                dw[beta * d + j] += c * z[r * d + j];
-            }
-            db[beta] += c;
-            dm[beta] += s * h;
-        }
-    }
-
-    /**
      * Σ x[i]² in float partial sums, element i in partial i mod 16 ({@link VectorMath#V}, whatever the lane
      * count; one FMA chain each), combined by {@link VectorMath#tree16} and flushed to a double every 1024
      * steps of 16 elements to bound the error; the last n mod 16 elements in double, in order.
