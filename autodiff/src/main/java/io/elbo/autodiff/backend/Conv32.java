@@ -145,14 +145,15 @@ final class Conv32 {
                     for (int y = 0; y < OH; y++) {
                         int d = row + y * OW, h = y * s - p + i;
                         if (h < 0 || h >= H) {
-                            Arrays.fill(col, d, d + OW, 0f);
+                            for (int v = 0; v < OW; v++) col[d + v] = 0f;
                             continue;
                         }
+                        // rows are short (7 to 28 values) and their padded ends a value or two: plain loops, no calls
                         int src = xOff + (c * H + h) * W - p + j;
-                        Arrays.fill(col, d, d + v0, 0f);
-                        if (s == 1) System.arraycopy(x, src + v0, col, d + v0, v1 - v0);
+                        for (int v = 0; v < v0; v++) col[d + v] = 0f;
+                        if (s == 1) for (int v = v0; v < v1; v++) col[d + v] = x[src + v];
                         else for (int v = v0; v < v1; v++) col[d + v] = x[src + v * s];
-                        Arrays.fill(col, d + v1, d + OW, 0f);
+                        for (int v = v1; v < OW; v++) col[d + v] = 0f;
                     }
                 }
             }
