@@ -200,8 +200,9 @@ public record Data(Dataset train, Dataset test, String source, String descriptio
 
         private static Dataset binarise(Dataset d, long stream) {
             UniformRandomProvider rng = io.elbo.vae.Streams.of(0x5eedL, stream);
-            float[] px = d.pixels(), out = new float[px.length];
-            for (int i = 0; i < px.length; i++) out[i] = rng.nextFloat() < px[i] ? 1f : 0f;
+            float[] out = new float[d.count() * d.dim()];
+            int i = 0;
+            for (int n = 0; n < d.count(); n++) for (float p : d.image(n)) out[i++] = rng.nextFloat() < p ? 1f : 0f; // image by image: no float copy of the whole set
             return d.withPixels(out);
         }
 

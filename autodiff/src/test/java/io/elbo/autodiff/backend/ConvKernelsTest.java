@@ -132,4 +132,36 @@ class ConvKernelsTest {
             Threads.set(before);
         }
     }
+    /**
+     * im2col is its definition, exactly: col[((c·kh + i)·kw + j)·ld + y·OW + v] = x[(c·H + y·s − p + i)·W + v·s − p + j],
+     * or 0 outside the image, for kernels 1 to 4 wide and 1 to 3 high, strides 1 to 3, paddings 0 to 2 and images 1 to 9 on a side, written at an offset into rows
+     * longer than one image's.
+     */
+    @org.junit.jupiter.api.Test
+    void im2colIsItsDefinitionForEveryKernelWidthStrideAndPadding() {
+        Random r = new Random(5);
+        int checked = 0;
+        for (int kw = 1; kw <= 4; kw++) for (int kh = 1; kh <= 3; kh++) for (int s = 1; s <= 3; s++) for (int p = 0; p <= 2; p++) {
+            for (int h = 1; h <= 9; h += 2) for (int w = 1; w <= 9; w += 4) {
+                if (h + 2 * p < kh || w + 2 * p < kw) continue;
+                ConvGeometry g = ConvGeometry.of(1, 2, h, w, 1, kh, kw, s, p);
+                int P = g.outPixels(), K = g.patch(), ld = P + 3, off = 2;
+                float[] x = random(r, 2 * h * w + 1, -1, 1), col = new float[off + K * ld];
+                java.util.Arrays.fill(col, Float.NaN);
+                Conv32.im2col(x, 1, g, col, off, ld);
+                for (int c = 0; c < 2; c++) for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) {
+                    for (int y = 0; y < g.outHeight(); y++) for (int v = 0; v < g.outWidth(); v++) {
+                        int hh = y * s - p + i, ww = v * s - p + j;
+                        float want = hh < 0 || hh >= h || ww < 0 || ww >= w ? 0f : x[1 + (c * h + hh) * w + ww];
+                        float got = col[off + ((c * kh + i) * kw + j) * ld + y * g.outWidth() + v];
+                        if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(got)) {
+                            fail("im2col " + g + " at c=" + c + " i=" + i + " j=" + j + " y=" + y + " v=" + v + ": " + got + ", want " + want);
+                        }
+                        checked++;
+                    }
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(checked > 10_000, "values checked: " + checked);
+    }
 }
