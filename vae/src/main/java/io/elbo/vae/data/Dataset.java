@@ -65,17 +65,21 @@ public final class Dataset {
     public float[] pixels() {
         if (values != null) return values;
         float[] out = new float[levels.length];
-        for (int i = 0; i < out.length; i++) out[i] = LEVEL[levels[i] & 0xff];
+        copy(0, out, 0, out.length);
         return out;
     }
 
     /** Image i's pixels as floats, a new array. */
     public float[] image(int i) {
-        int d = dim();
-        if (values != null) return Arrays.copyOfRange(values, i * d, (i + 1) * d);
-        float[] out = new float[d];
-        for (int j = 0; j < d; j++) out[j] = LEVEL[levels[i * d + j] & 0xff];
+        float[] out = new float[dim()];
+        copy(i * dim(), out, 0, out.length);
         return out;
+    }
+
+    /** out[at, at + n) ← pixels [from, from + n) as floats, whichever way they are kept. */
+    private void copy(int from, float[] out, int at, int n) {
+        if (values != null) System.arraycopy(values, from, out, at, n);
+        else for (int j = 0; j < n; j++) out[at + j] = LEVEL[levels[from + j] & 0xff];
     }
 
     /** The labels, one per image, or null where there are none. */
@@ -165,18 +169,11 @@ public final class Dataset {
     /** The given rows, in order, as a [n, rows·cols] tensor. */
     public Tensor rows(int[] index, DType dtype) {
         int d = dim();
-        if (dtype == DType.FLOAT32) {
-            float[] out = new float[index.length * d];
-            for (int i = 0; i < index.length; i++) {
-                if (values != null) System.arraycopy(values, index[i] * d, out, i * d, d);
-                else for (int j = 0; j < d; j++) out[i * d + j] = LEVEL[levels[index[i] * d + j] & 0xff];
-            }
-            return Tensor.of(out, index.length, d);
-        }
-        double[] out = new double[index.length * d];
-        for (int i = 0; i < index.length; i++) {
-            for (int j = 0; j < d; j++) out[i * d + j] = values != null ? values[index[i] * d + j] : LEVEL[levels[index[i] * d + j] & 0xff];
-        }
-        return Tensor.of(out, index.length, d);
+        float[] out = new float[index.length * d];
+        for (int i = 0; i < index.length; i++) copy(index[i] * d, out, i * d, d);
+        if (dtype == DType.FLOAT32) return Tensor.of(out, index.length, d);
+        double[] wide = new double[out.length];
+        for (int i = 0; i < out.length; i++) wide[i] = out[i];
+        return Tensor.of(wide, index.length, d);
     }
 }
