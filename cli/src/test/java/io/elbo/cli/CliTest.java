@@ -164,7 +164,7 @@ class CliTest {
             assertTrue(p.waitFor(120, TimeUnit.SECONDS));
             if (tile.equals("6x4")) {
                 assertEquals(0, p.exitValue(), err);
-                assertTrue(out.contains("GEMM tile 6x4"), out);
+                assertTrue(out.replaceAll("\n +", " ").contains("GEMM tile 6x4"), out);
             } else {
                 assertEquals(1, p.exitValue(), out);
                 assertEquals("vae: elbo.gemm.tile: expected one of [4x3, 5x4, 6x4, 6x2, 5x2, 8x1], got 5x5", err);
