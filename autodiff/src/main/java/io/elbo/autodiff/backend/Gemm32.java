@@ -75,7 +75,11 @@ final class Gemm32 {
         /** 5 × 2 vectors: 10 accumulators, 7 loads per 10 FMAs; 13 registers. */
         T5x2(5, 2),
         /** 8 × 1 vector: 8 accumulators, 9 loads per 8 FMAs; 10 registers, so C2 never spills it. */
-        T8x1(8, 1);
+        T8x1(8, 1),
+        /** 8 × 2 vectors: 16 accumulators, 10 loads per 16 FMAs; 19 of AVX-512's 32 registers. */
+        T8x2(8, 2),
+        /** 12 × 2 vectors: 24 accumulators, 14 loads per 24 FMAs; 27 of AVX-512's 32 registers (BLIS's SkylakeX sgemm tile, 32 × 12, turned over). */
+        T12x2(12, 2);
 
         final int mr, nv;
 
@@ -541,6 +545,8 @@ final class Gemm32 {
             case T6x2 -> kernel6x2(ap, ai, ars, aks, bp, bj, bs, c, ci, cs, kc, resume);
             case T5x2 -> kernel5x2(ap, ai, ars, aks, bp, bj, bs, c, ci, cs, kc, resume);
             case T8x1 -> kernel8x1(ap, ai, ars, aks, bp, bj, bs, c, ci, cs, kc, resume);
+            case T8x2 -> kernel8x2(ap, ai, ars, aks, bp, bj, bs, c, ci, cs, kc, resume);
+            case T12x2 -> kernel12x2(ap, ai, ars, aks, bp, bj, bs, c, ci, cs, kc, resume);
         }
     }
 
@@ -559,6 +565,8 @@ final class Gemm32 {
                 case 4 -> kernel4x2(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
                 case 5 -> kernel5x2(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
                 case 6 -> kernel6x2(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+                case 8 -> kernel8x2(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+                case 12 -> kernel12x2(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
                 default -> throw new AssertionError(t);
             }
         }
@@ -568,6 +576,7 @@ final class Gemm32 {
                 case 5 -> kernel5x1(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
                 case 6 -> kernel6x1(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
                 case 8 -> kernel8x1(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
+                case 12 -> kernel12x1(ap, ai, ars, aks, bp, bj + v * L, bs, tile, v * L, nr, kc, resume);
                 default -> throw new AssertionError(t);
             }
         }
@@ -987,6 +996,201 @@ final class Gemm32 {
         c70.intoArray(c, ci + 7 * cs + 0 * L);
     }
 
+    /** C[0..8, 0..2L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..2L), one FMA per element per p, in order. */
+    private static void kernel8x2(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
+        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
+        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
+        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
+        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
+        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z;
+        FloatVector c60 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 0 * L) : z, c61 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 1 * L) : z;
+        FloatVector c70 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 0 * L) : z, c71 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 1 * L) : z;
+        for (int p = 0, b = bj; p < kc; p++, b += bs) {
+            int a = ai + p * aks;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * ars]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * ars]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * ars]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * ars]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5 * ars]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, ap[a + 6 * ars]);
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(S, ap[a + 7 * ars]);
+            c70 = a7.fma(b0, c70);
+            c71 = a7.fma(b1, c71);
+        }
+        c00.intoArray(c, ci + 0 * cs + 0 * L);
+        c01.intoArray(c, ci + 0 * cs + 1 * L);
+        c10.intoArray(c, ci + 1 * cs + 0 * L);
+        c11.intoArray(c, ci + 1 * cs + 1 * L);
+        c20.intoArray(c, ci + 2 * cs + 0 * L);
+        c21.intoArray(c, ci + 2 * cs + 1 * L);
+        c30.intoArray(c, ci + 3 * cs + 0 * L);
+        c31.intoArray(c, ci + 3 * cs + 1 * L);
+        c40.intoArray(c, ci + 4 * cs + 0 * L);
+        c41.intoArray(c, ci + 4 * cs + 1 * L);
+        c50.intoArray(c, ci + 5 * cs + 0 * L);
+        c51.intoArray(c, ci + 5 * cs + 1 * L);
+        c60.intoArray(c, ci + 6 * cs + 0 * L);
+        c61.intoArray(c, ci + 6 * cs + 1 * L);
+        c70.intoArray(c, ci + 7 * cs + 0 * L);
+        c71.intoArray(c, ci + 7 * cs + 1 * L);
+    }
+
+    /** C[0..12, 0..2L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..2L), one FMA per element per p, in order. */
+    private static void kernel12x2(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
+        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
+        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
+        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
+        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
+        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z;
+        FloatVector c60 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 0 * L) : z, c61 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 1 * L) : z;
+        FloatVector c70 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 0 * L) : z, c71 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 1 * L) : z;
+        FloatVector c80 = resume ? FloatVector.fromArray(S, c, ci + 8 * cs + 0 * L) : z, c81 = resume ? FloatVector.fromArray(S, c, ci + 8 * cs + 1 * L) : z;
+        FloatVector c90 = resume ? FloatVector.fromArray(S, c, ci + 9 * cs + 0 * L) : z, c91 = resume ? FloatVector.fromArray(S, c, ci + 9 * cs + 1 * L) : z;
+        FloatVector c100 = resume ? FloatVector.fromArray(S, c, ci + 10 * cs + 0 * L) : z, c101 = resume ? FloatVector.fromArray(S, c, ci + 10 * cs + 1 * L) : z;
+        FloatVector c110 = resume ? FloatVector.fromArray(S, c, ci + 11 * cs + 0 * L) : z, c111 = resume ? FloatVector.fromArray(S, c, ci + 11 * cs + 1 * L) : z;
+        for (int p = 0, b = bj; p < kc; p++, b += bs) {
+            int a = ai + p * aks;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * ars]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * ars]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * ars]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * ars]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5 * ars]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, ap[a + 6 * ars]);
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(S, ap[a + 7 * ars]);
+            c70 = a7.fma(b0, c70);
+            c71 = a7.fma(b1, c71);
+            FloatVector a8 = FloatVector.broadcast(S, ap[a + 8 * ars]);
+            c80 = a8.fma(b0, c80);
+            c81 = a8.fma(b1, c81);
+            FloatVector a9 = FloatVector.broadcast(S, ap[a + 9 * ars]);
+            c90 = a9.fma(b0, c90);
+            c91 = a9.fma(b1, c91);
+            FloatVector a10 = FloatVector.broadcast(S, ap[a + 10 * ars]);
+            c100 = a10.fma(b0, c100);
+            c101 = a10.fma(b1, c101);
+            FloatVector a11 = FloatVector.broadcast(S, ap[a + 11 * ars]);
+            c110 = a11.fma(b0, c110);
+            c111 = a11.fma(b1, c111);
+        }
+        c00.intoArray(c, ci + 0 * cs + 0 * L);
+        c01.intoArray(c, ci + 0 * cs + 1 * L);
+        c10.intoArray(c, ci + 1 * cs + 0 * L);
+        c11.intoArray(c, ci + 1 * cs + 1 * L);
+        c20.intoArray(c, ci + 2 * cs + 0 * L);
+        c21.intoArray(c, ci + 2 * cs + 1 * L);
+        c30.intoArray(c, ci + 3 * cs + 0 * L);
+        c31.intoArray(c, ci + 3 * cs + 1 * L);
+        c40.intoArray(c, ci + 4 * cs + 0 * L);
+        c41.intoArray(c, ci + 4 * cs + 1 * L);
+        c50.intoArray(c, ci + 5 * cs + 0 * L);
+        c51.intoArray(c, ci + 5 * cs + 1 * L);
+        c60.intoArray(c, ci + 6 * cs + 0 * L);
+        c61.intoArray(c, ci + 6 * cs + 1 * L);
+        c70.intoArray(c, ci + 7 * cs + 0 * L);
+        c71.intoArray(c, ci + 7 * cs + 1 * L);
+        c80.intoArray(c, ci + 8 * cs + 0 * L);
+        c81.intoArray(c, ci + 8 * cs + 1 * L);
+        c90.intoArray(c, ci + 9 * cs + 0 * L);
+        c91.intoArray(c, ci + 9 * cs + 1 * L);
+        c100.intoArray(c, ci + 10 * cs + 0 * L);
+        c101.intoArray(c, ci + 10 * cs + 1 * L);
+        c110.intoArray(c, ci + 11 * cs + 0 * L);
+        c111.intoArray(c, ci + 11 * cs + 1 * L);
+    }
+
+    /** C[0..12, 0..1L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..1L), one FMA per element per p, in order. */
+    private static void kernel12x1(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z;
+        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z;
+        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z;
+        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z;
+        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z;
+        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z;
+        FloatVector c60 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 0 * L) : z;
+        FloatVector c70 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 0 * L) : z;
+        FloatVector c80 = resume ? FloatVector.fromArray(S, c, ci + 8 * cs + 0 * L) : z;
+        FloatVector c90 = resume ? FloatVector.fromArray(S, c, ci + 9 * cs + 0 * L) : z;
+        FloatVector c100 = resume ? FloatVector.fromArray(S, c, ci + 10 * cs + 0 * L) : z;
+        FloatVector c110 = resume ? FloatVector.fromArray(S, c, ci + 11 * cs + 0 * L) : z;
+        for (int p = 0, b = bj; p < kc; p++, b += bs) {
+            int a = ai + p * aks;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
+            c00 = a0.fma(b0, c00);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * ars]);
+            c10 = a1.fma(b0, c10);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * ars]);
+            c20 = a2.fma(b0, c20);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * ars]);
+            c30 = a3.fma(b0, c30);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * ars]);
+            c40 = a4.fma(b0, c40);
+            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5 * ars]);
+            c50 = a5.fma(b0, c50);
+            FloatVector a6 = FloatVector.broadcast(S, ap[a + 6 * ars]);
+            c60 = a6.fma(b0, c60);
+            FloatVector a7 = FloatVector.broadcast(S, ap[a + 7 * ars]);
+            c70 = a7.fma(b0, c70);
+            FloatVector a8 = FloatVector.broadcast(S, ap[a + 8 * ars]);
+            c80 = a8.fma(b0, c80);
+            FloatVector a9 = FloatVector.broadcast(S, ap[a + 9 * ars]);
+            c90 = a9.fma(b0, c90);
+            FloatVector a10 = FloatVector.broadcast(S, ap[a + 10 * ars]);
+            c100 = a10.fma(b0, c100);
+            FloatVector a11 = FloatVector.broadcast(S, ap[a + 11 * ars]);
+            c110 = a11.fma(b0, c110);
+        }
+        c00.intoArray(c, ci + 0 * cs + 0 * L);
+        c10.intoArray(c, ci + 1 * cs + 0 * L);
+        c20.intoArray(c, ci + 2 * cs + 0 * L);
+        c30.intoArray(c, ci + 3 * cs + 0 * L);
+        c40.intoArray(c, ci + 4 * cs + 0 * L);
+        c50.intoArray(c, ci + 5 * cs + 0 * L);
+        c60.intoArray(c, ci + 6 * cs + 0 * L);
+        c70.intoArray(c, ci + 7 * cs + 0 * L);
+        c80.intoArray(c, ci + 8 * cs + 0 * L);
+        c90.intoArray(c, ci + 9 * cs + 0 * L);
+        c100.intoArray(c, ci + 10 * cs + 0 * L);
+        c110.intoArray(c, ci + 11 * cs + 0 * L);
+    }
+
     /**
      * One full MR × NR tile of C from packed A (step p's MR values at ap[ai + p·MR]) and packed B (step p's
      * NR values at bp[bj + p·NR]): the same FMA chains as {@link #kernel}, but with the strides constants
@@ -1001,6 +1205,8 @@ final class Gemm32 {
             case T6x2 -> packed6x2(ap, ai, bp, bj, c, ci, cs, kc, resume);
             case T5x2 -> packed5x2(ap, ai, bp, bj, c, ci, cs, kc, resume);
             case T8x1 -> packed8x1(ap, ai, bp, bj, c, ci, cs, kc, resume);
+            case T8x2 -> packed8x2(ap, ai, bp, bj, c, ci, cs, kc, resume);
+            case T12x2 -> packed12x2(ap, ai, bp, bj, c, ci, cs, kc, resume);
         }
     }
 
@@ -1296,5 +1502,143 @@ final class Gemm32 {
         c50.intoArray(c, ci + 5 * cs + 0 * L);
         c60.intoArray(c, ci + 6 * cs + 0 * L);
         c70.intoArray(c, ci + 7 * cs + 0 * L);
+    }
+
+    /** {@link #packedKernel} for the 8 × 2 tile. */
+    private static void packed8x2(float[] ap, int ai, float[] bp, int bj, float[] c, int ci, int cs, int kc, boolean resume) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
+        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
+        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
+        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
+        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
+        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z;
+        FloatVector c60 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 0 * L) : z, c61 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 1 * L) : z;
+        FloatVector c70 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 0 * L) : z, c71 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 1 * L) : z;
+        for (int p = 0; p < kc; p++) {
+            int a = ai + p * 8, b = bj + p * 2 * L;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, ap[a + 6]);
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(S, ap[a + 7]);
+            c70 = a7.fma(b0, c70);
+            c71 = a7.fma(b1, c71);
+        }
+        c00.intoArray(c, ci + 0 * cs + 0 * L);
+        c01.intoArray(c, ci + 0 * cs + 1 * L);
+        c10.intoArray(c, ci + 1 * cs + 0 * L);
+        c11.intoArray(c, ci + 1 * cs + 1 * L);
+        c20.intoArray(c, ci + 2 * cs + 0 * L);
+        c21.intoArray(c, ci + 2 * cs + 1 * L);
+        c30.intoArray(c, ci + 3 * cs + 0 * L);
+        c31.intoArray(c, ci + 3 * cs + 1 * L);
+        c40.intoArray(c, ci + 4 * cs + 0 * L);
+        c41.intoArray(c, ci + 4 * cs + 1 * L);
+        c50.intoArray(c, ci + 5 * cs + 0 * L);
+        c51.intoArray(c, ci + 5 * cs + 1 * L);
+        c60.intoArray(c, ci + 6 * cs + 0 * L);
+        c61.intoArray(c, ci + 6 * cs + 1 * L);
+        c70.intoArray(c, ci + 7 * cs + 0 * L);
+        c71.intoArray(c, ci + 7 * cs + 1 * L);
+    }
+
+    /** {@link #packedKernel} for the 12 × 2 tile. */
+    private static void packed12x2(float[] ap, int ai, float[] bp, int bj, float[] c, int ci, int cs, int kc, boolean resume) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
+        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
+        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
+        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
+        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
+        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z;
+        FloatVector c60 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 0 * L) : z, c61 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 1 * L) : z;
+        FloatVector c70 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 0 * L) : z, c71 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 1 * L) : z;
+        FloatVector c80 = resume ? FloatVector.fromArray(S, c, ci + 8 * cs + 0 * L) : z, c81 = resume ? FloatVector.fromArray(S, c, ci + 8 * cs + 1 * L) : z;
+        FloatVector c90 = resume ? FloatVector.fromArray(S, c, ci + 9 * cs + 0 * L) : z, c91 = resume ? FloatVector.fromArray(S, c, ci + 9 * cs + 1 * L) : z;
+        FloatVector c100 = resume ? FloatVector.fromArray(S, c, ci + 10 * cs + 0 * L) : z, c101 = resume ? FloatVector.fromArray(S, c, ci + 10 * cs + 1 * L) : z;
+        FloatVector c110 = resume ? FloatVector.fromArray(S, c, ci + 11 * cs + 0 * L) : z, c111 = resume ? FloatVector.fromArray(S, c, ci + 11 * cs + 1 * L) : z;
+        for (int p = 0; p < kc; p++) {
+            int a = ai + p * 12, b = bj + p * 2 * L;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, ap[a + 6]);
+            c60 = a6.fma(b0, c60);
+            c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(S, ap[a + 7]);
+            c70 = a7.fma(b0, c70);
+            c71 = a7.fma(b1, c71);
+            FloatVector a8 = FloatVector.broadcast(S, ap[a + 8]);
+            c80 = a8.fma(b0, c80);
+            c81 = a8.fma(b1, c81);
+            FloatVector a9 = FloatVector.broadcast(S, ap[a + 9]);
+            c90 = a9.fma(b0, c90);
+            c91 = a9.fma(b1, c91);
+            FloatVector a10 = FloatVector.broadcast(S, ap[a + 10]);
+            c100 = a10.fma(b0, c100);
+            c101 = a10.fma(b1, c101);
+            FloatVector a11 = FloatVector.broadcast(S, ap[a + 11]);
+            c110 = a11.fma(b0, c110);
+            c111 = a11.fma(b1, c111);
+        }
+        c00.intoArray(c, ci + 0 * cs + 0 * L);
+        c01.intoArray(c, ci + 0 * cs + 1 * L);
+        c10.intoArray(c, ci + 1 * cs + 0 * L);
+        c11.intoArray(c, ci + 1 * cs + 1 * L);
+        c20.intoArray(c, ci + 2 * cs + 0 * L);
+        c21.intoArray(c, ci + 2 * cs + 1 * L);
+        c30.intoArray(c, ci + 3 * cs + 0 * L);
+        c31.intoArray(c, ci + 3 * cs + 1 * L);
+        c40.intoArray(c, ci + 4 * cs + 0 * L);
+        c41.intoArray(c, ci + 4 * cs + 1 * L);
+        c50.intoArray(c, ci + 5 * cs + 0 * L);
+        c51.intoArray(c, ci + 5 * cs + 1 * L);
+        c60.intoArray(c, ci + 6 * cs + 0 * L);
+        c61.intoArray(c, ci + 6 * cs + 1 * L);
+        c70.intoArray(c, ci + 7 * cs + 0 * L);
+        c71.intoArray(c, ci + 7 * cs + 1 * L);
+        c80.intoArray(c, ci + 8 * cs + 0 * L);
+        c81.intoArray(c, ci + 8 * cs + 1 * L);
+        c90.intoArray(c, ci + 9 * cs + 0 * L);
+        c91.intoArray(c, ci + 9 * cs + 1 * L);
+        c100.intoArray(c, ci + 10 * cs + 0 * L);
+        c101.intoArray(c, ci + 10 * cs + 1 * L);
+        c110.intoArray(c, ci + 11 * cs + 0 * L);
+        c111.intoArray(c, ci + 11 * cs + 1 * L);
     }
 }

@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * of 8 × 8, 4 × 4, 2 × 2 and 1 × 1 blocks. In the round of size h, rows i and i + h (for each i whose
  * bit h is clear) exchange half their lanes: in each lane l whose bit h is set, row i takes row i + h's
  * lane l − h; in each lane l whose bit h is clear, row i + h takes row i's lane l + h.
- * That is one permutation and one blend per row and round: 128 register operations, 16 loads and 16
- * stores for 256 floats, where gathering each output row (a strided load of 16 values) took about twice
+ * That is one permutation and one blend per row and round: 128 register operations, 32 loads and 32
+ * stores (two passes) for 256 floats, where gathering each output row (a strided load of 16 values) took about twice
  * as long (3.5–4.0 against 1.8–2.2 floats per ns on Zen 4 when packing the 400 × 784 Bᵀ of W1).
  *
  * <p>Only for 16-lane vectors (AVX-512); the class is initialised where it is used, after
@@ -43,8 +43,18 @@ final class Transpose16 {
     /**
      * dst[d + c·dstStride + r] = src[s + r·srcStride + c] for r, c &lt; 16: sixteen rows of 16 floats
      * (at s, s + srcStride, …) become sixteen rows (at d, d + dstStride, …) holding their columns.
+     * In two passes of two rounds each, the first leaving its rows in dst for the second: one method
+     * with all four rounds (16 loads, 128 permutations and blends, 16 stores) outgrew what C2 compiles
+     * as vector code — on an Intel Xeon (JDK 17) its last three stores were left to the Vector API's
+     * Java fallback, which boxed the three vectors and took 30 % of a W1 training step.
      */
     static void transpose(float[] src, int s, int srcStride, float[] dst, int d, int dstStride) {
+        blockRounds(src, s, srcStride, dst, d, dstStride);
+        elementRounds(dst, d, dstStride);
+    }
+
+    /** The rounds of 8 × 8 and 4 × 4 blocks, from src's rows into dst's. */
+    private static void blockRounds(float[] src, int s, int srcStride, float[] dst, int d, int dstStride) {
         FloatVector r0 = FloatVector.fromArray(S, src, s), r1 = FloatVector.fromArray(S, src, s + srcStride),
                 r2 = FloatVector.fromArray(S, src, s + 2 * srcStride), r3 = FloatVector.fromArray(S, src, s + 3 * srcStride),
                 r4 = FloatVector.fromArray(S, src, s + 4 * srcStride), r5 = FloatVector.fromArray(S, src, s + 5 * srcStride),
@@ -72,6 +82,35 @@ final class Transpose16 {
         t = r9.blend(r13.rearrange(BACK4), BIT4); r13 = r9.rearrange(AHEAD4).blend(r13, BIT4); r9 = t;
         t = r10.blend(r14.rearrange(BACK4), BIT4); r14 = r10.rearrange(AHEAD4).blend(r14, BIT4); r10 = t;
         t = r11.blend(r15.rearrange(BACK4), BIT4); r15 = r11.rearrange(AHEAD4).blend(r15, BIT4); r11 = t;
+        r0.intoArray(dst, d);
+        r1.intoArray(dst, d + dstStride);
+        r2.intoArray(dst, d + 2 * dstStride);
+        r3.intoArray(dst, d + 3 * dstStride);
+        r4.intoArray(dst, d + 4 * dstStride);
+        r5.intoArray(dst, d + 5 * dstStride);
+        r6.intoArray(dst, d + 6 * dstStride);
+        r7.intoArray(dst, d + 7 * dstStride);
+        r8.intoArray(dst, d + 8 * dstStride);
+        r9.intoArray(dst, d + 9 * dstStride);
+        r10.intoArray(dst, d + 10 * dstStride);
+        r11.intoArray(dst, d + 11 * dstStride);
+        r12.intoArray(dst, d + 12 * dstStride);
+        r13.intoArray(dst, d + 13 * dstStride);
+        r14.intoArray(dst, d + 14 * dstStride);
+        r15.intoArray(dst, d + 15 * dstStride);
+    }
+
+    /** The rounds of 2 × 2 blocks and single elements, on dst's rows in place. */
+    private static void elementRounds(float[] dst, int d, int dstStride) {
+        FloatVector r0 = FloatVector.fromArray(S, dst, d), r1 = FloatVector.fromArray(S, dst, d + dstStride),
+                r2 = FloatVector.fromArray(S, dst, d + 2 * dstStride), r3 = FloatVector.fromArray(S, dst, d + 3 * dstStride),
+                r4 = FloatVector.fromArray(S, dst, d + 4 * dstStride), r5 = FloatVector.fromArray(S, dst, d + 5 * dstStride),
+                r6 = FloatVector.fromArray(S, dst, d + 6 * dstStride), r7 = FloatVector.fromArray(S, dst, d + 7 * dstStride),
+                r8 = FloatVector.fromArray(S, dst, d + 8 * dstStride), r9 = FloatVector.fromArray(S, dst, d + 9 * dstStride),
+                r10 = FloatVector.fromArray(S, dst, d + 10 * dstStride), r11 = FloatVector.fromArray(S, dst, d + 11 * dstStride),
+                r12 = FloatVector.fromArray(S, dst, d + 12 * dstStride), r13 = FloatVector.fromArray(S, dst, d + 13 * dstStride),
+                r14 = FloatVector.fromArray(S, dst, d + 14 * dstStride), r15 = FloatVector.fromArray(S, dst, d + 15 * dstStride);
+        FloatVector t;
         // 2 × 2 blocks: rows i and i + 2
         t = r0.blend(r2.rearrange(BACK2), BIT2); r2 = r0.rearrange(AHEAD2).blend(r2, BIT2); r0 = t;
         t = r1.blend(r3.rearrange(BACK2), BIT2); r3 = r1.rearrange(AHEAD2).blend(r3, BIT2); r1 = t;
