@@ -273,11 +273,18 @@ final class Gemm32 {
         packPanel(o, pc, kc, j, w, nr, packB, pc * ceilDiv(nc, nr) * nr + q * kc * nr);
     }
 
-    /** C (m × n, at c[cOff]) = tᵀ for an n × m row-major t: 8 × 8 blocks in registers where vectors have at least 8 lanes, the edges one by one. */
+    /**
+     * C (m × n, at c[cOff]) = tᵀ for an n × m row-major t: L × L blocks in registers where vectors have 16
+     * or 8 lanes, the edges one by one. Only vectors of the machine's width: one 8 × 8 transpose (256-bit
+     * vectors) on a 16-lane machine made the JIT's profile of {@code FloatVector.intoArray} see two
+     * vector classes, after which C2 left the stores of every kernel compiled later to the Vector API's
+     * Java fallback (18 of Transpose16's 32 on an Intel Xeon, JDK 17: a third of a W1 step).
+     */
     private static void transposeInto(float[] t, float[] c, int cOff, int m, int n) {
-        int m8 = L >= 8 ? m - m % 8 : 0, n8 = L >= 8 ? n - n % 8 : 0;
-        for (int i = 0; i < m8; i += 8) for (int j = 0; j < n8; j += 8) Transpose8.transpose(t, j * m + i, m, c, cOff + i * n + j, n);
-        for (int i = 0; i < m; i++) for (int j = i < m8 ? n8 : 0; j < n; j++) c[cOff + i * n + j] = t[j * m + i];
+        int b = L == 16 || L == 8 ? L : 1, mb = m - m % b, nb = n - n % b;
+        if (b == 16) for (int i = 0; i < mb; i += 16) for (int j = 0; j < nb; j += 16) Transpose16.transpose(t, j * m + i, m, c, cOff + i * n + j, n);
+        if (b == 8) for (int i = 0; i < mb; i += 8) for (int j = 0; j < nb; j += 8) Transpose8.transpose(t, j * m + i, m, c, cOff + i * n + j, n);
+        for (int i = 0; i < m; i++) for (int j = i < mb ? nb : 0; j < n; j++) c[cOff + i * n + j] = t[j * m + i];
     }
 
     private static int ceilDiv(int x, int y) {
