@@ -109,7 +109,8 @@ final class Gemm32 {
 
         static Tile parse(String s) {
             for (Tile t : values()) if (t.toString().equals(s)) return t;
-            throw new IllegalArgumentException("elbo.gemm.tile: expected one of " + Arrays.toString(values()) + ", got " + s);
+            throw new IllegalArgumentException("elbo.gemm.tile: expected one of "
+                    + Arrays.stream(values()).map(Tile::toString).collect(java.util.stream.Collectors.joining(" ")) + ", got " + s);
         }
     }
 
@@ -281,7 +282,7 @@ final class Gemm32 {
      * Java fallback (18 of Transpose16's 32 on an Intel Xeon, JDK 17: a third of a W1 step).
      */
     private static void transposeInto(float[] t, float[] c, int cOff, int m, int n) {
-        int b = L == 16 || L == 8 ? L : 1, mb = m - m % b, nb = n - n % b;
+        int b = L == 16 || L == 8 ? L : 0, mb = b > 0 ? m - m % b : 0, nb = b > 0 ? n - n % b : 0; // b = 0: no blocks, all one by one
         if (b == 16) for (int i = 0; i < mb; i += 16) for (int j = 0; j < nb; j += 16) Transpose16.transpose(t, j * m + i, m, c, cOff + i * n + j, n);
         if (b == 8) for (int i = 0; i < mb; i += 8) for (int j = 0; j < nb; j += 8) Transpose8.transpose(t, j * m + i, m, c, cOff + i * n + j, n);
         for (int i = 0; i < m; i++) for (int j = i < mb ? nb : 0; j < n; j++) c[cOff + i * n + j] = t[j * m + i];
