@@ -46,7 +46,7 @@ final class Transpose16 {
      * In two passes of two rounds each, the first leaving its rows in dst for the second: one method
      * with all four rounds (16 loads, 128 permutations and blends, 16 stores) outgrew what C2 compiles
      * as vector code — on an Intel Xeon (JDK 17) its last three stores were left to the Vector API's
-     * Java fallback, which boxed the three vectors and took 30 % of a W1 training step.
+     * Java fallback, and W1's 400 × 784 Bᵀ transposed at 1.41 floats per ns against 2.38 in two passes.
      */
     static void transpose(float[] src, int s, int srcStride, float[] dst, int d, int dstStride) {
         blockRounds(src, s, srcStride, dst, d, dstStride);
