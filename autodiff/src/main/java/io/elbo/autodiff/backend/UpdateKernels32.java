@@ -2,6 +2,7 @@ package io.elbo.autodiff.backend;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -21,6 +22,16 @@ import jdk.incubator.vector.VectorSpecies;
  * of W1's 652 824 parameters took 2.9 ms instead of 0.2–0.4 ms on two threads (Intel Xeon, JDK 17). The
  * same operations either way, so the same bits.
  *
+ * <p><b>Moments flushed to zero below the smallest normal float:</b> a moment whose gradient has become exactly
+ * zero (a dead ReLU unit's weights) decays by β each step into the subnormal range, where x86 cores run each
+ * arithmetic instruction through a microcode assist (about a hundred cycles), and where round-to-nearest leaves
+ * m = k·2⁻¹⁴⁹ with k ≤ 4 unchanged by m·0.9 forever. Measured on an Intel Xeon (AVX-512, JDK 17): after three
+ * epochs of W1 on Fashion-MNIST 148 293 of the first layer's 313 600 first moments were subnormal and an epoch
+ * took 3.1 s instead of 2.6 s. So a stored moment m, v or momentum buffer whose magnitude is below
+ * {@link Float#MIN_NORMAL} is stored as zero of its sign (what CPUs' flush-to-zero mode does, and TensorFlow and
+ * XLA set on CPU); the test is on the bits (|x| &lt; 2⁻¹²⁶ as integers), so it costs no assist itself. The float64
+ * bodies flush below {@link Double#MIN_NORMAL} the same way.
+ *
  * <p><b>The twins:</b> each body performs the float64 body's operations in the same order; the only
  * intended differences are that the hyperparameters are rounded to float once (−lr, μ, 1 − τ, λ,
  * β₁, β₂, 1 − β₁, 1 − β₂, ε, 1 − lr·λ, −lr/c₁, √c₂) and that v's update is written
@@ -31,6 +42,10 @@ final class UpdateKernels32 {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    private static final VectorSpecies<Integer> I = S.withLanes(int.class);
+    private static final IntVector MAGNITUDE = IntVector.broadcast(I, 0x7fffffff), SIGN = IntVector.broadcast(I, 0x80000000),
+            MIN_NORMAL_BITS = IntVector.broadcast(I, Float.floatToRawIntBits(Float.MIN_NORMAL));
+
 
     /** An update over whole vectors [lo, hi) of the arrays, in place. */
     private interface Body { void run(float[][] arrays, int lo, int hi); }
@@ -60,6 +75,8 @@ final class UpdateKernels32 {
                 if (wd != 0) d = pv.mul(wdV).add(d);
                 if (mu != 0) {
                     FloatVector bv = first ? d : FloatVector.fromArray(S, ba, i).mul(muV).add(d.mul(keepV));
+                    IntVector bBits = bv.reinterpretAsInts(); // flushed to zero below Float.MIN_NORMAL (the class comment)
+                    bv = bBits.blend(bBits.and(SIGN), bBits.and(MAGNITUDE).compare(VectorOperators.LT, MIN_NORMAL_BITS)).reinterpretAsFloats();
                     bv.intoArray(ba, i);
                     d = nesterov ? bv.mul(muV).add(d) : bv;
                 }
@@ -86,6 +103,9 @@ final class UpdateKernels32 {
                 else if (wd != 0) gv = pv.mul(wdV).add(gv);
                 FloatVector mv = FloatVector.fromArray(S, ma, i).mul(b1V).add(gv.mul(c1V));
                 FloatVector vv = FloatVector.fromArray(S, va, i).mul(b2V).add(gv.mul(gv).mul(c2V));
+                IntVector mBits = mv.reinterpretAsInts(), vBits = vv.reinterpretAsInts(); // flushed to zero below Float.MIN_NORMAL
+                mv = mBits.blend(mBits.and(SIGN), mBits.and(MAGNITUDE).compare(VectorOperators.LT, MIN_NORMAL_BITS)).reinterpretAsFloats();
+                vv = vBits.blend(vBits.and(SIGN), vBits.and(MAGNITUDE).compare(VectorOperators.LT, MIN_NORMAL_BITS)).reinterpretAsFloats();
                 mv.intoArray(ma, i);
                 vv.intoArray(va, i);
                 FloatVector denom = vv.lanewise(VectorOperators.SQRT).div(bc2V).add(eV);

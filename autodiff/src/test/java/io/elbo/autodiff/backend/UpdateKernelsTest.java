@@ -4,6 +4,8 @@ import static io.elbo.autodiff.backend.Float32Checks.assertClose;
 import static io.elbo.autodiff.backend.Float32Checks.random;
 import static io.elbo.autodiff.backend.Float32Checks.widen;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -60,6 +62,57 @@ class UpdateKernelsTest {
         for (float[] a : new float[][] {p, b, m, v}) {
             for (int i = 1; i < n; i++) assertEquals(Float.floatToRawIntBits(a[0]), Float.floatToRawIntBits(a[i]), "index " + i);
         }
+    }
+
+    /**
+     * Flush-to-zero of the optimisers' state: a moment whose gradient has become zero decays by β each step, and where
+     * it falls below the smallest normal number it is stored as zero, in float32 (vector body and
+     * padded tail, n = 1031) and in float64, for Adam's m and v and SGD's momentum buffer. Gradual underflow would
+     * instead leave m = k·2⁻¹⁴⁹ (k ≤ 4) unchanged by m·0.9 for ever; the test checks that it would (so the flush is
+     * what makes the moments reach zero), that no stored value is ever subnormal, and that the parameters get the
+     * same bits as with the unflushed formula (the flushed term is far below half an ulp of p).
+     */
+    @Test
+    void momentsFallingBelowTheSmallestNormalAreStoredAsZero() {
+        float stuck = 3 * Float.MIN_VALUE;
+        assertEquals(stuck, stuck * 0.9f, "round-to-nearest keeps 3·2⁻¹⁴⁹·0.9 at 3·2⁻¹⁴⁹");
+        int n = 1031;
+        float[] p = new float[n], g = new float[n], b = new float[n], m = new float[n], v = new float[n];
+        double[] p64 = new double[n], b64 = new double[n], m64 = new double[n], v64 = new double[n];
+        float[] pUnflushed = new float[n];
+        for (int i = 0; i < n; i++) {
+            float sign = i % 2 == 0 ? 1 : -1;
+            p[i] = pUnflushed[i] = sign * 0.25f;
+            p64[i] = sign * 0.25;
+            m[i] = sign * 1e-30f;
+            b[i] = sign * 1e-30f;
+            v[i] = 1e-36f;
+            m64[i] = sign * 1e-300;
+            b64[i] = sign * 1e-300;
+            v64[i] = 1e-305;
+        }
+        float mU = 1e-30f, vU = 1e-36f;
+        for (int t = 1; t <= 400; t++) {
+            double c1 = 1 - Math.pow(0.9, t), c2 = Math.sqrt(1 - Math.pow(0.999, t));
+            UpdateKernels32.adam(p, g, m, v, n, 1e-3, 0.9, 0.999, 1e-8, 0, false, c1, c2);
+            UpdateKernels32.sgd(p, g, b, n, 0.1, 0.9, 0, 0, false, false);
+            ReferenceKernels64.INSTANCE.adamUpdate(p64, new double[n], m64, v64, n, 1e-3, 0.9, 0.999, 1e-8, 0, false, c1, c2);
+            ReferenceKernels64.INSTANCE.sgdUpdate(p64, new double[n], b64, n, 0.1, 0.9, 0, 0, false, false);
+            mU = mU * 0.9f; // the unflushed moment, element 0
+            vU = vU * 0.999f;
+            for (int i = 0; i < n; i++) {
+                for (float x : new float[] {m[i], v[i], b[i]}) assertFalse(x != 0 && Math.abs(x) < Float.MIN_NORMAL, "subnormal at step " + t);
+                for (double x : new double[] {m64[i], v64[i], b64[i]}) assertFalse(x != 0 && Math.abs(x) < Double.MIN_NORMAL, "subnormal at step " + t);
+            }
+        }
+        assertTrue(mU != 0 && mU < Float.MIN_NORMAL, "without the flush element 0's m would be stuck subnormal: " + mU);
+        for (int i = 0; i < n; i++) {
+            float sign = i % 2 == 0 ? 1 : -1;
+            assertTrue(m[i] == 0 && b[i] == 0 && m64[i] == 0 && b64[i] == 0, "m and the momentum buffer reach zero at " + i);
+            assertEquals(Float.floatToRawIntBits(pUnflushed[i]), Float.floatToRawIntBits(p[i]), "p at " + i);
+            assertEquals(sign * 0.25, p64[i], "float64 p at " + i);
+        }
+        assertTrue(v[0] > 0 && v[0] >= Float.MIN_NORMAL && v[0] == v[n - 1], "v (decaying by 0.999) is still normal and the same everywhere: " + v[0]);
     }
 
     /** A digest of the float32 updates' bits on fixed inputs; run interpreted in a child JVM by the test below. */
