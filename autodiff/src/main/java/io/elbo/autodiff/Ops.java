@@ -56,6 +56,7 @@ public final class Ops {
     /** The data of {@code x} laid out in the broadcast shape (the data itself when already so). */
     private static Object broadcastData(Tensor x, int[] shape) {
         if (Arrays.equals(x.shape, shape)) return x.data();
+        if (x.numel == Shape.numel(shape)) return x.data(); // only axes of size 1 added: the same elements in the same order
         Kernels<Object> k = x.dtype.kernels();
         Object d = x.dtype.blankArray(Shape.numel(shape));
         k.copy(x.data(), 0, Shape.broadcastStrides(x.shape, shape), shape, d, 0, Shape.strides(shape));
@@ -453,7 +454,10 @@ public final class Ops {
 
     /** Sums a gradient of a broadcast shape back to {@code shape}: the one place broadcasting is undone. */
     static Tensor sumToShape(Tensor g, int[] shape) {
-        return Arrays.equals(g.shape, shape) ? g : sumTo(g, shape);
+        if (Arrays.equals(g.shape, shape)) return g;
+        // only axes of size 1 differ (a [B, D] operand broadcast over one sample, [1, B, D]): nothing to sum
+        if (g.numel == Shape.numel(shape) && Shape.broadcastsTo(shape, g.shape)) return reshape(g, shape);
+        return sumTo(g, shape);
     }
 
     /**
