@@ -226,6 +226,29 @@ class TapeTest {
         assertArrayEquals(new double[] {66, 75}, c.grad().toDoubleArray());
     }
 
+    /**
+     * Broadcasting that only adds axes of size 1 ([2, 3] against [1, 2, 3], a flow's parameters against one sample)
+     * uses the operand's data as it is and hands its gradient back reshaped, not summed: the values and the
+     * gradients are those of the same op on the reshaped operand, to the bit, and stay differentiable twice.
+     */
+    @Test
+    void broadcastingThatOnlyAddsSizeOneAxesIsAReshapeBothWays() {
+        double[] av = {0.5, -1.25, 2, 3.5, -0.75, 1.5}, zv = {1.5, 2.25, -3, 0.25, 4, -2.5};
+        Tensor a = Tensor.of(av, 2, 3).variable(), z = Tensor.of(zv, 1, 2, 3).variable();
+        Tensor y = z.mul(a).add(a.square());
+        y.sum().backward();
+        Tensor a2 = Tensor.of(av, 1, 2, 3).variable(), z2 = Tensor.of(zv, 1, 2, 3).variable();
+        Tensor y2 = z2.mul(a2).add(a2.square());
+        y2.sum().backward();
+        assertArrayEquals(new int[] {1, 2, 3}, y.shape());
+        assertArrayEquals(y2.toDoubleArray(), y.toDoubleArray());
+        assertArrayEquals(new int[] {2, 3}, a.grad().shape());
+        assertArrayEquals(a2.grad().toDoubleArray(), a.grad().toDoubleArray());
+        assertArrayEquals(z2.grad().toDoubleArray(), z.grad().toDoubleArray());
+        GradCheck.of("size-1 broadcast", in -> in[0].mul(in[1]).add(in[1].square()).mul(in[1]).sum()).secondOrder(true)
+                .check(Tensor.of(zv, 1, 2, 3), Tensor.of(av, 2, 3));
+    }
+
     @Test
     void eachLeafGetsAGradientBufferOfItsOwnEvenWhenARulePassesOneArrayToSeveralInputs() {
         Tensor a = Tensor.of(new double[] {1, 2}).variable();

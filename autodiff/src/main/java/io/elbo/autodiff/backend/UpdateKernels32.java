@@ -46,7 +46,6 @@ final class UpdateKernels32 {
     private static final IntVector MAGNITUDE = IntVector.broadcast(I, 0x7fffffff), SIGN = IntVector.broadcast(I, 0x80000000),
             MIN_NORMAL_BITS = IntVector.broadcast(I, Float.floatToRawIntBits(Float.MIN_NORMAL));
 
-
     /** An update over whole vectors [lo, hi) of the arrays, in place. */
     private interface Body { void run(float[][] arrays, int lo, int hi); }
 
