@@ -53,10 +53,12 @@ public final class Ops {
         return out;
     }
 
-    /** The data of {@code x} laid out in the broadcast shape (the data itself when already so). */
+    /**
+     * The data of {@code x} laid out in {@code shape}, a shape x broadcasts to: the data itself when broadcasting
+     * adds no elements (the same shape, or only axes of size 1 added: the same elements in the same order).
+     */
     private static Object broadcastData(Tensor x, int[] shape) {
-        if (Arrays.equals(x.shape, shape)) return x.data();
-        if (x.numel == Shape.numel(shape)) return x.data(); // only axes of size 1 added: the same elements in the same order
+        if (x.numel == Shape.numel(shape)) return x.data();
         Kernels<Object> k = x.dtype.kernels();
         Object d = x.dtype.blankArray(Shape.numel(shape));
         k.copy(x.data(), 0, Shape.broadcastStrides(x.shape, shape), shape, d, 0, Shape.strides(shape));
@@ -551,7 +553,9 @@ public final class Ops {
             throw new ShapeException("expand: " + Shape.str(x.shape) + " cannot be broadcast to " + Shape.str(shape));
         }
         if (Arrays.equals(x.shape, shape)) return x;
-        Tensor out = new Tensor(x.dtype, shape.clone(), broadcastData(x, shape)).fromCurrentArena();
+        // only axes of size 1 added: x's own array, so a view valid exactly as long as x (as reshape's)
+        Tensor out = x.numel == Shape.numel(shape) ? x.view(shape.clone())
+                : new Tensor(x.dtype, shape.clone(), broadcastData(x, shape)).fromCurrentArena();
         return Tape.record("expand", out, (g, p) -> p.grads(() -> sumTo(g, x.shape)), x);
     }
 

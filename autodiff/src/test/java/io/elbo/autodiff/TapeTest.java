@@ -245,6 +245,10 @@ class TapeTest {
         assertArrayEquals(new int[] {2, 3}, a.grad().shape());
         assertArrayEquals(a2.grad().toDoubleArray(), a.grad().toDoubleArray());
         assertArrayEquals(z2.grad().toDoubleArray(), z.grad().toDoubleArray());
+        Tensor e = Ops.expand(Tensor.of(av, 2, 3).variable(), 1, 2, 3);
+        assertArrayEquals(new int[] {1, 2, 3}, e.shape());
+        assertArrayEquals(av, e.toDoubleArray());
+        GradCheck.of("size-1 expand", in -> Ops.expand(in[0], 1, 2, 3).square().sum()).secondOrder(true).check(Tensor.of(av, 2, 3));
         GradCheck.of("size-1 broadcast", in -> in[0].mul(in[1]).add(in[1].square()).mul(in[1]).sum()).secondOrder(true)
                 .check(Tensor.of(zv, 1, 2, 3), Tensor.of(av, 2, 3));
     }

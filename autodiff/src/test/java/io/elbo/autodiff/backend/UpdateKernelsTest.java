@@ -78,7 +78,7 @@ class UpdateKernelsTest {
         assertEquals(stuck, stuck * 0.9f, "round-to-nearest keeps 3·2⁻¹⁴⁹·0.9 at 3·2⁻¹⁴⁹");
         int n = 1031;
         float[] p = new float[n], g = new float[n], b = new float[n], m = new float[n], v = new float[n];
-        double[] p64 = new double[n], b64 = new double[n], m64 = new double[n], v64 = new double[n];
+        double[] p64 = new double[n], g64 = new double[n], b64 = new double[n], m64 = new double[n], v64 = new double[n];
         float[] pUnflushed = new float[n];
         for (int i = 0; i < n; i++) {
             float sign = i % 2 == 0 ? 1 : -1;
@@ -96,8 +96,8 @@ class UpdateKernelsTest {
             double c1 = 1 - Math.pow(0.9, t), c2 = Math.sqrt(1 - Math.pow(0.999, t));
             UpdateKernels32.adam(p, g, m, v, n, 1e-3, 0.9, 0.999, 1e-8, 0, false, c1, c2);
             UpdateKernels32.sgd(p, g, b, n, 0.1, 0.9, 0, 0, false, false);
-            ReferenceKernels64.INSTANCE.adamUpdate(p64, new double[n], m64, v64, n, 1e-3, 0.9, 0.999, 1e-8, 0, false, c1, c2);
-            ReferenceKernels64.INSTANCE.sgdUpdate(p64, new double[n], b64, n, 0.1, 0.9, 0, 0, false, false);
+            ReferenceKernels64.INSTANCE.adamUpdate(p64, g64, m64, v64, n, 1e-3, 0.9, 0.999, 1e-8, 0, false, c1, c2);
+            ReferenceKernels64.INSTANCE.sgdUpdate(p64, g64, b64, n, 0.1, 0.9, 0, 0, false, false);
             mU = mU * 0.9f; // the unflushed moment, element 0
             for (int i = 0; i < n; i++) {
                 for (float x : new float[] {m[i], v[i], b[i]}) assertFalse(x != 0 && Math.abs(x) < Float.MIN_NORMAL, "subnormal at step " + t);
