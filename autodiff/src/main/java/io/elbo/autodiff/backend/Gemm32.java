@@ -228,12 +228,18 @@ final class Gemm32 {
         float[] pb = packB;
         for (int jc = 0; jc < n; jc += ncMax) {
             int j0 = jc, nc = Math.min(ncMax, n - jc), panels = ceilDiv(nc, nr);
-            // parts = rowParts × colParts, the factorisation that leaves the busiest part the fewest
-            // tiles (ties: more row parts); a few parts per thread, so that while a helper wakes up the
-            // caller takes more than its share.
-            int parts = parallel ? (int) Math.min((long) SLICES * Threads.count(), (long) groups * panels) : 1, rowParts = 1;
+            // A thread given a slice of the columns reads all of op(A) (m·k) and its share of op(B) (k·n/t);
+            // one given a slice of the rows reads its share of op(A) (m·k/t) and all of op(B) (k·n): fewer
+            // values with columns where n ≥ m (a layer's forward product and its input gradient, m = the
+            // batch). Then one slice per thread, each packing its own panels. Otherwise parts = rowParts ×
+            // colParts, the factorisation that leaves the busiest part the fewest tiles (ties: more row
+            // parts); a few parts per thread, so that while a helper wakes up the caller takes more than
+            // its share.
+            boolean byColumns = parallel && nc >= m;
+            int parts = !parallel ? 1 : byColumns ? Math.min(Threads.count(), panels)
+                    : (int) Math.min((long) SLICES * Threads.count(), (long) groups * panels), rowParts = 1;
             long best = Long.MAX_VALUE;
-            for (int rp = parts; rp >= 1; rp--) {
+            for (int rp = byColumns ? 1 : parts; rp >= 1; rp--) {
                 long busiest = (long) ceilDiv(groups, rp) * ceilDiv(panels, parts / rp);
                 if (parts % rp == 0 && busiest < best) {
                     best = busiest;
