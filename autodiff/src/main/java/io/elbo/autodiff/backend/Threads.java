@@ -9,9 +9,11 @@ import java.util.function.IntConsumer;
  * computed by the same operations whatever the thread count, so results are bit-identical for 1, 2
  * or n threads; the count only decides how many parts run at once.
  *
- * <p>Workers are kept alive and, after a job, spin for a short while (about 50 µs) before parking,
- * like OpenMP's active wait: a training step hands out hundreds of jobs of a few hundred
- * microseconds, and waking a parked thread for each would cost tens of microseconds.
+ * <p>Workers are kept alive and, after a job, spin for a while (200 µs) before parking, like OpenMP's
+ * active wait: a training step hands out tens of jobs of tens to hundreds of microseconds with work for
+ * one thread between them, and waking a parked thread costs tens of microseconds, more in a virtual
+ * machine, where waking a halted vCPU goes through the host (a W1 step at two threads on a KVM guest:
+ * 4.2 ms with a 50 µs spin, 3.9 with 200 µs, the caller's waits for late workers a third shorter).
  */
 public final class Threads {
     private Threads() {}
@@ -21,7 +23,7 @@ public final class Threads {
     /** Held by the thread whose job the workers run; another thread's job runs inline meanwhile. */
     private static final java.util.concurrent.locks.ReentrantLock LOCK = new java.util.concurrent.locks.ReentrantLock();
     /** Nanoseconds a worker spins for the next job before parking. */
-    private static final long SPIN_NANOS = 50_000;
+    private static final long SPIN_NANOS = 200_000;
 
     /** Sets the number of threads the kernels use (at least 1). */
     public static synchronized void set(int n) {
