@@ -173,6 +173,24 @@ public final class Tensor {
         return t;
     }
 
+    /**
+     * Images stored as grey-level bytes as a [starts.length, length] tensor: element [i, j] is
+     * {@code (levels[starts[i] + j] & 0xff) / 255f} (what PyTorch's {@code ToTensor} makes of a byte), in
+     * {@code dtype}. One pass of the dtype's {@link io.elbo.autodiff.backend.Kernels#greyLevels} kernel, into
+     * the tensor's own new storage: how a data set kept as bytes yields a batch.
+     */
+    public static Tensor greyLevels(byte[] levels, int[] starts, int length, DType dtype) {
+        if (length < 0) throw new IllegalArgumentException("greyLevels: a negative row length " + length);
+        for (int s : starts) {
+            if (s < 0 || s > levels.length - length) {
+                throw new IndexOutOfBoundsException("greyLevels: a row of " + length + " levels at " + s + " runs past the " + levels.length + " given");
+            }
+        }
+        Tensor t = zeroed(dtype, new int[] {starts.length, length});
+        dtype.kernels().greyLevels(levels, starts, length, t.data());
+        return t;
+    }
+
     /** A tensor of zeros. */
     public static Tensor zeros(DType dtype, int... shape) {
         return zeroed(dtype, shape);

@@ -186,4 +186,16 @@ class TensorTest {
         w.gather(1, Tensor.of(new double[] {2, 2, 0}, 1, 3)).sum().backward();
         assertArrayEquals(new double[] {1, 0, 2, 0, 0, 0}, w.grad().toDoubleArray());
     }
+
+    @Test
+    void greyLevelsAreABatchOfImagesInEitherDtypeAndRowsPastTheBytesAreRefused() {
+        byte[] levels = {0, 51, (byte) 255, 102, (byte) 128, 1};
+        Tensor f32 = Tensor.greyLevels(levels, new int[] {3, 0}, 3, DType.FLOAT32);
+        assertArrayEquals(new int[] {2, 3}, f32.shape());
+        assertArrayEquals(new float[] {102 / 255f, 128 / 255f, 1 / 255f, 0f, 51 / 255f, 1f}, f32.toFloatArray());
+        Tensor f64 = Tensor.greyLevels(levels, new int[] {3, 0}, 3, DType.FLOAT64);
+        for (int i = 0; i < 6; i++) assertEquals((double) f32.toFloatArray()[i], f64.values()[i], 0.0);
+        var e = assertThrows(IndexOutOfBoundsException.class, () -> Tensor.greyLevels(levels, new int[] {4}, 3, DType.FLOAT32));
+        assertEquals("greyLevels: a row of 3 levels at 4 runs past the 6 given", e.getMessage());
+    }
 }

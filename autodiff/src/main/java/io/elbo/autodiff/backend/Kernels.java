@@ -39,6 +39,14 @@ public interface Kernels<A> {
     /** out[0..n) ← value. */
     void fill(A out, double value, int n);
 
+    /**
+     * Rows of grey levels to pixel values: {@code out[i·length + j] = (levels[starts[i] + j] & 0xff) / 255f} for
+     * i &lt; starts.length, j &lt; length, the float quotient (correctly rounded, the value PyTorch's
+     * {@code ToTensor} gives a byte), widened where A holds doubles. How a batch of images stored as bytes
+     * becomes a tensor.
+     */
+    void greyLevels(byte[] levels, int[] starts, int length, A out);
+
     // ---- unary: out[i] = f(x[i]) ----
     /** −x. */
     void neg(A x, A out, int n);

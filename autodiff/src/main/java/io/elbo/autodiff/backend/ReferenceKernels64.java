@@ -22,6 +22,12 @@ class ReferenceKernels64 implements Kernels<double[]> {
 
     @Override public void fill(double[] out, double value, int n) { Arrays.fill(out, 0, n, value); }
 
+    @Override public void greyLevels(byte[] levels, int[] starts, int length, double[] out) {
+        for (int i = 0; i < starts.length; i++) {
+            for (int j = 0; j < length; j++) out[i * length + j] = (levels[starts[i] + j] & 0xff) / 255f;
+        }
+    }
+
     // ---- unary
 
     @Override public void neg(double[] x, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = -x[i]; }

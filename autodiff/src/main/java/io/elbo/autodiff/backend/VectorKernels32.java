@@ -5,8 +5,11 @@ import static jdk.incubator.vector.VectorOperators.NEG;
 import static jdk.incubator.vector.VectorOperators.SQRT;
 
 import java.util.Arrays;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -40,6 +43,48 @@ final class VectorKernels32 implements Kernels<float[]> {
     @Override public void set(float[] a, int i, double v) { a[i] = (float) v; }
 
     @Override public void fill(float[] out, double value, int n) { Arrays.fill(out, 0, n, (float) value); }
+
+    /** Bytes of L lanes (none where L bytes are narrower than the narrowest vector, 64 bits), and ints, for {@link #greyLevels}. */
+    private static final VectorSpecies<Byte> BYTES = L >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L)) : null;
+    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, S.vectorShape());
+    private static final FloatVector GREY_MAX = FloatVector.broadcast(S, 255f);
+    /** k/255f for every level k, where there are no byte vectors. */
+    private static final float[] GREY_LEVELS = new float[256];
+
+    static {
+        for (int k = 0; k < 256; k++) GREY_LEVELS[k] = k / 255f;
+    }
+
+    /**
+     * L levels at a time: widened to ints, their sign bits masked off, converted to floats (exactly) and
+     * divided by 255 (rounded once, as the scalar quotient); each row's last length mod L levels through a
+     * zero-padded vector, by the same body. Rows split among threads.
+     */
+    @Override public void greyLevels(byte[] levels, int[] starts, int length, float[] out) {
+        Threads.splitRows(starts.length, length, (r0, r1) -> {
+            int whole = length - length % L;
+            byte[] tail = BYTES == null ? null : new byte[L];
+            float[] values = BYTES == null ? null : new float[L];
+            for (int r = r0; r < r1; r++) {
+                int from = starts[r], at = r * length;
+                if (BYTES == null) { // 4 lanes: the same quotients from a table
+                    for (int j = 0; j < length; j++) out[at + j] = GREY_LEVELS[levels[from + j] & 0xff];
+                    continue;
+                }
+                for (int j = 0; j < whole; j += L) levelsToValues(levels, from + j, out, at + j);
+                if (whole < length) {
+                    System.arraycopy(levels, from + whole, tail, 0, length - whole);
+                    levelsToValues(tail, 0, values, 0);
+                    System.arraycopy(values, 0, out, at + whole, length - whole);
+                }
+            }
+        });
+    }
+
+    private static void levelsToValues(byte[] levels, int from, float[] out, int at) {
+        IntVector k = (IntVector) ByteVector.fromArray(BYTES, levels, from).convertShape(VectorOperators.B2I, INTS, 0);
+        ((FloatVector) k.and(0xff).convertShape(VectorOperators.I2F, S, 0)).div(GREY_MAX).intoArray(out, at);
+    }
 
     /** {@link Threads#split} in whole vectors: each element's operations do not depend on the thread count. */
     static void split(int n, Threads.Range body) {

@@ -471,4 +471,37 @@ class KernelsTest {
             assertEquals(want, ParallelKernels64.log1pSmall(e), 2 * Math.ulp(want), "log1p(" + e + ")");
         }
     }
+
+    /**
+     * A grey level k becomes the float k/255f, the correctly rounded quotient (what PyTorch's ToTensor gives a
+     * byte), bit for bit, in float32 (whole vectors and the padded tail of each row, rows from anywhere, split
+     * among threads) and in the float64 reference: every level, rows of every length about the lane edges.
+     */
+    @ParameterizedTest
+    @MethodSource("io.elbo.autodiff.backend.Float32Checks#laneEdges")
+    void greyLevelsAreTheCorrectlyRoundedQuotientsByTwoFiftyFive(int n) {
+        byte[] levels = new byte[300 * (n + 3)];
+        for (int i = 0; i < levels.length; i++) levels[i] = (byte) (i * 97 + 13);
+        int rows = 257;
+        int[] starts = new int[rows];
+        for (int r = 0; r < rows; r++) starts[r] = (r * 7919) % (levels.length - n);
+        float[] got = new float[rows * n];
+        double[] ref = new double[rows * n];
+        F32.greyLevels(levels, starts, n, got);
+        F64.greyLevels(levels, starts, n, ref);
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < n; j++) {
+                float want = (levels[starts[r] + j] & 0xff) / 255f;
+                if (Float.floatToRawIntBits(got[r * n + j]) != Float.floatToRawIntBits(want)) {
+                    fail("float32 level " + (levels[starts[r] + j] & 0xff) + " at row " + r + ", column " + j + " of " + n + ": " + got[r * n + j] + ", want " + want);
+                }
+                assertEquals((double) want, ref[r * n + j], 0.0, "float64 level at row " + r + ", column " + j);
+            }
+        }
+        float[] all = new float[256];
+        byte[] each = new byte[256];
+        for (int k = 0; k < 256; k++) each[k] = (byte) k;
+        F32.greyLevels(each, new int[] {0}, 256, all);
+        for (int k = 0; k < 256; k++) assertEquals(Float.floatToRawIntBits(k / 255f), Float.floatToRawIntBits(all[k]), "level " + k);
+    }
 }
