@@ -40,6 +40,17 @@ final class Gemm32 {
     static final VectorSpecies<Float> S = VectorKernels32.S;
     static final int L = S.length();
     /**
+     * What a tile's first depth block starts its chains from (a row of the widest tile: 4 vectors of zeros).
+     * Every kernel chooses once, as the array its accumulators are loaded from (C's values after the first
+     * depth block, these zeros before it), then loads them all the same way. With a choice per accumulator
+     * ({@code resume ? load : zero}, 16 of them in the 8 × 2 kernel) C2 compiled the kernel after whichever
+     * way its profile had seen them go, and in some JVMs kept the loads' row offsets live through the loop for
+     * the stores after it and moved the loop's own array pointers out of vector registers every iteration:
+     * the same W1 training took 2.4–3.1 s an epoch depending on the JVM, 2.0–2.5 s with one choice (Intel Xeon,
+     * two threads; the 8 × 2 kernel compiled to 7 704 bytes in the slow JVMs, 7 000–7 224 now in every one).
+     */
+    private static final float[] ZEROS = new float[4 * L];
+    /**
      * A·Bᵀ with at most this many columns takes the dot-product path ({@link #narrowABt}): a fixed count,
      * {@link VectorMath#V}, not the lane count, so that which order an element's terms are summed in does
      * not depend on the machine (it was 2L: 20 columns took the dot products with 16 lanes, the tiles with 8).
@@ -598,11 +609,12 @@ final class Gemm32 {
 
     /** C[0..4, 0..3L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..3L), one FMA per element per p, in order. */
     private static void kernel4x3(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z, c02 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 2 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z, c12 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 2 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z, c22 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 2 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z, c32 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 2 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L), c01 = FloatVector.fromArray(S, from, fi + 0 * fs + 1 * L), c02 = FloatVector.fromArray(S, from, fi + 0 * fs + 2 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L), c12 = FloatVector.fromArray(S, from, fi + 1 * fs + 2 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L), c22 = FloatVector.fromArray(S, from, fi + 2 * fs + 2 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L), c32 = FloatVector.fromArray(S, from, fi + 3 * fs + 2 * L);
         for (int p = 0, b = bj; p < kc; p++, b += bs) {
             int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L);
@@ -639,11 +651,12 @@ final class Gemm32 {
 
     /** C[0..4, 0..2L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..2L), one FMA per element per p, in order. */
     private static void kernel4x2(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L), c01 = FloatVector.fromArray(S, from, fi + 0 * fs + 1 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
         for (int p = 0, b = bj; p < kc; p++, b += bs) {
             int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
@@ -672,11 +685,12 @@ final class Gemm32 {
 
     /** C[0..4, 0..1L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..1L), one FMA per element per p, in order. */
     private static void kernel4x1(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L);
         for (int p = 0, b = bj; p < kc; p++, b += bs) {
             int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
@@ -697,13 +711,14 @@ final class Gemm32 {
 
     /** C[0..6, 0..4L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..4L), one FMA per element per p, in order. */
     private static void kernel6x4(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z, c02 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 2 * L) : z, c03 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 3 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z, c12 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 2 * L) : z, c13 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 3 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z, c22 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 2 * L) : z, c23 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 3 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z, c32 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 2 * L) : z, c33 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 3 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z, c42 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 2 * L) : z, c43 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 3 * L) : z;
-        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z, c52 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 2 * L) : z, c53 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 3 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L), c01 = FloatVector.fromArray(S, from, fi + 0 * fs + 1 * L), c02 = FloatVector.fromArray(S, from, fi + 0 * fs + 2 * L), c03 = FloatVector.fromArray(S, from, fi + 0 * fs + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L), c12 = FloatVector.fromArray(S, from, fi + 1 * fs + 2 * L), c13 = FloatVector.fromArray(S, from, fi + 1 * fs + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L), c22 = FloatVector.fromArray(S, from, fi + 2 * fs + 2 * L), c23 = FloatVector.fromArray(S, from, fi + 2 * fs + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L), c32 = FloatVector.fromArray(S, from, fi + 3 * fs + 2 * L), c33 = FloatVector.fromArray(S, from, fi + 3 * fs + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L), c42 = FloatVector.fromArray(S, from, fi + 4 * fs + 2 * L), c43 = FloatVector.fromArray(S, from, fi + 4 * fs + 3 * L);
+        FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L), c52 = FloatVector.fromArray(S, from, fi + 5 * fs + 2 * L), c53 = FloatVector.fromArray(S, from, fi + 5 * fs + 3 * L);
         for (int p = 0, b = bj; p < kc; p++, b += bs) {
             int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L), b3 = FloatVector.fromArray(S, bp, b + 3 * L);
@@ -766,13 +781,14 @@ final class Gemm32 {
 
     /** C[0..6, 0..2L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..2L), one FMA per element per p, in order. */
     private static void kernel6x2(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
-        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L), c01 = FloatVector.fromArray(S, from, fi + 0 * fs + 1 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L);
+        FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L);
         for (int p = 0, b = bj; p < kc; p++, b += bs) {
             int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
@@ -811,13 +827,14 @@ final class Gemm32 {
 
     /** C[0..6, 0..1L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..1L), one FMA per element per p, in order. */
     private static void kernel6x1(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z;
-        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L);
+        FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L);
         for (int p = 0, b = bj; p < kc; p++, b += bs) {
             int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
@@ -844,12 +861,13 @@ final class Gemm32 {
 
     /** C[0..5, 0..4L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..4L), one FMA per element per p, in order. */
     private static void kernel5x4(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z, c02 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 2 * L) : z, c03 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 3 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z, c12 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 2 * L) : z, c13 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 3 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z, c22 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 2 * L) : z, c23 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 3 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z, c32 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 2 * L) : z, c33 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 3 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z, c42 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 2 * L) : z, c43 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 3 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L), c01 = FloatVector.fromArray(S, from, fi + 0 * fs + 1 * L), c02 = FloatVector.fromArray(S, from, fi + 0 * fs + 2 * L), c03 = FloatVector.fromArray(S, from, fi + 0 * fs + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L), c12 = FloatVector.fromArray(S, from, fi + 1 * fs + 2 * L), c13 = FloatVector.fromArray(S, from, fi + 1 * fs + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L), c22 = FloatVector.fromArray(S, from, fi + 2 * fs + 2 * L), c23 = FloatVector.fromArray(S, from, fi + 2 * fs + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L), c32 = FloatVector.fromArray(S, from, fi + 3 * fs + 2 * L), c33 = FloatVector.fromArray(S, from, fi + 3 * fs + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L), c42 = FloatVector.fromArray(S, from, fi + 4 * fs + 2 * L), c43 = FloatVector.fromArray(S, from, fi + 4 * fs + 3 * L);
         for (int p = 0, b = bj; p < kc; p++, b += bs) {
             int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L), b3 = FloatVector.fromArray(S, bp, b + 3 * L);
@@ -903,12 +921,13 @@ final class Gemm32 {
 
     /** C[0..5, 0..2L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..2L), one FMA per element per p, in order. */
     private static void kernel5x2(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L), c01 = FloatVector.fromArray(S, from, fi + 0 * fs + 1 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L);
         for (int p = 0, b = bj; p < kc; p++, b += bs) {
             int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
@@ -942,12 +961,13 @@ final class Gemm32 {
 
     /** C[0..5, 0..1L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..1L), one FMA per element per p, in order. */
     private static void kernel5x1(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L);
         for (int p = 0, b = bj; p < kc; p++, b += bs) {
             int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
@@ -971,15 +991,16 @@ final class Gemm32 {
 
     /** C[0..8, 0..1L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..1L), one FMA per element per p, in order. */
     private static void kernel8x1(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z;
-        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z;
-        FloatVector c60 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 0 * L) : z;
-        FloatVector c70 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 0 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L);
+        FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L);
+        FloatVector c60 = FloatVector.fromArray(S, from, fi + 6 * fs + 0 * L);
+        FloatVector c70 = FloatVector.fromArray(S, from, fi + 7 * fs + 0 * L);
         for (int p = 0, b = bj; p < kc; p++, b += bs) {
             int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
@@ -1012,15 +1033,16 @@ final class Gemm32 {
 
     /** C[0..8, 0..2L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..2L), one FMA per element per p, in order. */
     private static void kernel8x2(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
-        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z;
-        FloatVector c60 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 0 * L) : z, c61 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 1 * L) : z;
-        FloatVector c70 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 0 * L) : z, c71 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 1 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L), c01 = FloatVector.fromArray(S, from, fi + 0 * fs + 1 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L);
+        FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L);
+        FloatVector c60 = FloatVector.fromArray(S, from, fi + 6 * fs + 0 * L), c61 = FloatVector.fromArray(S, from, fi + 6 * fs + 1 * L);
+        FloatVector c70 = FloatVector.fromArray(S, from, fi + 7 * fs + 0 * L), c71 = FloatVector.fromArray(S, from, fi + 7 * fs + 1 * L);
         for (int p = 0, b = bj; p < kc; p++, b += bs) {
             int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
@@ -1069,19 +1091,20 @@ final class Gemm32 {
 
     /** C[0..12, 0..2L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..2L), one FMA per element per p, in order. */
     private static void kernel12x2(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
-        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z;
-        FloatVector c60 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 0 * L) : z, c61 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 1 * L) : z;
-        FloatVector c70 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 0 * L) : z, c71 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 1 * L) : z;
-        FloatVector c80 = resume ? FloatVector.fromArray(S, c, ci + 8 * cs + 0 * L) : z, c81 = resume ? FloatVector.fromArray(S, c, ci + 8 * cs + 1 * L) : z;
-        FloatVector c90 = resume ? FloatVector.fromArray(S, c, ci + 9 * cs + 0 * L) : z, c91 = resume ? FloatVector.fromArray(S, c, ci + 9 * cs + 1 * L) : z;
-        FloatVector c100 = resume ? FloatVector.fromArray(S, c, ci + 10 * cs + 0 * L) : z, c101 = resume ? FloatVector.fromArray(S, c, ci + 10 * cs + 1 * L) : z;
-        FloatVector c110 = resume ? FloatVector.fromArray(S, c, ci + 11 * cs + 0 * L) : z, c111 = resume ? FloatVector.fromArray(S, c, ci + 11 * cs + 1 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L), c01 = FloatVector.fromArray(S, from, fi + 0 * fs + 1 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L);
+        FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L);
+        FloatVector c60 = FloatVector.fromArray(S, from, fi + 6 * fs + 0 * L), c61 = FloatVector.fromArray(S, from, fi + 6 * fs + 1 * L);
+        FloatVector c70 = FloatVector.fromArray(S, from, fi + 7 * fs + 0 * L), c71 = FloatVector.fromArray(S, from, fi + 7 * fs + 1 * L);
+        FloatVector c80 = FloatVector.fromArray(S, from, fi + 8 * fs + 0 * L), c81 = FloatVector.fromArray(S, from, fi + 8 * fs + 1 * L);
+        FloatVector c90 = FloatVector.fromArray(S, from, fi + 9 * fs + 0 * L), c91 = FloatVector.fromArray(S, from, fi + 9 * fs + 1 * L);
+        FloatVector c100 = FloatVector.fromArray(S, from, fi + 10 * fs + 0 * L), c101 = FloatVector.fromArray(S, from, fi + 10 * fs + 1 * L);
+        FloatVector c110 = FloatVector.fromArray(S, from, fi + 11 * fs + 0 * L), c111 = FloatVector.fromArray(S, from, fi + 11 * fs + 1 * L);
         for (int p = 0, b = bj; p < kc; p++, b += bs) {
             int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
@@ -1150,19 +1173,20 @@ final class Gemm32 {
 
     /** C[0..12, 0..1L) = (resume ? C : 0) + Σ_p A[ai + p·aks + r·ars]·(packed B)[bj + p·bs + 0..1L), one FMA per element per p, in order. */
     private static void kernel12x1(float[] ap, int ai, int ars, int aks, float[] bp, int bj, int bs, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z;
-        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z;
-        FloatVector c60 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 0 * L) : z;
-        FloatVector c70 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 0 * L) : z;
-        FloatVector c80 = resume ? FloatVector.fromArray(S, c, ci + 8 * cs + 0 * L) : z;
-        FloatVector c90 = resume ? FloatVector.fromArray(S, c, ci + 9 * cs + 0 * L) : z;
-        FloatVector c100 = resume ? FloatVector.fromArray(S, c, ci + 10 * cs + 0 * L) : z;
-        FloatVector c110 = resume ? FloatVector.fromArray(S, c, ci + 11 * cs + 0 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L);
+        FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L);
+        FloatVector c60 = FloatVector.fromArray(S, from, fi + 6 * fs + 0 * L);
+        FloatVector c70 = FloatVector.fromArray(S, from, fi + 7 * fs + 0 * L);
+        FloatVector c80 = FloatVector.fromArray(S, from, fi + 8 * fs + 0 * L);
+        FloatVector c90 = FloatVector.fromArray(S, from, fi + 9 * fs + 0 * L);
+        FloatVector c100 = FloatVector.fromArray(S, from, fi + 10 * fs + 0 * L);
+        FloatVector c110 = FloatVector.fromArray(S, from, fi + 11 * fs + 0 * L);
         for (int p = 0, b = bj; p < kc; p++, b += bs) {
             int a = ai + p * aks;
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
@@ -1226,11 +1250,12 @@ final class Gemm32 {
 
     /** {@link #packedKernel} for the 4 × 3 tile. */
     private static void packed4x3(float[] ap, int ai, float[] bp, int bj, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z, c02 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 2 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z, c12 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 2 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z, c22 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 2 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z, c32 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 2 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L), c01 = FloatVector.fromArray(S, from, fi + 0 * fs + 1 * L), c02 = FloatVector.fromArray(S, from, fi + 0 * fs + 2 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L), c12 = FloatVector.fromArray(S, from, fi + 1 * fs + 2 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L), c22 = FloatVector.fromArray(S, from, fi + 2 * fs + 2 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L), c32 = FloatVector.fromArray(S, from, fi + 3 * fs + 2 * L);
         for (int p = 0; p < kc; p++) {
             int a = ai + p * 4, b = bj + p * 3 * L;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L);
@@ -1267,12 +1292,13 @@ final class Gemm32 {
 
     /** {@link #packedKernel} for the 5 × 4 tile. */
     private static void packed5x4(float[] ap, int ai, float[] bp, int bj, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z, c02 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 2 * L) : z, c03 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 3 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z, c12 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 2 * L) : z, c13 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 3 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z, c22 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 2 * L) : z, c23 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 3 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z, c32 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 2 * L) : z, c33 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 3 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z, c42 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 2 * L) : z, c43 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 3 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L), c01 = FloatVector.fromArray(S, from, fi + 0 * fs + 1 * L), c02 = FloatVector.fromArray(S, from, fi + 0 * fs + 2 * L), c03 = FloatVector.fromArray(S, from, fi + 0 * fs + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L), c12 = FloatVector.fromArray(S, from, fi + 1 * fs + 2 * L), c13 = FloatVector.fromArray(S, from, fi + 1 * fs + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L), c22 = FloatVector.fromArray(S, from, fi + 2 * fs + 2 * L), c23 = FloatVector.fromArray(S, from, fi + 2 * fs + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L), c32 = FloatVector.fromArray(S, from, fi + 3 * fs + 2 * L), c33 = FloatVector.fromArray(S, from, fi + 3 * fs + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L), c42 = FloatVector.fromArray(S, from, fi + 4 * fs + 2 * L), c43 = FloatVector.fromArray(S, from, fi + 4 * fs + 3 * L);
         for (int p = 0; p < kc; p++) {
             int a = ai + p * 5, b = bj + p * 4 * L;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L), b3 = FloatVector.fromArray(S, bp, b + 3 * L);
@@ -1326,13 +1352,14 @@ final class Gemm32 {
 
     /** {@link #packedKernel} for the 6 × 4 tile. */
     private static void packed6x4(float[] ap, int ai, float[] bp, int bj, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z, c02 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 2 * L) : z, c03 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 3 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z, c12 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 2 * L) : z, c13 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 3 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z, c22 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 2 * L) : z, c23 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 3 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z, c32 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 2 * L) : z, c33 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 3 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z, c42 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 2 * L) : z, c43 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 3 * L) : z;
-        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z, c52 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 2 * L) : z, c53 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 3 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L), c01 = FloatVector.fromArray(S, from, fi + 0 * fs + 1 * L), c02 = FloatVector.fromArray(S, from, fi + 0 * fs + 2 * L), c03 = FloatVector.fromArray(S, from, fi + 0 * fs + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L), c12 = FloatVector.fromArray(S, from, fi + 1 * fs + 2 * L), c13 = FloatVector.fromArray(S, from, fi + 1 * fs + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L), c22 = FloatVector.fromArray(S, from, fi + 2 * fs + 2 * L), c23 = FloatVector.fromArray(S, from, fi + 2 * fs + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L), c32 = FloatVector.fromArray(S, from, fi + 3 * fs + 2 * L), c33 = FloatVector.fromArray(S, from, fi + 3 * fs + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L), c42 = FloatVector.fromArray(S, from, fi + 4 * fs + 2 * L), c43 = FloatVector.fromArray(S, from, fi + 4 * fs + 3 * L);
+        FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L), c52 = FloatVector.fromArray(S, from, fi + 5 * fs + 2 * L), c53 = FloatVector.fromArray(S, from, fi + 5 * fs + 3 * L);
         for (int p = 0; p < kc; p++) {
             int a = ai + p * 6, b = bj + p * 4 * L;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L), b3 = FloatVector.fromArray(S, bp, b + 3 * L);
@@ -1395,13 +1422,14 @@ final class Gemm32 {
 
     /** {@link #packedKernel} for the 6 × 2 tile. */
     private static void packed6x2(float[] ap, int ai, float[] bp, int bj, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
-        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L), c01 = FloatVector.fromArray(S, from, fi + 0 * fs + 1 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L);
+        FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L);
         for (int p = 0; p < kc; p++) {
             int a = ai + p * 6, b = bj + p * 2 * L;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
@@ -1440,12 +1468,13 @@ final class Gemm32 {
 
     /** {@link #packedKernel} for the 5 × 2 tile. */
     private static void packed5x2(float[] ap, int ai, float[] bp, int bj, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L), c01 = FloatVector.fromArray(S, from, fi + 0 * fs + 1 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L);
         for (int p = 0; p < kc; p++) {
             int a = ai + p * 5, b = bj + p * 2 * L;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
@@ -1479,15 +1508,16 @@ final class Gemm32 {
 
     /** {@link #packedKernel} for the 8 × 1 tile. */
     private static void packed8x1(float[] ap, int ai, float[] bp, int bj, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z;
-        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z;
-        FloatVector c60 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 0 * L) : z;
-        FloatVector c70 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 0 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L);
+        FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L);
+        FloatVector c60 = FloatVector.fromArray(S, from, fi + 6 * fs + 0 * L);
+        FloatVector c70 = FloatVector.fromArray(S, from, fi + 7 * fs + 0 * L);
         for (int p = 0; p < kc; p++) {
             int a = ai + p * 8, b = bj + p * 1 * L;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L);
@@ -1520,15 +1550,16 @@ final class Gemm32 {
 
     /** {@link #packedKernel} for the 8 × 2 tile. */
     private static void packed8x2(float[] ap, int ai, float[] bp, int bj, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
-        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z;
-        FloatVector c60 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 0 * L) : z, c61 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 1 * L) : z;
-        FloatVector c70 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 0 * L) : z, c71 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 1 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L), c01 = FloatVector.fromArray(S, from, fi + 0 * fs + 1 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L);
+        FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L);
+        FloatVector c60 = FloatVector.fromArray(S, from, fi + 6 * fs + 0 * L), c61 = FloatVector.fromArray(S, from, fi + 6 * fs + 1 * L);
+        FloatVector c70 = FloatVector.fromArray(S, from, fi + 7 * fs + 0 * L), c71 = FloatVector.fromArray(S, from, fi + 7 * fs + 1 * L);
         for (int p = 0; p < kc; p++) {
             int a = ai + p * 8, b = bj + p * 2 * L;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
@@ -1577,19 +1608,20 @@ final class Gemm32 {
 
     /** {@link #packedKernel} for the 12 × 2 tile. */
     private static void packed12x2(float[] ap, int ai, float[] bp, int bj, float[] c, int ci, int cs, int kc, boolean resume) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 0 * L) : z, c01 = resume ? FloatVector.fromArray(S, c, ci + 0 * cs + 1 * L) : z;
-        FloatVector c10 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 0 * L) : z, c11 = resume ? FloatVector.fromArray(S, c, ci + 1 * cs + 1 * L) : z;
-        FloatVector c20 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 0 * L) : z, c21 = resume ? FloatVector.fromArray(S, c, ci + 2 * cs + 1 * L) : z;
-        FloatVector c30 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 0 * L) : z, c31 = resume ? FloatVector.fromArray(S, c, ci + 3 * cs + 1 * L) : z;
-        FloatVector c40 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 0 * L) : z, c41 = resume ? FloatVector.fromArray(S, c, ci + 4 * cs + 1 * L) : z;
-        FloatVector c50 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 0 * L) : z, c51 = resume ? FloatVector.fromArray(S, c, ci + 5 * cs + 1 * L) : z;
-        FloatVector c60 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 0 * L) : z, c61 = resume ? FloatVector.fromArray(S, c, ci + 6 * cs + 1 * L) : z;
-        FloatVector c70 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 0 * L) : z, c71 = resume ? FloatVector.fromArray(S, c, ci + 7 * cs + 1 * L) : z;
-        FloatVector c80 = resume ? FloatVector.fromArray(S, c, ci + 8 * cs + 0 * L) : z, c81 = resume ? FloatVector.fromArray(S, c, ci + 8 * cs + 1 * L) : z;
-        FloatVector c90 = resume ? FloatVector.fromArray(S, c, ci + 9 * cs + 0 * L) : z, c91 = resume ? FloatVector.fromArray(S, c, ci + 9 * cs + 1 * L) : z;
-        FloatVector c100 = resume ? FloatVector.fromArray(S, c, ci + 10 * cs + 0 * L) : z, c101 = resume ? FloatVector.fromArray(S, c, ci + 10 * cs + 1 * L) : z;
-        FloatVector c110 = resume ? FloatVector.fromArray(S, c, ci + 11 * cs + 0 * L) : z, c111 = resume ? FloatVector.fromArray(S, c, ci + 11 * cs + 1 * L) : z;
+        float[] from = resume ? c : ZEROS;
+        int fi = resume ? ci : 0, fs = resume ? cs : 0;
+        FloatVector c00 = FloatVector.fromArray(S, from, fi + 0 * fs + 0 * L), c01 = FloatVector.fromArray(S, from, fi + 0 * fs + 1 * L);
+        FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L);
+        FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L);
+        FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
+        FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L);
+        FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L);
+        FloatVector c60 = FloatVector.fromArray(S, from, fi + 6 * fs + 0 * L), c61 = FloatVector.fromArray(S, from, fi + 6 * fs + 1 * L);
+        FloatVector c70 = FloatVector.fromArray(S, from, fi + 7 * fs + 0 * L), c71 = FloatVector.fromArray(S, from, fi + 7 * fs + 1 * L);
+        FloatVector c80 = FloatVector.fromArray(S, from, fi + 8 * fs + 0 * L), c81 = FloatVector.fromArray(S, from, fi + 8 * fs + 1 * L);
+        FloatVector c90 = FloatVector.fromArray(S, from, fi + 9 * fs + 0 * L), c91 = FloatVector.fromArray(S, from, fi + 9 * fs + 1 * L);
+        FloatVector c100 = FloatVector.fromArray(S, from, fi + 10 * fs + 0 * L), c101 = FloatVector.fromArray(S, from, fi + 10 * fs + 1 * L);
+        FloatVector c110 = FloatVector.fromArray(S, from, fi + 11 * fs + 0 * L), c111 = FloatVector.fromArray(S, from, fi + 11 * fs + 1 * L);
         for (int p = 0; p < kc; p++) {
             int a = ai + p * 12, b = bj + p * 2 * L;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
