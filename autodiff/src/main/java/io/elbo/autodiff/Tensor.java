@@ -144,8 +144,7 @@ public final class Tensor {
     public static Tensor fromArray(DType dtype, double[] values, int... shape) {
         checkCount(values.length, shape);
         Tensor t = zeroed(dtype, shape);
-        Kernels<Object> k = dtype.kernels();
-        for (int i = 0; i < values.length; i++) k.set(t.data(), i, values[i]);
+        dtype.kernels().fromDoubles(values, t.data(), values.length);
         return t;
     }
 
@@ -310,8 +309,7 @@ public final class Tensor {
     /** The values as doubles, for the library's own use (printing, casting): never refused. */
     double[] values() {
         double[] out = new double[numel];
-        Kernels<Object> k = dtype.kernels();
-        for (int i = 0; i < numel; i++) out[i] = k.get(data(), i);
+        dtype.kernels().toDoubles(data(), out, numel);
         return out;
     }
 

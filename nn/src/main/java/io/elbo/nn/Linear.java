@@ -36,6 +36,15 @@ public final class Linear extends Module {
         return Fused.linear(x, weight.value(), bias == null ? null : bias.value());
     }
 
+    /**
+     * The same layer with its output transposed, yᵀ = W·xᵀ + b (b added to every column): [out, rows] from x
+     * [rows, in], for a consumer that runs along the rows (one GEMM, as {@link #forward}).
+     */
+    public Tensor forwardTransposed(Tensor x) {
+        Tensor y = Ops.matmul(weight.value(), x, false, true);
+        return bias == null ? y : y.add(bias.value().reshape(out, 1));
+    }
+
     /** relu(forward(x)) as one op ({@link Ops#linearRelu}): the bias and the ReLU in one pass. */
     Tensor forwardRelu(Tensor x) {
         return Fused.linearRelu(x, weight.value(), bias == null ? null : bias.value());

@@ -32,8 +32,8 @@ public abstract class FlowPosterior implements Posterior {
     /** Step k applied to codes z [L, B, D]: f_k(z) and log|det ∂f_k/∂z| [L, B]. */
     public abstract Tensor[] step(int k, Tensor z);
 
-    /** z_K and Σ log|det| [L, B] from base codes z₀ [L, B, D]. */
-    private Tensor[] flow(Tensor z0) {
+    /** z_K and Σ log|det| [L, B] from base codes z₀ [L, B, D]: the steps composed (a subclass may fuse them). */
+    protected Tensor[] flow(Tensor z0) {
         Tensor z = z0, sum = null;
         for (int k = 0; k < steps(); k++) {
             Tensor[] s = step(k, z);

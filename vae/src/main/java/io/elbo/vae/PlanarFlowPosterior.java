@@ -1,6 +1,7 @@
 package io.elbo.vae;
 
 import io.elbo.autodiff.DType;
+import io.elbo.autodiff.Shape;
 import io.elbo.autodiff.Tensor;
 import io.elbo.nn.Linear;
 import org.apache.commons.rng.UniformRandomProvider;
@@ -22,19 +23,25 @@ import org.apache.commons.rng.UniformRandomProvider;
  * use log q as well).
  */
 public final class PlanarFlowPosterior extends FlowPosterior {
-    private final Tensor[] u, w, b;
+    private final Tensor u, w, b;
+    private final int steps;
 
     /**
-     * The flow on the base posterior, with each step's raw parameters: u and w [B, D], b [B, 1] (û is formed
-     * here, from u and w).
+     * The flow on the base posterior, with the steps' raw parameters one column per datum, as the heads give them: u
+     * and w [K·D, B] (step k's in rows kD to (k+1)D; û is formed from them), b [K, B].
      */
-    public PlanarFlowPosterior(GaussianPosterior base, Tensor[] u, Tensor[] w, Tensor[] b) {
+    public PlanarFlowPosterior(GaussianPosterior base, Tensor u, Tensor w, Tensor b) {
         super(base);
-        if (u.length != w.length || u.length != b.length) throw new IllegalArgumentException("planar flow: u, w and b for different numbers of steps");
-        this.u = new Tensor[u.length];
-        this.w = w.clone();
-        this.b = b.clone();
-        for (int k = 0; k < u.length; k++) this.u[k] = constrained(u[k], w[k]);
+        int d = base.mu().dim(1), batch = base.mu().dim(0);
+        if (u.rank() != 2 || w.rank() != 2 || b.rank() != 2 || b.dim(1) != batch || u.dim(1) != batch || w.dim(1) != batch
+                || u.dim(0) != b.dim(0) * d || w.dim(0) != b.dim(0) * d) {
+            throw new IllegalArgumentException("planar flow: u " + Shape.str(u.shape()) + ", w " + Shape.str(w.shape()) + ", b "
+                    + Shape.str(b.shape()) + " for " + batch + " data of " + d + " dimensions: need u and w [K·D, B], b [K, B]");
+        }
+        this.u = u;
+        this.w = w;
+        this.b = b;
+        this.steps = b.dim(0);
     }
 
     /** The number of steps a spec's argument names: planar:K with K from 1 to 64. */
@@ -51,21 +58,30 @@ public final class PlanarFlowPosterior extends FlowPosterior {
 
     @Override
     public int steps() {
-        return u.length;
+        return steps;
     }
 
     /**
-     * Step k applied to codes z [L, B, D]: f(z) and its log|det ∂f/∂z| [L, B]. û, w [B, D] and b [B, 1] broadcast
-     * over the L samples.
+     * Step k applied to codes z [L, B, D], composed of primitives (the definition; training runs all K steps as one
+     * op, {@link PlanarFlowOp}, with these values): f(z) and its log|det ∂f/∂z| [L, B]. û, w [B, D] and b [B, 1]
+     * broadcast over the L samples.
      */
     @Override
     public Tensor[] step(int k, Tensor z) {
-        Tensor a = z.mul(w[k]).sum(true, z.rank() - 1).add(b[k]); // [L, B, 1]
+        int d = z.dim(z.rank() - 1);
+        Tensor wk = w.slice(0, k * d, (k + 1) * d).T(), uk = constrained(u.slice(0, k * d, (k + 1) * d).T(), wk);
+        Tensor a = z.mul(wk).sum(true, z.rank() - 1).add(b.slice(0, k, k + 1).T()); // [L, B, 1]
         Tensor t = a.tanh();
-        Tensor next = z.add(u[k].mul(t));
-        Tensor wu = w[k].mul(u[k]).sum(true, 1); // [B, 1] = m(wᵀu) > −1
+        Tensor next = z.add(uk.mul(t));
+        Tensor wu = wk.mul(uk).sum(true, 1); // [B, 1] = m(wᵀu) > −1
         Tensor logDet = t.square().neg().add(1).mul(wu).log1p().sum(false, z.rank() - 1); // log(1 + h'(a)·wᵀû)
         return new Tensor[] {next, logDet};
+    }
+
+    /** All K steps as one op ({@link PlanarFlowOp}): the steps' values, in one pass forward and one backward. */
+    @Override
+    protected Tensor[] flow(Tensor z0) {
+        return PlanarFlowOp.apply(z0, u, w, b);
     }
 
     /**
@@ -75,12 +91,9 @@ public final class PlanarFlowPosterior extends FlowPosterior {
     public static final class Head extends PosteriorHead {
         private final GaussianPosterior.Head base;
         private final Linear flowU, flowW, flowB;
-        private final int steps, latent;
 
         /** Heads for {@code steps} flow steps on a {@code latent}-dimensional code, from {@code features} features. */
         public Head(int features, int latent, int steps, UniformRandomProvider rng, DType dtype) {
-            this.steps = steps;
-            this.latent = latent;
             base = include(new GaussianPosterior.Head(features, latent, rng, dtype));
             flowU = registerModule("flow_u", new Linear(features, steps * latent, rng, dtype));
             flowW = registerModule("flow_w", new Linear(features, steps * latent, rng, dtype));
@@ -90,14 +103,8 @@ public final class PlanarFlowPosterior extends FlowPosterior {
         @Override
         public PlanarFlowPosterior posterior(Tensor features) {
             GaussianPosterior q0 = base.posterior(features);
-            Tensor us = flowU.forward(features), ws = flowW.forward(features), bs = flowB.forward(features);
-            Tensor[] u = new Tensor[steps], w = new Tensor[steps], b = new Tensor[steps];
-            for (int k = 0; k < steps; k++) {
-                u[k] = us.slice(1, k * latent, (k + 1) * latent);
-                w[k] = ws.slice(1, k * latent, (k + 1) * latent);
-                b[k] = bs.slice(1, k, k + 1);
-            }
-            return new PlanarFlowPosterior(q0, u, w, b);
+            return new PlanarFlowPosterior(q0, flowU.forwardTransposed(features), flowW.forwardTransposed(features),
+                    flowB.forwardTransposed(features));
         }
     }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.elbo.autodiff.DType;
 import io.elbo.autodiff.Functional;
+import io.elbo.autodiff.GradCheck;
+import io.elbo.autodiff.Shape;
 import io.elbo.autodiff.InPlace;
 import io.elbo.autodiff.Tape;
 import io.elbo.autodiff.Tensor;
@@ -35,18 +37,16 @@ class PlanarFlowProperties {
             mu[i] = r.nextDouble() - 0.5;
             lv[i] = r.nextDouble() - 0.8;
         }
-        Tensor[] u = new Tensor[steps], w = new Tensor[steps], b = new Tensor[steps];
+        double[] u = new double[steps * d], w = new double[steps * d], b = new double[steps];
         for (int k = 0; k < steps; k++) {
-            double[] uk = new double[d], wk = new double[d];
             for (int i = 0; i < d; i++) {
-                uk[i] = 2 * r.nextDouble() - 1;
-                wk[i] = (0.5 + 0.5 * r.nextDouble()) * (r.nextBoolean() ? 1 : -1);
+                u[k * d + i] = 2 * r.nextDouble() - 1;
+                w[k * d + i] = (0.5 + 0.5 * r.nextDouble()) * (r.nextBoolean() ? 1 : -1);
             }
-            u[k] = Tensor.of(uk, 1, d);
-            w[k] = Tensor.of(wk, 1, d);
-            b[k] = Tensor.of(new double[] {2 * r.nextDouble() - 1}, 1, 1);
+            b[k] = 2 * r.nextDouble() - 1;
         }
-        return new PlanarFlowPosterior(new GaussianPosterior(Tensor.of(mu, 1, d), Tensor.of(lv, 1, d)), u, w, b);
+        return new PlanarFlowPosterior(new GaussianPosterior(Tensor.of(mu, 1, d), Tensor.of(lv, 1, d)),
+                Tensor.of(u, steps * d, 1), Tensor.of(w, steps * d, 1), Tensor.of(b, steps, 1));
     }
 
     /** det of a small square matrix (row-major n × n), by Gaussian elimination with partial pivoting. */
@@ -89,6 +89,89 @@ class PlanarFlowProperties {
                 got = q.step(k, Tensor.of(z, 1, 1, d))[1].item();
             }
             assertEquals(want, got, 1e-10 * Math.max(1, Math.abs(want)), "step " + k + " at " + java.util.Arrays.toString(z));
+        }
+    }
+
+    /** Values drawn from r: standard normal, or of magnitude in [0.5, 1] with a random sign ({@code awayFromZero}). */
+    static Tensor draw(Random r, boolean awayFromZero, int... shape) {
+        double[] v = new double[Shape.numel(shape)];
+        for (int i = 0; i < v.length; i++) v[i] = awayFromZero ? (0.5 + 0.5 * r.nextDouble()) * (r.nextBoolean() ? 1 : -1) : r.nextGaussian();
+        return Tensor.of(v, shape);
+    }
+
+    /**
+     * The flow training runs, all K steps as one op ({@link PlanarFlowOp}), is the composition of the steps as they
+     * are defined ({@link PlanarFlowPosterior#step}, of primitives): the same z_K and Σ log|det|, and the same
+     * gradients in the codes and in every step's u, w and b (from its kernel, and from its rule's ops on a recorded
+     * pass), for several data and several samples of each, in float64.
+     */
+    @Property(tries = 60)
+    void theFusedFlowIsTheCompositionOfItsSteps(@ForAll long seed, @ForAll @IntRange(min = 1, max = 4) int d,
+                                                @ForAll @IntRange(min = 1, max = 4) int steps, @ForAll @IntRange(min = 1, max = 3) int batch,
+                                                @ForAll @IntRange(min = 1, max = 3) int samples) {
+        Random r = new Random(seed);
+        Tensor u = draw(r, false, steps * d, batch).variable(), w = draw(r, true, steps * d, batch).variable();
+        Tensor b = draw(r, false, steps, batch).variable(), z0 = draw(r, false, samples, batch, d).mul(2).detach().variable();
+        Tensor cz = draw(r, false, samples, batch, d), cl = draw(r, false, samples, batch);
+        PlanarFlowPosterior q = new PlanarFlowPosterior(new GaussianPosterior(draw(r, false, batch, d), draw(r, false, batch, d)), u, w, b);
+
+        Tensor[] fused = PlanarFlowOp.apply(z0, u, w, b);
+        double[] zFused = fused[0].toDoubleArray(), ldFused = fused[1].toDoubleArray();
+        java.util.List<Tensor> gFused = Tape.grad(fused[0].mul(cz).sum().add(fused[1].mul(cl).sum()), z0, u, w, b);
+        Tensor[] again = PlanarFlowOp.apply(z0, u, w, b); // its rule built of ops, as a recorded pass runs it
+        java.util.List<Tensor> gRecorded = Tape.grad(again[0].mul(cz).sum().add(again[1].mul(cl).sum()),
+                java.util.List.of(z0, u, w, b), Tape.options().createGraph());
+        Tape.clear();
+
+        Tensor z = z0, sum = null;
+        for (int k = 0; k < steps; k++) {
+            Tensor[] step = q.step(k, z);
+            z = step[0];
+            sum = sum == null ? step[1] : sum.add(step[1]);
+        }
+        assertClose(z.toDoubleArray(), zFused, 1e-12, "z_K");
+        assertClose(sum.toDoubleArray(), ldFused, 1e-12, "Σ log|det|");
+        java.util.List<Tensor> gComposed = Tape.grad(z.mul(cz).sum().add(sum.mul(cl).sum()), z0, u, w, b);
+        String[] names = {"codes", "u", "w", "b"};
+        for (int i = 0; i < 4; i++) {
+            double[] want = gComposed.get(i).toDoubleArray();
+            assertClose(want, gFused.get(i).toDoubleArray(), 1e-10, "∂" + names[i]);
+            assertClose(want, gRecorded.get(i).detach().toDoubleArray(), 1e-10, "∂" + names[i] + " on a recorded pass");
+        }
+    }
+
+    /**
+     * The fused flow's derivative rule, its kernel and the ops it is built of on a recorded pass alike, agrees with
+     * central differences to first and second order ({@link GradCheck}, float64), with the gradients of both outputs.
+     */
+    @Property(tries = 12)
+    void theFusedFlowsDerivativesAreCentralDifferencesToSecondOrder(@ForAll long seed, @ForAll @IntRange(min = 1, max = 3) int d,
+                                                                    @ForAll @IntRange(min = 1, max = 3) int steps,
+                                                                    @ForAll @IntRange(min = 1, max = 2) int samples) {
+        Random r = new Random(seed);
+        int batch = 2;
+        Tensor cz = draw(r, false, samples, batch, d), cl = draw(r, false, samples, batch);
+        GradCheck.of("planarFlow", in -> {
+            Tensor[] out = PlanarFlowOp.apply(in[0], in[1], in[2], in[3]);
+            return out[0].mul(cz).sum().add(out[1].mul(cl).sum());
+        }).secondOrder(true).check(draw(r, false, samples, batch, d), draw(r, false, steps * d, batch), draw(r, true, steps * d, batch),
+                draw(r, false, steps, batch));
+    }
+
+    /** Shapes the fused flow cannot take are refused in one line naming them. */
+    @Test
+    void theFusedFlowRefusesParametersOfTheWrongShape() {
+        Tensor z = Tensor.zeros(DType.FLOAT64, 1, 3, 2), u = Tensor.zeros(DType.FLOAT64, 4, 3), b = Tensor.zeros(DType.FLOAT64, 2, 3);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.elbo.autodiff.ShapeException.class,
+                () -> PlanarFlowOp.apply(z, u, Tensor.zeros(DType.FLOAT64, 4, 2), b));
+        assertTrue(e.getMessage().startsWith("planarFlow: codes [1, 3, 2], u [4, 3], w [4, 2], b [2, 3]"), e.getMessage());
+        assertTrue(!e.getMessage().contains("\n"));
+    }
+
+    static void assertClose(double[] want, double[] got, double tol, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], tol * Math.max(1, Math.abs(want[i])), what + " [" + i + "]");
         }
     }
 

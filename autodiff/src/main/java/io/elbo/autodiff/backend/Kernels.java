@@ -36,6 +36,12 @@ public interface Kernels<A> {
     /** a[i] ← v, rounded to the array's type. */
     void set(A a, int i, double v);
 
+    /** out[i] = a[i] widened to double, for i &lt; n: {@link #get} in one pass. */
+    void toDoubles(A a, double[] out, int n);
+
+    /** out[i] = values[i] rounded to the array's type, for i &lt; n: {@link #set} in one pass. */
+    void fromDoubles(double[] values, A out, int n);
+
     /** out[0..n) ← value. */
     void fill(A out, double value, int n);
 

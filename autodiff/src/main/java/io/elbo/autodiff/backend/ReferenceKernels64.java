@@ -20,6 +20,10 @@ class ReferenceKernels64 implements Kernels<double[]> {
 
     @Override public void set(double[] a, int i, double v) { a[i] = v; }
 
+    @Override public void toDoubles(double[] a, double[] out, int n) { System.arraycopy(a, 0, out, 0, n); }
+
+    @Override public void fromDoubles(double[] values, double[] out, int n) { System.arraycopy(values, 0, out, 0, n); }
+
     @Override public void fill(double[] out, double value, int n) { Arrays.fill(out, 0, n, value); }
 
     @Override public void greyLevels(byte[] levels, int[] starts, int length, double[] out) {

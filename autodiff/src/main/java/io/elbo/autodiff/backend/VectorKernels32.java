@@ -42,6 +42,10 @@ final class VectorKernels32 implements Kernels<float[]> {
 
     @Override public void set(float[] a, int i, double v) { a[i] = (float) v; }
 
+    @Override public void toDoubles(float[] a, double[] out, int n) { for (int i = 0; i < n; i++) out[i] = a[i]; }
+
+    @Override public void fromDoubles(double[] values, float[] out, int n) { for (int i = 0; i < n; i++) out[i] = (float) values[i]; }
+
     @Override public void fill(float[] out, double value, int n) { Arrays.fill(out, 0, n, (float) value); }
 
     /** Bytes of L lanes (none where L bytes are narrower than the narrowest vector, 64 bits), and ints, for {@link #greyLevels}. */

@@ -504,4 +504,31 @@ class KernelsTest {
         F32.greyLevels(each, new int[] {0}, 256, all);
         for (int k = 0; k < 256; k++) assertEquals(Float.floatToRawIntBits(k / 255f), Float.floatToRawIntBits(all[k]), "level " + k);
     }
+
+    /**
+     * toDoubles and fromDoubles are get and set in one pass: every float widens exactly, and every double rounds to the
+     * nearest float (ties to even, as the cast does), at odd sizes; float64's are copies.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 7, 17, 33, 1001})
+    void bulkConversionsAreGetAndSetElementByElement(int n) {
+        Random r = new Random(n);
+        float[] f = random(r, n, -1e3, 1e3);
+        double[] wide = new double[n + 1], d = new double[n];
+        F32.toDoubles(f, wide, n);
+        for (int i = 0; i < n; i++) assertEquals(F32.get(f, i), wide[i], 0, "toDoubles [" + i + "]");
+        assertEquals(0, wide[n], 0, "toDoubles wrote past n");
+        for (int i = 0; i < n; i++) d[i] = r.nextGaussian() * Math.pow(10, r.nextInt(9) - 4);
+        float[] narrow = new float[n + 1], want = new float[n];
+        F32.fromDoubles(d, narrow, n);
+        for (int i = 0; i < n; i++) F32.set(want, i, d[i]);
+        assertArrayEquals(want, java.util.Arrays.copyOf(narrow, n));
+        assertEquals(0, narrow[n], 0, "fromDoubles wrote past n");
+        double[] copy = new double[n];
+        F64.fromDoubles(d, copy, n);
+        assertArrayEquals(d, copy, 0);
+        F64.toDoubles(d, copy, n);
+        assertArrayEquals(d, copy, 0);
+    }
+
 }
