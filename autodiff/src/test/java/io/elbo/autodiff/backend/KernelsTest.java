@@ -530,5 +530,4 @@ class KernelsTest {
         F64.toDoubles(d, copy, n);
         assertArrayEquals(d, copy, 0);
     }
-
 }
