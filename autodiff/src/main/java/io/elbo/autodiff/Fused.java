@@ -134,4 +134,93 @@ public final class Fused {
                         () -> mul(g, sub(sigmoid(logits), targets))),
                 () -> neg(mul(g, logits))), logits, targets);
     }
+
+    /**
+     * K steps of a planar flow (Rezende and Mohamed, 2015) with its invertibility constraint, what K applications of
+     * the composition below compute, in one pass forward and one backward ({@link Kernels#planarFlow}). Codes z
+     * [..., B, D] (leading sample axes), the steps' raw parameters one column per datum, u and w [K·D, B] (step k's
+     * in rows kD to (k+1)D) and b [K, B]; per datum and step:
+     * <pre>
+     *   m = softplus(wᵀu) − 1,  û = u + (m − wᵀu)·w/‖w‖²   (so wᵀû = m &gt; −1: the step is invertible)
+     *   t = tanh(wᵀz + b),  z ← z + û·t,  log|det ∂z'/∂z| = log(1 + (1 − t²)·m)
+     * </pre>
+     * Returns [..., B, D + 1]: z_K, and Σₖ log|det| in the last column. The derivative ({@link Kernels#planarFlowBackward}
+     * gives its formulas) is the kernel's, or on a recorded pass the same formulas built from ops, after the forward
+     * recomputed from ops, so that it can be differentiated again.
+     */
+    public static Tensor planarFlow(Tensor z, Tensor u, Tensor w, Tensor b) {
+        checkDType("planarFlow", z, u);
+        checkDType("planarFlow", z, w);
+        checkDType("planarFlow", z, b);
+        int r = z.rank();
+        int batch = r < 2 ? -1 : z.shape[r - 2], d = r < 2 ? -1 : z.shape[r - 1], steps = b.rank() == 2 ? b.shape[0] : -1;
+        if (r < 2 || u.rank() != 2 || w.rank() != 2 || b.rank() != 2 || b.shape[1] != batch || u.shape[1] != batch || w.shape[1] != batch
+                || u.shape[0] != steps * d || w.shape[0] != steps * d) {
+            throw new ShapeException("planarFlow: codes " + Shape.str(z.shape) + ", u " + Shape.str(u.shape) + ", w " + Shape.str(w.shape)
+                    + ", b " + Shape.str(b.shape) + ": need codes [..., B, D], u and w [K·D, B], b [K, B]");
+        }
+        int rows = d == 0 ? 0 : z.numel / d;
+        int[] shape = z.shape.clone();
+        shape[r - 1] = d + 1;
+        boolean taped = Tape.isRecording() && (z.requiresGrad || u.requiresGrad || w.requiresGrad || b.requiresGrad);
+        Tensor out = Tensor.blank(z.dtype, shape);
+        Tensor saved = Tensor.blank(z.dtype, new int[] {Kernels.planarFlowSaved(taped ? rows : 0, batch, d, steps)});
+        Kernels<Object> k = z.dtype.kernels();
+        k.planarFlow(z.data(), u.data(), w.data(), b.data(), out.data(), saved.data(), taped, rows, batch, d, steps);
+        return Tape.record("planarFlow", out, (g, p) -> {
+            if (p.createGraph()) return planarFlowVjp(g, z, u, w, b, p);
+            Tensor gz = Tensor.blank(z.dtype, z.shape), gu = Tensor.blank(z.dtype, u.shape), gw = Tensor.blank(z.dtype, w.shape);
+            Tensor gb = Tensor.blank(z.dtype, b.shape);
+            k.planarFlowBackward(g.data(), u.data(), w.data(), saved.data(), gz.data(), gu.data(), gw.data(), gb.data(), rows, batch, d, steps);
+            return p.grads(() -> gz, () -> gu, () -> gw, () -> gb);
+        }, z, u, w, b);
+    }
+
+    /**
+     * {@link #planarFlow}'s vector-Jacobian products built from ops (for a recorded pass): the steps recomputed, then
+     * {@link Kernels#planarFlowBackward}'s formulas with the sample axes kept until the parameters' gradients are formed.
+     */
+    private static Tensor[] planarFlowVjp(Tensor g, Tensor z0, Tensor u, Tensor w, Tensor b, Tape.Pass pass) {
+        int last = z0.rank() - 1, d = z0.shape[last], steps = b.shape[0], batch = b.shape[1];
+        Tensor[] uk = new Tensor[steps], wk = new Tensor[steps], uHat = new Tensor[steps], m = new Tensor[steps];
+        Tensor[] c = new Tensor[steps], wu = new Tensor[steps], ww = new Tensor[steps], zIn = new Tensor[steps], t = new Tensor[steps];
+        Tensor z = z0;
+        for (int k = 0; k < steps; k++) { // per datum: u, w [B, D], the constraint's values [B, 1]
+            uk[k] = Ops.slice(u, 0, k * d, (k + 1) * d).T();
+            wk[k] = Ops.slice(w, 0, k * d, (k + 1) * d).T();
+            wu[k] = wk[k].mul(uk[k]).sum(true, 1);
+            ww[k] = wk[k].square().sum(true, 1);
+            m[k] = wu[k].softplus().sub(1);
+            c[k] = m[k].sub(wu[k]).div(ww[k]);
+            uHat[k] = uk[k].add(c[k].mul(wk[k]));
+            zIn[k] = z;
+            t[k] = z.mul(wk[k]).sum(true, last).add(Ops.slice(b, 0, k, k + 1).reshape(batch, 1)).tanh();
+            z = z.add(uHat[k].mul(t[k]));
+        }
+        Tensor gz = Ops.slice(g, last, 0, d), gl = Ops.slice(g, last, d, d + 1);
+        java.util.List<Tensor> gu = new java.util.ArrayList<>(), gw = new java.util.ArrayList<>(), gb = new java.util.ArrayList<>();
+        for (int k = steps - 1; k >= 0; k--) {
+            Tensor h = t[k].square().rsub(1), q = h.mul(m[k]).add(1);
+            Tensor ga = gz.mul(uHat[k]).sum(true, last).sub(gl.mul(t[k]).mul(m[k]).mul(2).div(q)).mul(h);
+            Tensor gUHat = perDatum(t[k].mul(gz)), gm = perDatum(gl.mul(h).div(q));
+            Tensor gc = gUHat.mul(wk[k]).sum(true, 1);
+            Tensor gwu = gm.add(gc.div(ww[k])).mul(wu[k].sigmoid()).sub(gc.div(ww[k]));
+            Tensor gww = gc.mul(c[k]).div(ww[k]).neg();
+            gu.add(0, gUHat.add(gwu.mul(wk[k])).T());
+            gw.add(0, perDatum(ga.mul(zIn[k])).add(gUHat.mul(c[k])).add(gwu.mul(uk[k])).add(gww.mul(wk[k]).mul(2)).T());
+            gb.add(0, perDatum(ga).T());
+            gz = gz.add(ga.mul(wk[k]));
+        }
+        Tensor dz = gz;
+        return pass.grads(() -> dz, () -> Ops.concat(0, gu), () -> Ops.concat(0, gw), () -> Ops.concat(0, gb));
+    }
+
+    /** x [..., B, X] summed over its leading sample axes: [B, X]. */
+    private static Tensor perDatum(Tensor x) {
+        if (x.rank() == 2) return x;
+        int[] lead = new int[x.rank() - 2];
+        for (int i = 0; i < lead.length; i++) lead[i] = i;
+        return sum(x, lead);
+    }
+
 }

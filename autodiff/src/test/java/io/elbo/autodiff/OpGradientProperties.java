@@ -9,6 +9,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.statistics.Statistics;
 
 /**
@@ -621,4 +622,24 @@ class OpGradientProperties {
         coverShapesAndScalars(mlv);
         check("klStandardNormal", true, in -> Fused.klStandardNormal(in[0], in[1]), mlv);
     }
+
+    /**
+     * The planar flow's two outputs (z_K and Σ log|det|, one tensor) to first and second order, with one or two
+     * leading sample axes, from parameters whose w stays away from 0 (‖w‖² divides the constraint).
+     */
+    @Property(tries = 30)
+    void planarFlowGradientMatchesCentralDifferences(@ForAll @IntRange(min = 1, max = 3) int d, @ForAll @IntRange(min = 1, max = 3) int steps,
+                                                     @ForAll @IntRange(min = 1, max = 3) int batch, @ForAll boolean twoSampleAxes,
+                                                     @ForAll long seed) {
+        java.util.Random r = new java.util.Random(seed);
+        int[] lead = twoSampleAxes ? new int[] {2, 1} : new int[] {2};
+        double[] w = new double[steps * d * batch];
+        for (int i = 0; i < w.length; i++) w[i] = (0.5 + 0.5 * r.nextDouble()) * (r.nextBoolean() ? 1 : -1);
+        Tensor z = Tensor.uniform(org.apache.commons.rng.simple.RandomSource.XO_RO_SHI_RO_128_PP.create(seed), -2, 2, DType.FLOAT64,
+                concat(lead, new int[] {batch, d}));
+        Tensor u = Tensor.uniform(org.apache.commons.rng.simple.RandomSource.XO_RO_SHI_RO_128_PP.create(seed + 1), -1, 1, DType.FLOAT64, steps * d, batch);
+        Tensor b = Tensor.uniform(org.apache.commons.rng.simple.RandomSource.XO_RO_SHI_RO_128_PP.create(seed + 2), -1, 1, DType.FLOAT64, steps, batch);
+        check("planarFlow", true, in -> Fused.planarFlow(in[0], in[1], in[2], in[3]), z, u, Tensor.of(w, steps * d, batch), b);
+    }
+
 }

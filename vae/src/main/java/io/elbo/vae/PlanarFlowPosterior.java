@@ -1,6 +1,7 @@
 package io.elbo.vae;
 
 import io.elbo.autodiff.DType;
+import io.elbo.autodiff.Fused;
 import io.elbo.autodiff.Shape;
 import io.elbo.autodiff.Tensor;
 import io.elbo.nn.Linear;
@@ -63,7 +64,7 @@ public final class PlanarFlowPosterior extends FlowPosterior {
 
     /**
      * Step k applied to codes z [L, B, D], composed of primitives (the definition; training runs all K steps as one
-     * op, {@link PlanarFlowOp}, with these values): f(z) and its log|det ∂f/∂z| [L, B]. û, w [B, D] and b [B, 1]
+     * op, {@link Fused#planarFlow}, with these values): f(z) and its log|det ∂f/∂z| [L, B]. û, w [B, D] and b [B, 1]
      * broadcast over the L samples.
      */
     @Override
@@ -78,10 +79,17 @@ public final class PlanarFlowPosterior extends FlowPosterior {
         return new Tensor[] {next, logDet};
     }
 
-    /** All K steps as one op ({@link PlanarFlowOp}): the steps' values, in one pass forward and one backward. */
+    /** All K steps as one op ({@link Fused#planarFlow}): the steps' values, in one pass forward and one backward. */
     @Override
     protected Tensor[] flow(Tensor z0) {
-        return PlanarFlowOp.apply(z0, u, w, b);
+        return fused(z0, u, w, b);
+    }
+
+    /** {@link Fused#planarFlow} on codes z₀ [..., B, D]: z_K [..., B, D] and Σ log|det| [..., B]. */
+    static Tensor[] fused(Tensor z0, Tensor u, Tensor w, Tensor b) {
+        int r = z0.rank(), d = z0.dim(r - 1);
+        Tensor joint = Fused.planarFlow(z0, u, w, b);
+        return new Tensor[] {joint.slice(r - 1, 0, d), joint.slice(r - 1, d, d + 1).reshape(java.util.Arrays.copyOf(z0.shape(), r - 1))};
     }
 
     /**

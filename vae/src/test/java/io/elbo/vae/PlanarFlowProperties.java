@@ -100,7 +100,7 @@ class PlanarFlowProperties {
     }
 
     /**
-     * The flow training runs, all K steps as one op ({@link PlanarFlowOp}), is the composition of the steps as they
+     * The flow training runs, all K steps as one op ({@link io.elbo.autodiff.Fused#planarFlow}), is the composition of the steps as they
      * are defined ({@link PlanarFlowPosterior#step}, of primitives): the same z_K and Σ log|det|, and the same
      * gradients in the codes and in every step's u, w and b (from its kernel, and from its rule's ops on a recorded
      * pass), for several data and several samples of each, in float64.
@@ -115,10 +115,10 @@ class PlanarFlowProperties {
         Tensor cz = draw(r, false, samples, batch, d), cl = draw(r, false, samples, batch);
         PlanarFlowPosterior q = new PlanarFlowPosterior(new GaussianPosterior(draw(r, false, batch, d), draw(r, false, batch, d)), u, w, b);
 
-        Tensor[] fused = PlanarFlowOp.apply(z0, u, w, b);
+        Tensor[] fused = PlanarFlowPosterior.fused(z0, u, w, b);
         double[] zFused = fused[0].toDoubleArray(), ldFused = fused[1].toDoubleArray();
         java.util.List<Tensor> gFused = Tape.grad(fused[0].mul(cz).sum().add(fused[1].mul(cl).sum()), z0, u, w, b);
-        Tensor[] again = PlanarFlowOp.apply(z0, u, w, b); // its rule built of ops, as a recorded pass runs it
+        Tensor[] again = PlanarFlowPosterior.fused(z0, u, w, b); // its rule built of ops, as a recorded pass runs it
         java.util.List<Tensor> gRecorded = Tape.grad(again[0].mul(cz).sum().add(again[1].mul(cl).sum()),
                 java.util.List.of(z0, u, w, b), Tape.options().createGraph());
         Tape.clear();
@@ -152,7 +152,7 @@ class PlanarFlowProperties {
         int batch = 2;
         Tensor cz = draw(r, false, samples, batch, d), cl = draw(r, false, samples, batch);
         GradCheck.of("planarFlow", in -> {
-            Tensor[] out = PlanarFlowOp.apply(in[0], in[1], in[2], in[3]);
+            Tensor[] out = PlanarFlowPosterior.fused(in[0], in[1], in[2], in[3]);
             return out[0].mul(cz).sum().add(out[1].mul(cl).sum());
         }).secondOrder(true).check(draw(r, false, samples, batch, d), draw(r, false, steps * d, batch), draw(r, true, steps * d, batch),
                 draw(r, false, steps, batch));
@@ -163,7 +163,7 @@ class PlanarFlowProperties {
     void theFusedFlowRefusesParametersOfTheWrongShape() {
         Tensor z = Tensor.zeros(DType.FLOAT64, 1, 3, 2), u = Tensor.zeros(DType.FLOAT64, 4, 3), b = Tensor.zeros(DType.FLOAT64, 2, 3);
         var e = org.junit.jupiter.api.Assertions.assertThrows(io.elbo.autodiff.ShapeException.class,
-                () -> PlanarFlowOp.apply(z, u, Tensor.zeros(DType.FLOAT64, 4, 2), b));
+                () -> PlanarFlowPosterior.fused(z, u, Tensor.zeros(DType.FLOAT64, 4, 2), b));
         assertTrue(e.getMessage().startsWith("planarFlow: codes [1, 3, 2], u [4, 3], w [4, 2], b [2, 3]"), e.getMessage());
         assertTrue(!e.getMessage().contains("\n"));
     }

@@ -194,6 +194,39 @@ public interface Kernels<A> {
     /** out = g·(e^λ − 1)·½: the derivative of {@link #klStandardNormal} in λ, times g. */
     void klStandardNormalBackward(A g, A logVar, A out, int n);
 
+    /**
+     * K steps of a planar flow (Rezende and Mohamed, 2015), the invertibility constraint included: for each of
+     * {@code rows} codes z₀ (row j of z0 [rows, D], datum j mod B) and each step k, with u, w the column of
+     * datum n in rows kD to (k+1)D of u, w [K·D, B] and b = b[k, n]:
+     * <pre>
+     *   m = softplus(wᵀu) − 1,  c = (m − wᵀu)/‖w‖²,  û = u + c·w;   a = wᵀz + b,  t = tanh a,
+     *   z ← z + û·t,  ℓ += log1p((1 − t²)·m)
+     * </pre>
+     * out [rows, D + 1] holds z_K and ℓ per row; {@code saved} ({@link #planarFlowSaved} elements) what
+     * {@link #planarFlowBackward} reads; with {@code keepCodes} false (nothing will differentiate it: an evaluation
+     * under no-grad, of thousands of samples), only the constraint's values, {@code planarFlowSaved(0, …)} elements. Sums over D run in order i = 0, 1, …; tanh, log1p and softplus are this
+     * dtype's own kernels: the values depend on neither the vector width nor the thread count.
+     */
+    void planarFlow(A z0, A u, A w, A b, A out, A saved, boolean keepCodes, int rows, int batch, int d, int steps);
+
+    /**
+     * The vector-Jacobian products of {@link #planarFlow}, from g [rows, D + 1] (the gradients of z_K and ℓ):
+     * gz0 [rows, D], gu and gw [K·D, B], gb [K, B], every element written. The reverse loop over k, with
+     * h = 1 − t², q = 1 + h·m, summed over the rows of each datum:
+     * <pre>
+     *   ∂a = (g_zᵀû − 2·g_ℓ·t·m/q)·h,  g_z ← g_z + ∂a·w;  ∂û = Σ t·g_z,  ∂m = Σ g_ℓ·h/q,  ∂b = Σ ∂a,  ∂w = Σ ∂a·z
+     * </pre>
+     * then the constraint: ∂c = ∂ûᵀw, ∂(wᵀu) = (∂m + ∂c/‖w‖²)·σ(wᵀu) − ∂c/‖w‖², ∂‖w‖² = −∂c·c/‖w‖²,
+     * ∂u = ∂û + ∂(wᵀu)·w, ∂w += c·∂û + ∂(wᵀu)·u + 2·∂‖w‖²·w.
+     */
+    void planarFlowBackward(A g, A u, A w, A saved, A gz0, A gu, A gw, A gb, int rows, int batch, int d, int steps);
+
+    /** The elements {@link #planarFlow} saves: û [K·D·B], m, c, wᵀu, ‖w‖² [K·B] each, each step's codes [K·D·rows] and t [K·rows]. */
+    static int planarFlowSaved(int rows, int batch, int d, int steps) {
+        return Math.addExact(Math.multiplyExact(steps, Math.addExact(Math.multiplyExact(d, batch), 4 * batch)),
+                Math.multiplyExact(steps, Math.multiplyExact(rows, d + 1)));
+    }
+
     /** Σ x², accumulated in double. */
     double sumOfSquares(A x, int n);
 

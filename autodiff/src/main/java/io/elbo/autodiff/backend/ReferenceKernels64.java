@@ -319,4 +319,94 @@ class ReferenceKernels64 implements Kernels<double[]> {
             p[i] = p[i] + (-stepSize) * (m[i] / denom);
         }
     }
+
+    // ---- the planar flow: element (k, i, n) of a [K·D, B] array at (kD + i)·B + n, of the codes [D, rows] at i·rows + j
+
+    @Override public void planarFlow(double[] z0, double[] u, double[] w, double[] b, double[] out, double[] saved, boolean keepCodes, int rows, int batch,
+                                     int d, int steps) {
+        int kdb = steps * d * batch, kb = steps * batch, oM = kdb, oC = oM + kb, oWu = oC + kb, oWw = oWu + kb, oZ = oWw + kb;
+        int oT = oZ + steps * d * rows;
+        for (int kn = 0; kn < kb; kn++) {
+            double wu = 0, ww = 0;
+            for (int i = 0; i < d; i++) {
+                int e = ((kn / batch) * d + i) * batch + kn % batch;
+                wu += w[e] * u[e];
+                ww += w[e] * w[e];
+            }
+            saved[oWu + kn] = wu;
+            saved[oWw + kn] = ww;
+        }
+        double[] softplus = new double[kb];
+        softplus(Arrays.copyOfRange(saved, oWu, oWu + kb), softplus, kb);
+        for (int kn = 0; kn < kb; kn++) {
+            saved[oM + kn] = softplus[kn] - 1;
+            saved[oC + kn] = (saved[oM + kn] - saved[oWu + kn]) / saved[oWw + kn];
+        }
+        for (int e = 0; e < kdb; e++) saved[e] = u[e] + saved[oC + e / (d * batch) * batch + e % batch] * w[e];
+        double[] z = new double[d * rows], a = new double[rows], t = new double[rows], logDet = new double[rows];
+        for (int j = 0; j < rows; j++) for (int i = 0; i < d; i++) z[i * rows + j] = z0[j * d + i];
+        for (int k = 0; k < steps; k++) {
+            if (keepCodes) System.arraycopy(z, 0, saved, oZ + k * d * rows, d * rows);
+            for (int j = 0; j < rows; j++) {
+                double s = b[k * batch + j % batch];
+                for (int i = 0; i < d; i++) s += w[(k * d + i) * batch + j % batch] * z[i * rows + j];
+                a[j] = s;
+            }
+            tanh(a, t, rows);
+            for (int j = 0; j < rows; j++) {
+                for (int i = 0; i < d; i++) z[i * rows + j] += saved[(k * d + i) * batch + j % batch] * t[j];
+                a[j] = (1 - t[j] * t[j]) * saved[oM + k * batch + j % batch];
+            }
+            log1p(a, a, rows);
+            for (int j = 0; j < rows; j++) logDet[j] += a[j];
+            if (keepCodes) System.arraycopy(t, 0, saved, oT + k * rows, rows);
+        }
+        for (int j = 0; j < rows; j++) {
+            for (int i = 0; i < d; i++) out[j * (d + 1) + i] = z[i * rows + j];
+            out[j * (d + 1) + d] = logDet[j];
+        }
+    }
+
+    @Override public void planarFlowBackward(double[] g, double[] u, double[] w, double[] saved, double[] gz0, double[] gu, double[] gw,
+                                             double[] gb, int rows, int batch, int d, int steps) {
+        int kdb = steps * d * batch, kb = steps * batch, oM = kdb, oC = oM + kb, oWu = oC + kb, oWw = oWu + kb, oZ = oWw + kb;
+        int oT = oZ + steps * d * rows;
+        double[] gz = new double[d * rows], gl = new double[rows], gm = new double[kb], gc = new double[kb];
+        for (int j = 0; j < rows; j++) {
+            for (int i = 0; i < d; i++) gz[i * rows + j] = g[j * (d + 1) + i];
+            gl[j] = g[j * (d + 1) + d];
+        }
+        Arrays.fill(gu, 0, kdb, 0);
+        Arrays.fill(gw, 0, kdb, 0);
+        Arrays.fill(gb, 0, kb, 0);
+        for (int k = steps - 1; k >= 0; k--) {
+            for (int j = 0; j < rows; j++) {
+                int kn = k * batch + j % batch;
+                double t = saved[oT + k * rows + j], h = 1 - t * t, m = saved[oM + kn], q = 1 + h * m;
+                double ga = -2 * gl[j] * t * m / q;
+                for (int i = 0; i < d; i++) ga += gz[i * rows + j] * saved[(k * d + i) * batch + j % batch];
+                ga *= h;
+                gm[kn] += gl[j] * h / q;
+                gb[kn] += ga;
+                for (int i = 0; i < d; i++) {
+                    int e = (k * d + i) * batch + j % batch;
+                    gu[e] += t * gz[i * rows + j]; // ∂û for now
+                    gw[e] += ga * saved[oZ + (k * d + i) * rows + j];
+                    gz[i * rows + j] += ga * w[e];
+                }
+            }
+        }
+        double[] sigmoid = new double[kb];
+        sigmoid(Arrays.copyOfRange(saved, oWu, oWu + kb), sigmoid, kb);
+        for (int e = 0; e < kdb; e++) gc[e / (d * batch) * batch + e % batch] += gu[e] * w[e];
+        for (int e = 0; e < kdb; e++) {
+            int kn = e / (d * batch) * batch + e % batch;
+            double ww = saved[oWw + kn], c = saved[oC + kn];
+            double gwu = (gm[kn] + gc[kn] / ww) * sigmoid[kn] - gc[kn] / ww, gww = -gc[kn] * c / ww;
+            gw[e] += c * gu[e] + gwu * u[e] + 2 * gww * w[e];
+            gu[e] += gwu * w[e];
+        }
+        for (int j = 0; j < rows; j++) for (int i = 0; i < d; i++) gz0[j * d + i] = gz[i * rows + j];
+    }
+
 }

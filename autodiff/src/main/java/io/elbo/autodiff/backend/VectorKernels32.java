@@ -651,4 +651,115 @@ final class VectorKernels32 implements Kernels<float[]> {
                            double weightDecay, boolean decoupled, double biasCorrection1, double biasCorrection2Sqrt) {
         UpdateKernels32.adam(p, g, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupled, biasCorrection1, biasCorrection2Sqrt);
     }
+
+    // ---- the planar flow: element (k, i, n) of a [K·D, B] array at (kD + i)·B + n, of the codes [D, rows] at i·rows + j;
+    // every loop along the data is a fmaRow, whose vector body and scalar tail give each element the same bits
+
+    /** y[yo + j] = fma(a[ao + j], b[bo + j], y[yo + j]) for j &lt; n. */
+    private static void fmaRow(float[] y, int yo, float[] a, int ao, float[] b, int bo, int n) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector.fromArray(S, a, ao + j).fma(FloatVector.fromArray(S, b, bo + j), FloatVector.fromArray(S, y, yo + j)).intoArray(y, yo + j);
+        }
+        for (; j < n; j++) y[yo + j] = Math.fma(a[ao + j], b[bo + j], y[yo + j]);
+    }
+
+    @Override public void planarFlow(float[] z0, float[] u, float[] w, float[] b, float[] out, float[] saved, boolean keepCodes, int rows, int batch, int d,
+                                     int steps) {
+        int kb = steps * batch, oM = steps * d * batch, oC = oM + kb, oWu = oC + kb, oWw = oWu + kb, oZ = oWw + kb;
+        int oT = oZ + steps * d * rows;
+        Arrays.fill(saved, oWu, oWw + kb, 0f);
+        for (int k = 0; k < steps; k++) {
+            for (int i = 0; i < d; i++) {
+                int o = (k * d + i) * batch;
+                fmaRow(saved, oWu + k * batch, w, o, u, o, batch);
+                fmaRow(saved, oWw + k * batch, w, o, w, o, batch);
+            }
+        }
+        float[] softplus = new float[kb];
+        softplus(Arrays.copyOfRange(saved, oWu, oWu + kb), softplus, kb);
+        for (int kn = 0; kn < kb; kn++) {
+            saved[oM + kn] = softplus[kn] - 1f;
+            saved[oC + kn] = (saved[oM + kn] - saved[oWu + kn]) / saved[oWw + kn];
+        }
+        for (int k = 0; k < steps; k++) {
+            for (int i = 0; i < d; i++) {
+                int o = (k * d + i) * batch;
+                System.arraycopy(u, o, saved, o, batch);
+                fmaRow(saved, o, saved, oC + k * batch, w, o, batch); // û = u + c·w
+            }
+        }
+        float[] z = new float[d * rows], a = new float[rows], t = new float[rows], logDet = new float[rows];
+        for (int j = 0; j < rows; j++) for (int i = 0; i < d; i++) z[i * rows + j] = z0[j * d + i];
+        for (int k = 0; k < steps; k++) {
+            if (keepCodes) System.arraycopy(z, 0, saved, oZ + k * d * rows, d * rows);
+            for (int s = 0; s < rows; s += batch) System.arraycopy(b, k * batch, a, s, batch);
+            for (int i = 0; i < d; i++) for (int s = 0; s < rows; s += batch) fmaRow(a, s, w, (k * d + i) * batch, z, i * rows + s, batch);
+            tanh(a, t, rows);
+            for (int i = 0; i < d; i++) for (int s = 0; s < rows; s += batch) fmaRow(z, i * rows + s, saved, (k * d + i) * batch, t, s, batch);
+            for (int j = 0; j < rows; j++) a[j] = (1f - t[j] * t[j]) * saved[oM + k * batch + j % batch];
+            log1p(a, a, rows);
+            for (int j = 0; j < rows; j++) logDet[j] += a[j];
+            if (keepCodes) System.arraycopy(t, 0, saved, oT + k * rows, rows);
+        }
+        for (int j = 0; j < rows; j++) {
+            for (int i = 0; i < d; i++) out[j * (d + 1) + i] = z[i * rows + j];
+            out[j * (d + 1) + d] = logDet[j];
+        }
+    }
+
+    @Override public void planarFlowBackward(float[] g, float[] u, float[] w, float[] saved, float[] gz0, float[] gu, float[] gw,
+                                             float[] gb, int rows, int batch, int d, int steps) {
+        int kdb = steps * d * batch, kb = steps * batch, oM = kdb, oC = oM + kb, oWu = oC + kb, oWw = oWu + kb, oZ = oWw + kb;
+        int oT = oZ + steps * d * rows;
+        float[] gz = new float[d * rows], gl = new float[rows], gm = new float[kb], ga = new float[rows], h = new float[rows];
+        for (int j = 0; j < rows; j++) {
+            for (int i = 0; i < d; i++) gz[i * rows + j] = g[j * (d + 1) + i];
+            gl[j] = g[j * (d + 1) + d];
+        }
+        Arrays.fill(gu, 0, kdb, 0f);
+        Arrays.fill(gw, 0, kdb, 0f);
+        Arrays.fill(gb, 0, kb, 0f);
+        for (int k = steps - 1; k >= 0; k--) {
+            for (int j = 0; j < rows; j++) {
+                int kn = k * batch + j % batch;
+                float t = saved[oT + k * rows + j], hj = 1f - t * t, m = saved[oM + kn], q = 1f + hj * m;
+                h[j] = hj;
+                ga[j] = -2f * gl[j] * t * m / q;
+                gm[kn] += gl[j] * hj / q;
+            }
+            for (int i = 0; i < d; i++) for (int s = 0; s < rows; s += batch) fmaRow(ga, s, gz, i * rows + s, saved, (k * d + i) * batch, batch);
+            for (int j = 0; j < rows; j++) {
+                ga[j] *= h[j]; // now ∂a
+                gb[k * batch + j % batch] += ga[j];
+            }
+            for (int i = 0; i < d; i++) {
+                int o = (k * d + i) * batch;
+                for (int s = 0; s < rows; s += batch) {
+                    fmaRow(gu, o, saved, oT + k * rows + s, gz, i * rows + s, batch); // ∂û += t·g_z
+                    fmaRow(gw, o, ga, s, saved, oZ + (k * d + i) * rows + s, batch); // ∂w += ∂a·z
+                    fmaRow(gz, i * rows + s, ga, s, w, o, batch); // g_z += ∂a·w
+                }
+            }
+        }
+        float[] sigmoid = new float[kb], gc = new float[kb], gwu = new float[kb], gww2 = new float[kb];
+        sigmoid(Arrays.copyOfRange(saved, oWu, oWu + kb), sigmoid, kb);
+        for (int k = 0; k < steps; k++) for (int i = 0; i < d; i++) fmaRow(gc, k * batch, gu, (k * d + i) * batch, w, (k * d + i) * batch, batch);
+        for (int kn = 0; kn < kb; kn++) {
+            float ww = saved[oWw + kn];
+            gwu[kn] = (gm[kn] + gc[kn] / ww) * sigmoid[kn] - gc[kn] / ww;
+            gww2[kn] = -2f * gc[kn] * saved[oC + kn] / ww; // 2·∂‖w‖²
+        }
+        for (int k = 0; k < steps; k++) {
+            for (int i = 0; i < d; i++) {
+                int o = (k * d + i) * batch, p = k * batch;
+                fmaRow(gw, o, saved, oC + p, gu, o, batch);
+                fmaRow(gw, o, gwu, p, u, o, batch);
+                fmaRow(gw, o, gww2, p, w, o, batch);
+                fmaRow(gu, o, gwu, p, w, o, batch); // ∂u = ∂û + ∂(wᵀu)·w
+            }
+        }
+        for (int j = 0; j < rows; j++) for (int i = 0; i < d; i++) gz0[j * d + i] = gz[i * rows + j];
+    }
+
 }

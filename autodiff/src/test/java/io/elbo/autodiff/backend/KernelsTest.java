@@ -530,4 +530,48 @@ class KernelsTest {
         F64.toDoubles(d, copy, n);
         assertArrayEquals(d, copy, 0);
     }
+
+    /**
+     * The float32 planar flow, forward and backward, against the float64 reference on the same (widened) values, at
+     * batch sizes about the lane edges, one and several steps, one and two samples per datum; the inputs fixed per
+     * size (u scaled so that wᵀu, and with it 1 + (1 − t²)·m, stays away from the ill-conditioned m → −1).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 16, 17, 33, 129})
+    void planarFlowMatchesTheFloat64Reference(int batch) {
+        for (int[] dks : new int[][] {{1, 1, 1}, {3, 3, 1}, {20, 8, 1}, {5, 2, 3}}) {
+            int d = dks[0], steps = dks[1], samples = dks[2], rows = samples * batch;
+            Random r = new Random(batch * 1000L + d * 10L + steps);
+            float[] z = random(r, rows * d, -2, 2), u = random(r, steps * d * batch, -0.5, 0.5), w = random(r, steps * d * batch, -1, 1);
+            float[] b = random(r, steps * batch, -1, 1), g = random(r, rows * (d + 1), -1, 1);
+            int saved = Kernels.planarFlowSaved(rows, batch, d, steps);
+            float[] out = new float[rows * (d + 1)], s32 = new float[saved];
+            double[] ref = new double[rows * (d + 1)], s64 = new double[saved];
+            F32.planarFlow(z, u, w, b, out, s32, true, rows, batch, d, steps);
+            F64.planarFlow(widen(z), widen(u), widen(w), widen(b), ref, s64, true, rows, batch, d, steps);
+            float[] alone = new float[rows * (d + 1)];
+            F32.planarFlow(z, u, w, b, alone, new float[Kernels.planarFlowSaved(0, batch, d, steps)], false, rows, batch, d, steps);
+            assertArrayEquals(out, alone, 0, "without the codes kept");
+            String at = " (batch " + batch + ", D " + d + ", K " + steps + ", samples " + samples + ")";
+            assertNear("planarFlow" + at, ref, out);
+            float[] gz = new float[rows * d], gu = new float[steps * d * batch], gw = new float[steps * d * batch], gb = new float[steps * batch];
+            double[] rz = new double[rows * d], ru = new double[steps * d * batch], rw = new double[steps * d * batch], rb = new double[steps * batch];
+            F32.planarFlowBackward(g, u, w, s32, gz, gu, gw, gb, rows, batch, d, steps);
+            F64.planarFlowBackward(widen(g), widen(u), widen(w), s64, rz, ru, rw, rb, rows, batch, d, steps);
+            assertNear("∂z" + at, rz, gz);
+            assertNear("∂u" + at, ru, gu);
+            assertNear("∂w" + at, rw, gw);
+            assertNear("∂b" + at, rb, gb);
+        }
+    }
+
+    /** Within 2·10⁻⁵ of the reference relative to the largest magnitude among its elements (a chain of K steps in float32; 2·10⁻⁶ holds at these inputs). */
+    static void assertNear(String what, double[] ref, float[] got) {
+        double scale = 1;
+        for (double v : ref) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < ref.length; i++) {
+            if (!(Math.abs(ref[i] - got[i]) <= 2e-5 * scale)) fail(what + " at " + i + ": float32 " + got[i] + ", float64 " + ref[i] + ", scale " + scale);
+        }
+    }
+
 }
