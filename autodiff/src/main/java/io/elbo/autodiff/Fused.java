@@ -222,5 +222,4 @@ public final class Fused {
         for (int i = 0; i < lead.length; i++) lead[i] = i;
         return sum(x, lead);
     }
-
 }
