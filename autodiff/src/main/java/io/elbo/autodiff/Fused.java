@@ -13,6 +13,7 @@ import static io.elbo.autodiff.Ops.sigmoid;
 import static io.elbo.autodiff.Ops.softplus;
 import static io.elbo.autodiff.Ops.sub;
 import static io.elbo.autodiff.Ops.sum;
+import static io.elbo.autodiff.Ops.sumTo;
 
 import io.elbo.autodiff.backend.Kernels;
 import java.util.Arrays;
@@ -162,7 +163,7 @@ public final class Fused {
         int rows = d == 0 ? 0 : z.numel / d;
         int[] shape = z.shape.clone();
         shape[r - 1] = d + 1;
-        boolean taped = Tape.isRecording() && (z.requiresGrad || u.requiresGrad || w.requiresGrad || b.requiresGrad);
+        boolean taped = Tape.willRecord(z, u, w, b);
         Tensor out = Tensor.blank(z.dtype, shape);
         Tensor saved = Tensor.blank(z.dtype, new int[] {Kernels.planarFlowSaved(taped ? rows : 0, batch, d, steps)});
         Kernels<Object> k = z.dtype.kernels();
@@ -198,28 +199,21 @@ public final class Fused {
             z = z.add(uHat[k].mul(t[k]));
         }
         Tensor gz = Ops.slice(g, last, 0, d), gl = Ops.slice(g, last, d, d + 1);
+        int[] perDatum = {batch, d}, perScalar = {batch, 1}; // the shapes a datum's sums over its samples take
         java.util.List<Tensor> gu = new java.util.ArrayList<>(), gw = new java.util.ArrayList<>(), gb = new java.util.ArrayList<>();
         for (int k = steps - 1; k >= 0; k--) {
             Tensor h = t[k].square().rsub(1), q = h.mul(m[k]).add(1);
             Tensor ga = gz.mul(uHat[k]).sum(true, last).sub(gl.mul(t[k]).mul(m[k]).mul(2).div(q)).mul(h);
-            Tensor gUHat = perDatum(t[k].mul(gz)), gm = perDatum(gl.mul(h).div(q));
+            Tensor gUHat = sumTo(t[k].mul(gz), perDatum), gm = sumTo(gl.mul(h).div(q), perScalar);
             Tensor gc = gUHat.mul(wk[k]).sum(true, 1);
             Tensor gwu = gm.add(gc.div(ww[k])).mul(wu[k].sigmoid()).sub(gc.div(ww[k]));
             Tensor gww = gc.mul(c[k]).div(ww[k]).neg();
             gu.add(0, gUHat.add(gwu.mul(wk[k])).T());
-            gw.add(0, perDatum(ga.mul(zIn[k])).add(gUHat.mul(c[k])).add(gwu.mul(uk[k])).add(gww.mul(wk[k]).mul(2)).T());
-            gb.add(0, perDatum(ga).T());
+            gw.add(0, sumTo(ga.mul(zIn[k]), perDatum).add(gUHat.mul(c[k])).add(gwu.mul(uk[k])).add(gww.mul(wk[k]).mul(2)).T());
+            gb.add(0, sumTo(ga, perScalar).T());
             gz = gz.add(ga.mul(wk[k]));
         }
         Tensor dz = gz;
         return pass.grads(() -> dz, () -> Ops.concat(0, gu), () -> Ops.concat(0, gw), () -> Ops.concat(0, gb));
-    }
-
-    /** x [..., B, X] summed over its leading sample axes: [B, X]. */
-    private static Tensor perDatum(Tensor x) {
-        if (x.rank() == 2) return x;
-        int[] lead = new int[x.rank() - 2];
-        for (int i = 0; i < lead.length; i++) lead[i] = i;
-        return sum(x, lead);
     }
 }

@@ -163,6 +163,19 @@ public final class Tape {
         return current().noGradDepth == 0;
     }
 
+    /**
+     * True when an op on these inputs will be recorded ({@link #record} keeps an entry): recording is on and some
+     * input requires a gradient. For an op that saves values only its derivative rule reads.
+     */
+    static boolean willRecord(Tensor... inputs) {
+        return isRecording() && anyRequiresGrad(inputs);
+    }
+
+    private static boolean anyRequiresGrad(Tensor[] inputs) {
+        for (Tensor x : inputs) if (x.requiresGrad) return true;
+        return false;
+    }
+
     /** The number of entries on the current thread's tape. */
     public static int size() {
         return current().entries.size();
@@ -294,9 +307,7 @@ public final class Tape {
             output.untracked = true;
             return output;
         }
-        boolean any = false;
-        for (Tensor x : inputs) any |= x.requiresGrad;
-        if (!any) return output;
+        if (!anyRequiresGrad(inputs)) return output;
         output.requiresGrad = true;
         output.untracked = false;
         output.tapeIndex = t.base + t.entries.size();
