@@ -7,12 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -27,10 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ConvTorchReferenceTest {
     static Stream<JsonObject> cases() throws IOException {
-        JsonObject root = JsonParser.parseString(Files.readString(TestData.path("torch", "conv_reference.json"))).getAsJsonObject();
-        List<JsonObject> out = new ArrayList<>();
-        for (JsonElement e : root.getAsJsonArray("cases")) out.add(e.getAsJsonObject());
-        return out.stream();
+        return TorchReferenceTest.cases(TestData.path("torch", "conv_reference.json"));
     }
 
     static int[] ints(JsonArray a) {

@@ -5,12 +5,8 @@ import static io.elbo.autodiff.TorchReferenceTest.doubles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -26,10 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class PlanarFlowTorchReferenceTest {
     static Stream<JsonObject> cases() throws IOException {
-        JsonObject root = JsonParser.parseString(Files.readString(TestData.path("torch", "planar_reference.json"))).getAsJsonObject();
-        List<JsonObject> out = new ArrayList<>();
-        for (JsonElement e : root.getAsJsonArray("cases")) out.add(e.getAsJsonObject());
-        return out.stream();
+        return TorchReferenceTest.cases(TestData.path("torch", "planar_reference.json"));
     }
 
     @Test

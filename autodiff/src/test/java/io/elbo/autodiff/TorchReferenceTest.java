@@ -91,7 +91,12 @@ class TorchReferenceTest {
             }));
 
     static Stream<JsonObject> cases() throws IOException {
-        JsonObject root = JsonParser.parseString(Files.readString(REFERENCE)).getAsJsonObject();
+        return cases(REFERENCE);
+    }
+
+    /** The "cases" of a reference file written by one of {@code test-data/torch}'s scripts. */
+    static Stream<JsonObject> cases(Path file) throws IOException {
+        JsonObject root = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
         List<JsonObject> out = new ArrayList<>();
         for (JsonElement e : root.getAsJsonArray("cases")) out.add(e.getAsJsonObject());
         return out.stream();
