@@ -12,8 +12,10 @@ import java.util.Random;
 /**
  * W2 at one thread timed by the thread's CPU time instead of the wall clock, for a machine shared with
  * other work (where JMH's wall-clock figures move by 5× from run to run): GemmBench's 13 shapes, each the
- * best of 3 timings of about 20 MFLOP·reps in each of 3 rounds. {@code bench/openblas_sgemm.c cpu} times
- * OpenBLAS the same way; run the two alternately.
+ * best of 5 timings in each of 3 rounds, a timing being as many products as make 2 GFLOP (at least 10),
+ * which is {@code bench/openblas_sgemm.c cpu}'s protocol for OpenBLAS; run the two alternately. (Timings
+ * of 20 MFLOP, 19 calls of a thin product after 380 in a JVM that had run other shapes, caught some of the
+ * thin path's code before C2 had compiled it: 400×20×128 Aᵀ·B 50 GFLOP/s against 70 with these.)
  *
  * <pre>java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar io.elbo.bench.GemmCpuTime LABEL</pre>
  * Prints: LABEL shape GFLOP/s.
@@ -35,9 +37,9 @@ public final class GemmCpuTime {
                 float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
                 for (int i = 0; i < a.length; i++) a[i] = r.nextFloat();
                 for (int i = 0; i < b.length; i++) b[i] = r.nextFloat();
-                int reps = (int) Math.max(3, 2e7 / ((double) m * n * k));
-                for (int i = 0; i < (round == 0 ? 20 : 2) * reps; i++) Backend.float32().matmul(a, 0, g.transA(), b, 0, g.transB(), c, 0, m, n, k);
-                for (int q = 0; q < 3; q++) {
+                int reps = (int) Math.max(10, 2e9 / (2.0 * m * n * k));
+                if (round == 0) for (int i = 0; i < 2 * reps; i++) Backend.float32().matmul(a, 0, g.transA(), b, 0, g.transB(), c, 0, m, n, k);
+                for (int q = 0; q < 5; q++) {
                     long t0 = mx.getCurrentThreadCpuTime();
                     for (int i = 0; i < reps; i++) Backend.float32().matmul(a, 0, g.transA(), b, 0, g.transB(), c, 0, m, n, k);
                     double ns = (mx.getCurrentThreadCpuTime() - t0) / (double) reps;

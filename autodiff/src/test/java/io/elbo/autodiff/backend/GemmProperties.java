@@ -107,7 +107,7 @@ class GemmProperties {
      */
     @Test
     void everyTileAndPackingGivesTheFmaChainAtOddShapesInEveryLayout() {
-        int[][] shapes = {{13, 50, 37}, {29, 97, 300}, {8, 24, 9}, {41, 130, 17}, {77, 20, 45}, {40, 31, 8}};
+        int[][] shapes = {{13, 50, 37}, {29, 97, 300}, {8, 24, 9}, {41, 130, 17}, {77, 20, 45}, {40, 31, 8}, {67, 90, 70}};
         for (Gemm32.Tile tile : Gemm32.Tile.values()) {
             for (boolean packed : new boolean[] {false, true}) {
                 for (int[] s : shapes) {
