@@ -275,7 +275,7 @@ final class Gemm32 {
             if (rp == 1) { // columns only: each thread packs the panels it multiplies, in one hand-over
                 Threads.forEach(parts, part -> {
                     int q0 = panels * part / cp, q1 = panels * (part + 1) / cp;
-                    for (int pc = 0; pc < k; pc += kc) packPanels(o, pb, pc, kc, q0, q1, j0, nc, nr);
+                    for (int pc = 0; pc < k; pc += kc) for (int q = q0; q < q1; q++) pack(o, pb, pc, kc, q, j0, nc, nr);
                     multiply(o, pb, kc, j0, nc, 0, m, q0, q1);
                 });
                 continue;
@@ -285,10 +285,8 @@ final class Gemm32 {
             long packed = (long) k * (o.readsInPlace(nr) ? nc % nr == 0 ? 0 : nr : nc); // values copied: the panels not read in place
             int units = depthBlocks * panels, packParts = packed >= PARALLEL_PACK_MIN ? Math.min(parts, units) : 1;
             Threads.forEach(packParts, part -> {
-                for (int u = units * part / packParts, end = units * (part + 1) / packParts; u < end; ) {
-                    int q = u % panels, qEnd = Math.min(panels, q + end - u);
-                    packPanels(o, pb, u / panels * kc, kc, q, qEnd, j0, nc, nr);
-                    u += qEnd - q;
+                for (int u = units * part / packParts, end = units * (part + 1) / packParts; u < end; u++) {
+                    pack(o, pb, u / panels * kc, kc, u % panels, j0, nc, nr);
                 }
             });
             Threads.forEach(parts, part -> {
@@ -297,28 +295,6 @@ final class Gemm32 {
                         panels * gj / cp, panels * (gj + 1) / cp);
             });
         }
-    }
-
-    /**
-     * Packs panels [q0, q1) of the depth block at pc ({@link #pack}); the whole two-vector panels of an
-     * untransposed B row by row, each row of B read once along all of them instead of a panel's width at
-     * a time.
-     */
-    private static void packPanels(Operands o, float[] packB, int pc, int kcMax, int q0, int q1, int j0, int nc, int nr) {
-        int whole = Math.min(q1, nc / nr); // panels q0 … whole − 1 are nr wide
-        if (o.bsj == 1 && nr == 2 * L && whole > q0 && !o.readsInPlace(nr)) {
-            int kc = Math.min(kcMax, o.k - pc), panelFloats = kc * nr;
-            float[] b = o.b;
-            for (int p = 0; p < kc; p++) {
-                int src = o.bOff + (pc + p) * o.bsp + j0 + q0 * nr, d = pc * ceilDiv(nc, nr) * nr + q0 * panelFloats + p * nr;
-                for (int q = q0; q < whole; q++, src += nr, d += panelFloats) {
-                    FloatVector.fromArray(S, b, src).intoArray(packB, d);
-                    FloatVector.fromArray(S, b, src + L).intoArray(packB, d + L);
-                }
-            }
-            q0 = whole;
-        }
-        for (int q = q0; q < q1; q++) pack(o, packB, pc, kcMax, q, j0, nc, nr);
     }
 
     /** Packs panel q of the depth block at pc (of at most kcMax) of the chunk of columns [j0, j0 + nc) where {@link #multiply} reads it. */
@@ -538,7 +514,7 @@ final class Gemm32 {
         float[] b = o.b;
         int whole = w - w % L;
         if (o.bsj == 1) { // rows of B are contiguous: copied a vector at a time (arraycopy's call costs more)
-            if (w == nr && nr == 2 * L) { // a whole panel of the two-vector tiles: no loops within a row
+            if (w == nr && nr == 2 * L) { // a whole panel of a two-vector tile, without the loops of the general case for each of its rows
                 for (int p = 0, src = o.bOff + pc * o.bsp + j, d = off; p < kc; p++, src += o.bsp, d += nr) {
                     FloatVector.fromArray(S, b, src).intoArray(dst, d);
                     FloatVector.fromArray(S, b, src + L).intoArray(dst, d + L);
