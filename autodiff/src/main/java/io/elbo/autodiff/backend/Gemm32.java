@@ -234,9 +234,9 @@ final class Gemm32 {
             // thread: packing op(B) = Wᵀ transposes all n × k weights in registers, a sixth of the product's
             // time; as Cᵀ = B·Aᵀ, W's rows are op(A) and the batch's m × k is what is transposed, then C
             // (m × n values, at most PACK_FLOATS kept). The same chains: fma(x, y, s) = fma(y, x, s). Intel
-            // Xeon, GFLOP/s: 128×400×784 97 → 107, 128×784×400 97.5 → 103–106. Not on two threads, where
-            // the split of W's rows packs them once per slice of columns: 168 → 133, 189 → 135 (rows alone:
-            // 177 and 182).
+            // Xeon, GemmCpuTime, medians of five alternations: 128×400×784 105 → 113 GFLOP/s, 128×784×400
+            // 105 → 111. Not on two threads, where the split of W's rows packs them once per slice of
+            // columns: 168 → 133, 189 → 135 (W's rows alone split: 177 and 182).
             float[] ct = TRANSPOSED.get();
             if (ct.length < m * n) TRANSPOSED.set(ct = new float[m * n]);
             gemm(p, mayShare, b, bOff, false, a, aOff, true, ct, 0, n, m, k);
