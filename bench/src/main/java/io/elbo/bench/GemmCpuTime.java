@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.LongSupplier;
 
 /**
  * W2 at one thread timed by the thread's CPU time instead of the wall clock, for a machine shared with
@@ -17,8 +18,9 @@ import java.util.Random;
  * of 20 MFLOP, 19 calls of a thin product after 380 in a JVM that had run other shapes, caught some of the
  * thin path's code before C2 had compiled it: 400×20×128 Aᵀ·B 50 GFLOP/s against 70 with these.)
  *
- * <pre>java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar io.elbo.bench.GemmCpuTime LABEL</pre>
- * Prints: LABEL shape GFLOP/s.
+ * <pre>java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar io.elbo.bench.GemmCpuTime LABEL [THREADS]</pre>
+ * Prints: LABEL shape GFLOP/s. With THREADS above 1 the products are shared among that many threads and
+ * timed by the wall clock, as {@code openblas_sgemm THREADS} times OpenBLAS.
  */
 public final class GemmCpuTime {
     private GemmCpuTime() {}
@@ -26,8 +28,10 @@ public final class GemmCpuTime {
     public static void main(String[] args) {
         String[] shapes = ("128x400x784:NT,128x784x400:NT,128x400x784:NN,784x400x128:TN,400x784x128:TN,128x20x400:NT,128x400x20:NT,"
                 + "128x400x20:NN,20x400x128:TN,400x20x128:TN,512x400x784:NT,512x784x400:NN,784x400x512:TN").split(",");
-        Threads.set(1);
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        Threads.set(threads);
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        LongSupplier clock = threads > 1 ? System::nanoTime : mx::getCurrentThreadCpuTime;
         Map<String, Double> best = new LinkedHashMap<>();
         Random r = new Random(1);
         for (int round = 0; round < 3; round++) {
@@ -40,9 +44,9 @@ public final class GemmCpuTime {
                 int reps = (int) Math.max(10, 2e9 / (2.0 * m * n * k));
                 if (round == 0) for (int i = 0; i < 2 * reps; i++) Backend.float32().matmul(a, 0, g.transA(), b, 0, g.transB(), c, 0, m, n, k);
                 for (int q = 0; q < 5; q++) {
-                    long t0 = mx.getCurrentThreadCpuTime();
+                    long t0 = clock.getAsLong();
                     for (int i = 0; i < reps; i++) Backend.float32().matmul(a, 0, g.transA(), b, 0, g.transB(), c, 0, m, n, k);
-                    double ns = (mx.getCurrentThreadCpuTime() - t0) / (double) reps;
+                    double ns = (clock.getAsLong() - t0) / (double) reps;
                     best.merge(sh, 2.0 * m * n * k / ns, Math::max);
                 }
             }
