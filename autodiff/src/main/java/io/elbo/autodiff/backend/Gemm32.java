@@ -281,15 +281,17 @@ final class Gemm32 {
                 continue;
             }
             // Rows split: every thread reads all panels, so they are packed first, once, shared (unless they
-            // are few: then by each thread for itself): unit u = (depth block u / panels, panel u % panels).
+            // are few or the threads two: then by each thread for itself): unit u = (depth block u / panels,
+            // panel u % panels).
             long packed = (long) k * (o.readsInPlace(nr) ? nc % nr == 0 ? 0 : nr : nc); // values copied: the panels not read in place
             int units = depthBlocks * panels, packParts = packed >= PARALLEL_PACK_MIN ? Math.min(parts, units) : 1;
-            if (packParts == 1 && packed > 0) {
-                // Few values to pack: each thread packs its own copy and multiplies its share of the rows.
-                // Shared, they were packed by the caller alone while the helper waited, into lines the helper
-                // had just read in the product before, which then crossed between the cores (Intel Xeon, two
-                // threads: 128×20×400 A·Bᵀ 45 → 79 GFLOP/s, the planar heads' 160×128×400 120 → 174,
-                // 784×400×128 Aᵀ·B 213 → 226).
+            if ((packParts == 1 || Threads.count() <= 2) && packed > 0) {
+                // Few values to pack, or two threads: each thread packs its own copy and multiplies its share
+                // of the rows. Shared, few were packed by the caller alone while the helper waited, and all
+                // went into lines the other core had just read in the product before, which then crossed
+                // between the cores (Intel Xeon, two threads, GFLOP/s: 128×20×400 A·Bᵀ 45 → 79, the planar
+                // heads' 160×128×400 120 → 174, 512×400×784 A·Bᵀ 200 → 220–226, 784×400×512 Aᵀ·B 210–212 →
+                // 223–236). With more threads each copy would cost as much as all of them shared.
                 int threadParts = Math.min(Threads.count(), groups);
                 Threads.forEach(threadParts, part -> {
                     float[] own = SHARED_PACK.get();
