@@ -228,15 +228,14 @@ final class Gemm32 {
             transposeInto(ct, c, cOff, m, n, mayShare);
             return;
         }
-        boolean parallel = mayShare && (long) m * n * k >= PARALLEL_MIN && Threads.count() > 1;
-        if (transB && !transA && m < n && m >= THIN && k >= THIN && (long) m * n <= PACK_FLOATS && !parallel) {
-            // An A·Bᵀ with fewer rows than columns (a layer's forward product x·Wᵀ, m the batch), on one
-            // thread: packing op(B) = Wᵀ transposes all n × k weights in registers, a sixth of the product's
-            // time; as Cᵀ = B·Aᵀ, W's rows are op(A) and the batch's m × k is what is transposed, then C
-            // (m × n values, at most PACK_FLOATS kept). The same chains: fma(x, y, s) = fma(y, x, s). Intel
-            // Xeon, GemmCpuTime, medians of five alternations: 128×400×784 105 → 113 GFLOP/s, 128×784×400
-            // 105 → 111. Not on two threads, where the split of W's rows packs them once per slice of
-            // columns: 168 → 133, 189 → 135 (W's rows alone split: 177 and 182).
+        if (transB && !transA && m < n && m >= THIN && k >= THIN && (long) m * n <= PACK_FLOATS) {
+            // An A·Bᵀ with fewer rows than columns (a layer's forward product x·Wᵀ, m the batch): packing
+            // op(B) = Wᵀ transposes all n × k weights in registers, a sixth of the product's time; as
+            // Cᵀ = B·Aᵀ, W's rows are op(A) and the batch's m × k is what is transposed, then C (m × n values,
+            // at most PACK_FLOATS kept). The same chains: fma(x, y, s) = fma(y, x, s). Intel Xeon, one thread
+            // (GemmCpuTime, medians of five alternations): 128×400×784 105 → 113 GFLOP/s, 128×784×400 105 →
+            // 111; two threads, since each packs its own copy of the batch: 160–174 → 199–204 and 180–190 →
+            // 194–198 (with one copy shared, 168 → 133 and 189 → 135).
             float[] ct = TRANSPOSED.get();
             if (ct.length < m * n) TRANSPOSED.set(ct = new float[m * n]);
             gemm(p, mayShare, b, bOff, false, a, aOff, true, ct, 0, n, m, k);
@@ -247,6 +246,7 @@ final class Gemm32 {
         int mr = t.mr, nr = t.nr(), groups = ceilDiv(m, mr);
         int depthBlocks = ceilDiv(k, kcMax), kc = ceilDiv(k, depthBlocks); // equal blocks: no short last one
         int ncMax = Math.max(1, PACK_FLOATS / k / nr) * nr;
+        boolean parallel = mayShare && (long) m * n * k >= PARALLEL_MIN && Threads.count() > 1;
         float[] packB = SHARED_PACK.get();
         int need = Math.min(ceilDiv(n, nr) * nr, ncMax) * k;
         if (packB.length < need) SHARED_PACK.set(packB = new float[need]);
