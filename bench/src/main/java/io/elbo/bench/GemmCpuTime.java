@@ -15,9 +15,9 @@ import java.util.function.LongSupplier;
  * other work (where JMH's wall-clock figures move by 5× from run to run), or at several by the wall clock
  * (below): GemmBench's 13 shapes, each the best of 5 timings in each of 3 rounds, a timing being as many
  * products as make 2 GFLOP (at least 10), which is {@code bench/openblas_sgemm.c cpu}'s protocol for
- * OpenBLAS; run the two alternately. (Timings
- * of 20 MFLOP, 19 calls of a thin product after 380 in a JVM that had run other shapes, caught some of the
- * thin path's code before C2 had compiled it: 400×20×128 Aᵀ·B 50 GFLOP/s against 70 with these.)
+ * OpenBLAS; run the two alternately. (Timings of 20 MFLOP, 19 calls of a thin product after 380 in a JVM
+ * that had run other shapes, caught some of the thin path's code before C2 had compiled it: 400×20×128 Aᵀ·B
+ * 50 GFLOP/s against 70 with these.)
  *
  * <pre>java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar io.elbo.bench.GemmCpuTime LABEL [THREADS]</pre>
  * Prints: LABEL shape GFLOP/s. With THREADS above 1 the products are shared among that many threads and

@@ -61,7 +61,7 @@ final class Gemm32 {
      * tile's vectors (on Zen 3, 400×20×128 took 29 GFLOP/s through the tiles' padded edges).
      */
     private static final int NARROW_ATB = 32;
-    /** Each thread's Cᵀ of a narrow Aᵀ·B. */
+    /** Each thread's Cᵀ of a product computed transposed ({@link #transposed}). */
     private static final ThreadLocal<float[]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[0]);
     /** Rows per block of the dot-product path. */
     private static final int DOT_ROWS = 4;
@@ -222,10 +222,7 @@ final class Gemm32 {
             // A narrow Aᵀ·B (as the gradient of a 20-column layer's weights): C has too few columns to
             // fill a tile's vectors, so compute Cᵀ = Bᵀ·A, whose rows are C's columns, and transpose it.
             // The same chains: fma(x, y, s) = fma(y, x, s).
-            float[] ct = TRANSPOSED.get();
-            if (ct.length < m * n) TRANSPOSED.set(ct = new float[m * n]);
-            gemm(p, mayShare, b, bOff, true, a, aOff, false, ct, 0, n, m, k);
-            transposeInto(ct, c, cOff, m, n, mayShare);
+            transposed(p, mayShare, b, bOff, true, a, aOff, false, c, cOff, m, n, k);
             return;
         }
         if (transB && !transA && m < n && m >= THIN && k >= THIN && (long) m * n <= PACK_FLOATS) {
@@ -236,10 +233,7 @@ final class Gemm32 {
             // (GemmCpuTime, medians of five alternations): 128×400×784 105 → 113 GFLOP/s, 128×784×400 105 →
             // 111; two threads, since each packs its own copy of the batch: 160–174 → 199–204 and 180–190 →
             // 194–198 (with one copy shared, 168 → 133 and 189 → 135).
-            float[] ct = TRANSPOSED.get();
-            if (ct.length < m * n) TRANSPOSED.set(ct = new float[m * n]);
-            gemm(p, mayShare, b, bOff, false, a, aOff, true, ct, 0, n, m, k);
-            transposeInto(ct, c, cOff, m, n, mayShare);
+            transposed(p, mayShare, b, bOff, false, a, aOff, true, c, cOff, m, n, k);
             return;
         }
         Operands o = new Operands(t, p.packed(), a, aOff, transA ? 1 : k, transA ? m : 1, b, bOff, transB ? 1 : n, transB ? k : 1, c, cOff, n, k);
@@ -314,6 +308,19 @@ final class Gemm32 {
         }
     }
 
+    /**
+     * C (m × n) = Pᵀ for the n × m product P = op(X)·op(Y), computed into this thread's {@link #TRANSPOSED}
+     * and then transposed: for the products whose transpose the tiles compute faster. (P's own product never
+     * takes this path again: its rows are C's columns.)
+     */
+    private static void transposed(Params p, boolean mayShare, float[] x, int xOff, boolean transX, float[] y, int yOff, boolean transY,
+                                   float[] c, int cOff, int m, int n, int k) {
+        float[] ct = TRANSPOSED.get();
+        if (ct.length < m * n) TRANSPOSED.set(ct = new float[m * n]);
+        gemm(p, mayShare, x, xOff, transX, y, yOff, transY, ct, 0, n, m, k);
+        transposeInto(ct, c, cOff, m, n, mayShare);
+    }
+
     /** Packs panel q of the depth block at pc (of at most kcMax) of the chunk of columns [j0, j0 + nc) where {@link #multiply} reads it. */
     private static void pack(Operands o, float[] packB, int pc, int kcMax, int q, int j0, int nc, int nr) {
         int kc = Math.min(kcMax, o.k - pc), j = j0 + q * nr;
@@ -331,7 +338,7 @@ final class Gemm32 {
      * Intel Xeon, JDK 17: a third of a W1 step).
      */
     private static void transposeInto(float[] t, float[] c, int cOff, int m, int n, boolean mayShare) {
-        int b = L == 16 || L == 8 ? L : 1, blocks = ceilDiv(m, b);
+        int b = Math.max(TRANSPOSE_BLOCK, 1), blocks = ceilDiv(m, b);
         int parts = mayShare && (long) m * n >= PARALLEL_PACK_MIN && Threads.count() > 1 ? Math.min(Threads.count(), blocks) : 1;
         if (parts == 1) {
             transposeRows(t, c, cOff, m, n, 0, m);
@@ -341,9 +348,12 @@ final class Gemm32 {
                 Math.min(m, blocks * (part + 1) / parts * b)));
     }
 
+    /** The side of the blocks {@link #transposeInto} transposes in registers: the lane count where it is 16 or 8, else 0 (none). */
+    private static final int TRANSPOSE_BLOCK = L == 16 || L == 8 ? L : 0;
+
     /** Rows [i0, i1) of C = tᵀ ({@link #transposeInto}), i0 a multiple of the block size. */
     private static void transposeRows(float[] t, float[] c, int cOff, int m, int n, int i0, int i1) {
-        int b = L == 16 || L == 8 ? L : 0, ib = b > 0 ? i1 - (i1 - i0) % b : i0, nb = b > 0 ? n - n % b : 0; // b = 0: no blocks
+        int b = TRANSPOSE_BLOCK, ib = b > 0 ? i1 - (i1 - i0) % b : i0, nb = b > 0 ? n - n % b : 0;
         if (b == 16) for (int i = i0; i < ib; i += 16) for (int j = 0; j < nb; j += 16) Transpose16.transpose(t, j * m + i, m, c, cOff + i * n + j, n);
         if (b == 8) for (int i = i0; i < ib; i += 8) for (int j = 0; j < nb; j += 8) Transpose8.transpose(t, j * m + i, m, c, cOff + i * n + j, n);
         // the last n mod L columns of the blocked rows, along t's rows (2.5 against 1.1 µs for W1's 400 × 20, one by one across)
@@ -531,7 +541,10 @@ final class Gemm32 {
         float[] b = o.b;
         int whole = w - w % L;
         if (o.bsj == 1) { // rows of B are contiguous: copied a vector at a time (arraycopy's call costs more)
-            if (w == nr && nr == 2 * L) { // a whole panel of a two-vector tile, without the loops of the general case for each of its rows
+            // A whole panel of a two-vector tile, without the loops of the general case for each of its rows (a
+            // loop over a whole panel's vectors instead of these two lines packed as slowly as the general case:
+            // 15.3 % of a 128×400×784 A·B's samples against 12.0 %, Intel Xeon)
+            if (w == nr && nr == 2 * L) {
                 for (int p = 0, src = o.bOff + pc * o.bsp + j, d = off; p < kc; p++, src += o.bsp, d += nr) {
                     FloatVector.fromArray(S, b, src).intoArray(dst, d);
                     FloatVector.fromArray(S, b, src + L).intoArray(dst, d + L);
