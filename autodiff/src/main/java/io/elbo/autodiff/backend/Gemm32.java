@@ -684,8 +684,7 @@ final class Gemm32 {
         FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L), c12 = FloatVector.fromArray(S, from, fi + 1 * fs + 2 * L);
         FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L), c22 = FloatVector.fromArray(S, from, fi + 2 * fs + 2 * L);
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L), c32 = FloatVector.fromArray(S, from, fi + 3 * fs + 2 * L);
-        for (int p = 0, b = bj; p < kc; p++, b += bs) {
-            int a = ai + p * aks;
+        for (int p = 0, a = ai, b = bj; p < kc; p++, a += aks, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -726,8 +725,7 @@ final class Gemm32 {
         FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L);
         FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L);
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
-        for (int p = 0, b = bj; p < kc; p++, b += bs) {
-            int a = ai + p * aks;
+        for (int p = 0, a = ai, b = bj; p < kc; p++, a += aks, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -760,8 +758,7 @@ final class Gemm32 {
         FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L);
         FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L);
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L);
-        for (int p = 0, b = bj; p < kc; p++, b += bs) {
-            int a = ai + p * aks;
+        for (int p = 0, a = ai, b = bj; p < kc; p++, a += aks, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -788,8 +785,7 @@ final class Gemm32 {
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L), c32 = FloatVector.fromArray(S, from, fi + 3 * fs + 2 * L), c33 = FloatVector.fromArray(S, from, fi + 3 * fs + 3 * L);
         FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L), c42 = FloatVector.fromArray(S, from, fi + 4 * fs + 2 * L), c43 = FloatVector.fromArray(S, from, fi + 4 * fs + 3 * L);
         FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L), c52 = FloatVector.fromArray(S, from, fi + 5 * fs + 2 * L), c53 = FloatVector.fromArray(S, from, fi + 5 * fs + 3 * L);
-        for (int p = 0, b = bj; p < kc; p++, b += bs) {
-            int a = ai + p * aks;
+        for (int p = 0, a = ai, b = bj; p < kc; p++, a += aks, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L), b3 = FloatVector.fromArray(S, bp, b + 3 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -858,8 +854,7 @@ final class Gemm32 {
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
         FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L);
         FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L);
-        for (int p = 0, b = bj; p < kc; p++, b += bs) {
-            int a = ai + p * aks;
+        for (int p = 0, a = ai, b = bj; p < kc; p++, a += aks, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -904,8 +899,7 @@ final class Gemm32 {
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L);
         FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L);
         FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L);
-        for (int p = 0, b = bj; p < kc; p++, b += bs) {
-            int a = ai + p * aks;
+        for (int p = 0, a = ai, b = bj; p < kc; p++, a += aks, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -937,8 +931,7 @@ final class Gemm32 {
         FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L), c22 = FloatVector.fromArray(S, from, fi + 2 * fs + 2 * L), c23 = FloatVector.fromArray(S, from, fi + 2 * fs + 3 * L);
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L), c32 = FloatVector.fromArray(S, from, fi + 3 * fs + 2 * L), c33 = FloatVector.fromArray(S, from, fi + 3 * fs + 3 * L);
         FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L), c42 = FloatVector.fromArray(S, from, fi + 4 * fs + 2 * L), c43 = FloatVector.fromArray(S, from, fi + 4 * fs + 3 * L);
-        for (int p = 0, b = bj; p < kc; p++, b += bs) {
-            int a = ai + p * aks;
+        for (int p = 0, a = ai, b = bj; p < kc; p++, a += aks, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L), b3 = FloatVector.fromArray(S, bp, b + 3 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -997,8 +990,7 @@ final class Gemm32 {
         FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L);
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
         FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L);
-        for (int p = 0, b = bj; p < kc; p++, b += bs) {
-            int a = ai + p * aks;
+        for (int p = 0, a = ai, b = bj; p < kc; p++, a += aks, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -1037,8 +1029,7 @@ final class Gemm32 {
         FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L);
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L);
         FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L);
-        for (int p = 0, b = bj; p < kc; p++, b += bs) {
-            int a = ai + p * aks;
+        for (int p = 0, a = ai, b = bj; p < kc; p++, a += aks, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -1070,8 +1061,7 @@ final class Gemm32 {
         FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L);
         FloatVector c60 = FloatVector.fromArray(S, from, fi + 6 * fs + 0 * L);
         FloatVector c70 = FloatVector.fromArray(S, from, fi + 7 * fs + 0 * L);
-        for (int p = 0, b = bj; p < kc; p++, b += bs) {
-            int a = ai + p * aks;
+        for (int p = 0, a = ai, b = bj; p < kc; p++, a += aks, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -1112,8 +1102,7 @@ final class Gemm32 {
         FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L);
         FloatVector c60 = FloatVector.fromArray(S, from, fi + 6 * fs + 0 * L), c61 = FloatVector.fromArray(S, from, fi + 6 * fs + 1 * L);
         FloatVector c70 = FloatVector.fromArray(S, from, fi + 7 * fs + 0 * L), c71 = FloatVector.fromArray(S, from, fi + 7 * fs + 1 * L);
-        for (int p = 0, b = bj; p < kc; p++, b += bs) {
-            int a = ai + p * aks;
+        for (int p = 0, a = ai, b = bj; p < kc; p++, a += aks, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -1174,8 +1163,7 @@ final class Gemm32 {
         FloatVector c90 = FloatVector.fromArray(S, from, fi + 9 * fs + 0 * L), c91 = FloatVector.fromArray(S, from, fi + 9 * fs + 1 * L);
         FloatVector c100 = FloatVector.fromArray(S, from, fi + 10 * fs + 0 * L), c101 = FloatVector.fromArray(S, from, fi + 10 * fs + 1 * L);
         FloatVector c110 = FloatVector.fromArray(S, from, fi + 11 * fs + 0 * L), c111 = FloatVector.fromArray(S, from, fi + 11 * fs + 1 * L);
-        for (int p = 0, b = bj; p < kc; p++, b += bs) {
-            int a = ai + p * aks;
+        for (int p = 0, a = ai, b = bj; p < kc; p++, a += aks, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -1256,8 +1244,7 @@ final class Gemm32 {
         FloatVector c90 = FloatVector.fromArray(S, from, fi + 9 * fs + 0 * L);
         FloatVector c100 = FloatVector.fromArray(S, from, fi + 10 * fs + 0 * L);
         FloatVector c110 = FloatVector.fromArray(S, from, fi + 11 * fs + 0 * L);
-        for (int p = 0, b = bj; p < kc; p++, b += bs) {
-            int a = ai + p * aks;
+        for (int p = 0, a = ai, b = bj; p < kc; p++, a += aks, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
             c00 = a0.fma(b0, c00);
@@ -1302,7 +1289,11 @@ final class Gemm32 {
      * One full MR × NR tile of C from packed A (step p's MR values at ap[ai + p·MR]) and packed B (step p's
      * NR values at bp[bj + p·NR]): the same FMA chains as {@link #kernel}, but with the strides constants
      * of the tile, so that C2 proves the loads in bounds before the loop instead of checking each (on Zen 3
-     * the 8 × 1 tile ran at 65–69 GFLOP/s this way against 40 with A and B read in place).
+     * the 8 × 1 tile ran at 65–69 GFLOP/s this way against 40 with A and B read in place). The loop steps
+     * the offsets a and b themselves rather than computing them from p: C2 then keeps them in two registers,
+     * not rebuilt from p by shifts and adds each step, and the scalar work it saves shares the FMA units'
+     * ports (Intel Xeon, 8 × 2 with A and B in L1: 149–151 → 157–158 GFLOP/s; W1's one-thread step 5.31–5.35
+     * → 5.13–5.16 ms). {@link #kernel}'s loops step a the same way.
      */
     private static void packedKernel(Tile t, float[] ap, int ai, float[] bp, int bj, float[] c, int ci, int cs, int kc, boolean resume) {
         switch (t) {
@@ -1325,8 +1316,7 @@ final class Gemm32 {
         FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L), c12 = FloatVector.fromArray(S, from, fi + 1 * fs + 2 * L);
         FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L), c22 = FloatVector.fromArray(S, from, fi + 2 * fs + 2 * L);
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L), c32 = FloatVector.fromArray(S, from, fi + 3 * fs + 2 * L);
-        for (int p = 0; p < kc; p++) {
-            int a = ai + p * 4, b = bj + p * 3 * L;
+        for (int a = ai, b = bj, end = ai + 4 * kc; a < end; a += 4, b += 3 * L) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
@@ -1368,8 +1358,7 @@ final class Gemm32 {
         FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L), c22 = FloatVector.fromArray(S, from, fi + 2 * fs + 2 * L), c23 = FloatVector.fromArray(S, from, fi + 2 * fs + 3 * L);
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L), c32 = FloatVector.fromArray(S, from, fi + 3 * fs + 2 * L), c33 = FloatVector.fromArray(S, from, fi + 3 * fs + 3 * L);
         FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L), c42 = FloatVector.fromArray(S, from, fi + 4 * fs + 2 * L), c43 = FloatVector.fromArray(S, from, fi + 4 * fs + 3 * L);
-        for (int p = 0; p < kc; p++) {
-            int a = ai + p * 5, b = bj + p * 4 * L;
+        for (int a = ai, b = bj, end = ai + 5 * kc; a < end; a += 5, b += 4 * L) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L), b3 = FloatVector.fromArray(S, bp, b + 3 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
@@ -1429,8 +1418,7 @@ final class Gemm32 {
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L), c32 = FloatVector.fromArray(S, from, fi + 3 * fs + 2 * L), c33 = FloatVector.fromArray(S, from, fi + 3 * fs + 3 * L);
         FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L), c42 = FloatVector.fromArray(S, from, fi + 4 * fs + 2 * L), c43 = FloatVector.fromArray(S, from, fi + 4 * fs + 3 * L);
         FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L), c52 = FloatVector.fromArray(S, from, fi + 5 * fs + 2 * L), c53 = FloatVector.fromArray(S, from, fi + 5 * fs + 3 * L);
-        for (int p = 0; p < kc; p++) {
-            int a = ai + p * 6, b = bj + p * 4 * L;
+        for (int a = ai, b = bj, end = ai + 6 * kc; a < end; a += 6, b += 4 * L) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L), b3 = FloatVector.fromArray(S, bp, b + 3 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
@@ -1499,8 +1487,7 @@ final class Gemm32 {
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
         FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L);
         FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L);
-        for (int p = 0; p < kc; p++) {
-            int a = ai + p * 6, b = bj + p * 2 * L;
+        for (int a = ai, b = bj, end = ai + 6 * kc; a < end; a += 6, b += 2 * L) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
@@ -1544,8 +1531,7 @@ final class Gemm32 {
         FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L);
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
         FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L);
-        for (int p = 0; p < kc; p++) {
-            int a = ai + p * 5, b = bj + p * 2 * L;
+        for (int a = ai, b = bj, end = ai + 5 * kc; a < end; a += 5, b += 2 * L) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
@@ -1587,8 +1573,7 @@ final class Gemm32 {
         FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L);
         FloatVector c60 = FloatVector.fromArray(S, from, fi + 6 * fs + 0 * L);
         FloatVector c70 = FloatVector.fromArray(S, from, fi + 7 * fs + 0 * L);
-        for (int p = 0; p < kc; p++) {
-            int a = ai + p * 8, b = bj + p * 1 * L;
+        for (int a = ai, b = bj, end = ai + 8 * kc; a < end; a += 8, b += 1 * L) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
@@ -1629,8 +1614,7 @@ final class Gemm32 {
         FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L);
         FloatVector c60 = FloatVector.fromArray(S, from, fi + 6 * fs + 0 * L), c61 = FloatVector.fromArray(S, from, fi + 6 * fs + 1 * L);
         FloatVector c70 = FloatVector.fromArray(S, from, fi + 7 * fs + 0 * L), c71 = FloatVector.fromArray(S, from, fi + 7 * fs + 1 * L);
-        for (int p = 0; p < kc; p++) {
-            int a = ai + p * 8, b = bj + p * 2 * L;
+        for (int a = ai, b = bj, end = ai + 8 * kc; a < end; a += 8, b += 2 * L) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
@@ -1691,8 +1675,7 @@ final class Gemm32 {
         FloatVector c90 = FloatVector.fromArray(S, from, fi + 9 * fs + 0 * L), c91 = FloatVector.fromArray(S, from, fi + 9 * fs + 1 * L);
         FloatVector c100 = FloatVector.fromArray(S, from, fi + 10 * fs + 0 * L), c101 = FloatVector.fromArray(S, from, fi + 10 * fs + 1 * L);
         FloatVector c110 = FloatVector.fromArray(S, from, fi + 11 * fs + 0 * L), c111 = FloatVector.fromArray(S, from, fi + 11 * fs + 1 * L);
-        for (int p = 0; p < kc; p++) {
-            int a = ai + p * 12, b = bj + p * 2 * L;
+        for (int a = ai, b = bj, end = ai + 12 * kc; a < end; a += 12, b += 2 * L) {
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
