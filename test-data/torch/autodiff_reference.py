@@ -147,6 +147,11 @@ CASES = {
         lambda a, b, c, w: (torch.stack([a, b, c], dim=1).tanh() * w).sum() + torch.stack([a, b], dim=-1).square().sum()
                            + (torch.stack([c, a], dim=0) * b).exp().sum(),
         lambda: [randn(2, 3), randn(2, 3), randn(2, 3), randn(2, 3, 3)]),
+    # the cross-entropy summed over the last axis (a Bernoulli likelihood per datum), weighted per datum;
+    # 37 columns: two whole 16-lane vectors and a tail
+    "bce_with_logits_row_sum": (
+        lambda a, t, w: (F.binary_cross_entropy_with_logits(a, t, reduction="none").sum(-1) * w).sum(),
+        lambda: [6 * randn(2, 3, 37), uniform(0, 1, 2, 3, 37), randn(2, 3)]),
 }
 
 

@@ -2,6 +2,7 @@ package io.elbo.autodiff;
 
 import static io.elbo.autodiff.Ops.checkDType;
 import static io.elbo.autodiff.Ops.exp;
+import static io.elbo.autodiff.Ops.expand;
 import static io.elbo.autodiff.Ops.fusedVjp;
 import static io.elbo.autodiff.Ops.map;
 import static io.elbo.autodiff.Ops.matmul;
@@ -134,6 +135,33 @@ public final class Fused {
                 () -> fusedVjp(p, () -> map(g, (k, gd, o, n) -> k.bceWithLogitsBackward(gd, logits.data(), targets.data(), o, n)),
                         () -> mul(g, sub(sigmoid(logits), targets))),
                 () -> neg(mul(g, logits))), logits, targets);
+    }
+
+    /**
+     * The binary cross-entropy on logits summed over the last axis, Σ_d ℓ(x_d, t_d) (a Bernoulli likelihood's
+     * −log p(t | logits) per datum): what {@code binaryCrossEntropyWithLogits(logits, targets).sum(false, -1)}
+     * computes, the same bits, but for logits and targets of one shape in one pass forward (no array of
+     * terms) and one backward (no broadcast of the gradient); otherwise through that composition.
+     * ∂/∂x_d = g·(σ(x_d) − t_d), ∂/∂t_d = −g·x_d, with g the incoming gradient of the datum's sum.
+     */
+    public static Tensor binaryCrossEntropyWithLogitsSum(Tensor logits, Tensor targets) {
+        checkDType("binaryCrossEntropyWithLogitsSum", logits, targets);
+        int r = logits.rank();
+        if (!Arrays.equals(logits.shape, targets.shape) || r == 0 || logits.numel == 0) {
+            return sum(binaryCrossEntropyWithLogits(logits, targets), false, -1);
+        }
+        int cols = logits.shape[r - 1], rows = logits.numel / cols;
+        int[] kept = Arrays.copyOf(logits.shape, r - 1), withOne = Arrays.copyOf(logits.shape, r);
+        withOne[r - 1] = 1;
+        Tensor out = Tensor.zeroed(logits.dtype, kept);
+        logits.dtype.kernels().bceWithLogitsRowSums(logits.data(), targets.data(), out.data(), rows, cols);
+        return Tape.record("binaryCrossEntropyWithLogitsSum", out, (g, p) -> p.grads(
+                () -> fusedVjp(p, () -> {
+                    Tensor dx = Tensor.blank(logits.dtype, logits.shape);
+                    logits.dtype.kernels().bceWithLogitsRowSumsBackward(g.data(), logits.data(), targets.data(), dx.data(), rows, cols);
+                    return dx;
+                }, () -> mul(expand(reshape(g, withOne), logits.shape), sub(sigmoid(logits), targets))),
+                () -> neg(mul(expand(reshape(g, withOne), logits.shape), logits))), logits, targets);
     }
 
     /**

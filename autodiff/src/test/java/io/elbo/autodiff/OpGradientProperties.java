@@ -11,6 +11,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.api.Test;
 
 /**
  * The spec of every differentiable op: its reverse-mode gradient equals central differences in
@@ -297,6 +298,78 @@ class OpGradientProperties {
     }
 
     @Provide Arbitrary<Tensor[]> bcePairs() { return pairs(wide(30), decimals(0, 1)); }
+
+    /**
+     * Logits and targets for the summed cross-entropy: of one shape for two tries in three (rank 1 to 3, the last
+     * axis 1 to 37 wide: whole vectors of 16 and 8 lanes and their tails; the fused path), else broadcast
+     * pairs of rank 1 or more (the composition's path).
+     */
+    @Provide Arbitrary<Tensor[]> bceRowPairs() {
+        Arbitrary<Tensor[]> same = Combinators.combine(shapes(0, 2), uniform(1, 37)).as((lead, d) -> concat(lead, new int[] {d}))
+                .flatMap(s -> Combinators.combine(tensors(Arbitraries.just(s), wide(30)), tensors(Arbitraries.just(s), decimals(0, 1)))
+                        .as((x, t) -> new Tensor[] {x, t}));
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(2, same),
+                net.jqwik.api.Tuple.of(1, bcePairs().filter(xt -> xt[0].rank() > 0 && xt[1].rank() > 0)));
+    }
+
+    @Property(tries = 60)
+    void bceWithLogitsSumGradientMatchesCentralDifferences(@ForAll("bceRowPairs") Tensor[] xt) {
+        Statistics.label("path").collect(Arrays.equals(xt[0].shape(), xt[1].shape()) ? "fused" : "composition");
+        check("binaryCrossEntropyWithLogitsSum", true, in -> Fused.binaryCrossEntropyWithLogitsSum(in[0], in[1]), xt);
+    }
+
+    /**
+     * The summed cross-entropy is {@code binaryCrossEntropyWithLogits(x, t).sum(false, -1)} bit for bit, in float32
+     * and float64: its values and the gradients of the logits and the targets.
+     */
+    @Property(tries = 60)
+    void bceWithLogitsSumIsTheSumOfItsTermsBitForBit(@ForAll("bceRowPairs") Tensor[] xt, @ForAll boolean float32) {
+        DType dt = float32 ? DType.FLOAT32 : DType.FLOAT64;
+        double[][] fused = bceValueAndGradients(xt, dt, Fused::binaryCrossEntropyWithLogitsSum);
+        double[][] composed = bceValueAndGradients(xt, dt, (x, t) -> Fused.binaryCrossEntropyWithLogits(x, t).sum(false, -1));
+        for (int i = 0; i < fused.length; i++) org.junit.jupiter.api.Assertions.assertArrayEquals(composed[i], fused[i], 0.0, "part " + i);
+    }
+
+    /**
+     * The same on W1's shapes, 128 rows of 784 (whole vectors) and of 785 (a tail), where the rows are split
+     * among threads: with 1, 2 and 3 threads, against the composition on one.
+     */
+    @Test
+    void bceWithLogitsSumIsTheSumOfItsTermsBitForBitOnAnyNumberOfThreads() {
+        int before = io.elbo.autodiff.backend.Threads.count();
+        java.util.Random r = new java.util.Random(7);
+        try {
+            for (int d : new int[] {784, 785}) {
+                double[] x = new double[128 * d], t = new double[128 * d];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = 20 * r.nextGaussian();
+                    t[i] = r.nextDouble();
+                }
+                Tensor[] xt = {Tensor.of(x, 128, d), Tensor.of(t, 128, d)};
+                io.elbo.autodiff.backend.Threads.set(1);
+                double[][] composed = bceValueAndGradients(xt, DType.FLOAT32, (a, b) -> Fused.binaryCrossEntropyWithLogits(a, b).sum(false, -1));
+                for (int threads = 1; threads <= 3; threads++) {
+                    io.elbo.autodiff.backend.Threads.set(threads);
+                    double[][] fused = bceValueAndGradients(xt, DType.FLOAT32, Fused::binaryCrossEntropyWithLogitsSum);
+                    for (int i = 0; i < fused.length; i++) {
+                        org.junit.jupiter.api.Assertions.assertArrayEquals(composed[i], fused[i], 0.0, d + " columns, " + threads + " threads, part " + i);
+                    }
+                }
+            }
+        } finally {
+            io.elbo.autodiff.backend.Threads.set(before);
+        }
+    }
+
+    /** The value and ∂(Σ out·c)/∂x, ∂(Σ out·c)/∂t for a fixed c, in dtype dt. */
+    static double[][] bceValueAndGradients(Tensor[] xt, DType dt, java.util.function.BinaryOperator<Tensor> f) {
+        Tensor x = fresh(xt[0], dt), t = fresh(xt[1], dt);
+        Tensor out = f.apply(x, t);
+        double[] c = new double[out.numel()];
+        for (int i = 0; i < c.length; i++) c[i] = Math.sin(i + 1);
+        out.mul(Tensor.of(c, out.shape()).to(dt)).sum().backward();
+        return new double[][] {out.toDoubleArray(), x.grad().toDoubleArray(), t.grad().toDoubleArray()};
+    }
 
     @Property(tries = 60)
     void mseGradientMatchesCentralDifferences(@ForAll("widePairs") Tensor[] ab) {

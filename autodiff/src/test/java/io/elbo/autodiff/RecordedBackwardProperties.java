@@ -75,6 +75,7 @@ class RecordedBackwardProperties {
             new Op("linear", 3, x -> Fused.linear(x[0], x[1], x[2].slice(1, 0, 1).reshape(3)), Domain.ANY),
             new Op("linearRelu", 3, x -> Fused.linearRelu(x[0], x[1], x[2].slice(1, 0, 1).reshape(3)), Domain.ANY),
             new Op("binaryCrossEntropyWithLogits", 2, x -> Fused.binaryCrossEntropyWithLogits(x[0], x[1].sigmoid()), Domain.ANY),
+            new Op("binaryCrossEntropyWithLogitsSum", 2, x -> Fused.binaryCrossEntropyWithLogitsSum(x[0], x[1].sigmoid()), Domain.ANY),
             new Op("reparameterize", 3, x -> Fused.reparameterize(x[0], x[1].exp(), x[2]), Domain.ANY),
             new Op("klStandardNormal", 2, x -> Fused.klStandardNormal(x[0], x[1]), Domain.ANY));
 

@@ -45,6 +45,7 @@ class TorchReferenceTest {
             Map.entry("softplus_wide", in -> in[0].mul(10).softplus().sum()),
             Map.entry("log_sigmoid_mean", in -> in[0].logSigmoid().mean()),
             Map.entry("bce_with_logits_mean", in -> Fused.binaryCrossEntropyWithLogits(in[0], in[1]).mean()),
+            Map.entry("bce_with_logits_row_sum", in -> Fused.binaryCrossEntropyWithLogitsSum(in[0], in[1]).mul(in[2]).sum()),
             Map.entry("broadcast_add_mul", in -> in[0].add(in[1]).mul(in[2]).sum()),
             Map.entry("broadcast_sub_div_square", in -> in[0].sub(in[1]).div(in[2].exp()).pow(2).sum()),
             Map.entry("sum_keepdim_times_mean", in -> in[0].sum(true, 1).mul(in[0].mean(false, 0)).sum()),

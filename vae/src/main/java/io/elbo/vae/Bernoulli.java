@@ -38,7 +38,7 @@ public final class Bernoulli {
      * applied after the sum, to N numbers rather than N·D (the same bits: negation is exact).
      */
     public Tensor jointLogProb(Tensor x) {
-        return Fused.binaryCrossEntropyWithLogits(logits, x).sum(false, -1).neg();
+        return Fused.binaryCrossEntropyWithLogitsSum(logits, x).neg();
     }
 
     /** A 0/1 sample (no gradient). */

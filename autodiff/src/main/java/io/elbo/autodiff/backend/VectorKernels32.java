@@ -532,6 +532,60 @@ final class VectorKernels32 implements Kernels<float[]> {
         });
     }
 
+    @Override public void bceWithLogitsRowSums(float[] logits, float[] targets, float[] out, int rows, int cols) {
+        int n = rows * cols, whole = cols / L * L;
+        float[] u = Arena.floats(n);
+        elementwise(logits, u, n, VectorKernels32::expOfMinusAbs); // softplusMinusProduct's first pass
+        // its second, a row at a time, each row's terms summed as sumInto sums a row; a pass of its own (the
+        // two transcendentals in one compiled loop exceeded C2's inlining budget: VectorMath.logCore was left
+        // a call, its vectors boxed)
+        Threads.splitRows(rows, cols, (r0, r1) -> {
+            float[] terms = new float[cols], tail = whole < cols ? new float[L] : null;
+            for (int r = r0; r < r1; r++) {
+                int o = r * cols;
+                softplusMinusProduct(logits, targets, u, o, terms, whole);
+                if (tail != null) {
+                    softplusMinusProduct(padded(logits, o + whole, o + cols), padded(targets, o + whole, o + cols),
+                            padded(u, o + whole, o + cols), 0, tail, L);
+                    System.arraycopy(tail, 0, terms, whole, cols - whole);
+                }
+                out[r] += sum(terms, 0, cols);
+            }
+        });
+    }
+
+    /** terms[j] = max(x, 0) + log1p(u) − x·t at x, u, t = x, u, t[o + j], for whole vectors j &lt; len: a row of the second pass. */
+    private static void softplusMinusProduct(float[] x, float[] t, float[] u, int o, float[] terms, int len) {
+        for (int j = 0; j < len; j += L) {
+            FloatVector v = FloatVector.fromArray(S, x, o + j);
+            v.max(0f).add(VectorMath.log1pUnit(FloatVector.fromArray(S, u, o + j))).sub(v.mul(FloatVector.fromArray(S, t, o + j))).intoArray(terms, j);
+        }
+    }
+
+    @Override public void bceWithLogitsRowSumsBackward(float[] g, float[] logits, float[] targets, float[] out, int rows, int cols) {
+        int whole = cols / L * L;
+        Threads.splitRows(rows, cols, (r0, r1) -> {
+            float[] tail = whole < cols ? new float[L] : null;
+            for (int r = r0; r < r1; r++) {
+                int o = r * cols;
+                bceGradient(g[r], logits, targets, o, out, o, whole);
+                if (tail != null) {
+                    bceGradient(g[r], padded(logits, o + whole, o + cols), padded(targets, o + whole, o + cols), 0, tail, 0, L);
+                    System.arraycopy(tail, 0, out, o + whole, cols - whole);
+                }
+            }
+        });
+    }
+
+    /** out[oo + j] = (σ(x) − t)·g at x = x[xo + j], t = t[xo + j], for whole vectors j &lt; len: {@link #bceWithLogitsBackward}'s operations. */
+    private static void bceGradient(float g, float[] x, float[] t, int xo, float[] out, int oo, int len) {
+        FloatVector gv = FloatVector.broadcast(S, g);
+        for (int j = 0; j < len; j += L) {
+            FloatVector p = sigmoid(FloatVector.fromArray(S, x, xo + j));
+            p.sub(FloatVector.fromArray(S, t, xo + j)).mul(gv).intoArray(out, oo + j);
+        }
+    }
+
     @Override public void reparameterize(float[] mu, float[] sigma, float[] eps, float[] out, int n, int samples) {
         int whole = n / L * L;
         for (int s = 0; s < samples; s++) reparameterizeWhole(mu, sigma, eps, out, s * n, whole);
