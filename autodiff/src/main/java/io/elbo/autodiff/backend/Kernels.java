@@ -190,22 +190,14 @@ public interface Kernels<A> {
      * summed along each row as {@link #sumInto} sums them (the same bits), without a rows × cols array of
      * terms where the backend fuses the two.
      */
-    default void bceWithLogitsRowSums(A logits, A targets, A out, int rows, int cols) {
-        A terms = allocate(rows * cols);
-        bceWithLogits(logits, targets, terms, rows * cols);
-        sumInto(terms, new int[] {rows, cols}, out, new int[] {1, 0});
-    }
+    void bceWithLogitsRowSums(A logits, A targets, A out, int rows, int cols);
 
     /**
      * out[r·cols + j] = g[r]·(σ(ℓ) − t) at ℓ = logits[r·cols + j], t = targets[r·cols + j]: the derivative of
      * {@link #bceWithLogitsRowSums} in the logits, times g; {@link #bceWithLogitsBackward} of g broadcast along
      * the rows (the same bits), without the broadcast where the backend fuses it.
      */
-    default void bceWithLogitsRowSumsBackward(A g, A logits, A targets, A out, int rows, int cols) {
-        A wide = allocate(rows * cols);
-        copy(g, 0, new int[] {1, 0}, new int[] {rows, cols}, wide, 0, new int[] {cols, 1});
-        bceWithLogitsBackward(wide, logits, targets, out, rows * cols);
-    }
+    void bceWithLogitsRowSumsBackward(A g, A logits, A targets, A out, int rows, int cols);
 
     /** out[s·n + i] = μ[i] + σ[i]·ε[s·n + i] for every sample s &lt; samples: the reparameterisation. */
     void reparameterize(A mu, A sigma, A eps, A out, int n, int samples);

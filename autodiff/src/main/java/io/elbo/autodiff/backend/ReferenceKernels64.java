@@ -255,6 +255,20 @@ class ReferenceKernels64 implements Kernels<double[]> {
         for (int i = 0; i < n; i++) out[i] = g[i] * (out[i] - targets[i]);
     }
 
+    /** The composition itself: the terms, then {@link #sumInto} along the rows. */
+    @Override public void bceWithLogitsRowSums(double[] logits, double[] targets, double[] out, int rows, int cols) {
+        double[] terms = Arena.doubles(rows * cols);
+        bceWithLogits(logits, targets, terms, rows * cols);
+        sumInto(terms, new int[] {rows, cols}, out, new int[] {1, 0});
+    }
+
+    /** The composition itself: g broadcast along the rows, then {@link #bceWithLogitsBackward}. */
+    @Override public void bceWithLogitsRowSumsBackward(double[] g, double[] logits, double[] targets, double[] out, int rows, int cols) {
+        double[] wide = Arena.doubles(rows * cols);
+        copy(g, 0, new int[] {1, 0}, new int[] {rows, cols}, wide, 0, new int[] {cols, 1});
+        bceWithLogitsBackward(wide, logits, targets, out, rows * cols);
+    }
+
     @Override public void reparameterize(double[] mu, double[] sigma, double[] eps, double[] out, int n, int samples) {
         for (int s = 0; s < samples; s++) for (int i = 0; i < n; i++) out[s * n + i] = mu[i] + sigma[i] * eps[s * n + i];
     }
