@@ -536,30 +536,22 @@ final class VectorKernels32 implements Kernels<float[]> {
         int n = rows * cols, whole = cols / L * L;
         float[] u = Arena.floats(n);
         elementwise(logits, u, n, VectorKernels32::expOfMinusAbs); // softplusMinusProduct's first pass
-        // its second, a row at a time, each row's terms summed as sumInto sums a row; a pass of its own (the
-        // two transcendentals in one compiled loop exceeded C2's inlining budget: VectorMath.logCore was left
-        // a call, its vectors boxed)
+        // its second, a row at a time, the terms written over u and each row summed as sumInto sums a row; a
+        // pass of its own (the two transcendentals in one compiled loop exceeded C2's inlining budget:
+        // VectorMath.logCore was left a call, its vectors boxed)
         Threads.splitRows(rows, cols, (r0, r1) -> {
-            float[] terms = new float[cols], tail = whole < cols ? new float[L] : null;
+            float[] tail = whole < cols ? new float[L] : null;
             for (int r = r0; r < r1; r++) {
                 int o = r * cols;
-                softplusMinusProduct(logits, targets, u, o, terms, whole);
+                softplusMinusProduct(logits, targets, u, u, o, o + whole);
                 if (tail != null) {
                     softplusMinusProduct(padded(logits, o + whole, o + cols), padded(targets, o + whole, o + cols),
-                            padded(u, o + whole, o + cols), 0, tail, L);
-                    System.arraycopy(tail, 0, terms, whole, cols - whole);
+                            padded(u, o + whole, o + cols), tail, 0, L);
+                    System.arraycopy(tail, 0, u, o + whole, cols - whole);
                 }
-                out[r] += sum(terms, 0, cols);
+                out[r] += sum(u, o, cols);
             }
         });
-    }
-
-    /** terms[j] = max(x, 0) + log1p(u) − x·t at x, u, t = x, u, t[o + j], for whole vectors j &lt; len: a row of the second pass. */
-    private static void softplusMinusProduct(float[] x, float[] t, float[] u, int o, float[] terms, int len) {
-        for (int j = 0; j < len; j += L) {
-            FloatVector v = FloatVector.fromArray(S, x, o + j);
-            v.max(0f).add(VectorMath.log1pUnit(FloatVector.fromArray(S, u, o + j))).sub(v.mul(FloatVector.fromArray(S, t, o + j))).intoArray(terms, j);
-        }
     }
 
     @Override public void bceWithLogitsRowSumsBackward(float[] g, float[] logits, float[] targets, float[] out, int rows, int cols) {
