@@ -338,6 +338,21 @@ class KernelsTest {
         F32.addBiasRelu(cr, bias, rows, cols);
         F64.addBiasRelu(cr64, widen(bias), rows, cols);
         assertClose("addBiasRelu", cr64, cr, 1e-6);
+        // the cross-entropy summed along rows of cols (1 to 37: whole vectors and tails), and its gradient
+        float[] lr = random(r, rows * cols, -30, 30), tr = random(r, rows * cols, 0, 1), gr = random(r, rows, -2, 2);
+        float[] sums = new float[rows], dl = new float[rows * cols];
+        double[] sums64 = new double[rows], dl64 = new double[rows * cols], terms64 = new double[rows * cols];
+        F32.bceWithLogitsRowSums(lr, tr, sums, rows, cols);
+        F64.bceWithLogitsRowSums(widen(lr), widen(tr), sums64, rows, cols);
+        F64.bceWithLogits(widen(lr), widen(tr), terms64, rows * cols);
+        double[] rowScale = new double[rows];
+        for (int i = 0; i < rows * cols; i++) rowScale[i / cols] += Math.abs(terms64[i]) + 2 * Math.abs((double) lr[i]);
+        assertWithin("bceWithLogitsRowSums", sums64, sums, rowScale);
+        F32.bceWithLogitsRowSumsBackward(gr, lr, tr, dl, rows, cols);
+        F64.bceWithLogitsRowSumsBackward(widen(gr), widen(lr), widen(tr), dl64, rows, cols);
+        double[] gScale = new double[rows * cols];
+        for (int i = 0; i < rows * cols; i++) gScale[i] = 2 * Math.abs((double) gr[i / cols]);
+        assertWithin("bceWithLogitsRowSumsBackward", dl64, dl, gScale);
 
         float[] mu = random(r, n, -3, 3), lv = random(r, n, -20, 10), sigma = random(r, n, 0.01, 5);
         float[] eps = random(r, 3 * n, -4, 4), z = new float[3 * n];
