@@ -266,11 +266,28 @@ final class Gemm32 {
                 }
             }
             int rp = rowParts, cp = parts / rowParts;
-            if (rp == 1) { // columns only: each thread packs the panels it multiplies, in one hand-over
+            if (rp == 1) {
+                // Columns only, in one hand-over: each part packs the panels it multiplies, into its thread's own
+                // buffer. The parts are equal shares of the FMAs: the cells (panel, group of MR rows), in panel-major
+                // order, each weighing its panel's vectors, cut into equal runs; a cut inside a panel splits it
+                // by rows. (Cut at panels, 400 columns were 192 and 208 on two threads, the 208 with the slow
+                // one-vector edge, and the caller waited for the helper at every such product of a W1 step.)
+                int nv = t.nv, lastVectors = ceilDiv(nc - (panels - 1) * nr, L);
+                long total = ((long) (panels - 1) * nv + lastVectors) * groups;
+                boolean finely = k >= THIN; // a thin depth: the cuts at whole panels (a band's own call cost more than the balance saved)
                 Threads.forEach(parts, part -> {
-                    int q0 = panels * part / cp, q1 = panels * (part + 1) / cp;
-                    for (int pc = 0; pc < k; pc += kc) for (int q = q0; q < q1; q++) pack(o, pb, pc, kc, q, j0, nc, nr);
-                    multiply(o, pb, kc, j0, nc, 0, m, q0, q1);
+                    long from = finely ? cell(total * part / parts, panels, nv, lastVectors, groups) : (long) (panels * part / parts) << 32;
+                    long to = finely ? cell(total * (part + 1) / parts, panels, nv, lastVectors, groups) : (long) (panels * (part + 1) / parts) << 32;
+                    int qs = (int) (from >>> 32), gs = (int) from, qe = (int) (to >>> 32), ge = (int) to;
+                    float[] own = SHARED_PACK.get();
+                    if (own.length < need) SHARED_PACK.set(own = new float[need]);
+                    for (int pc = 0; pc < k; pc += kc) for (int q = qs, end = ge > 0 ? qe + 1 : qe; q < end; q++) pack(o, own, pc, kc, q, j0, nc, nr);
+                    // the row bands between the cuts, each taking one run of panels: op(A) packed once per row
+                    for (int band = 0; band < 3; band++) {
+                        int g0 = band == 0 ? 0 : band == 1 ? Math.min(gs, ge) : Math.max(gs, ge);
+                        int g1 = band == 0 ? Math.min(gs, ge) : band == 1 ? Math.max(gs, ge) : groups;
+                        if (g0 < g1) multiply(o, own, kc, j0, nc, g0 * mr, Math.min(m, g1 * mr), g0 >= gs ? qs : qs + 1, g0 < ge ? qe + 1 : qe);
+                    }
                 });
                 continue;
             }
@@ -306,6 +323,28 @@ final class Gemm32 {
                         panels * gj / cp, panels * (gj + 1) / cp);
             });
         }
+    }
+
+    /**
+     * The cell (panel q, group g of MR rows) where a run of the column-split cells starts that many
+     * vector-groups of work in, as q·2³² + g: cells in panel-major order, a full panel's weighing nv
+     * vectors, the last panel's lastVectors; (panels, 0) at the end.
+     */
+    private static long cell(long work, int panels, int nv, int lastVectors, int groups) {
+        long perPanel = (long) nv * groups, fullWork = (panels - 1) * perPanel;
+        int q, g;
+        if (work < fullWork) {
+            q = (int) (work / perPanel);
+            g = (int) (work % perPanel / nv);
+        } else {
+            q = panels - 1;
+            g = (int) ((work - fullWork) / lastVectors);
+            if (g >= groups) {
+                q = panels;
+                g = 0;
+            }
+        }
+        return (long) q << 32 | g;
     }
 
     /**

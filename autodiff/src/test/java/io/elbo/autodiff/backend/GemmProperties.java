@@ -137,7 +137,7 @@ class GemmProperties {
 
     @Test
     void resultsAreBitIdenticalFor1_2And3Threads_atPanelEdgesAndAboveTheParallelThreshold() {
-        int[][] shapes = {{130, 401, 785}, {128, 784, 400}, {97, 49, 300}, {5, 1000, 333}, {400, 20, 128}, {128, 20, 400}, {33, 5, 4001}};
+        int[][] shapes = {{130, 401, 785}, {128, 784, 400}, {128, 400, 784}, {97, 49, 300}, {5, 1000, 333}, {400, 20, 128}, {128, 20, 400}, {33, 5, 4001}};
         for (int[] s : shapes) {
             int m = s[0], n = s[1], k = s[2];
             Random r = new Random(m + n + k);
