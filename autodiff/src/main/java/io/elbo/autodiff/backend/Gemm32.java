@@ -1345,11 +1345,16 @@ final class Gemm32 {
      * One full MR × NR tile of C from packed A (step p's MR values at ap[ai + p·MR]) and packed B (step p's
      * NR values at bp[bj + p·NR]): the same FMA chains as {@link #kernel}, but with the strides constants
      * of the tile, so that C2 proves the loads in bounds before the loop instead of checking each (on Zen 3
-     * the 8 × 1 tile ran at 65–69 GFLOP/s this way against 40 with A and B read in place). The loop steps
-     * the offsets a and b themselves rather than computing them from p: C2 then keeps them in two registers,
-     * not rebuilt from p by shifts and adds each step, and the scalar work it saves shares the FMA units'
-     * ports (Intel Xeon, 8 × 2 with A and B in L1: 149–151 → 157–158 GFLOP/s; W1's one-thread step 5.31–5.35
-     * → 5.13–5.16 ms). {@link #kernel}'s loops step a the same way.
+     * the 8 × 1 tile ran at 65–69 GFLOP/s this way against 40 with A and B read in place). The loop counts
+     * the steps p and computes both offsets from it, MR·p and NR·p from where the panels start. Stepping the
+     * two offsets as two more variables of the loop saved a shift and an add a step, but left C2 a second
+     * value carried from step to step to place, and in some JVMs (which, its profile decided) its register
+     * allocator moved B's offset through a vector register and back every step, with B's loads bounds-checked
+     * each step: the 8 × 2 kernel compiled to 8 088 bytes instead of 7 384, and a W1 epoch of `vae train` at
+     * two threads took 1.9–2.5 s instead of 1.7–1.8 (7 JVMs of 16, Intel Xeon; never in the one-thread
+     * benchmarks). Counted, the loop carries one variable; the epoch took 1.6–1.9 s in 17 JVMs of 17. The
+     * price, against the stepped loop compiled well: 5–9 % on W2's large products (GemmCpuTime) and about
+     * 2.5 % of the one-thread W1 step. (The in-place kernels, whose strides are not constants, still step.)
      */
     private static void packedKernel(Tile t, float[] ap, int ai, float[] bp, int bj, float[] c, int ci, int cs, int kc, boolean resume) {
         switch (t) {
@@ -1372,7 +1377,8 @@ final class Gemm32 {
         FloatVector c10 = FloatVector.fromArray(S, from, fi + 1 * fs + 0 * L), c11 = FloatVector.fromArray(S, from, fi + 1 * fs + 1 * L), c12 = FloatVector.fromArray(S, from, fi + 1 * fs + 2 * L);
         FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L), c22 = FloatVector.fromArray(S, from, fi + 2 * fs + 2 * L);
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L), c32 = FloatVector.fromArray(S, from, fi + 3 * fs + 2 * L);
-        for (int a = ai, b = bj, end = ai + 4 * kc; a < end; a += 4, b += 3 * L) {
+        for (int p = 0; p < kc; p++) {
+            int a = ai + 4 * p, b = bj + 3 * L * p;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
@@ -1414,7 +1420,8 @@ final class Gemm32 {
         FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L), c22 = FloatVector.fromArray(S, from, fi + 2 * fs + 2 * L), c23 = FloatVector.fromArray(S, from, fi + 2 * fs + 3 * L);
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L), c32 = FloatVector.fromArray(S, from, fi + 3 * fs + 2 * L), c33 = FloatVector.fromArray(S, from, fi + 3 * fs + 3 * L);
         FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L), c42 = FloatVector.fromArray(S, from, fi + 4 * fs + 2 * L), c43 = FloatVector.fromArray(S, from, fi + 4 * fs + 3 * L);
-        for (int a = ai, b = bj, end = ai + 5 * kc; a < end; a += 5, b += 4 * L) {
+        for (int p = 0; p < kc; p++) {
+            int a = ai + 5 * p, b = bj + 4 * L * p;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L), b3 = FloatVector.fromArray(S, bp, b + 3 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
@@ -1474,7 +1481,8 @@ final class Gemm32 {
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L), c32 = FloatVector.fromArray(S, from, fi + 3 * fs + 2 * L), c33 = FloatVector.fromArray(S, from, fi + 3 * fs + 3 * L);
         FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L), c42 = FloatVector.fromArray(S, from, fi + 4 * fs + 2 * L), c43 = FloatVector.fromArray(S, from, fi + 4 * fs + 3 * L);
         FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L), c52 = FloatVector.fromArray(S, from, fi + 5 * fs + 2 * L), c53 = FloatVector.fromArray(S, from, fi + 5 * fs + 3 * L);
-        for (int a = ai, b = bj, end = ai + 6 * kc; a < end; a += 6, b += 4 * L) {
+        for (int p = 0; p < kc; p++) {
+            int a = ai + 6 * p, b = bj + 4 * L * p;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L), b2 = FloatVector.fromArray(S, bp, b + 2 * L), b3 = FloatVector.fromArray(S, bp, b + 3 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
@@ -1543,7 +1551,8 @@ final class Gemm32 {
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
         FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L);
         FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L);
-        for (int a = ai, b = bj, end = ai + 6 * kc; a < end; a += 6, b += 2 * L) {
+        for (int p = 0; p < kc; p++) {
+            int a = ai + 6 * p, b = bj + 2 * L * p;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
@@ -1587,7 +1596,8 @@ final class Gemm32 {
         FloatVector c20 = FloatVector.fromArray(S, from, fi + 2 * fs + 0 * L), c21 = FloatVector.fromArray(S, from, fi + 2 * fs + 1 * L);
         FloatVector c30 = FloatVector.fromArray(S, from, fi + 3 * fs + 0 * L), c31 = FloatVector.fromArray(S, from, fi + 3 * fs + 1 * L);
         FloatVector c40 = FloatVector.fromArray(S, from, fi + 4 * fs + 0 * L), c41 = FloatVector.fromArray(S, from, fi + 4 * fs + 1 * L);
-        for (int a = ai, b = bj, end = ai + 5 * kc; a < end; a += 5, b += 2 * L) {
+        for (int p = 0; p < kc; p++) {
+            int a = ai + 5 * p, b = bj + 2 * L * p;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
@@ -1629,7 +1639,8 @@ final class Gemm32 {
         FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L);
         FloatVector c60 = FloatVector.fromArray(S, from, fi + 6 * fs + 0 * L);
         FloatVector c70 = FloatVector.fromArray(S, from, fi + 7 * fs + 0 * L);
-        for (int a = ai, b = bj, end = ai + 8 * kc; a < end; a += 8, b += 1 * L) {
+        for (int p = 0; p < kc; p++) {
+            int a = ai + 8 * p, b = bj + 1 * L * p;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
@@ -1670,7 +1681,8 @@ final class Gemm32 {
         FloatVector c50 = FloatVector.fromArray(S, from, fi + 5 * fs + 0 * L), c51 = FloatVector.fromArray(S, from, fi + 5 * fs + 1 * L);
         FloatVector c60 = FloatVector.fromArray(S, from, fi + 6 * fs + 0 * L), c61 = FloatVector.fromArray(S, from, fi + 6 * fs + 1 * L);
         FloatVector c70 = FloatVector.fromArray(S, from, fi + 7 * fs + 0 * L), c71 = FloatVector.fromArray(S, from, fi + 7 * fs + 1 * L);
-        for (int a = ai, b = bj, end = ai + 8 * kc; a < end; a += 8, b += 2 * L) {
+        for (int p = 0; p < kc; p++) {
+            int a = ai + 8 * p, b = bj + 2 * L * p;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
@@ -1731,7 +1743,8 @@ final class Gemm32 {
         FloatVector c90 = FloatVector.fromArray(S, from, fi + 9 * fs + 0 * L), c91 = FloatVector.fromArray(S, from, fi + 9 * fs + 1 * L);
         FloatVector c100 = FloatVector.fromArray(S, from, fi + 10 * fs + 0 * L), c101 = FloatVector.fromArray(S, from, fi + 10 * fs + 1 * L);
         FloatVector c110 = FloatVector.fromArray(S, from, fi + 11 * fs + 0 * L), c111 = FloatVector.fromArray(S, from, fi + 11 * fs + 1 * L);
-        for (int a = ai, b = bj, end = ai + 12 * kc; a < end; a += 12, b += 2 * L) {
+        for (int p = 0; p < kc; p++) {
+            int a = ai + 12 * p, b = bj + 2 * L * p;
             FloatVector b0 = FloatVector.fromArray(S, bp, b + 0 * L), b1 = FloatVector.fromArray(S, bp, b + 1 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a + 0]);
             c00 = a0.fma(b0, c00);
