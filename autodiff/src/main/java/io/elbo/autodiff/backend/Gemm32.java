@@ -1351,8 +1351,8 @@ final class Gemm32 {
      * value carried from step to step to place, and in some JVMs (which, its profile decided) its register
      * allocator moved B's offset through a vector register and back every step, with B's loads bounds-checked
      * each step: the 8 × 2 kernel compiled to 8 088 bytes instead of 7 384, and a W1 epoch of `vae train` at
-     * two threads took 1.9–2.5 s instead of 1.7–1.8 (7 JVMs of 16, Intel Xeon; never in the one-thread
-     * benchmarks). Counted, the loop carries one variable; the epoch took 1.6–1.9 s in 17 JVMs of 17. The
+     * two threads took 1.9–2.5 s instead of 1.6–1.8 (9 JVMs of 24, Intel Xeon; not seen in the one-thread
+     * benchmarks). Counted, the loop carries one variable; the epoch took 1.6–1.9 s in 20 JVMs of 20. The
      * price, against the stepped loop compiled well: 5–9 % on W2's large products (GemmCpuTime) and about
      * 2.5 % of the one-thread W1 step. (The in-place kernels, whose strides are not constants, still step.)
      */
