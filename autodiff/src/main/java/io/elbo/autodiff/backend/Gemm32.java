@@ -182,8 +182,15 @@ final class Gemm32 {
     private static final long PARALLEL_PACK_MIN = 1L << 16;
     /** Floats of packed op(B) per chunk of columns (8 MB): a wider product is multiplied chunk by chunk. */
     private static final int PACK_FLOATS = 1 << 21;
-    /** The calling thread's packed op(B), which its helpers read. */
+    /** Each thread's packed op(B): the caller's, which its helpers read when they share one, or a thread's own copy. */
     private static final ThreadLocal<float[]> SHARED_PACK = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** This thread's {@link #SHARED_PACK}, grown to at least need floats. */
+    private static float[] packBuffer(int need) {
+        float[] pack = SHARED_PACK.get();
+        if (pack.length < need) SHARED_PACK.set(pack = new float[need]);
+        return pack;
+    }
     /** Each thread's packed op(A) and edge tile. */
     private static final ThreadLocal<float[][]> PACKS = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
     /** Offsets lane·(row length) of the gathers that pack Bᵀ. */
@@ -245,10 +252,8 @@ final class Gemm32 {
         int depthBlocks = ceilDiv(k, kcMax + kcMax / 4), kc = ceilDiv(k, depthBlocks);
         int ncMax = Math.max(1, PACK_FLOATS / k / nr) * nr;
         boolean parallel = mayShare && (long) m * n * k >= PARALLEL_MIN && Threads.count() > 1;
-        float[] packB = SHARED_PACK.get();
         int need = Math.min(ceilDiv(n, nr) * nr, ncMax) * k;
-        if (packB.length < need) SHARED_PACK.set(packB = new float[need]);
-        float[] pb = packB;
+        float[] pb = packBuffer(need);
         for (int jc = 0; jc < n; jc += ncMax) {
             int j0 = jc, nc = Math.min(ncMax, n - jc), panels = ceilDiv(nc, nr);
             // A thread given a slice of the columns reads all of op(A) (m·k) and its share of op(B) (k·n/t);
@@ -283,8 +288,7 @@ final class Gemm32 {
                     long from = finely ? cell(total * part / parts, panels, nv, lastVectors, groups) : (long) (panels * part / parts) << 32;
                     long to = finely ? cell(total * (part + 1) / parts, panels, nv, lastVectors, groups) : (long) (panels * (part + 1) / parts) << 32;
                     int qs = (int) (from >>> 32), gs = (int) from, qe = (int) (to >>> 32), ge = (int) to;
-                    float[] own = SHARED_PACK.get();
-                    if (own.length < need) SHARED_PACK.set(own = new float[need]);
+                    float[] own = packBuffer(need);
                     for (int pc = 0; pc < k; pc += kc) for (int q = qs, end = ge > 0 ? qe + 1 : qe; q < end; q++) pack(o, own, pc, kc, q, j0, nc, nr);
                     // the row bands between the cuts, each taking one run of panels: op(A) packed once per row
                     for (int band = 0; band < 3; band++) {
@@ -309,8 +313,7 @@ final class Gemm32 {
                 // 223–236). With more threads each copy would cost as much as all of them shared.
                 int threadParts = Math.min(Threads.count(), groups);
                 Threads.forEach(threadParts, part -> {
-                    float[] own = SHARED_PACK.get();
-                    if (own.length < need) SHARED_PACK.set(own = new float[need]);
+                    float[] own = packBuffer(need);
                     for (int u = 0; u < units; u++) pack(o, own, u / panels * kc, kc, u % panels, j0, nc, nr);
                     multiply(o, own, kc, j0, nc, Math.min(m, groups * part / threadParts * mr), Math.min(m, groups * (part + 1) / threadParts * mr), 0, panels);
                 });
@@ -575,7 +578,7 @@ final class Gemm32 {
                             if (!inPlace && !inA) packedKernel(t, ap, ai, packB, bq, o.c, o.cOff + i * n + j, n, kc, resume);
                             else if (inPlace) kernel(t, ap, ai, ars, aks, o.b, o.bOff + pc * o.bsp + j, o.bsp, o.c, o.cOff + i * n + j, n, kc, resume);
                             else kernel(t, ap, ai, ars, aks, packB, bq, nr, o.c, o.cOff + i * n + j, n, kc, resume);
-                        } else if (h == mr && w == L && !inA && t.mr == 8 && panelStride(w, nr) == L) {
+                        } else if (h == mr && w == L && !inA && t.mr == 8) { // packed densely: panelStride(L, nr) = L
                             // one whole vector of columns (400 = 25 × 16), both operands packed: the 8 × 1 tile's
                             // packed kernel, into C itself (through the general edge, 784×400×512 Aᵀ·B spent 6.5 %
                             // of its time on this 4 % of its FMAs; Intel Xeon)
